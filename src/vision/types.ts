@@ -1,0 +1,68 @@
+/**
+ * The vocabulary shared by every vision stage and engine. Coordinates are always
+ * pixels of the upright (EXIF-rotated) image the stage was given.
+ */
+
+/** A decoded photo: 8-bit RGB, row-major, 3 bytes per pixel, no padding. */
+export interface RgbImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One face found by a detector. */
+export interface Detection {
+  box: Box;
+  /** Detector confidence in [0, 1]. */
+  score: number;
+}
+
+export interface DetectOptions {
+  /** Detections below this score are dropped. */
+  minScore: number;
+  /** At most this many faces per photo, best first. */
+  maxFaces: number;
+}
+
+/**
+ * A face-recognition engine: the three networks the pipeline needs, behind one
+ * narrow interface so that a faster runtime (ONNX) can replace the reference
+ * one (tfjs-wasm) without touching anything above `vision/`.
+ *
+ * Every method works on a whole photo and all its faces at once so that an
+ * engine can batch. Engines must be numerically interchangeable: the same
+ * inputs give the same boxes, landmarks and descriptors within float noise.
+ */
+export interface FaceEngine {
+  /** `tfjs` or `onnx`. */
+  readonly name: string;
+  /** Loads the networks; called once, lazily, before the first photo. */
+  load(): Promise<void>;
+  /** SSD MobileNet v1 face detection on the whole photo. */
+  detect(image: RgbImage, options: DetectOptions): Promise<Detection[]>;
+  /**
+   * 68-point landmarks for each box (face-api's landmark net): the net sees the
+   * box clipped to the image, and points come back in photo coordinates.
+   */
+  landmarks(image: RgbImage, boxes: Box[]): Promise<Point[][]>;
+  /**
+   * Raw 128-d descriptors (face-api's ResNet) of the given face crops. The crop
+   * is clipped to the image, padded to a square and resized to 150 x 150 by the
+   * engine exactly as face-api does. Not normalised.
+   */
+  embed(image: RgbImage, crops: Box[]): Promise<Float32Array[]>;
+  /** Frees native memory. */
+  dispose(): Promise<void>;
+}
