@@ -1,0 +1,110 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * facegraph's configuration: the only module that reads `process.env`. Every
+ * variable is validated once at start-up and every problem is reported in one
+ * error, so a misconfigured deployment fails fast and says all that is wrong.
+ */
+export interface Config {
+  /** HTTP port of the GraphQL server (`PORT`, default 4000). */
+  port: number;
+  /** Interface the server binds to (`HOST`, default 127.0.0.1). */
+  host: string;
+  /** PGlite database and stored photos live here (`FACEGRAPH_DATA_DIR`, default ./data). */
+  dataDir: string;
+  /** PostgreSQL connection string; unset means the embedded PGlite (`DATABASE_URL`). */
+  databaseUrl: string | undefined;
+  /** The only folder `ingestPaths` may read (`FACEGRAPH_IMPORT_ROOT`, default: none, ingestPaths refused). */
+  importRoot: string | undefined;
+  /** Inference engine (`FACEGRAPH_ENGINE`: onnx | tfjs). */
+  engine: 'onnx' | 'tfjs';
+  /** Intra-op threads for the ONNX engine (`FACEGRAPH_THREADS`, default = cores). */
+  threads: number;
+  vision: {
+    /** Detector score below which a face is dropped (`FACEGRAPH_MIN_SCORE`). */
+    minScore: number;
+    /** Shorter side, in original pixels, below which a face is dropped (`FACEGRAPH_MIN_FACE_SIZE`). */
+    minFaceSize: number;
+    /** Faces per photo at most (`FACEGRAPH_MAX_FACES`). */
+    maxFaces: number;
+    /** Longer side of the working copy the networks see (`FACEGRAPH_MAX_SIDE`). */
+    maxSide: number;
+  };
+  limits: {
+    /** Bytes per uploaded file (`FACEGRAPH_MAX_FILE_BYTES`, default 50 MB). */
+    maxFileBytes: number;
+    /** Files per request (`FACEGRAPH_MAX_FILES`, default 100). */
+    maxFiles: number;
+    /** Declared pixels per image, checked before decoding (`FACEGRAPH_MAX_PIXELS`, default 100 MP). */
+    maxPixels: number;
+    /** Largest `first` / `limit` a query may ask for (`FACEGRAPH_MAX_PAGE`, default 200). */
+    maxPage: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration from `env` (default `process.env`). */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const problems: string[] = [];
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const num = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      problems.push(`${name} must be a number in [${min}, ${max}], got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must start with postgres:// or postgresql://`);
+  }
+  const engine = (env.FACEGRAPH_ENGINE || 'onnx') as Config['engine'];
+  if (engine !== 'onnx' && engine !== 'tfjs') problems.push(`FACEGRAPH_ENGINE must be onnx or tfjs, got "${engine}"`);
+
+  const config: Config = {
+    port: int('PORT', 4000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    dataDir: path.resolve(env.FACEGRAPH_DATA_DIR || './data'),
+    databaseUrl,
+    importRoot: env.FACEGRAPH_IMPORT_ROOT ? path.resolve(env.FACEGRAPH_IMPORT_ROOT) : undefined,
+    engine,
+    threads: int('FACEGRAPH_THREADS', os.availableParallelism(), 1, 256),
+    vision: {
+      minScore: num('FACEGRAPH_MIN_SCORE', 0.5, 0, 1),
+      minFaceSize: int('FACEGRAPH_MIN_FACE_SIZE', 0, 0, 100_000),
+      maxFaces: int('FACEGRAPH_MAX_FACES', 100, 1, 1000),
+      maxSide: int('FACEGRAPH_MAX_SIDE', 1920, 256, 8192),
+    },
+    limits: {
+      maxFileBytes: int('FACEGRAPH_MAX_FILE_BYTES', 50 * 1024 * 1024, 1, 2 ** 31),
+      maxFiles: int('FACEGRAPH_MAX_FILES', 100, 1, 10_000),
+      maxPixels: int('FACEGRAPH_MAX_PIXELS', 100_000_000, 1, 2 ** 31),
+      maxPage: int('FACEGRAPH_MAX_PAGE', 200, 1, 10_000),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

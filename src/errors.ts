@@ -1,0 +1,59 @@
+/**
+ * Errors the application raises on purpose. Each carries the stable code that
+ * clients see as `extensions.code`; anything else reaching the GraphQL layer is
+ * a bug and is masked as INTERNAL_SERVER_ERROR.
+ */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'UNSUPPORTED_IMAGE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'FORBIDDEN_PATH'
+  | 'UNAUTHENTICATED'
+  | 'INTERNAL_SERVER_ERROR';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An argument is malformed or out of range. */
+export class InvalidInputError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('BAD_USER_INPUT', message, details);
+  }
+}
+
+/** The entity does not exist (or, later, is not the caller's). */
+export class NotFoundError extends AppError {
+  constructor(entity: string, id: string) {
+    super('NOT_FOUND', `${entity} ${id} not found`, { entity, id });
+  }
+}
+
+/** The bytes are not an image we can decode: corrupt, truncated, empty or another format. */
+export class UnsupportedImageError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('UNSUPPORTED_IMAGE', message, details);
+  }
+}
+
+/** A file, request or decoded image is larger than the configured limit. */
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('PAYLOAD_TOO_LARGE', message, details);
+  }
+}
+
+/** A server path outside the import root (directly, through `..` or a symlink). */
+export class ForbiddenPathError extends AppError {
+  constructor(path: string) {
+    super('FORBIDDEN_PATH', `path is outside the import root: ${path}`, { path });
+  }
+}

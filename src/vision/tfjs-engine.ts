@@ -1,0 +1,118 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage } from './types.js';
+
+type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
+type Tfjs = FaceApi['tf'];
+type Tensor3D = ReturnType<Tfjs['tensor3d']>;
+
+const require = createRequire(import.meta.url);
+
+/** Folder holding the tfjs weight manifests shipped inside `@vladmandic/face-api`. */
+export const FACE_API_MODEL_DIR = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
+
+/**
+ * The reference engine: face-api's own networks on tfjs' WebAssembly backend.
+ * Slow (about 1 photo/s per core) but it is the definition of correct output
+ * that any other engine is checked against.
+ */
+export class TfjsEngine implements FaceEngine {
+  readonly name = 'tfjs';
+  private api: FaceApi | undefined;
+  private loading: Promise<FaceApi> | undefined;
+
+  async load(): Promise<void> {
+    await this.ready();
+  }
+
+  private ready(): Promise<FaceApi> {
+    if (this.api) return Promise.resolve(this.api);
+    this.loading ??= (async () => {
+      // Loaded lazily: requiring tfjs costs a second and most processes (CLI, tests of storage) never need it.
+      const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+      const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string, usePlatformFetch?: boolean): void };
+      // Point tfjs at the .wasm files inside the npm package: never a CDN.
+      wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
+      const tf = faceapi.tf as unknown as { setBackend(name: string): Promise<boolean>; ready(): Promise<void> };
+      await tf.setBackend('wasm');
+      await tf.ready();
+      await faceapi.nets.ssdMobilenetv1.loadFromDisk(FACE_API_MODEL_DIR);
+      await faceapi.nets.faceLandmark68Net.loadFromDisk(FACE_API_MODEL_DIR);
+      await faceapi.nets.faceRecognitionNet.loadFromDisk(FACE_API_MODEL_DIR);
+      this.api = faceapi;
+      return faceapi;
+    })();
+    return this.loading;
+  }
+
+  private toTensor(api: FaceApi, image: RgbImage): Tensor3D {
+    return api.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+  }
+
+  async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
+    const api = await this.ready();
+    const tensor = this.toTensor(api, image);
+    try {
+      const found = await api.nets.ssdMobilenetv1.locateFaces(
+        tensor,
+        new api.SsdMobilenetv1Options({ minConfidence: options.minScore, maxResults: options.maxFaces }),
+      );
+      return found.map((d) => ({
+        box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height },
+        score: d.score,
+      }));
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  async landmarks(image: RgbImage, boxes: Box[]): Promise<Point[][]> {
+    if (boxes.length === 0) return [];
+    const api = await this.ready();
+    const tensor = this.toTensor(api, image);
+    const clipped = boxes.map((b) => clipBox(b, image));
+    const faces = await api.extractFaceTensors(tensor, clipped.map((b) => new api.Rect(b.x, b.y, b.width, b.height)));
+    try {
+      const input = faces.length === 1 ? faces[0] : faces;
+      const result = await api.nets.faceLandmark68Net.detectLandmarks(input as never);
+      const all = Array.isArray(result) ? result : [result];
+      return all.map((lm, i) =>
+        lm.relativePositions.map((p) => ({
+          x: clipped[i].x + p.x * clipped[i].width,
+          y: clipped[i].y + p.y * clipped[i].height,
+        })),
+      );
+    } finally {
+      faces.forEach((f) => f.dispose());
+      tensor.dispose();
+    }
+  }
+
+  async embed(image: RgbImage, crops: Box[]): Promise<Float32Array[]> {
+    if (crops.length === 0) return [];
+    const api = await this.ready();
+    const tensor = this.toTensor(api, image);
+    const faces = await api.extractFaceTensors(tensor, crops.map((b) => new api.Rect(b.x, b.y, b.width, b.height)));
+    try {
+      const input = faces.length === 1 ? faces[0] : faces;
+      const result = await api.nets.faceRecognitionNet.computeFaceDescriptor(input as never);
+      return (Array.isArray(result) ? result : [result]).map((d) => Float32Array.from(d));
+    } finally {
+      faces.forEach((f) => f.dispose());
+      tensor.dispose();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    // The networks live as long as the process; tfjs-wasm has no per-model native handle to free.
+  }
+}
+
+/** Clips a box to the image and floors it, as face-api's `clipAtImageBorders` does. */
+export function clipBox(box: Box, image: { width: number; height: number }): Box {
+  const x = Math.max(box.x, 0);
+  const y = Math.max(box.y, 0);
+  const width = Math.min(box.x + box.width - x, image.width - x);
+  const height = Math.min(box.y + box.height - y, image.height - y);
+  return { x: Math.floor(x), y: Math.floor(y), width: Math.floor(width), height: Math.floor(height) };
+}
