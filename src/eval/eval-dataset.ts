@@ -1,0 +1,80 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { InvalidInputError } from '../errors.js';
+
+/** Files the evaluation reads as photos; anything else in a dataset folder is ignored. */
+const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
+
+/** A labelled evaluation set: photos, and the pairs to verify between them. */
+export interface EvalDataset {
+  /** Absolute paths, one per photo, in a stable order. */
+  photos: string[];
+  /** Identity of each photo (same index), or `null` when only pairs are known. */
+  identities: (string | null)[];
+  /** Pairs as indices into `photos`, with the truth. */
+  pairs: { a: number; b: number; same: boolean }[];
+}
+
+/**
+ * A folder per person, identity = folder name: every photo is paired with every
+ * other (n(n-1)/2 pairs), the protocol of issue 3 for lfw10.
+ */
+export async function loadIdentityFolders(root: string): Promise<EvalDataset> {
+  const people = (await readdir(root, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  const photos: string[] = [];
+  const identities: string[] = [];
+  for (const person of people) {
+    const files = (await readdir(path.join(root, person), { withFileTypes: true }))
+      .filter((e) => e.isFile() && PHOTO_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
+      .map((e) => e.name)
+      .sort();
+    for (const file of files) {
+      photos.push(path.join(root, person, file));
+      identities.push(person);
+    }
+  }
+  if (photos.length < 2) throw new InvalidInputError(`${root}: need at least two photos in per-person folders`, { root });
+  const pairs: EvalDataset['pairs'] = [];
+  for (let a = 0; a < photos.length; a++) {
+    for (let b = a + 1; b < photos.length; b++) pairs.push({ a, b, same: identities[a] === identities[b] });
+  }
+  return { photos, identities, pairs };
+}
+
+/**
+ * A CSV with header `file_x,file_y,decision` (`Yes` = same person, `No` =
+ * different), file names relative to `imagesDir`. Each photo is analysed once
+ * however many pairs name it.
+ */
+export async function loadPairsCsv(csvFile: string, imagesDir: string): Promise<EvalDataset> {
+  const rows = parse(await readFile(csvFile), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const photos: string[] = [];
+  const index = new Map<string, number>();
+  const indexOf = (name: string) => {
+    const file = path.resolve(imagesDir, name);
+    let i = index.get(file);
+    if (i === undefined) {
+      i = photos.push(file) - 1;
+      index.set(file, i);
+    }
+    return i;
+  };
+  const problems: string[] = [];
+  const pairs: EvalDataset['pairs'] = [];
+  rows.forEach((row, i) => {
+    const line = i + 2;
+    const decision = row.decision?.toLowerCase();
+    if (!row.file_x || !row.file_y) problems.push(`line ${line}: file_x and file_y are required`);
+    else if (decision !== 'yes' && decision !== 'no') problems.push(`line ${line}: decision must be Yes or No, got "${row.decision ?? ''}"`);
+    else pairs.push({ a: indexOf(row.file_x), b: indexOf(row.file_y), same: decision === 'yes' });
+  });
+  if (problems.length > 0) {
+    throw new InvalidInputError(`${csvFile}: ${problems.slice(0, 10).join('; ')}`, { csvFile, problems: problems.length });
+  }
+  if (pairs.length === 0) throw new InvalidInputError(`${csvFile}: no pairs (expected header file_x,file_y,decision)`, { csvFile });
+  return { photos, identities: photos.map(() => null), pairs };
+}
