@@ -1,4 +1,4 @@
-import type { Box, Point } from './types.js';
+import type { Box, Point, RgbImage } from './types.js';
 
 // face-api's dlib-style alignment constants: the crop is centred on the eyes and
 // mouth and sized from the eye-to-mouth distance, so that every face reaches the
@@ -20,7 +20,9 @@ function centre(points: Point[]): Point {
 /**
  * The square crop the recognition net is fed, from 68 landmarks: a port of
  * face-api's `FaceLandmarks.align(null, { useDlibAlignment: true })`, kept here
- * so that every engine crops identically.
+ * so that every engine crops identically. Axis-aligned: a tilted head stays
+ * tilted. Superseded by {@link faceChipTransform} in the pipeline; kept as the
+ * baseline the evaluation compares against.
  */
 export function dlibAlignedCrop(landmarks: Point[], image: { width: number; height: number }): Box {
   const leftEye = centre(landmarks.slice(36, 42));
@@ -32,4 +34,158 @@ export function dlibAlignedCrop(landmarks: Point[], image: { width: number; heig
   const x = Math.floor(Math.max(0, ref.x - REL_X * size));
   const y = Math.floor(Math.max(0, ref.y - REL_Y * size));
   return { x, y, width: Math.min(size, image.width + x), height: Math.min(size, image.height + y) };
+}
+
+/**
+ * dlib's mean face shape (points 17-67 of the 68-point scheme, in a unit
+ * square), from `get_face_chip_details` in dlib/image_transforms/interpolation.h.
+ * face-api's recognition net is dlib's `dlib_face_recognition_resnet_model_v1`,
+ * trained on chips made with exactly this template; feeding it chips made the
+ * same way is what makes its published accuracy reachable.
+ */
+const MEAN_FACE_X = [
+  0.000213256, 0.0752622, 0.18113, 0.29077, 0.393397, 0.586856, 0.689483, 0.799124, 0.904991, 0.98004, 0.490127,
+  0.490127, 0.490127, 0.490127, 0.36688, 0.426036, 0.490127, 0.554217, 0.613373, 0.121737, 0.187122, 0.265825,
+  0.334606, 0.260918, 0.182743, 0.645647, 0.714428, 0.793132, 0.858516, 0.79751, 0.719335, 0.254149, 0.340985,
+  0.428858, 0.490127, 0.551395, 0.639268, 0.726104, 0.642159, 0.556721, 0.490127, 0.423532, 0.338094, 0.290379,
+  0.428096, 0.490127, 0.552157, 0.689874, 0.553364, 0.490127, 0.42689,
+];
+const MEAN_FACE_Y = [
+  0.106454, 0.038915, 0.0187482, 0.0344891, 0.0773906, 0.0773906, 0.0344891, 0.0187482, 0.038915, 0.106454, 0.203352,
+  0.307009, 0.409805, 0.515625, 0.587326, 0.609345, 0.628106, 0.609345, 0.587326, 0.216423, 0.178758, 0.179852,
+  0.231733, 0.245099, 0.244077, 0.231733, 0.179852, 0.178758, 0.216423, 0.244077, 0.245099, 0.780233, 0.745405,
+  0.727388, 0.742578, 0.727388, 0.745405, 0.780233, 0.864805, 0.902192, 0.909281, 0.902192, 0.864805, 0.784792,
+  0.778746, 0.785343, 0.778746, 0.784792, 0.824182, 0.831803, 0.824182,
+];
+
+/** dlib's chip for its recognition net: 150 x 150 pixels, 25 % padding around the template. */
+export const FACE_CHIP_SIZE = 150;
+export const FACE_CHIP_PADDING = 0.25;
+
+/**
+ * A similarity transform (scale, rotation, translation) from chip pixels to
+ * image pixels: `x = a*u - b*v + tx`, `y = b*u + a*v + ty`.
+ */
+export interface ChipTransform {
+  a: number;
+  b: number;
+  tx: number;
+  ty: number;
+  /** Side of the square chip, in pixels. */
+  size: number;
+}
+
+/**
+ * The least-squares similarity transform that maps dlib's mean face onto the
+ * 68 landmarks, as dlib's `get_face_chip_details` computes it: the nose, eyes
+ * and upper lip only (jaw line, eyebrows and lower lip move too much with pose
+ * and expression). Unlike {@link dlibAlignedCrop} it also undoes head roll.
+ */
+export function faceChipTransform(
+  landmarks: readonly Point[],
+  size: number = FACE_CHIP_SIZE,
+  padding: number = FACE_CHIP_PADDING,
+): ChipTransform {
+  if (landmarks.length !== 68) throw new RangeError(`expected 68 landmarks, got ${landmarks.length}`);
+  const from: Point[] = [];
+  const to: Point[] = [];
+  for (let i = 27; i < 68; i++) {
+    if ((i >= 55 && i <= 59) || (i >= 65 && i <= 67)) continue;
+    from.push({
+      x: ((padding + MEAN_FACE_X[i - 17]) / (2 * padding + 1)) * size,
+      y: ((padding + MEAN_FACE_Y[i - 17]) / (2 * padding + 1)) * size,
+    });
+    to.push(landmarks[i]);
+  }
+  return { ...similarityTransform(from, to), size };
+}
+
+/** Least-squares similarity transform taking `from` onto `to` (Umeyama, no reflection, 2-D closed form). */
+export function similarityTransform(from: readonly Point[], to: readonly Point[]): Omit<ChipTransform, 'size'> {
+  const mf = centre([...from]);
+  const mt = centre([...to]);
+  let dot = 0;
+  let cross = 0;
+  let norm = 0;
+  for (let i = 0; i < from.length; i++) {
+    const fx = from[i].x - mf.x;
+    const fy = from[i].y - mf.y;
+    const tx = to[i].x - mt.x;
+    const ty = to[i].y - mt.y;
+    dot += fx * tx + fy * ty;
+    cross += fx * ty - fy * tx;
+    norm += fx * fx + fy * fy;
+  }
+  const a = dot / norm;
+  const b = cross / norm;
+  return { a, b, tx: mt.x - (a * mf.x - b * mf.y), ty: mt.y - (b * mf.x + a * mf.y) };
+}
+
+/**
+ * Resamples the chip described by `t` out of `image`: bilinear, with
+ * `n x n` supersampling when the chip shrinks the face by n (a large face
+ * would otherwise alias), black outside the image as in dlib's
+ * `extract_image_chip`. `mirror` flips the chip left-right, for test-time
+ * flip averaging.
+ */
+export function extractChip(image: RgbImage, t: ChipTransform, mirror = false): RgbImage {
+  const { size } = t;
+  const out = new Uint8Array(size * size * 3);
+  const scale = Math.hypot(t.a, t.b);
+  const n = Math.max(1, Math.ceil(scale - 1e-6));
+  const { data, width, height } = image;
+  const acc = [0, 0, 0];
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      acc[0] = acc[1] = acc[2] = 0;
+      for (let sv = 0; sv < n; sv++) {
+        for (let su = 0; su < n; su++) {
+          // Sub-sample offsets centred on the chip pixel.
+          const cu = u + (su + 0.5) / n - 0.5;
+          const cv = v + (sv + 0.5) / n - 0.5;
+          const x = t.a * cu - t.b * cv + t.tx;
+          const y = t.b * cu + t.a * cv + t.ty;
+          const x0 = Math.floor(x);
+          const y0 = Math.floor(y);
+          if (x0 < 0 || y0 < 0 || x0 + 1 >= width || y0 + 1 >= height) continue;
+          const fx = x - x0;
+          const fy = y - y0;
+          const i00 = (y0 * width + x0) * 3;
+          const i10 = i00 + 3;
+          const i01 = i00 + width * 3;
+          const i11 = i01 + 3;
+          for (let c = 0; c < 3; c++) {
+            const top = data[i00 + c] + (data[i10 + c] - data[i00 + c]) * fx;
+            const bottom = data[i01 + c] + (data[i11 + c] - data[i01 + c]) * fx;
+            acc[c] += top + (bottom - top) * fy;
+          }
+        }
+      }
+      const o = (v * size + (mirror ? size - 1 - u : u)) * 3;
+      const samples = n * n;
+      out[o] = Math.round(acc[0] / samples);
+      out[o + 1] = Math.round(acc[1] / samples);
+      out[o + 2] = Math.round(acc[2] / samples);
+    }
+  }
+  return { data: out, width: size, height: size };
+}
+
+/** Copies `box` (clipped to the image) out of `image`, optionally mirrored left-right. */
+export function cropImage(image: RgbImage, box: Box, mirror = false): RgbImage {
+  const x0 = Math.max(0, Math.floor(box.x));
+  const y0 = Math.max(0, Math.floor(box.y));
+  const w = Math.max(0, Math.min(image.width, Math.floor(box.x + box.width)) - x0);
+  const h = Math.max(0, Math.min(image.height, Math.floor(box.y + box.height)) - y0);
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const src = ((y0 + y) * image.width + x0 + x) * 3;
+      const dst = (y * w + (mirror ? w - 1 - x : x)) * 3;
+      out[dst] = image.data[src];
+      out[dst + 1] = image.data[src + 1];
+      out[dst + 2] = image.data[src + 2];
+    }
+  }
+  return { data: out, width: w, height: h };
 }

@@ -1,0 +1,52 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import type { DB } from './tables.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/**
+ * Opens PostgreSQL when `DATABASE_URL` is set, else the embedded PGlite under
+ * `<dataDir>/pglite` (or in memory when `dataDir` is null, for tests). Both
+ * read bigint as a JS number, so ids look the same whatever the backend.
+ */
+export async function openDatabase(config: Pick<Config, 'databaseUrl'> & { dataDir: string | null }): Promise<Database> {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    // A dropped connection must not crash the process; the pool replaces it.
+    pool.on('error', (err) => console.error('[db] idle client error:', err.message));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+
+  const [{ PGlite }, { vector }, { PGliteDialect }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/vector'),
+    import('kysely-pglite-dialect'),
+  ]);
+  let dataDir: string | undefined;
+  if (config.dataDir) {
+    dataDir = path.join(config.dataDir, 'pglite');
+    await fs.mkdir(dataDir, { recursive: true });
+  }
+  const client = await PGlite.create({ dataDir, extensions: { vector } });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}

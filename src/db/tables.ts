@@ -1,0 +1,78 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/**
+ * One interface per table, gathered into `DB`. Ids are bigint identities read
+ * back as JS numbers (both drivers are configured to do so); embeddings travel
+ * as pgvector's text form and only `db/vector.ts` converts them.
+ */
+export interface AlbumTable {
+  id: Generated<number>;
+  name: string;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface ImageTable {
+  id: Generated<number>;
+  album_id: number;
+  /** Hex SHA-256 of the stored bytes; the photo file is content-addressed by it. */
+  sha256: string;
+  file_name: string;
+  format: string;
+  width: number;
+  height: number;
+  byte_size: number;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface FaceTable {
+  id: Generated<number>;
+  image_id: number;
+  /** Denormalised from the image so that album-filtered vector search needs no join. */
+  album_id: number;
+  box_x: number;
+  box_y: number;
+  box_width: number;
+  box_height: number;
+  score: number;
+  /** 68 points as `[[x, y], ...]` in original-photo pixels. */
+  landmarks: ColumnType<number[][], string, string>;
+  /** pgvector `vector(128)`, unit length. */
+  embedding: string;
+  /** Which networks and preprocessing made the embedding (see FacePipeline.modelId). */
+  model: string;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface IngestBatchTable {
+  id: Generated<number>;
+  album_id: number;
+  status: 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED';
+  total: number;
+  done: ColumnType<number, number | undefined, number>;
+  failed: ColumnType<number, number | undefined, number>;
+  created_at: ColumnType<Date, never, never>;
+  finished_at: ColumnType<Date | null, never, Date | null>;
+}
+
+export interface IngestItemTable {
+  batch_id: number;
+  position: number;
+  file_name: string;
+  image_id: number | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface DB {
+  albums: AlbumTable;
+  images: ImageTable;
+  faces: FaceTable;
+  ingest_batches: IngestBatchTable;
+  ingest_items: IngestItemTable;
+}
+
+export type AlbumRow = Selectable<AlbumTable>;
+export type ImageRow = Selectable<ImageTable>;
+export type FaceRow = Omit<Selectable<FaceTable>, 'embedding'>;
+export type IngestBatchRow = Selectable<IngestBatchTable>;
+export type IngestItemRow = Selectable<IngestItemTable>;

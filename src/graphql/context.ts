@@ -1,0 +1,29 @@
+import DataLoader from 'dataloader';
+import type { FaceRow, ImageRow } from '../db/tables.js';
+import type { Services } from '../services/services.js';
+
+/** Per-request batch loaders: one query for all the images or faces a response needs. */
+export interface Loaders {
+  image: DataLoader<number, ImageRow | undefined>;
+  facesOfImage: DataLoader<number, FaceRow[]>;
+}
+
+export interface GraphQLContext {
+  services: Services;
+  loaders: Loaders;
+  /** Largest `first` / `limit` accepted. */
+  maxPage: number;
+  /** Most files or paths one ingest request may carry. */
+  maxFiles: number;
+}
+
+export function createContext(services: Services, limits: { maxPage: number; maxFiles: number }): GraphQLContext {
+  return {
+    services,
+    ...limits,
+    loaders: {
+      image: new DataLoader((ids) => services.albums.imagesByIds(ids)),
+      facesOfImage: new DataLoader((ids) => services.faces.facesOfImages(ids)),
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { AlbumRow, FaceRow, ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
+import type { Page } from '../services/pagination.js';
+import type { Album } from './types/album.type.js';
+import type { Face } from './types/face.type.js';
+import type { Image } from './types/image.type.js';
+import { IngestStatus, type IngestBatch, type IngestItem } from './types/ingest.type.js';
+
+/** Row -> GraphQL object shapes. Kept in one place so resolvers stay one-liners. */
+export const toAlbum = (r: AlbumRow): Album => ({ id: r.id, name: r.name, createdAt: r.created_at });
+
+export const toImage = (r: ImageRow): Image => ({
+  id: r.id,
+  albumId: r.album_id,
+  fileName: r.file_name,
+  format: r.format,
+  width: r.width,
+  height: r.height,
+  byteSize: r.byte_size,
+  sha256: r.sha256,
+  createdAt: r.created_at,
+});
+
+export const toFace = (r: FaceRow): Face => ({
+  id: r.id,
+  imageId: r.image_id,
+  albumId: r.album_id,
+  box: { x: r.box_x, y: r.box_y, width: r.box_width, height: r.box_height },
+  score: r.score,
+  landmarks: r.landmarks.map(([x, y]) => ({ x, y })),
+  model: r.model,
+  createdAt: r.created_at,
+});
+
+export const toIngestBatch = (r: IngestBatchRow): IngestBatch => ({
+  id: r.id,
+  albumId: r.album_id,
+  status: IngestStatus[r.status],
+  total: r.total,
+  done: r.done,
+  failed: r.failed,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+});
+
+export const toIngestItem = (r: IngestItemRow): IngestItem => ({
+  position: r.position,
+  imageId: r.image_id,
+  fileName: r.file_name,
+  error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+});
+
+/** Shapes a service page as a Relay connection. */
+export function toConnection<TRow extends { id: number }, TNode>(page: Page<TRow>, map: (row: TRow) => TNode) {
+  return {
+    edges: page.nodes.map((row) => ({ cursor: page.cursorOf(row), node: map(row) })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+  };
+}

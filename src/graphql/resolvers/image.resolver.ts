@@ -1,0 +1,32 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLContext } from '../context.js';
+import { parseId } from '../ids.js';
+import { toAlbum, toFace, toImage } from '../mappers.js';
+import { Album } from '../types/album.type.js';
+import { Face } from '../types/face.type.js';
+import { Image } from '../types/image.type.js';
+
+@Resolver(() => Image)
+export class ImageResolver {
+  @Query(() => Image, { nullable: true })
+  async image(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Image | null> {
+    const row = await ctx.loaders.image.load(parseId(id, 'id'));
+    return row ? toImage(row) : null;
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes the image and its faces. NOT_FOUND if there is none.' })
+  async deleteImage(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.albums.deleteImage(parseId(id, 'id'));
+    return true;
+  }
+
+  @FieldResolver(() => [Face])
+  async faces(@Root() image: Image, @Ctx() ctx: GraphQLContext): Promise<Face[]> {
+    return (await ctx.loaders.facesOfImage.load(image.id)).map(toFace);
+  }
+
+  @FieldResolver(() => Album)
+  async album(@Root() image: Image, @Ctx() ctx: GraphQLContext): Promise<Album> {
+    return toAlbum(await ctx.services.albums.get(image.albumId));
+  }
+}

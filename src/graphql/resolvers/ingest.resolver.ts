@@ -1,0 +1,70 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLUpload } from 'graphql-upload-minimal';
+import { InvalidInputError } from '../../errors.js';
+import type { GraphQLContext } from '../context.js';
+import { parseId } from '../ids.js';
+import { toAlbum, toImage, toIngestBatch, toIngestItem } from '../mappers.js';
+import { Album } from '../types/album.type.js';
+import { Image } from '../types/image.type.js';
+import { IngestBatch, IngestItem } from '../types/ingest.type.js';
+import { uploadSource, type UploadArg } from '../uploads.js';
+
+@Resolver(() => IngestBatch)
+export class IngestResolver {
+  @Mutation(() => IngestBatch, {
+    description: 'Ingests uploaded photos (GraphQL multipart request). One item per file, in request order.',
+  })
+  async ingestImages(
+    @Arg('albumId', () => ID) albumId: string,
+    @Arg('files', () => [GraphQLUpload]) files: UploadArg[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<IngestBatch> {
+    const album = parseId(albumId, 'albumId');
+    if (files.length === 0) throw new InvalidInputError('files must not be empty', { argument: 'files' });
+    const sources = files.map((f, i) => uploadSource(f, i));
+    await Promise.all(sources.map((s) => s.resolveName()));
+    return toIngestBatch(await ctx.services.ingest.ingest(album, sources));
+  }
+
+  @Mutation(() => IngestBatch, {
+    description: 'Ingests photos already on the server, under FACEGRAPH_IMPORT_ROOT (relative paths are taken from it).',
+  })
+  async ingestPaths(
+    @Arg('albumId', () => ID) albumId: string,
+    @Arg('paths', () => [String]) paths: string[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<IngestBatch> {
+    const album = parseId(albumId, 'albumId');
+    if (paths.length === 0) throw new InvalidInputError('paths must not be empty', { argument: 'paths' });
+    if (paths.length > ctx.maxFiles) {
+      throw new InvalidInputError(`at most ${ctx.maxFiles} paths per request`, { argument: 'paths' });
+    }
+    return toIngestBatch(await ctx.services.ingest.ingest(album, ctx.services.imports.sources(paths)));
+  }
+
+  @Query(() => IngestBatch, { nullable: true })
+  async ingestBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<IngestBatch | null> {
+    const row = await ctx.services.ingest.findBatch(parseId(id, 'id'));
+    return row ? toIngestBatch(row) : null;
+  }
+
+  @FieldResolver(() => [IngestItem])
+  async items(@Root() batch: IngestBatch, @Ctx() ctx: GraphQLContext): Promise<IngestItem[]> {
+    return (await ctx.services.ingest.batchItems(batch.id)).map(toIngestItem);
+  }
+
+  @FieldResolver(() => Album)
+  async album(@Root() batch: IngestBatch, @Ctx() ctx: GraphQLContext): Promise<Album> {
+    return toAlbum(await ctx.services.albums.get(batch.albumId));
+  }
+}
+
+@Resolver(() => IngestItem)
+export class IngestItemResolver {
+  @FieldResolver(() => Image, { nullable: true, description: 'The stored image, unless the file failed.' })
+  async image(@Root() item: IngestItem, @Ctx() ctx: GraphQLContext): Promise<Image | null> {
+    if (item.imageId === null) return null;
+    const row = await ctx.loaders.image.load(item.imageId);
+    return row ? toImage(row) : null;
+  }
+}

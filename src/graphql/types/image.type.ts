@@ -1,0 +1,18 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Connection } from './connection.type.js';
+
+@ObjectType({ description: 'A stored photo. Width and height are those of the upright original.' })
+export class Image {
+  @Field(() => ID) id!: number;
+  albumId!: number;
+  @Field(() => String) fileName!: string;
+  @Field(() => String, { description: 'Decoded format: jpeg, png, webp, gif, tiff, avif or heif.' }) format!: string;
+  @Field(() => Int) width!: number;
+  @Field(() => Int) height!: number;
+  @Field(() => Int, { description: 'Size of the stored file in bytes.' }) byteSize!: number;
+  @Field(() => String, { description: 'Hex SHA-256 of the file; the same bytes are stored once.' }) sha256!: string;
+  @Field(() => Date) createdAt!: Date;
+}
+
+@ObjectType()
+export class ImageConnection extends Connection(Image) {}

@@ -1,0 +1,99 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB, FaceRow } from '../db/tables.js';
+import { fromVectorText, toVectorSql } from '../db/vector.js';
+
+const FACE_COLUMNS = [
+  'id', 'image_id', 'album_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'created_at',
+] as const;
+
+export interface NearestQuery {
+  embedding: ArrayLike<number>;
+  limit: number;
+  maxDistance?: number;
+  albumId?: number;
+  excludeFaceId?: number;
+}
+
+export interface FaceDistance {
+  face: FaceRow;
+  distance: number;
+}
+
+/**
+ * The `faces` table and its vector search. k-NN runs inside PostgreSQL on the
+ * HNSW cosine index; vectors are never pulled into Node to be compared.
+ */
+export class FaceRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  findById(id: number): Promise<FaceRow | undefined> {
+    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('id', '=', id).executeTakeFirst();
+  }
+
+  findByIds(ids: readonly number[]): Promise<FaceRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('id', 'in', ids).execute();
+  }
+
+  listByImageIds(imageIds: readonly number[]): Promise<FaceRow[]> {
+    if (imageIds.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('image_id', 'in', imageIds).orderBy('id').execute();
+  }
+
+  listByAlbumAfter(albumId: number, afterId: number, limit: number): Promise<FaceRow[]> {
+    return this.db
+      .selectFrom('faces')
+      .select(FACE_COLUMNS)
+      .where('album_id', '=', albumId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  async embedding(id: number): Promise<number[] | undefined> {
+    const row = await this.db
+      .selectFrom('faces')
+      .select(sql<string>`embedding::text`.as('embedding'))
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? fromVectorText(row.embedding) : undefined;
+  }
+
+  /** Cosine distance between two stored faces, computed by pgvector. */
+  async distanceBetween(a: number, b: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('faces as a')
+      .innerJoin('faces as b', (j) => j.on('b.id', '=', b))
+      .select(sql<number>`a.embedding <=> b.embedding`.as('distance'))
+      .where('a.id', '=', a)
+      .executeTakeFirst();
+    return row ? Number(row.distance) : undefined;
+  }
+
+  /**
+   * The `limit` nearest faces by cosine distance. The inner query walks the HNSW
+   * index; with an album filter, pgvector's iterative scan keeps searching until
+   * enough rows pass the filter (a plain HNSW scan would return too few). The
+   * outer query restores exact order and applies `maxDistance`.
+   */
+  async nearest(q: NearestQuery): Promise<FaceDistance[]> {
+    const vector = toVectorSql(q.embedding);
+    return this.db.transaction().execute(async (trx) => {
+      const efSearch = Math.max(100, q.limit);
+      await sql`SELECT set_config('hnsw.ef_search', ${String(efSearch)}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
+      let inner = trx
+        .selectFrom('faces')
+        .select(FACE_COLUMNS)
+        .select(sql<number>`embedding <=> ${vector}`.as('distance'))
+        .orderBy(sql`embedding <=> ${vector}`)
+        .limit(q.limit);
+      if (q.albumId !== undefined) inner = inner.where('album_id', '=', q.albumId);
+      if (q.excludeFaceId !== undefined) inner = inner.where('id', '!=', q.excludeFaceId);
+      let outer = trx.selectFrom(inner.as('nn')).selectAll().orderBy('distance').orderBy('id');
+      if (q.maxDistance !== undefined) outer = outer.where('distance', '<=', q.maxDistance);
+      const rows = await outer.execute();
+      return rows.map(({ distance, ...face }) => ({ face: face as FaceRow, distance: Number(distance) }));
+    });
+  }
+}

@@ -1,0 +1,140 @@
+import type { Kysely } from 'kysely';
+import type { DB, ImageRow } from '../db/tables.js';
+import { toVectorSql } from '../db/vector.js';
+import type { Box, Point } from '../vision/types.js';
+
+export interface NewImage {
+  albumId: number;
+  sha256: string;
+  fileName: string;
+  format: string;
+  width: number;
+  height: number;
+  byteSize: number;
+}
+
+export interface NewFace {
+  box: Box;
+  score: number;
+  landmarks: Point[];
+  embedding: ArrayLike<number>;
+  model: string;
+}
+
+/** Kysely/PostgreSQL unique-violation SQLSTATE. */
+const UNIQUE_VIOLATION = '23505';
+
+/** The `images` table, and the one transaction that writes an image with its faces. */
+export class ImageRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  findById(id: number): Promise<ImageRow | undefined> {
+    return this.db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findByIds(ids: readonly number[]): Promise<ImageRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('images').selectAll().where('id', 'in', ids).execute();
+  }
+
+  findInAlbum(albumId: number, sha256: string): Promise<ImageRow | undefined> {
+    return this.db
+      .selectFrom('images')
+      .selectAll()
+      .where('album_id', '=', albumId)
+      .where('sha256', '=', sha256)
+      .executeTakeFirst();
+  }
+
+  listByAlbumAfter(albumId: number, afterId: number, limit: number): Promise<ImageRow[]> {
+    return this.db
+      .selectFrom('images')
+      .selectAll()
+      .where('album_id', '=', albumId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Writes the image and all its faces in one transaction, so that no reader
+   * ever sees an image without its faces. When the same bytes were stored in
+   * the album concurrently, returns the image that won (`created: false`).
+   */
+  async insertWithFaces(image: NewImage, faces: NewFace[]): Promise<{ image: ImageRow; created: boolean }> {
+    try {
+      const row = await this.db.transaction().execute(async (trx) => {
+        const inserted = await trx
+          .insertInto('images')
+          .values({
+            album_id: image.albumId,
+            sha256: image.sha256,
+            file_name: image.fileName,
+            format: image.format,
+            width: image.width,
+            height: image.height,
+            byte_size: image.byteSize,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        if (faces.length > 0) {
+          await trx
+            .insertInto('faces')
+            .values(
+              faces.map((f) => ({
+                image_id: inserted.id,
+                album_id: image.albumId,
+                box_x: f.box.x,
+                box_y: f.box.y,
+                box_width: f.box.width,
+                box_height: f.box.height,
+                score: f.score,
+                landmarks: JSON.stringify(f.landmarks.map((p) => [round2(p.x), round2(p.y)])),
+                embedding: toVectorSql(f.embedding),
+                model: f.model,
+              })),
+            )
+            .execute();
+        }
+        return inserted;
+      });
+      return { image: row, created: true };
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+        const existing = await this.findInAlbum(image.albumId, image.sha256);
+        if (existing) return { image: existing, created: false };
+      }
+      throw err;
+    }
+  }
+
+  /** Deletes the image (its faces cascade); returns the deleted row. */
+  async delete(id: number): Promise<ImageRow | undefined> {
+    return this.db.deleteFrom('images').where('id', '=', id).returningAll().executeTakeFirst();
+  }
+
+  /** How many image rows still point at these bytes (in any album). */
+  async countBySha(sha256: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('images')
+      .where('sha256', '=', sha256)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Distinct (sha256, format) of the images of an album: the files an album delete may free. */
+  filesOfAlbum(albumId: number): Promise<{ sha256: string; format: string }[]> {
+    return this.db.selectFrom('images').select(['sha256', 'format']).distinct().where('album_id', '=', albumId).execute();
+  }
+
+  /** Every (sha256, format) referenced by some image. */
+  allFiles(): Promise<{ sha256: string; format: string }[]> {
+    return this.db.selectFrom('images').select(['sha256', 'format']).distinct().execute();
+  }
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}

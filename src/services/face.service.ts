@@ -1,0 +1,105 @@
+import type { FaceRow } from '../db/tables.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import type { AlbumRepository } from '../repositories/album.repository.js';
+import type { FaceDistance, FaceRepository } from '../repositories/face.repository.js';
+import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
+import type { Box } from '../vision/types.js';
+import type { FaceAnalyzer } from './face-analyzer.js';
+import { checkRange, paginate, type Page, type PageArgs } from './pagination.js';
+
+export interface SearchOptions {
+  limit?: number | null;
+  maxDistance?: number | null;
+  albumId?: number | null;
+}
+
+export interface PhotoFaceMatches {
+  box: Box;
+  score: number;
+  matches: FaceDistance[];
+}
+
+export interface FaceComparison {
+  distance: number;
+  threshold: number;
+  samePerson: boolean;
+}
+
+export const DEFAULT_SEARCH_LIMIT = 10;
+
+/** Faces: lookup, paging, and the similarity questions users ask of them. */
+export class FaceService {
+  constructor(
+    private readonly faces: FaceRepository,
+    private readonly albums: AlbumRepository,
+    private readonly analyzer: FaceAnalyzer,
+    private readonly maxPage: number,
+    readonly threshold: number = DEFAULT_SAME_PERSON_THRESHOLD,
+  ) {}
+
+  async get(id: number): Promise<FaceRow> {
+    const face = await this.faces.findById(id);
+    if (!face) throw new NotFoundError('face', String(id));
+    return face;
+  }
+
+  async embedding(id: number): Promise<number[]> {
+    const embedding = await this.faces.embedding(id);
+    if (!embedding) throw new NotFoundError('face', String(id));
+    return embedding;
+  }
+
+  /** Faces of each image, in the order asked; for request-scoped batch loading. */
+  async facesOfImages(imageIds: readonly number[]): Promise<FaceRow[][]> {
+    const rows = await this.faces.listByImageIds(imageIds);
+    const byImage = new Map<number, FaceRow[]>(imageIds.map((id) => [id, []]));
+    for (const row of rows) byImage.get(row.image_id)?.push(row);
+    return imageIds.map((id) => byImage.get(id)!);
+  }
+
+  async listByAlbum(albumId: number, args: PageArgs): Promise<Page<FaceRow>> {
+    await this.requireAlbum(albumId);
+    return paginate(args, this.maxPage, (after, limit) => this.faces.listByAlbumAfter(albumId, after, limit));
+  }
+
+  /** The faces nearest to a stored face, itself excluded. */
+  async similar(faceId: number, options: SearchOptions): Promise<FaceDistance[]> {
+    const query = await this.checkSearch(options);
+    const embedding = await this.embedding(faceId);
+    return this.faces.nearest({ ...query, embedding, excludeFaceId: faceId });
+  }
+
+  /** Detects the faces of a photo that is not stored and finds the nearest stored faces for each. */
+  async searchByPhoto(bytes: Uint8Array, options: SearchOptions): Promise<PhotoFaceMatches[]> {
+    const query = await this.checkSearch(options);
+    const photo = await this.analyzer.analyze(bytes);
+    const out: PhotoFaceMatches[] = [];
+    for (const face of photo.faces) {
+      out.push({ box: face.box, score: face.score, matches: await this.faces.nearest({ ...query, embedding: face.embedding }) });
+    }
+    return out;
+  }
+
+  async compare(a: number, b: number): Promise<FaceComparison> {
+    await this.get(a);
+    await this.get(b);
+    const distance = (await this.faces.distanceBetween(a, b))!;
+    return { distance, threshold: this.threshold, samePerson: distance <= this.threshold };
+  }
+
+  private async checkSearch(options: SearchOptions): Promise<{ limit: number; maxDistance?: number; albumId?: number }> {
+    const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
+    checkRange('limit', limit, 1, this.maxPage);
+    const maxDistance = options.maxDistance ?? undefined;
+    if (maxDistance !== undefined && !(maxDistance >= 0 && maxDistance <= 2)) {
+      throw new InvalidInputError(`maxDistance must be between 0 and 2 (cosine distance), got ${maxDistance}`, { argument: 'maxDistance' });
+    }
+    const albumId = options.albumId ?? undefined;
+    if (albumId !== undefined) await this.requireAlbum(albumId);
+    return { limit, maxDistance, albumId };
+  }
+
+  private async requireAlbum(albumId: number): Promise<void> {
+    if (!(await this.albums.findById(albumId))) throw new NotFoundError('album', String(albumId));
+  }
+}

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FACE_API_MODEL_DIR } from '../tfjs-engine.js';
+import { buildLandmarkNetGraph } from './landmark-net-graph.js';
+import { describeModels, type ModelManifest } from './model-manifest.js';
+import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT } from './network-specs.js';
+import { buildRecognitionNetGraph } from './recognition-net-graph.js';
+import { buildSsdMobilenetGraph } from './ssd-mobilenet-graph.js';
+import { loadTfjsWeights } from './tfjs-weights.js';
+
+/** The three networks as serialised ONNX models, plus what the TypeScript side of the detector needs. */
+export interface FaceApiOnnxModels {
+  detector: Uint8Array;
+  landmarks: Uint8Array;
+  recognition: Uint8Array;
+  /** SSD anchors [5118 x (ymin, xmin, ymax, xmax)], relative to the 512 x 512 input. */
+  anchors: Float32Array;
+  /** What these models were built from, to compare with the committed manifest. */
+  manifest: ModelManifest;
+}
+
+/**
+ * Converts the tfjs weights shipped inside `@vladmandic/face-api` to ONNX
+ * graphs, in memory (about 12 MB of float32 weights, well under a second).
+ * Building at start-up rather than shipping .onnx files means there is no
+ * generated artifact that can go stale: the weights in node_modules are the
+ * only source, and the manifest pins their hashes.
+ */
+export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR): Promise<FaceApiOnnxModels> {
+  const pkg = JSON.parse(await readFile(path.join(modelDir, '..', 'package.json'), 'utf8')) as { version: string };
+  const [ssd, landmarks, recognition] = await Promise.all([
+    loadTfjsWeights(modelDir, NETWORK_SPECS.detector.model),
+    loadTfjsWeights(modelDir, NETWORK_SPECS.landmarks.model),
+    loadTfjsWeights(modelDir, NETWORK_SPECS.recognition.model),
+  ]);
+  const anchors = ssd.get(SSD_ANCHORS_WEIGHT, 3);
+  return {
+    detector: buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize),
+    landmarks: buildLandmarkNetGraph(landmarks, NETWORK_SPECS.landmarks.inputSize),
+    recognition: buildRecognitionNetGraph(recognition, NETWORK_SPECS.recognition.inputSize),
+    anchors: anchors.data,
+    manifest: describeModels(pkg.version, {
+      detector: ssd.sha256,
+      landmarks: landmarks.sha256,
+      recognition: recognition.sha256,
+    }),
+  };
+}

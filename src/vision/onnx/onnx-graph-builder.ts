@@ -1,0 +1,300 @@
+import onnxProto from 'onnx-proto';
+import type { WeightTensor } from './tfjs-weights.js';
+
+const { onnx } = onnxProto;
+
+/** ONNX opset the converted graphs target; ONNX Runtime 1.30 runs it natively. */
+export const ONNX_OPSET = 17;
+/** IR version matching the opset (ONNX 1.12+); onnx-proto's schema (IR 8) encodes it. */
+const IR_VERSION = 8;
+
+/** TensorFlow's padding modes, which face-api's layers are written in. */
+export type TfPadding = 'same' | 'valid';
+
+/**
+ * A tensor in the graph being built. Shapes are NCHW with the batch as -1 so
+ * that explicit pads and output sizes can be computed while building.
+ */
+export interface GraphValue {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+/** An ONNX attribute: an int, ints, a string, or `{ float }` for a float. */
+type Attr = number | number[] | string | { float: number };
+
+/**
+ * Writes face-api's tfjs layers (NHWC, TF padding rules) as an ONNX graph
+ * (NCHW, explicit pads). It exists so that each network file reads like
+ * face-api's own code, layer by layer, while the TF-to-ONNX details (filter
+ * layout HWIO -> OIHW, TF "same" padding being asymmetric for stride 2) are
+ * solved once, here.
+ */
+export class OnnxGraphBuilder {
+  private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
+  private readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
+  private readonly inputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  private readonly outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  private counter = 0;
+
+  constructor(private readonly graphName: string) {}
+
+  /** Declares a float32 graph input; `-1` dimensions become the symbolic batch `N`. */
+  input(name: string, shape: number[]): GraphValue {
+    this.inputs.push(valueInfo(name, shape));
+    return { name, shape };
+  }
+
+  /** Declares `value` as a graph output under `name`. */
+  output(value: GraphValue, name: string): void {
+    this.nodes.push(node('Identity', [value.name], [name], this.uniqueName('out')));
+    this.outputs.push(valueInfo(name, [...value.shape]));
+  }
+
+  /** A float32 initializer. */
+  constant(data: Float32Array, dims: number[], hint = 'const'): string {
+    const name = this.uniqueName(hint);
+    this.initializers.push(
+      onnx.TensorProto.create({
+        name,
+        dims,
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+      }),
+    );
+    return name;
+  }
+
+  private int64Constant(values: number[], hint: string): string {
+    const name = this.uniqueName(hint);
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+    this.initializers.push(
+      onnx.TensorProto.create({
+        name,
+        dims: [values.length],
+        dataType: onnx.TensorProto.DataType.INT64,
+        rawData: new Uint8Array(data.buffer),
+      }),
+    );
+    return name;
+  }
+
+  /**
+   * tf.conv2d (+ bias): `filters` is tfjs' [kh, kw, in, out]. A depthwise
+   * filter [kh, kw, C, 1] is passed with `depthwise` and becomes a grouped conv.
+   */
+  conv(
+    x: GraphValue,
+    filters: WeightTensor,
+    bias: WeightTensor | undefined,
+    stride: number,
+    padding: TfPadding,
+    depthwise = false,
+  ): GraphValue {
+    const [kh, kw, cin, cout] = filters.shape;
+    const channels = x.shape[1];
+    if (cin !== channels) throw new Error(`conv: filter expects ${cin} channels, input has ${channels}`);
+    const outChannels = depthwise ? cin * cout : cout;
+    const weight = depthwise ? hwioToOihwDepthwise(filters) : hwioToOihw(filters);
+    const weightName = this.constant(weight, depthwise ? [cin * cout, 1, kh, kw] : [cout, cin, kh, kw], 'w');
+    const inputs = [x.name, weightName];
+    if (bias) {
+      if (bias.data.length !== outChannels) throw new Error(`conv: bias has ${bias.data.length} values, expected ${outChannels}`);
+      inputs.push(this.constant(bias.data, [outChannels], 'b'));
+    }
+    const [h, padTop, padBottom] = tfPad(x.shape[2], kh, stride, padding);
+    const [w, padLeft, padRight] = tfPad(x.shape[3], kw, stride, padding);
+    return this.op('Conv', inputs, [x.shape[0], outChannels, h, w], {
+      kernel_shape: [kh, kw],
+      strides: [stride, stride],
+      pads: [padTop, padLeft, padBottom, padRight],
+      dilations: [1, 1],
+      group: depthwise ? cin : 1,
+    });
+  }
+
+  /** Element-wise a + b (same shape, or b broadcast as a per-channel vector). */
+  add(a: GraphValue, b: GraphValue | WeightTensor): GraphValue {
+    return this.op('Add', [a.name, this.operand(b, a)], a.shape);
+  }
+
+  /** Element-wise a * b with b a per-channel vector. */
+  mul(a: GraphValue, b: WeightTensor): GraphValue {
+    return this.op('Mul', [a.name, this.operand(b, a)], a.shape);
+  }
+
+  relu(x: GraphValue): GraphValue {
+    return this.op('Relu', [x.name], x.shape);
+  }
+
+  clip(x: GraphValue, min: number, max: number): GraphValue {
+    const lo = this.constant(Float32Array.of(min), [], 'min');
+    const hi = this.constant(Float32Array.of(max), [], 'max');
+    return this.op('Clip', [x.name, lo, hi], x.shape);
+  }
+
+  /**
+   * tf.batchNorm: (x - mean) * scale / sqrt(variance + epsilon) + offset. The
+   * constants are per channel; ONNX Runtime folds the node into the conv before it.
+   */
+  batchNorm(x: GraphValue, p: { mean: WeightTensor; variance: WeightTensor; offset: WeightTensor; scale: WeightTensor }, epsilon: number): GraphValue {
+    const c = x.shape[1];
+    return this.op(
+      'BatchNormalization',
+      [
+        x.name,
+        this.constant(p.scale.data, [c], 'bn_scale'),
+        this.constant(p.offset.data, [c], 'bn_offset'),
+        this.constant(p.mean.data, [c], 'bn_mean'),
+        this.constant(p.variance.data, [c], 'bn_var'),
+      ],
+      x.shape,
+      { epsilon: { float: epsilon } },
+    );
+  }
+
+  /** tf.avgPool / tf.maxPool with TF padding rules. */
+  pool(kind: 'avg' | 'max', x: GraphValue, size: number, stride: number, padding: TfPadding): GraphValue {
+    const [h, padTop, padBottom] = tfPad(x.shape[2], size, stride, padding);
+    const [w, padLeft, padRight] = tfPad(x.shape[3], size, stride, padding);
+    if (kind === 'avg' && padTop + padBottom + padLeft + padRight > 0) {
+      // TF averages over the valid cells only; ONNX needs to be told so.
+      throw new Error('avg pool with "same" padding is not used by face-api');
+    }
+    return this.op(kind === 'avg' ? 'AveragePool' : 'MaxPool', [x.name], [x.shape[0], x.shape[1], h, w], {
+      kernel_shape: [size, size],
+      strides: [stride, stride],
+      pads: [padTop, padLeft, padBottom, padRight],
+    });
+  }
+
+  /** Mean over H and W, then flattened to [N, C]. */
+  globalAveragePool(x: GraphValue): GraphValue {
+    const pooled = this.op('GlobalAveragePool', [x.name], [x.shape[0], x.shape[1], 1, 1]);
+    return this.op('Flatten', [pooled.name], [x.shape[0], x.shape[1]], { axis: 1 });
+  }
+
+  /** Zero padding at the end of each axis (`after[i]` elements on axis i). */
+  padEnd(x: GraphValue, after: number[]): GraphValue {
+    const pads = [...after.map(() => 0), ...after];
+    const shape = x.shape.map((d, i) => (d < 0 ? d : d + after[i]));
+    return this.op('Pad', [x.name, this.int64Constant(pads, 'pads')], shape, { mode: 'constant' });
+  }
+
+  /** [N, C] x weights[C, K] (+ bias[K]). */
+  dense(x: GraphValue, weights: WeightTensor, bias?: WeightTensor): GraphValue {
+    const [cin, cout] = weights.shape;
+    if (cin !== x.shape[1]) throw new Error(`dense: weights expect ${cin} inputs, got ${x.shape[1]}`);
+    const w = this.constant(weights.data, [cin, cout], 'fc');
+    if (!bias) return this.op('MatMul', [x.name, w], [x.shape[0], cout]);
+    return this.op('Gemm', [x.name, w, this.constant(bias.data, [cout], 'fc_b')], [x.shape[0], cout]);
+  }
+
+  /** NCHW -> [N, H * W * C / last, last]: tfjs' reshape of an NHWC conv output. */
+  flattenNhwc(x: GraphValue, last: number): GraphValue {
+    const [n, c, h, w] = x.shape;
+    const nhwc = this.op('Transpose', [x.name], [n, h, w, c], { perm: [0, 2, 3, 1] });
+    const shape = this.int64Constant([0, -1, last], 'shape');
+    return this.op('Reshape', [nhwc.name, shape], [n, (h * w * c) / last, last]);
+  }
+
+  concat(values: GraphValue[], axis: number): GraphValue {
+    const shape = [...values[0].shape];
+    shape[axis] = values.reduce((sum, v) => sum + v.shape[axis], 0);
+    return this.op('Concat', values.map((v) => v.name), shape, { axis });
+  }
+
+  /** Serialises the graph as an ONNX ModelProto. */
+  toBytes(docString: string): Uint8Array {
+    const model = onnx.ModelProto.create({
+      irVersion: IR_VERSION,
+      producerName: 'facegraph',
+      producerVersion: '1',
+      docString,
+      opsetImport: [{ domain: '', version: ONNX_OPSET }],
+      graph: onnx.GraphProto.create({
+        name: this.graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      }),
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+
+  private operand(b: GraphValue | WeightTensor, like: GraphValue): string {
+    if ('name' in b) return b.name;
+    // A per-channel vector broadcasts over NCHW as [C, 1, 1].
+    if (b.data.length !== like.shape[1]) throw new Error(`per-channel operand has ${b.data.length} values, expected ${like.shape[1]}`);
+    return this.constant(b.data, like.shape.length === 4 ? [b.data.length, 1, 1] : [b.data.length], 'c');
+  }
+
+  private op(type: string, inputs: string[], shape: readonly number[], attrs: Record<string, Attr> = {}): GraphValue {
+    const name = this.uniqueName(type.toLowerCase());
+    this.nodes.push(node(type, inputs, [name], name, attrs));
+    return { name, shape };
+  }
+
+  private uniqueName(hint: string): string {
+    return `${hint}_${this.counter++}`;
+  }
+}
+
+/** TF output size and (before, after) padding of one spatial axis. */
+function tfPad(size: number, kernel: number, stride: number, padding: TfPadding): [number, number, number] {
+  if (padding === 'valid') return [Math.floor((size - kernel) / stride) + 1, 0, 0];
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + kernel - size, 0);
+  const before = Math.floor(total / 2);
+  return [out, before, total - before];
+}
+
+function hwioToOihw(f: WeightTensor): Float32Array {
+  const [kh, kw, cin, cout] = f.shape;
+  const out = new Float32Array(f.data.length);
+  for (let h = 0; h < kh; h++)
+    for (let w = 0; w < kw; w++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + h) * kw + w] = f.data[((h * kw + w) * cin + i) * cout + o];
+  return out;
+}
+
+/** [kh, kw, C, M] -> [C * M, 1, kh, kw], TF's channel-major order of depthwise outputs. */
+function hwioToOihwDepthwise(f: WeightTensor): Float32Array {
+  const [kh, kw, c, m] = f.shape;
+  const out = new Float32Array(f.data.length);
+  for (let h = 0; h < kh; h++)
+    for (let w = 0; w < kw; w++)
+      for (let i = 0; i < c; i++)
+        for (let j = 0; j < m; j++) out[((i * m + j) * kh + h) * kw + w] = f.data[((h * kw + w) * c + i) * m + j];
+  return out;
+}
+
+function valueInfo(name: string, shape: number[]) {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: shape.map((d) => (d < 0 ? { dimParam: 'N' } : { dimValue: d })) },
+      },
+    },
+  });
+}
+
+function node(opType: string, input: string[], output: string[], name: string, attrs: Record<string, Attr> = {}) {
+  const { AttributeType } = onnx.AttributeProto;
+  return onnx.NodeProto.create({
+    opType,
+    input,
+    output,
+    name,
+    attribute: Object.entries(attrs).map(([key, value]) => {
+      if (Array.isArray(value)) return { name: key, type: AttributeType.INTS, ints: value };
+      if (typeof value === 'string') return { name: key, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
+      if (typeof value === 'object') return { name: key, type: AttributeType.FLOAT, f: value.float };
+      return { name: key, type: AttributeType.INT, i: value };
+    }),
+  });
+}
