@@ -159,6 +159,7 @@ pgvector_installed() {
 # Debian release (deb822 *.sources first, then one-line *.list files).
 debian_mirror() {
   local codename
+  # shellcheck disable=SC1091
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   [[ -n $codename ]] || return 1
   local f found=""
@@ -233,24 +234,26 @@ EOF
   run apt-get -q "${private[@]}" source --download-only pgvector
   cd - >/dev/null
 
-  local tarball
-  tarball=$(ls "$WORK"/src/pgvector_*.orig.tar.* 2>/dev/null | head -n 1)
-  [[ -n $tarball ]] || die "apt-get source did not download a pgvector_*.orig.tar.* file"
-  run tar -xf "$tarball" -C "$WORK/src"
-  local srcdir
-  srcdir=$(dirname "$(ls "$WORK"/src/*/Makefile | head -n 1)")
-  [[ -f $srcdir/vector.control ]] || die "unexpected pgvector source layout in $WORK/src"
+  local tarballs makefiles srcdir
+  tarballs=("$WORK"/src/pgvector_*.orig.tar.*)
+  [[ -f ${tarballs[0]} ]] || die "apt-get source did not download a pgvector_*.orig.tar.* file"
+  run tar -xf "${tarballs[0]}" -C "$WORK/src"
+  makefiles=("$WORK"/src/*/Makefile)
+  srcdir=$(dirname "${makefiles[0]}")
+  [[ -f $srcdir/Makefile && -f $srcdir/vector.control ]] || die "unexpected pgvector source layout in $WORK/src"
 
   # Build tools: postgresql-server-dev-15 brings the headers, PGXS and clang/llvm
   # for the JIT bitcode; make and gcc are normally on the machine already.
   local need=()
-  pkg_installed postgresql-server-dev-$PG_MAJOR || need+=(postgresql-server-dev-$PG_MAJOR)
+  pkg_installed postgresql-server-dev-$PG_MAJOR || need+=("postgresql-server-dev-$PG_MAJOR")
   command -v make >/dev/null || need+=(make)
   command -v gcc >/dev/null || need+=(gcc)
   if [[ ${#need[@]} -gt 0 ]]; then apt_install "${need[@]}"; fi
 
-  run make -C "$srcdir" -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
-  run make -C "$srcdir" install PG_CONFIG="$PG_CONFIG"
+  # OPTFLAGS="": no -march=native, so the library also runs if this machine's disk is
+  # later brought up on another CPU model (Debian builds its package the same way).
+  run make -C "$srcdir" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" OPTFLAGS=""
+  run make -C "$srcdir" install PG_CONFIG="$PG_CONFIG" OPTFLAGS=""
   rm -rf "$WORK"
   WORK=""
 }
