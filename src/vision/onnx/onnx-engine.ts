@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import type { InferenceSession, OnnxValue, Tensor } from 'onnxruntime-node';
 import { clipBox } from '../tfjs-engine.js';
 import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage } from '../types.js';
 import { convertFaceApiModels } from './convert-face-api.js';
@@ -9,10 +9,13 @@ import { NETWORK_SPECS, type NetworkSpec, SSD_IOU_THRESHOLD } from './network-sp
 import { defaultThreads, type OnnxEngineConfig } from './onnx-engine-config.js';
 import { decodeSsdOutput, nonMaxSuppression, toDetections } from './ssd-postprocess.js';
 
+type Ort = typeof import('onnxruntime-node');
+
 interface Networks {
-  detector: ort.InferenceSession;
-  landmarks: ort.InferenceSession;
-  recognition: ort.InferenceSession;
+  ort: Ort;
+  detector: InferenceSession;
+  landmarks: InferenceSession;
+  recognition: InferenceSession;
   anchors: Float32Array;
 }
 
@@ -61,7 +64,9 @@ export class OnnxEngine implements FaceEngine {
   private async open(): Promise<Networks> {
     const models = await convertFaceApiModels(this.config.modelDir);
     await verifyModelManifest(models.manifest, this.config.manifestPath);
-    const options: ort.InferenceSession.SessionOptions = {
+    // Loaded here, not at import: the native runtime is only needed once a photo is analysed.
+    const ort = await import('onnxruntime-node');
+    const options: InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
       intraOpNumThreads: this.config.threads ?? defaultThreads(),
       interOpNumThreads: 1,
@@ -73,7 +78,7 @@ export class OnnxEngine implements FaceEngine {
       ort.InferenceSession.create(models.landmarks, options),
       ort.InferenceSession.create(models.recognition, options),
     ]);
-    return { detector, landmarks, recognition, anchors: models.anchors };
+    return { ort, detector, landmarks, recognition, anchors: models.anchors };
   }
 
   async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
@@ -81,7 +86,7 @@ export class OnnxEngine implements FaceEngine {
     const spec = NETWORK_SPECS.detector;
     const input = new Float32Array(3 * spec.inputSize * spec.inputSize);
     writeNetworkInput(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, input, 0);
-    const out = await nets.detector.run({ input: tensor(input, 1, spec) });
+    const out = await nets.detector.run({ input: tensor(nets.ort, input, 1, spec) });
     const decoded = decodeSsdOutput(floats(out.box_encodings), floats(out.class_logits), nets.anchors);
     // SsdMobilenetv1Options: `minConfidence || 0.5`, `maxResults || 100`, as the reference engine gets them.
     const minScore = options.minScore || FACE_API_DEFAULT_MIN_SCORE;
@@ -96,7 +101,7 @@ export class OnnxEngine implements FaceEngine {
     const spec = NETWORK_SPECS.landmarks;
     const crops = boxes.map((b) => clipBox(b, image));
     const valid = crops.map((c) => c.width > 0 && c.height > 0);
-    const output = await this.runBatch(nets.landmarks, image, crops, valid, spec);
+    const output = await this.runBatch(nets, nets.landmarks, image, crops, valid, spec);
     let row = 0;
     return crops.map((crop, i) => {
       // A box wholly outside the image has no pixels to look at: its points collapse onto the clipped corner.
@@ -111,7 +116,7 @@ export class OnnxEngine implements FaceEngine {
     const spec = NETWORK_SPECS.recognition;
     const clipped = crops.map((b) => clipBox(b, image));
     const valid = clipped.map((c) => c.width > 0 && c.height > 0);
-    const output = await this.runBatch(nets.recognition, image, clipped, valid, spec);
+    const output = await this.runBatch(nets, nets.recognition, image, clipped, valid, spec);
     let row = 0;
     return clipped.map((_, i) => {
       // face-api's computeFaceDescriptor answers an empty crop with a zero descriptor.
@@ -123,7 +128,8 @@ export class OnnxEngine implements FaceEngine {
 
   /** One batched run of `session` over the valid crops; returns the flat output. */
   private async runBatch(
-    session: ort.InferenceSession,
+    nets: Networks,
+    session: InferenceSession,
     image: RgbImage,
     crops: Box[],
     valid: boolean[],
@@ -137,7 +143,7 @@ export class OnnxEngine implements FaceEngine {
     crops.forEach((crop, i) => {
       if (valid[i]) writeNetworkInput(image, crop, spec, input, per * n++);
     });
-    const out = await session.run({ input: tensor(input, batch, spec) });
+    const out = await session.run({ input: tensor(nets.ort, input, batch, spec) });
     return floats(out[session.outputNames[0]]);
   }
 
@@ -150,11 +156,11 @@ export class OnnxEngine implements FaceEngine {
   }
 }
 
-function tensor(data: Float32Array, batch: number, spec: NetworkSpec): ort.Tensor {
+function tensor(ort: Ort, data: Float32Array, batch: number, spec: NetworkSpec): Tensor {
   return new ort.Tensor('float32', data, [batch, 3, spec.inputSize, spec.inputSize]);
 }
 
-function floats(value: ort.OnnxValue | undefined): Float32Array {
+function floats(value: OnnxValue | undefined): Float32Array {
   if (!value || value.type !== 'float32') throw new Error(`expected a float32 output, got ${value?.type}`);
   return value.data as Float32Array;
 }
