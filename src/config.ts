@@ -30,6 +30,10 @@ export interface Config {
     maxFaces: number;
     /** Longer side of the working copy the networks see (`FACEGRAPH_MAX_SIDE`). */
     maxSide: number;
+    /** Tile side, in working-copy pixels, for finding small faces; 0 turns tiling off (`FACEGRAPH_DETECT_TILE`). */
+    detectTileSize: number;
+    /** Try the photo turned 90/270/180 degrees when no face is found upright (`FACEGRAPH_DETECT_ROTATIONS`). */
+    detectRotations: boolean;
   };
   limits: {
     /** Bytes per uploaded file (`FACEGRAPH_MAX_FILE_BYTES`, default 50 MB). */
@@ -77,6 +81,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     return value;
   };
 
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  };
+
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push(`DATABASE_URL must start with postgres:// or postgresql://`);
@@ -97,6 +110,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       minFaceSize: int('FACEGRAPH_MIN_FACE_SIZE', 0, 0, 100_000),
       maxFaces: int('FACEGRAPH_MAX_FACES', 100, 1, 1000),
       maxSide: int('FACEGRAPH_MAX_SIDE', 1920, 256, 8192),
+      detectTileSize: int('FACEGRAPH_DETECT_TILE', 1024, 0, 8192),
+      detectRotations: bool('FACEGRAPH_DETECT_ROTATIONS', true),
     },
     limits: {
       maxFileBytes: int('FACEGRAPH_MAX_FILE_BYTES', 50 * 1024 * 1024, 1, 2 ** 31),

@@ -15,9 +15,11 @@ export interface GraphQLContext {
   maxPage: number;
   /** Most files or paths one ingest request may carry. */
   maxFiles: number;
+  /** Where multipart uploads are drained before they are processed. */
+  stagingDir: string;
 }
 
-export function createContext(services: Services, limits: { maxPage: number; maxFiles: number }): GraphQLContext {
+export function createContext(services: Services, limits: { maxPage: number; maxFiles: number; stagingDir: string }): GraphQLContext {
   return {
     services,
     ...limits,

@@ -1,3 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError, PayloadTooLargeError } from '../errors.js';
 import type { IngestSource } from '../services/ingest.service.js';
@@ -5,38 +10,61 @@ import type { IngestSource } from '../services/ingest.service.js';
 /** The value a GraphQL `Upload` argument resolves to. */
 export type UploadArg = Promise<FileUpload>;
 
+export interface StagedUploads {
+  sources: IngestSource[];
+  /** Removes the staged files. */
+  cleanup(): Promise<void>;
+}
+
 /**
- * Wraps a multipart upload as an ingest source. Reading drains the stream into
- * memory; the multipart parser has already enforced the per-file byte limit,
- * and an over-limit or aborted stream becomes an error of that file alone.
+ * Drains the multipart uploads, in request order, into temporary files under
+ * `dir`. Multipart files arrive one after another on one stream, so a file must
+ * be read to its end before the next one even starts: staging them first keeps
+ * memory flat however many files come, and lets an oversized or broken file
+ * fail alone while the others are kept.
  */
-export function uploadSource(upload: UploadArg, index: number): IngestSource & { resolveName(): Promise<string> } {
-  let name = `file ${index}`;
-  const resolved = upload.then((f) => {
-    name = f.filename || name;
-    return f;
-  });
-  resolved.catch(() => undefined);
+export async function stageUploads(uploads: UploadArg[], dir: string): Promise<StagedUploads> {
+  await fs.mkdir(dir, { recursive: true });
+  const staged: string[] = [];
+  const sources: IngestSource[] = [];
+  for (const [index, upload] of uploads.entries()) {
+    let file: FileUpload;
+    try {
+      file = await upload;
+    } catch (err) {
+      const error = new AppError('BAD_USER_INPUT', `upload ${index} is missing or malformed: ${(err as Error).message}`);
+      sources.push({ fileName: `file ${index}`, read: () => Promise.reject(error) });
+      continue;
+    }
+    const fileName = file.filename || `file ${index}`;
+    const target = path.join(dir, `${Date.now()}-${randomBytes(8).toString('hex')}.upload`);
+    try {
+      await pipeline(file.createReadStream(), createWriteStream(target, { flags: 'wx' }));
+      staged.push(target);
+      sources.push({ fileName, read: () => fs.readFile(target) });
+    } catch (err) {
+      await fs.rm(target, { force: true });
+      const error =
+        (err as { status?: number }).status === 413
+          ? new PayloadTooLargeError((err as Error).message)
+          : new AppError('BAD_USER_INPUT', `upload ${index} could not be read: ${(err as Error).message}`);
+      sources.push({ fileName, read: () => Promise.reject(error) });
+    }
+  }
   return {
-    get fileName() {
-      return name;
-    },
-    resolveName: () => resolved.then((f) => f.filename || name, () => name),
-    read: async () => {
-      let file: FileUpload;
-      try {
-        file = await resolved;
-      } catch (err) {
-        throw new AppError('BAD_USER_INPUT', `upload ${index} is missing or malformed: ${(err as Error).message}`);
-      }
-      const chunks: Buffer[] = [];
-      try {
-        for await (const chunk of file.createReadStream()) chunks.push(chunk as Buffer);
-      } catch (err) {
-        if ((err as { status?: number }).status === 413) throw new PayloadTooLargeError((err as Error).message);
-        throw new AppError('BAD_USER_INPUT', `upload ${index} could not be read: ${(err as Error).message}`);
-      }
-      return Buffer.concat(chunks);
+    sources,
+    cleanup: async () => {
+      await Promise.all(staged.map((f) => fs.rm(f, { force: true })));
     },
   };
+}
+
+/** Reads one upload into memory (for searchByPhoto, which stores nothing). */
+export async function readUpload(upload: UploadArg, dir: string): Promise<Uint8Array> {
+  const staged = await stageUploads([upload], dir);
+  try {
+    return await staged.sources[0].read();
+  } finally {
+    await staged.cleanup();
+  }
 }

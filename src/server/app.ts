@@ -1,4 +1,5 @@
 import http from 'node:http';
+import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -27,7 +28,7 @@ export interface HttpServer {
 export async function startHttpServer(
   schema: GraphQLSchema,
   services: Services,
-  config: Pick<Config, 'port' | 'host' | 'limits'>,
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'dataDir'>,
 ): Promise<HttpServer> {
   const app = express();
   const server = http.createServer(app);
@@ -54,7 +55,11 @@ export async function startHttpServer(
     }),
     express.json({ limit: '2mb' }),
     expressMiddleware(apollo, {
-      context: async () => createContext(services, { maxPage: config.limits.maxPage, maxFiles: config.limits.maxFiles }),
+      context: async () => createContext(services, {
+        maxPage: config.limits.maxPage,
+        maxFiles: config.limits.maxFiles,
+        stagingDir: path.join(config.dataDir, 'staging'),
+      }),
     }),
   );
 

@@ -1,5 +1,7 @@
-import { dlibAlignedCrop } from './alignment.js';
+import { extractChip, faceChipTransform, FACE_CHIP_SIZE } from './alignment.js';
+import { detectFaces } from './face-detector.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
+import { boxToSource, type QuarterTurn } from './image-transforms.js';
 import type { Box, FaceEngine, Point, RgbImage } from './types.js';
 import { l2Normalize } from './vector-math.js';
 
@@ -16,6 +18,11 @@ export interface AnalyzedPhoto {
   height: number;
   format: string;
   faces: AnalyzedFace[];
+  /**
+   * Clockwise quarter turn under which the faces were found: 0 for an upright
+   * photo, else the photo is stored sideways (boxes are still in its own coordinates).
+   */
+  rotation: QuarterTurn;
   /** Milliseconds spent in each stage, for benchmarks and metrics. */
   timings: StageTimings;
 }
@@ -32,6 +39,10 @@ export interface PipelineOptions extends DecodeLimits {
   maxFaces: number;
   /** Faces whose box is smaller than this (shorter side, original pixels) are dropped. */
   minFaceSize: number;
+  /** Tile side for small faces, in working-copy pixels (0: whole photo only). See `FaceDetectorOptions.tileSize`. */
+  detectTileSize?: number;
+  /** Try 90/270/180-degree turns when nothing is found upright (default true). */
+  detectRotations?: boolean;
 }
 
 /**
@@ -40,7 +51,7 @@ export interface PipelineOptions extends DecodeLimits {
  */
 export class FacePipeline {
   /** Identifies the networks and preprocessing; stored with every face so a model change can re-encode. */
-  readonly modelId = 'face-api-1.7.15/ssd-mobilenetv1+landmark68+resnet128/dlib-align';
+  readonly modelId = 'face-api-1.7.15/ssd-mobilenetv1+landmark68+resnet128/dlib-chip150-p0.25';
 
   constructor(
     readonly engine: FaceEngine,
@@ -48,7 +59,7 @@ export class FacePipeline {
   ) {}
 
   async analyze(bytes: Uint8Array): Promise<AnalyzedPhoto> {
-    let t = performance.now();
+    const t = performance.now();
     const photo = await decodePhoto(bytes, this.options);
     const decode = performance.now() - t;
     const result = await this.analyzeDecoded(photo);
@@ -60,28 +71,48 @@ export class FacePipeline {
     const { image, scale } = photo;
     const timings: StageTimings = { decode: 0, detect: 0, landmarks: 0, encode: 0 };
     let t = performance.now();
-    const detections = (await this.engine.detect(image, this.options)).filter(
-      (d) => Math.min(d.box.width, d.box.height) * scale >= this.options.minFaceSize,
-    );
+    const { view, detections } = await detectFaces(this.engine, image, {
+      minScore: this.options.minScore,
+      maxFaces: this.options.maxFaces,
+      minFaceSize: this.options.minFaceSize / scale,
+      tileSize: this.options.detectTileSize ?? 0,
+      tryRotations: this.options.detectRotations ?? true,
+    });
     timings.detect = performance.now() - t;
 
+    // Landmarks and chips are taken in the view the faces were found in, where they are upright.
     t = performance.now();
-    const landmarks = await this.engine.landmarks(image, detections.map((d) => d.box));
+    const landmarks = await this.engine.landmarks(view.image, detections.map((d) => d.box));
     timings.landmarks = performance.now() - t;
 
     t = performance.now();
-    const crops = landmarks.map((points) => dlibAlignedCrop(points, image));
-    const descriptors = await this.engine.embed(image, crops);
+    const chips = landmarks.map((points) => extractChip(view.image, faceChipTransform(points)));
+    const descriptors = await this.engine.embed(...sideBySide(chips));
     timings.encode = performance.now() - t;
 
+    const toPhoto = (p: Point): Point => {
+      const q = view.toSource(p);
+      return { x: q.x * scale, y: q.y * scale };
+    };
     const faces = detections.map((d, i) => ({
-      box: scaleBox(clampBox(d.box, image), scale),
+      box: scaleBox(clampBox(boxToSource(view, d.box), image), scale),
       score: d.score,
-      landmarks: landmarks[i].map((p) => ({ x: p.x * scale, y: p.y * scale })),
+      landmarks: landmarks[i].map(toPhoto),
       embedding: l2Normalize(descriptors[i]),
     }));
-    return { width: photo.width, height: photo.height, format: photo.format, faces, timings };
+    return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: view.rotation, timings };
   }
+}
+
+/** Lays the chips side by side in one image, so the engine can embed them in one batch. */
+function sideBySide(chips: RgbImage[]): [RgbImage, Box[]] {
+  const size = FACE_CHIP_SIZE;
+  const width = size * chips.length;
+  const data = new Uint8Array(width * size * 3);
+  chips.forEach((chip, i) => {
+    for (let y = 0; y < size; y++) data.set(chip.data.subarray(y * size * 3, (y + 1) * size * 3), (y * width + i * size) * 3);
+  });
+  return [{ data, width, height: size }, chips.map((_, i) => ({ x: i * size, y: 0, width: size, height: size }))];
 }
 
 function clampBox(box: Box, image: RgbImage): Box {
@@ -90,8 +121,8 @@ function clampBox(box: Box, image: RgbImage): Box {
   return {
     x,
     y,
-    width: Math.min(box.x + box.width, image.width) - x,
-    height: Math.min(box.y + box.height, image.height) - y,
+    width: Math.max(0, Math.min(box.x + box.width, image.width) - x),
+    height: Math.max(0, Math.min(box.y + box.height, image.height) - y),
   };
 }
 

@@ -7,7 +7,7 @@ import { toConnection, toFace, toImage } from '../mappers.js';
 import { Face, FaceComparison, FaceConnection, FaceMatch, PhotoFaceMatches } from '../types/face.type.js';
 import { Image } from '../types/image.type.js';
 import { GraphQLUpload } from 'graphql-upload-minimal';
-import { uploadSource, type UploadArg } from '../uploads.js';
+import { readUpload, type UploadArg } from '../uploads.js';
 
 @Resolver(() => Face)
 export class FaceResolver {
@@ -57,7 +57,7 @@ export class FaceResolver {
     @Arg('albumId', () => ID, { nullable: true }) albumId: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PhotoFaceMatches[]> {
-    const bytes = await uploadSource(file, 0).read();
+    const bytes = await readUpload(file, ctx.stagingDir);
     const results = await ctx.services.faces.searchByPhoto(bytes, {
       limit,
       maxDistance,

@@ -7,7 +7,7 @@ import { toAlbum, toImage, toIngestBatch, toIngestItem } from '../mappers.js';
 import { Album } from '../types/album.type.js';
 import { Image } from '../types/image.type.js';
 import { IngestBatch, IngestItem } from '../types/ingest.type.js';
-import { uploadSource, type UploadArg } from '../uploads.js';
+import { stageUploads, type UploadArg } from '../uploads.js';
 
 @Resolver(() => IngestBatch)
 export class IngestResolver {
@@ -21,9 +21,15 @@ export class IngestResolver {
   ): Promise<IngestBatch> {
     const album = parseId(albumId, 'albumId');
     if (files.length === 0) throw new InvalidInputError('files must not be empty', { argument: 'files' });
-    const sources = files.map((f, i) => uploadSource(f, i));
-    await Promise.all(sources.map((s) => s.resolveName()));
-    return toIngestBatch(await ctx.services.ingest.ingest(album, sources));
+    if (files.length > ctx.maxFiles) {
+      throw new InvalidInputError(`at most ${ctx.maxFiles} files per request`, { argument: 'files' });
+    }
+    const staged = await stageUploads(files, ctx.stagingDir);
+    try {
+      return toIngestBatch(await ctx.services.ingest.ingest(album, staged.sources));
+    } finally {
+      await staged.cleanup();
+    }
   }
 
   @Mutation(() => IngestBatch, {

@@ -1,0 +1,100 @@
+import type { Box, Point, RgbImage } from './types.js';
+
+/** Clockwise quarter turns the detector may try on a photo stored sideways or upside down. */
+export type QuarterTurn = 0 | 90 | 180 | 270;
+
+/**
+ * A derived image (rotated and/or padded) and the way back: `toSource` maps a
+ * point of the derived image to the image it was made from. Every stage after
+ * detection runs in the view, where the face is upright, and only its results
+ * are mapped back, so that boxes and landmarks are always reported in the
+ * stored photo's coordinates.
+ */
+export interface ImageView {
+  image: RgbImage;
+  rotation: QuarterTurn;
+  /** Pixels of canvas added on each side (0 when not padded). */
+  padding: number;
+  toSource(p: Point): Point;
+}
+
+/** The photo itself. */
+export function identityView(image: RgbImage): ImageView {
+  return { image, rotation: 0, padding: 0, toSource: (p) => ({ x: p.x, y: p.y }) };
+}
+
+/**
+ * Rotates clockwise by a quarter turn. Coordinates are continuous (pixel i
+ * covers [i, i + 1)), so the mapping is exact both ways.
+ */
+export function rotateView(source: RgbImage, rotation: QuarterTurn): ImageView {
+  if (rotation === 0) return identityView(source);
+  const { width: w, height: h, data } = source;
+  const swap = rotation !== 180;
+  const W = swap ? h : w;
+  const H = swap ? w : h;
+  const out = new Uint8Array(W * H * 3);
+  // toSource for a continuous point; pixel centres map to pixel centres.
+  const toSource = (p: Point): Point => {
+    switch (rotation) {
+      case 90:
+        return { x: p.y, y: h - p.x };
+      case 180:
+        return { x: w - p.x, y: h - p.y };
+      case 270:
+        return { x: w - p.y, y: p.x };
+    }
+  };
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const s = toSource({ x: x + 0.5, y: y + 0.5 });
+      const i = (Math.floor(s.y) * w + Math.floor(s.x)) * 3;
+      const o = (y * W + x) * 3;
+      out[o] = data[i];
+      out[o + 1] = data[i + 1];
+      out[o + 2] = data[i + 2];
+    }
+  }
+  return { image: { data: out, width: W, height: H }, rotation, padding: 0, toSource };
+}
+
+/**
+ * Puts `view`'s image in the middle of a larger canvas filled with its mean
+ * colour, `fraction` of its longer side on every side. SSD MobileNet misses
+ * faces that fill the frame (avatars, passport photos, faces cut from a group
+ * shot): with context around them they are found again. A flat mean colour
+ * adds no edges, and unlike mirrored padding it cannot create a second face.
+ */
+export function padView(view: ImageView, fraction: number): ImageView {
+  const src = view.image;
+  const p = Math.round(Math.max(src.width, src.height) * fraction);
+  const W = src.width + 2 * p;
+  const H = src.height + 2 * p;
+  const out = new Uint8Array(W * H * 3);
+  const mean = [0, 0, 0];
+  for (let i = 0; i < src.data.length; i++) mean[i % 3] += src.data[i];
+  const pixels = Math.max(1, src.width * src.height);
+  for (let i = 0; i < out.length; i += 3) {
+    out[i] = Math.round(mean[0] / pixels);
+    out[i + 1] = Math.round(mean[1] / pixels);
+    out[i + 2] = Math.round(mean[2] / pixels);
+  }
+  for (let y = 0; y < src.height; y++) {
+    out.set(src.data.subarray(y * src.width * 3, (y + 1) * src.width * 3), ((y + p) * W + p) * 3);
+  }
+  return {
+    image: { data: out, width: W, height: H },
+    rotation: view.rotation,
+    padding: view.padding + p,
+    toSource: (q) => view.toSource({ x: q.x - p, y: q.y - p }),
+  };
+}
+
+/** The axis-aligned box, in source coordinates, around a box of the view. */
+export function boxToSource(view: ImageView, box: Box): Box {
+  const a = view.toSource({ x: box.x, y: box.y });
+  const b = view.toSource({ x: box.x + box.width, y: box.y + box.height });
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, width: Math.abs(a.x - b.x), height: Math.abs(a.y - b.y) };
+}
