@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+test('defaults: port 4000, ./data, embedded database, onnx engine', () => {
+  const c = loadConfig({});
+  assert.equal(c.port, 4000);
+  assert.equal(c.dataDir, path.resolve('data'));
+  assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.importRoot, undefined);
+  assert.equal(c.engine, 'onnx');
+  assert.ok(Object.isFrozen(c));
+});
+
+test('every invalid variable is reported in one error', () => {
+  try {
+    loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', FACEGRAPH_ENGINE: 'gpu', FACEGRAPH_MIN_SCORE: '2' });
+    assert.fail('should throw');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.length, 4);
+    assert.match(err.message, /PORT/);
+    assert.match(err.message, /DATABASE_URL/);
+    assert.match(err.message, /FACEGRAPH_ENGINE/);
+    assert.match(err.message, /FACEGRAPH_MIN_SCORE/);
+  }
+});
