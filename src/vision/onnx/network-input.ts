@@ -16,8 +16,9 @@ const f32 = Math.fround;
  *    vertically), skipped when the square already has the right size;
  * 3. the network's normalisation, one float32 operation at a time.
  *
- * Every intermediate is rounded with Math.fround so the result equals tfjs'
- * float32 arithmetic exactly; the padded square is never materialised.
+ * Every intermediate is rounded to float32 (Math.fround, or a Float32Array
+ * store) so the result equals tfjs' arithmetic exactly; the padded square is
+ * never materialised, and each source row is interpolated horizontally once.
  */
 export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec, out: Float32Array, offset: number): void {
   const { x: cx, y: cy, width: cw, height: ch } = crop;
@@ -28,65 +29,90 @@ export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec,
   // Offset of the crop inside the padded square.
   const padLeft = cw < ch ? before : 0;
   const padTop = ch < cw ? before : 0;
-
-  const xs = sampling(side, size);
-  const ys = sampling(side, size);
-  const mean = spec.mean.map(f32);
-  const divisor = spec.divisor;
-  const bias = spec.offset;
   const plane = size * size;
   const src = image.data;
   const stride = image.width * 3;
+  const [m0, m1, m2] = spec.mean.map(f32);
+  const { divisor, offset: bias } = spec;
+  const scale = f32(side / size);
 
-  // Index into image.data of padded-square pixel (px, py), or -1 for padding.
-  const colIndex = new Int32Array(side);
-  for (let px = 0; px < side; px++) {
-    const ix = px - padLeft;
-    colIndex[px] = ix >= 0 && ix < cw ? (cx + ix) * 3 : -1;
+  // Horizontal taps of every output column: byte offsets within a source row (-1 = padding) and weight.
+  const left = new Int32Array(size);
+  const right = new Int32Array(size);
+  const ax = new Float32Array(size);
+  for (let o = 0; o < size; o++) {
+    const s = f32(o * scale);
+    const lo = Math.floor(s);
+    ax[o] = f32(s - lo);
+    const il = lo - padLeft;
+    const ir = Math.min(lo + 1, side - 1) - padLeft;
+    left[o] = il >= 0 && il < cw ? (cx + il) * 3 : -1;
+    right[o] = ir >= 0 && ir < cw ? (cx + ir) * 3 : -1;
   }
-  const rowIndex = new Int32Array(side);
-  for (let py = 0; py < side; py++) {
-    const iy = py - padTop;
-    rowIndex[py] = iy >= 0 && iy < ch ? (cy + iy) * stride : -1;
-  }
-  const pixel = (row: number, col: number, c: number): number => (row < 0 || col < 0 ? 0 : src[row + col + c]);
+
+  // A source row interpolated horizontally (RGB interleaved); the Float32Array store is the float32 rounding.
+  const lerpRow = (row: number, dst: Float32Array): void => {
+    for (let o = 0; o < size; o++) {
+      const l = left[o];
+      const r = right[o];
+      const a = ax[o];
+      const d = o * 3;
+      if (l >= 0 && r >= 0) {
+        const pl = row + l;
+        const pr = row + r;
+        let v = src[pl];
+        dst[d] = v + f32((src[pr] - v) * a);
+        v = src[pl + 1];
+        dst[d + 1] = v + f32((src[pr + 1] - v) * a);
+        v = src[pl + 2];
+        dst[d + 2] = v + f32((src[pr + 2] - v) * a);
+      } else {
+        for (let c = 0; c < 3; c++) {
+          const tl = l >= 0 ? src[row + l + c] : 0;
+          const tr = r >= 0 ? src[row + r + c] : 0;
+          dst[d + c] = tl + f32((tr - tl) * a);
+        }
+      }
+    }
+  };
+  const zero = new Float32Array(size * 3);
+  const top = new Float32Array(size * 3);
+  const bottom = new Float32Array(size * 3);
+  let topRow = -2;
+  let bottomRow = -2;
 
   for (let oy = 0; oy < size; oy++) {
-    const top = rowIndex[ys.lo[oy]];
-    const bottom = rowIndex[ys.hi[oy]];
-    const ay = ys.alpha[oy];
-    for (let ox = 0; ox < size; ox++) {
-      const left = colIndex[xs.lo[ox]];
-      const right = colIndex[xs.hi[ox]];
-      const ax = xs.alpha[ox];
-      const o = offset + oy * size + ox;
-      for (let c = 0; c < 3; c++) {
-        const tl = pixel(top, left, c);
-        const tr = pixel(top, right, c);
-        const bl = pixel(bottom, left, c);
-        const br = pixel(bottom, right, c);
-        const t = f32(tl + f32((tr - tl) * ax));
-        const b = f32(bl + f32((br - bl) * ax));
-        const v = f32(t + f32((b - t) * ay));
-        out[o + c * plane] = f32(f32(f32(v - mean[c]) / divisor) + bias);
-      }
+    const s = f32(oy * scale);
+    const lo = Math.floor(s);
+    const ay = f32(s - lo);
+    const it = lo - padTop;
+    const ib = Math.min(lo + 1, side - 1) - padTop;
+    const rowT = it >= 0 && it < ch ? (cy + it) * stride : -1;
+    const rowB = ib >= 0 && ib < ch ? (cy + ib) * stride : -1;
+    // Upsampling reuses the same source rows for several output rows.
+    if (rowT >= 0 && rowT !== topRow) {
+      if (rowT === bottomRow) top.set(bottom);
+      else lerpRow(rowT, top);
+      topRow = rowT;
+    }
+    if (rowB >= 0 && rowB !== bottomRow) {
+      lerpRow(rowB, bottom);
+      bottomRow = rowB;
+    }
+    const t = rowT >= 0 ? top : zero;
+    const b = rowB >= 0 ? bottom : zero;
+    let o = offset + oy * size;
+    for (let ox = 0; ox < size; ox++, o++) {
+      const d = ox * 3;
+      let tv = t[d];
+      let v = f32(tv + f32((b[d] - tv) * ay));
+      out[o] = f32(f32(v - m0) / divisor) + bias;
+      tv = t[d + 1];
+      v = f32(tv + f32((b[d + 1] - tv) * ay));
+      out[o + plane] = f32(f32(v - m1) / divisor) + bias;
+      tv = t[d + 2];
+      v = f32(tv + f32((b[d + 2] - tv) * ay));
+      out[o + 2 * plane] = f32(f32(v - m2) / divisor) + bias;
     }
   }
 }
-
-/** Source taps and weights of a tfjs-legacy bilinear resize along one axis. */
-function sampling(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; alpha: Float32Array } {
-  const lo = new Int32Array(outSize);
-  const hi = new Int32Array(outSize);
-  const alpha = new Float32Array(outSize);
-  const scale = f32(inSize / outSize);
-  for (let i = 0; i < outSize; i++) {
-    const src = f32(i * scale);
-    const floor = Math.floor(src);
-    lo[i] = floor;
-    hi[i] = Math.min(floor + 1, inSize - 1);
-    alpha[i] = f32(src - floor);
-  }
-  return { lo, hi, alpha };
-}
-

@@ -72,18 +72,15 @@ export async function loadTfjsWeights(modelDir: string, model: string): Promise<
           throw new TfjsWeightsError(`${entry.name}: quantization without scale/min`, model);
         }
         const bytesPer = q.dtype === 'uint8' ? 1 : 2;
-        for (let i = 0; i < size; i++) {
-          const v = bytesPer === 1 ? buffer[offset + i] : buffer.readUInt16LE(offset + 2 * i);
-          const real = v * q.scale + q.min;
-          values[i] = entry.dtype === 'int32' ? Math.round(real) : real;
-        }
+        const quantized =
+          bytesPer === 1
+            ? buffer.subarray(offset, offset + size)
+            : new Uint16Array(Uint8Array.from(buffer.subarray(offset, offset + 2 * size)).buffer);
+        dequantize(quantized, q.scale, q.min, entry.dtype === 'int32', values);
         offset += size * bytesPer;
       } else {
-        if (entry.dtype === 'float32') {
-          for (let i = 0; i < size; i++) values[i] = buffer.readFloatLE(offset + 4 * i);
-        } else {
-          for (let i = 0; i < size; i++) values[i] = buffer.readInt32LE(offset + 4 * i);
-        }
+        const raw = Uint8Array.from(buffer.subarray(offset, offset + 4 * size)).buffer;
+        values.set(entry.dtype === 'float32' ? new Float32Array(raw) : new Int32Array(raw));
         offset += size * 4;
       }
       tensors.set(entry.name, { shape: entry.shape, data: values });
@@ -105,6 +102,15 @@ export async function loadTfjsWeights(modelDir: string, model: string): Promise<
       return tensor;
     },
   };
+}
+
+/** tfjs' `v * scale + min` (rounded for int32), in double, stored as float32. */
+function dequantize(quantized: Uint8Array | Uint16Array, scale: number, min: number, round: boolean, out: Float32Array): void {
+  if (round) {
+    for (let i = 0; i < quantized.length; i++) out[i] = Math.round(quantized[i] * scale + min);
+  } else {
+    for (let i = 0; i < quantized.length; i++) out[i] = quantized[i] * scale + min;
+  }
 }
 
 function hash(bytes: Uint8Array): string {
