@@ -22,6 +22,8 @@ export interface Facegraph {
   database: Database;
   photos: PhotoStore;
   pipeline: FacePipeline;
+  /** The serialised vision pipeline every service shares; observe it for per-stage timings. */
+  analyzer: FaceAnalyzer;
   services: Services;
   close(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     database,
     photos,
     pipeline,
+    analyzer,
     services,
     close: async () => {
       await database.close();

@@ -16,6 +16,7 @@ export interface AnalysisResult {
  */
 export class FaceAnalyzer {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly observers: ((result: AnalysisResult) => void)[] = [];
 
   constructor(private readonly pipeline: FacePipeline) {}
 
@@ -23,10 +24,17 @@ export class FaceAnalyzer {
     return this.pipeline.modelId;
   }
 
+  /** Calls `observer` after every analysed photo (metrics, benchmarks). */
+  observe(observer: (result: AnalysisResult) => void): void {
+    this.observers.push(observer);
+  }
+
   analyze(bytes: Uint8Array): Promise<AnalysisResult> {
     const run = this.tail.then(async () => {
       const photo = await this.pipeline.analyze(bytes);
-      return { ...photo, model: this.pipeline.modelId };
+      const result = { ...photo, model: this.pipeline.modelId };
+      for (const observer of this.observers) observer(result);
+      return result;
     });
     this.tail = run.catch(() => undefined);
     return run;
