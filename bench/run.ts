@@ -1,0 +1,77 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+/**
+ * `npm run bench [-- --only NAME] [--out FILE]`: runs the benchmark sections,
+ * prints a table per section and writes one JSON document. Every speed figure
+ * is reported next to a baseline measured in the same run, because machines
+ * here are noisy; nothing in here is a pass/fail test.
+ */
+type Section = () => Promise<Record<string, unknown>>;
+
+/** Section name -> [module beside this file, exported function]. */
+const MODULES: Record<string, [string, string]> = {
+  ingest: ['./ingest.bench.js', 'benchIngest'],
+  search: ['./search.bench.js', 'benchSearch'],
+  clustering: ['./clustering.bench.js', 'benchClustering'],
+  load: ['./load.bench.js', 'benchLoad'],
+  workers: ['./workers.bench.js', 'benchWorkers'],
+};
+const SECTIONS: Record<string, () => Promise<Section>> = Object.fromEntries(
+  Object.entries(MODULES).map(([name, [file, fn]]) => [name, async () => (await import(file))[fn] as Section]),
+);
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', multiple: true },
+    out: { type: 'string' },
+  },
+});
+
+const names = values.only?.flatMap((o) => o.split(',')) ?? Object.keys(SECTIONS);
+for (const name of names) {
+  if (!SECTIONS[name]) {
+    console.error(`unknown section "${name}"; sections: ${Object.keys(SECTIONS).join(', ')}`);
+    process.exit(2);
+  }
+}
+
+const report: Record<string, unknown> = {
+  machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version, date: new Date().toISOString() },
+};
+for (const name of names) {
+  console.error(`\n== ${name} ==`);
+  let run: Section;
+  try {
+    run = await SECTIONS[name]();
+  } catch (err) {
+    console.error(`section ${name} is not available: ${(err as Error).message}`);
+    report[name] = { error: (err as Error).message };
+    continue;
+  }
+  const started = performance.now();
+  report[name] = await run();
+  console.error(`(${name} took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  printTable(name, report[name] as Record<string, unknown>);
+}
+
+if (values.out) {
+  await fs.mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
+  await fs.writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
+  console.error(`wrote ${values.out}`);
+}
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+process.exit(0);
+
+function printTable(name: string, obj: Record<string, unknown>, prefix = ''): void {
+  if (!prefix) console.log(`\n${name}`);
+  for (const [k, v] of Object.entries(obj)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) printTable(name, v as Record<string, unknown>, `${prefix}${k}.`);
+    else console.log(`  ${(prefix + k).padEnd(32)} ${Array.isArray(v) ? JSON.stringify(v) : typeof v === 'number' ? round(v) : String(v)}`);
+  }
+}
+
+function round(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+}
