@@ -73,27 +73,25 @@ export class FaceRepository {
 
   /**
    * The `limit` nearest faces by cosine distance. The inner query walks the HNSW
-   * index; with an album filter, pgvector's iterative scan keeps searching until
-   * enough rows pass the filter (a plain HNSW scan would return too few). The
-   * outer query restores exact order and applies `maxDistance`.
+   * index (ef_search and iterative scan are session settings, see db/database.ts);
+   * with an album filter the iterative scan keeps searching until enough rows
+   * pass the filter, where a plain HNSW scan would return too few. The outer
+   * query restores exact order (relaxed_order may swap near-ties) and applies
+   * `maxDistance` after the top-k is chosen, so the index is always used.
    */
   async nearest(q: NearestQuery): Promise<FaceDistance[]> {
     const vector = toVectorSql(q.embedding);
-    return this.db.transaction().execute(async (trx) => {
-      const efSearch = Math.max(100, q.limit);
-      await sql`SELECT set_config('hnsw.ef_search', ${String(efSearch)}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
-      let inner = trx
-        .selectFrom('faces')
-        .select(FACE_COLUMNS)
-        .select(sql<number>`embedding <=> ${vector}`.as('distance'))
-        .orderBy(sql`embedding <=> ${vector}`)
-        .limit(q.limit);
-      if (q.albumId !== undefined) inner = inner.where('album_id', '=', q.albumId);
-      if (q.excludeFaceId !== undefined) inner = inner.where('id', '!=', q.excludeFaceId);
-      let outer = trx.selectFrom(inner.as('nn')).selectAll().orderBy('distance').orderBy('id');
-      if (q.maxDistance !== undefined) outer = outer.where('distance', '<=', q.maxDistance);
-      const rows = await outer.execute();
-      return rows.map(({ distance, ...face }) => ({ face: face as FaceRow, distance: Number(distance) }));
-    });
+    let inner = this.db
+      .selectFrom('faces')
+      .select(FACE_COLUMNS)
+      .select(sql<number>`embedding <=> ${vector}`.as('distance'))
+      .orderBy(sql`embedding <=> ${vector}`)
+      .limit(q.limit);
+    if (q.albumId !== undefined) inner = inner.where('album_id', '=', q.albumId);
+    if (q.excludeFaceId !== undefined) inner = inner.where('id', '!=', q.excludeFaceId);
+    let outer = this.db.selectFrom(inner.as('nn')).selectAll().orderBy('distance').orderBy('id');
+    if (q.maxDistance !== undefined) outer = outer.where('distance', '<=', q.maxDistance);
+    const rows = await outer.execute();
+    return rows.map(({ distance, ...face }) => ({ face: face as FaceRow, distance: Number(distance) }));
   }
 }

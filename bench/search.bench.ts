@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { DEFAULT_EF_SEARCH, openDatabase } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrator.js';
+import { toVectorText } from '../src/db/vector.js';
+import { FaceRepository } from '../src/repositories/face.repository.js';
+import { median, percentile } from './photos.js';
+import { syntheticFaces } from './synthetic-faces.js';
+
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * k-NN at library scale on native PostgreSQL + pgvector: 100,000 stored faces
+ * (synthetic, 20,000 people x 5), the real schema and index from the
+ * migrations, queried through the real repository (`similarFaces`' path).
+ * Reports latency inside the database (EXPLAIN ANALYZE execution time) and as
+ * the client sees it, and recall@10 of the HNSW index against exact search.
+ * The exact scan measured in the same run is the baseline.
+ */
+export async function benchSearch(): Promise<Record<string, unknown>> {
+  const faces = Number(process.env.BENCH_SEARCH_FACES ?? 100_000);
+  const queries = Number(process.env.BENCH_SEARCH_QUERIES ?? 200);
+  const base = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_URL;
+  const name = `facegraph_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const efSearch = Number(process.env.BENCH_EF_SEARCH ?? DEFAULT_EF_SEARCH);
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: null, hnswEfSearch: efSearch });
+  try {
+    const { db } = database;
+    await migrateToLatest(db);
+    const data = syntheticFaces(faces / 5, 5);
+
+    // Bulk load without the index, then build it from the migration's own definition.
+    const indexDef = await sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes WHERE indexname = 'faces_embedding_hnsw_idx'`.execute(db);
+    const definition = indexDef.rows[0].indexdef;
+    await sql`DROP INDEX faces_embedding_hnsw_idx`.execute(db);
+    const album = await db.insertInto('albums').values({ name: 'bench' }).returning('id').executeTakeFirstOrThrow();
+    let t = performance.now();
+    const IMAGES = 1000;
+    for (let i = 0; i < data.length; i += IMAGES) {
+      const chunk = data.slice(i, i + IMAGES);
+      const images = await db
+        .insertInto('images')
+        .values(chunk.map((_, k) => ({ album_id: album.id, sha256: (i + k).toString(16).padStart(64, '0'), file_name: `f${i + k}.jpg`, format: 'jpeg', width: 100, height: 100, byte_size: 1 })))
+        .returning('id')
+        .execute();
+      await db
+        .insertInto('faces')
+        .values(chunk.map((f, k) => ({
+          image_id: images[k].id, album_id: album.id, box_x: 0, box_y: 0, box_width: 50, box_height: 50, score: 1,
+          landmarks: '[]', embedding: toVectorText(f.vector), model: 'synthetic',
+        })))
+        .execute();
+    }
+    const loadSeconds = (performance.now() - t) / 1000;
+    t = performance.now();
+    await sql`SET maintenance_work_mem = '512MB'`.execute(db).catch(() => undefined);
+    await sql.raw(process.env.BENCH_INDEX_DEFINITION ?? definition).execute(db);
+    const indexSeconds = (performance.now() - t) / 1000;
+    await sql`ANALYZE faces`.execute(db);
+    console.error(`  loaded ${data.length} faces in ${loadSeconds.toFixed(1)} s, HNSW built in ${indexSeconds.toFixed(1)} s`);
+
+    const ids = (await db.selectFrom('faces').select('id').orderBy('id').execute()).map((r) => r.id);
+    const repo = new FaceRepository(db);
+    const random = seeded(7);
+    const picks = Array.from({ length: queries }, () => Math.floor(random() * data.length));
+    const clientMs: number[] = [];
+    const dbMs: number[] = [];
+    const exactMs: number[] = [];
+    let hits = 0;
+    for (const [n, i] of picks.entries()) {
+      const query = data[i].vector;
+      // Through the repository: what similarFaces runs.
+      let s = performance.now();
+      const found = await repo.nearest({ embedding: query, limit: 10, excludeFaceId: ids[i] });
+      clientMs.push(performance.now() - s);
+      // Exact top-10 by a sequential scan, for recall and as the baseline.
+      s = performance.now();
+      const exact = await db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL enable_indexscan = off`.execute(trx);
+        return sql<{ id: number }>`SELECT id FROM faces WHERE id <> ${ids[i]} ORDER BY embedding <=> ${toVectorText(query)}::vector LIMIT 10`.execute(trx);
+      });
+      exactMs.push(performance.now() - s);
+      const truth = new Set(exact.rows.map((r) => Number(r.id)));
+      hits += found.filter((f) => truth.has(f.face.id)).length;
+      if (n < 50) dbMs.push(await explainMs(db, query, ids[i], efSearch));
+    }
+    return {
+      faces: data.length,
+      queries,
+      p50Ms: median(dbMs),
+      p95Ms: percentile(dbMs, 95),
+      clientP50Ms: median(clientMs),
+      clientP95Ms: percentile(clientMs, 95),
+      exactP95Ms: percentile(exactMs, 95),
+      speedupVsExact: median(exactMs) / median(clientMs),
+      recallAt10: hits / (queries * 10),
+      index: { definition, efSearch, iterativeScan: 'relaxed_order', buildSeconds: indexSeconds },
+    };
+  } finally {
+    await database.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/** Execution time PostgreSQL reports for the repository's k-NN statement, with the same settings. */
+async function explainMs(db: import('kysely').Kysely<any>, query: Float32Array, exclude: number, efSearch: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT set_config('hnsw.ef_search', ${String(efSearch)}, true)`.execute(trx);
+    const plan = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (ANALYZE, FORMAT JSON) SELECT id, embedding <=> ${toVectorText(query)}::vector AS distance FROM faces WHERE id <> ${exclude} ORDER BY embedding <=> ${toVectorText(query)}::vector LIMIT 10`.execute(trx);
+    const json = plan.rows[0]['QUERY PLAN'] as [{ 'Execution Time': number; Plan: { 'Node Type': string; Plans?: { 'Node Type': string }[] } }];
+    const text = JSON.stringify(json[0].Plan);
+    if (!text.includes('faces_embedding_hnsw_idx')) throw new Error(`k-NN did not use the HNSW index: ${text.slice(0, 300)}`);
+    return json[0]['Execution Time'];
+  });
+}
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
