@@ -2,6 +2,7 @@ import type { InferenceSession, OnnxValue, Tensor } from 'onnxruntime-node';
 import { clipBox } from '../tfjs-engine.js';
 import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage } from '../types.js';
 import { convertFaceApiModels } from './convert-face-api.js';
+import { type EngineProfile, emptyProfile, type NetworkProfile } from './engine-profile.js';
 import { landmarksToImage } from './landmark-postprocess.js';
 import { verifyModelManifest } from './model-manifest.js';
 import { writeNetworkInput } from './network-input.js';
@@ -39,6 +40,7 @@ export class OnnxEngine implements FaceEngine {
   readonly name = 'onnx';
   private networks: Networks | undefined;
   private loading: Promise<Networks> | undefined;
+  private stats = emptyProfile();
 
   constructor(private readonly config: OnnxEngineConfig = {}) {}
 
@@ -88,15 +90,23 @@ export class OnnxEngine implements FaceEngine {
   async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
     const nets = await this.ready();
     const spec = NETWORK_SPECS.detector;
+    const stats = this.stats.detector;
+    let t = performance.now();
     const input = new Float32Array(3 * spec.inputSize * spec.inputSize);
     writeNetworkInput(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, input, 0);
+    t = lap(stats, 'prepareMs', t);
     const out = await nets.detector.run({ input: tensor(nets.ort, input, 1, spec) });
+    t = lap(stats, 'inferMs', t);
     const decoded = decodeSsdOutput(floats(out.box_encodings), floats(out.class_logits), nets.anchors);
     // SsdMobilenetv1Options: `minConfidence || 0.5`, `maxResults || 100`, as the reference engine gets them.
     const minScore = options.minScore || FACE_API_DEFAULT_MIN_SCORE;
     const maxFaces = options.maxFaces || FACE_API_DEFAULT_MAX_RESULTS;
     const kept = nonMaxSuppression(decoded, maxFaces, SSD_IOU_THRESHOLD, minScore);
-    return toDetections(decoded, kept, image, spec.inputSize);
+    const detections = toDetections(decoded, kept, image, spec.inputSize);
+    lap(stats, 'finishMs', t);
+    stats.calls++;
+    stats.items++;
+    return detections;
   }
 
   async landmarks(image: RgbImage, boxes: Box[]): Promise<Point[][]> {
@@ -105,13 +115,16 @@ export class OnnxEngine implements FaceEngine {
     const spec = NETWORK_SPECS.landmarks;
     const crops = boxes.map((b) => clipBox(b, image));
     const valid = crops.map((c) => c.width > 0 && c.height > 0);
-    const output = await this.runBatch(nets, nets.landmarks, image, crops, valid, spec);
+    const output = await this.runBatch(nets, nets.landmarks, image, crops, valid, spec, this.stats.landmarks);
+    const t = performance.now();
     let row = 0;
-    return crops.map((crop, i) => {
+    const points = crops.map((crop, i) => {
       // A box wholly outside the image has no pixels to look at: its points collapse onto the clipped corner.
       if (!valid[i]) return Array.from({ length: 68 }, () => ({ x: crop.x, y: crop.y }));
       return landmarksToImage(output, 136 * row++, crop, spec.inputSize);
     });
+    lap(this.stats.landmarks, 'finishMs', t);
+    return points;
   }
 
   async embed(image: RgbImage, crops: Box[]): Promise<Float32Array[]> {
@@ -120,14 +133,17 @@ export class OnnxEngine implements FaceEngine {
     const spec = NETWORK_SPECS.recognition;
     const clipped = crops.map((b) => clipBox(b, image));
     const valid = clipped.map((c) => c.width > 0 && c.height > 0);
-    const output = await this.runBatch(nets, nets.recognition, image, clipped, valid, spec);
+    const output = await this.runBatch(nets, nets.recognition, image, clipped, valid, spec, this.stats.recognition);
+    const t = performance.now();
     let row = 0;
-    return clipped.map((_, i) => {
+    const descriptors = clipped.map((_, i) => {
       // face-api's computeFaceDescriptor answers an empty crop with a zero descriptor.
       if (!valid[i]) return new Float32Array(DESCRIPTOR_SIZE);
       const start = DESCRIPTOR_SIZE * row++;
       return output.slice(start, start + DESCRIPTOR_SIZE);
     });
+    lap(this.stats.recognition, 'finishMs', t);
+    return descriptors;
   }
 
   /** One batched run of `session` over the valid crops; returns the flat output. */
@@ -138,17 +154,32 @@ export class OnnxEngine implements FaceEngine {
     crops: Box[],
     valid: boolean[],
     spec: NetworkSpec,
+    stats: NetworkProfile,
   ): Promise<Float32Array> {
     const batch = valid.filter(Boolean).length;
     if (batch === 0) return new Float32Array(0);
+    let t = performance.now();
     const per = 3 * spec.inputSize * spec.inputSize;
     const input = new Float32Array(batch * per);
     let n = 0;
     crops.forEach((crop, i) => {
       if (valid[i]) writeNetworkInput(image, crop, spec, input, per * n++);
     });
+    t = lap(stats, 'prepareMs', t);
     const out = await session.run({ input: tensor(nets.ort, input, batch, spec) });
+    lap(stats, 'inferMs', t);
+    stats.calls++;
+    stats.items += batch;
     return floats(out[session.outputNames[0]]);
+  }
+
+  /** Time spent per network since creation or {@link resetProfile}, split into TypeScript and ONNX Runtime. */
+  profile(): EngineProfile {
+    return structuredClone(this.stats);
+  }
+
+  resetProfile(): void {
+    this.stats = emptyProfile();
   }
 
   async dispose(): Promise<void> {
@@ -158,6 +189,13 @@ export class OnnxEngine implements FaceEngine {
     if (!nets) return;
     await Promise.all([nets.detector.release(), nets.landmarks.release(), nets.recognition.release()]);
   }
+}
+
+/** Adds the time since `since` to `field` and returns now. */
+function lap(stats: NetworkProfile, field: 'prepareMs' | 'inferMs' | 'finishMs', since: number): number {
+  const now = performance.now();
+  stats[field] += now - since;
+  return now;
 }
 
 function tensor(ort: Ort, data: Float32Array, batch: number, spec: NetworkSpec): Tensor {
