@@ -35,6 +35,7 @@ export class OnnxGraphBuilder {
   private readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
   private readonly inputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
   private readonly outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  private readonly scalars = new Map<number, string>();
   private counter = 0;
 
   constructor(private readonly graphName: string) {}
@@ -51,7 +52,7 @@ export class OnnxGraphBuilder {
     this.outputs.push(valueInfo(name, [...value.shape]));
   }
 
-  /** A float32 initializer. */
+  /** A float32 initializer. raw_data is little-endian in ONNX, as is every platform Node runs on here. */
   constant(data: Float32Array, dims: number[], hint = 'const'): string {
     const name = this.uniqueName(hint);
     this.initializers.push(
@@ -128,9 +129,17 @@ export class OnnxGraphBuilder {
   }
 
   clip(x: GraphValue, min: number, max: number): GraphValue {
-    const lo = this.constant(Float32Array.of(min), [], 'min');
-    const hi = this.constant(Float32Array.of(max), [], 'max');
-    return this.op('Clip', [x.name, lo, hi], x.shape);
+    return this.op('Clip', [x.name, this.scalar(min), this.scalar(max)], x.shape);
+  }
+
+  /** One shared initializer per scalar value. */
+  private scalar(value: number): string {
+    let name = this.scalars.get(value);
+    if (!name) {
+      name = this.constant(Float32Array.of(value), [], 'scalar');
+      this.scalars.set(value, name);
+    }
+    return name;
   }
 
   /**
