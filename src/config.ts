@@ -110,7 +110,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       minFaceSize: int('FACEGRAPH_MIN_FACE_SIZE', 0, 0, 100_000),
       maxFaces: int('FACEGRAPH_MAX_FACES', 100, 1, 1000),
       maxSide: int('FACEGRAPH_MAX_SIDE', 1920, 256, 8192),
-      detectTileSize: int('FACEGRAPH_DETECT_TILE', 1024, 0, 8192),
+      detectTileSize: int('FACEGRAPH_DETECT_TILE', 768, 0, 8192),
       detectRotations: bool('FACEGRAPH_DETECT_ROTATIONS', true),
     },
     limits: {

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { InvalidInputError } from '../errors.js';
@@ -21,16 +21,12 @@ export interface EvalDataset {
  * other (n(n-1)/2 pairs), the protocol of issue 3 for lfw10.
  */
 export async function loadIdentityFolders(root: string): Promise<EvalDataset> {
-  const people = (await readdir(root, { withFileTypes: true }))
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort();
+  const people = (await entries(root, 'directory')).sort();
   const photos: string[] = [];
   const identities: string[] = [];
   for (const person of people) {
-    const files = (await readdir(path.join(root, person), { withFileTypes: true }))
-      .filter((e) => e.isFile() && PHOTO_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
-      .map((e) => e.name)
+    const files = (await entries(path.join(root, person), 'file'))
+      .filter((name) => PHOTO_EXTENSIONS.has(path.extname(name).toLowerCase()))
       .sort();
     for (const file of files) {
       photos.push(path.join(root, person, file));
@@ -43,6 +39,16 @@ export async function loadIdentityFolders(root: string): Promise<EvalDataset> {
     for (let b = a + 1; b < photos.length; b++) pairs.push({ a, b, same: identities[a] === identities[b] });
   }
   return { photos, identities, pairs };
+}
+
+/** Names of the directories or files in `dir`, following symbolic links (a dataset may be a farm of links). */
+async function entries(dir: string, kind: 'directory' | 'file'): Promise<string[]> {
+  const names: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const s = e.isSymbolicLink() ? await stat(path.join(dir, e.name)) : e;
+    if (kind === 'directory' ? s.isDirectory() : s.isFile()) names.push(e.name);
+  }
+  return names;
 }
 
 /**

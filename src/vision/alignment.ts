@@ -61,6 +61,13 @@ const MEAN_FACE_Y = [
 /** dlib's chip for its recognition net: 150 x 150 pixels, 25 % padding around the template. */
 export const FACE_CHIP_SIZE = 150;
 export const FACE_CHIP_PADDING = 0.25;
+/**
+ * The margins the pipeline encodes each face at, averaging the descriptors:
+ * dlib's 0.25 and a little tighter and looser. Measured on lfw10 against the
+ * single 0.25 chip: best balanced accuracy 0.9924 -> 0.9944, AUC 0.9998 both
+ * (paddings 0.2 / 0.3 / 0.35 alone: 0.9934 / 0.9899 / 0.9866).
+ */
+export const FACE_CHIP_PADDINGS: readonly number[] = [0.22, 0.25, 0.28];
 
 /**
  * A similarity transform (scale, rotation, translation) from chip pixels to

@@ -92,14 +92,14 @@ function wholeImage(image: { width: number; height: number }): Box {
 
 /**
  * The whole image, then overlapping square-ish tiles of at most `tile` pixels
- * when the image is larger. Neighbouring tiles overlap by a quarter of a tile,
+ * when the image is larger. Neighbouring tiles overlap by an eighth of a tile,
  * so every face up to that size lies wholly inside some tile; larger faces are
  * the whole-image pass's job.
  */
 export function tileRegions(image: { width: number; height: number }, tile: number): Box[] {
   const regions = [wholeImage(image)];
   if (tile <= 0 || Math.max(image.width, image.height) <= tile) return regions;
-  const overlap = Math.round(tile / 4);
+  const overlap = Math.round(tile / 8);
   const starts = (length: number): number[] => {
     if (length <= tile) return [0];
     const count = Math.ceil((length - overlap) / (tile - overlap));

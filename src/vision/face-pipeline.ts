@@ -1,7 +1,8 @@
-import { extractChip, faceChipTransform, FACE_CHIP_SIZE } from './alignment.js';
+import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
 import { detectFaces } from './face-detector.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, type QuarterTurn } from './image-transforms.js';
+import { averagedLandmarks } from './landmark-averaging.js';
 import type { Box, FaceEngine, Point, RgbImage } from './types.js';
 import { l2Normalize } from './vector-math.js';
 
@@ -51,7 +52,7 @@ export interface PipelineOptions extends DecodeLimits {
  */
 export class FacePipeline {
   /** Identifies the networks and preprocessing; stored with every face so a model change can re-encode. */
-  readonly modelId = 'face-api-1.7.15/ssd-mobilenetv1+landmark68+resnet128/dlib-chip150-p0.25';
+  readonly modelId = 'face-api-1.7.15/ssd-mobilenetv1+landmark68+resnet128/dlib-chip150-p0.22+0.25+0.28/lm-mirror-avg';
 
   constructor(
     readonly engine: FaceEngine,
@@ -82,12 +83,16 @@ export class FacePipeline {
 
     // Landmarks and chips are taken in the view the faces were found in, where they are upright.
     t = performance.now();
-    const landmarks = await this.engine.landmarks(view.image, detections.map((d) => d.box));
+    const landmarks = await averagedLandmarks(this.engine, view.image, detections.map((d) => d.box));
     timings.landmarks = performance.now() - t;
 
     t = performance.now();
-    const chips = landmarks.map((points) => extractChip(view.image, faceChipTransform(points)));
-    const descriptors = await this.engine.embed(...sideBySide(chips));
+    // Each face is encoded from chips at a few margins and the unit descriptors averaged.
+    const chips = landmarks.flatMap((points) =>
+      FACE_CHIP_PADDINGS.map((padding) => extractChip(view.image, faceChipTransform(points, FACE_CHIP_SIZE, padding))),
+    );
+    const raw = await this.engine.embed(...sideBySide(chips));
+    const descriptors = landmarks.map((_, i) => meanOfUnit(raw.slice(i * FACE_CHIP_PADDINGS.length, (i + 1) * FACE_CHIP_PADDINGS.length)));
     timings.encode = performance.now() - t;
 
     const toPhoto = (p: Point): Point => {
@@ -102,6 +107,16 @@ export class FacePipeline {
     }));
     return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: view.rotation, timings };
   }
+}
+
+/** The mean of the unit-length versions of `vectors` (not normalised itself). */
+function meanOfUnit(vectors: Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors[0].length);
+  for (const v of vectors) {
+    const unit = l2Normalize(v);
+    for (let i = 0; i < out.length; i++) out[i] += unit[i] / vectors.length;
+  }
+  return out;
 }
 
 /** Lays the chips side by side in one image, so the engine can embed them in one batch. */
