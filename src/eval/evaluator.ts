@@ -3,6 +3,7 @@ import type { AnalyzedPhoto } from '../vision/face-pipeline.js';
 import { cosineDistance } from '../vision/vector-math.js';
 import { pairwiseClusteringMetrics, type ClusteringMetrics } from './clustering-metrics.js';
 import type { EvalDataset } from './eval-dataset.js';
+import { splitHalfCalibration, type SplitHalfCalibration } from './threshold-calibration.js';
 import {
   accuracyAt,
   balancedAccuracyAt,
@@ -67,6 +68,11 @@ export interface EvalReport {
     unscoredPairs: number;
   };
   clustering?: ClusteringMetrics;
+  /**
+   * With identities for at least 4 people: the threshold the calibration method
+   * of calibration.ts picks on this data, and how it carries over to held-out people.
+   */
+  calibration?: SplitHalfCalibration;
 }
 
 /** The face an evaluation (and a search by photo) takes as "the" face of a photo: the largest. */
@@ -132,6 +138,12 @@ export async function evaluate(dataset: EvalDataset, analyzer: PhotoAnalyzer, op
       unscoredPairs: scored.filter((p) => p.distance === null).length,
     },
   };
+  const identities = dataset.identities;
+  if (identities.every((id) => id !== null) && new Set(identities).size >= 4) {
+    report.calibration = splitHalfCalibration(
+      dataset.pairs.map(({ a, b }, i) => ({ ...scored[i], identityA: identities[a]!, identityB: identities[b]! })),
+    );
+  }
   if (options.cluster && dataset.identities.every((id) => id !== null)) {
     const predicted = await options.cluster(embeddings);
     report.clustering = pairwiseClusteringMetrics(dataset.identities as string[], predicted);
