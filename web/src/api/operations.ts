@@ -1,0 +1,172 @@
+/**
+ * Every operation the page sends, with the shapes it reads back. Kept in one
+ * place so that a schema change shows up here, and so the page doubles as a
+ * readable reference client of facegraph's public API.
+ */
+import { request, upload, type UploadOptions } from './graphql-client';
+
+export interface Box { x: number; y: number; width: number; height: number }
+export interface PageInfo { hasNextPage: boolean; endCursor: string | null }
+export interface Connection<T> { edges: { node: T }[]; pageInfo: PageInfo }
+
+export interface AlbumSummary { id: string; name: string; imageCount: number; faceCount: number; createdAt: string }
+export interface ImageFace { id: string; score: number; box: Box; thumbnail: string; person: { id: string; name: string | null } | null }
+export interface Photo { id: string; fileName: string; width: number; height: number; url: string; faces: ImageFace[] }
+export interface PersonSummary { id: string; name: string | null; faceCount: number; thumbnail: string | null }
+export interface FaceCard {
+  id: string;
+  box: Box;
+  thumbnail: string;
+  image: { id: string; fileName: string; width: number; height: number; url: string; album: { id: string; name: string } };
+  person: { id: string; name: string | null } | null;
+}
+export interface FaceMatch { distance: number; face: FaceCard }
+export interface IngestItem { fileName: string; image: { id: string; faces: { id: string }[] } | null; error: { code: string; message: string } | null }
+export interface IngestBatch { id: string; status: 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED'; total: number; done: number; failed: number; items: IngestItem[] }
+export interface PersonDetail extends PersonSummary { hidden: boolean; album: { id: string; name: string } | null; faces: Connection<FaceCard> }
+
+const FACE_CARD = `
+  fragment FaceCard on Face {
+    id thumbnail box { x y width height }
+    image { id fileName width height url album { id name } }
+    person { id name }
+  }`;
+
+const PERSON_SUMMARY = `fragment PersonSummary on Person { id name faceCount thumbnail }`;
+
+const BATCH = `
+  fragment Batch on IngestBatch {
+    id status total done failed
+    items { fileName image { id faces { id } } error { code message } }
+  }`;
+
+export async function listAlbums(): Promise<AlbumSummary[]> {
+  const out: AlbumSummary[] = [];
+  let after: string | null = null;
+  // Albums are few; page through all of them so the list is complete.
+  for (;;) {
+    const data: { albums: Connection<AlbumSummary> } = await request(
+      `query Albums($after: String) { albums(first: 100, after: $after) {
+         edges { node { id name imageCount faceCount createdAt } } pageInfo { hasNextPage endCursor } } }`,
+      { after },
+    );
+    out.push(...data.albums.edges.map((e) => e.node));
+    if (!data.albums.pageInfo.hasNextPage) return out;
+    after = data.albums.pageInfo.endCursor;
+  }
+}
+
+export async function createAlbum(name: string): Promise<AlbumSummary> {
+  const data = await request<{ createAlbum: AlbumSummary }>(
+    `mutation CreateAlbum($name: String!) { createAlbum(name: $name) { id name imageCount faceCount createdAt } }`,
+    { name },
+  );
+  return data.createAlbum;
+}
+
+export interface AlbumDetail extends AlbumSummary { people: PersonSummary[] }
+
+export async function getAlbum(id: string): Promise<AlbumDetail | null> {
+  const data = await request<{ album: AlbumDetail | null }>(
+    `query Album($id: ID!) { album(id: $id) { id name imageCount faceCount createdAt people { ...PersonSummary } } }
+     ${PERSON_SUMMARY}`,
+    { id },
+  );
+  return data.album;
+}
+
+export async function albumPhotos(id: string, after: string | null, first = 30): Promise<Connection<Photo>> {
+  const data = await request<{ album: { images: Connection<Photo> } | null }>(
+    `query AlbumPhotos($id: ID!, $first: Int, $after: String) { album(id: $id) { images(first: $first, after: $after) {
+       edges { node { id fileName width height url faces { id score thumbnail box { x y width height } person { id name } } } }
+       pageInfo { hasNextPage endCursor } } } }`,
+    { id, first, after },
+  );
+  return data.album?.images ?? { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+}
+
+/** Uploads one photo as its own batch, so that progress and errors are per file. */
+export async function ingestPhoto(albumId: string, file: File, options: UploadOptions): Promise<IngestBatch> {
+  const data = await upload<{ ingestImages: IngestBatch }>(
+    `mutation Ingest($albumId: ID!, $files: [Upload!]!) { ingestImages(albumId: $albumId, files: $files) { ...Batch } } ${BATCH}`,
+    { albumId, files: [null] },
+    { 'files.0': file },
+    options,
+  );
+  return data.ingestImages;
+}
+
+/** A batch's current state; batches run as jobs and may still be QUEUED or RUNNING. */
+export async function getBatch(id: string): Promise<IngestBatch | null> {
+  const data = await request<{ ingestBatch: IngestBatch | null }>(`query Batch($id: ID!) { ingestBatch(id: $id) { ...Batch } } ${BATCH}`, { id });
+  return data.ingestBatch;
+}
+
+export async function deleteImage(id: string): Promise<void> {
+  await request(`mutation DeleteImage($id: ID!) { deleteImage(id: $id) }`, { id });
+}
+
+export async function clusterFaces(albumId: string): Promise<void> {
+  await request(`mutation Cluster($albumId: ID!) { clusterFaces(albumId: $albumId) { id } }`, { albumId });
+}
+
+export async function getPerson(id: string, after: string | null, first = 40): Promise<PersonDetail | null> {
+  const data = await request<{ person: PersonDetail | null }>(
+    `query Person($id: ID!, $first: Int, $after: String) { person(id: $id) {
+       ...PersonSummary hidden album { id name }
+       faces(first: $first, after: $after) { edges { node { ...FaceCard } } pageInfo { hasNextPage endCursor } } } }
+     ${PERSON_SUMMARY} ${FACE_CARD}`,
+    { id, first, after },
+  );
+  return data.person;
+}
+
+export async function renamePerson(id: string, name: string): Promise<void> {
+  await request(`mutation Rename($id: ID!, $name: String!) { renamePerson(id: $id, name: $name) { id name } }`, { id, name });
+}
+
+/** Merges `from` into `into`; returns the merge's id, which undoMerge takes back. */
+export async function mergePeople(into: string, from: string[]): Promise<string> {
+  const data = await request<{ mergePeople: { id: string } }>(
+    `mutation Merge($into: ID!, $from: [ID!]!) { mergePeople(into: $into, from: $from) { id } }`,
+    { into, from },
+  );
+  return data.mergePeople.id;
+}
+
+export async function undoMerge(mergeId: string): Promise<void> {
+  await request(`mutation Undo($id: ID!) { undoMerge(id: $id) { id } }`, { id: mergeId });
+}
+
+export async function moveFace(faceId: string, personId: string | null): Promise<void> {
+  await request(`mutation Move($faceId: ID!, $personId: ID) { moveFace(faceId: $faceId, personId: $personId) { id } }`, { faceId, personId });
+}
+
+export async function hidePerson(id: string, hidden: boolean): Promise<void> {
+  await request(`mutation Hide($id: ID!, $hidden: Boolean!) { hidePerson(id: $id, hidden: $hidden) { id } }`, { id, hidden });
+}
+
+export async function getFace(id: string): Promise<FaceCard | null> {
+  const data = await request<{ face: FaceCard | null }>(`query Face($id: ID!) { face(id: $id) { ...FaceCard } } ${FACE_CARD}`, { id });
+  return data.face;
+}
+
+export async function similarFaces(faceId: string, limit = 24): Promise<FaceMatch[]> {
+  const data = await request<{ similarFaces: FaceMatch[] }>(
+    `query Similar($faceId: ID!, $limit: Int) { similarFaces(faceId: $faceId, limit: $limit) { distance face { ...FaceCard } } } ${FACE_CARD}`,
+    { faceId, limit },
+  );
+  return data.similarFaces;
+}
+
+export interface PhotoSearchResult { box: Box; score: number; matches: FaceMatch[] }
+
+export async function searchByPhoto(file: File, limit = 8): Promise<PhotoSearchResult[]> {
+  const data = await upload<{ searchByPhoto: PhotoSearchResult[] }>(
+    `query Search($file: Upload!, $limit: Int) { searchByPhoto(file: $file, limit: $limit) {
+       box { x y width height } score matches { distance face { ...FaceCard } } } } ${FACE_CARD}`,
+    { file: null, limit },
+    { file },
+  );
+  return data.searchByPhoto;
+}

@@ -1,0 +1,47 @@
+import { render } from 'preact';
+import { AlbumView } from './views/album-view';
+import { AlbumsView } from './views/albums-view';
+import { FaceView } from './views/face-view';
+import { PersonView } from './views/person-view';
+import { SearchView } from './views/search-view';
+import { useRoute } from './router';
+import './styles.css';
+
+function App() {
+  const route = useRoute();
+  return (
+    <>
+      <nav class="top">
+        <a class="brand" href="#/">facegraph</a>
+        <a href="#/" aria-current={route.name === 'albums' ? 'page' : undefined}>Albums</a>
+        <a href="#/search" aria-current={route.name === 'search' ? 'page' : undefined}>Search by photo</a>
+        <a class="api" href="/graphql">API</a>
+      </nav>
+      <Screen key={route.name + ('id' in route ? route.id : '')} />
+    </>
+  );
+
+  function Screen() {
+    switch (route.name) {
+      case 'albums':
+        return <AlbumsView />;
+      case 'album':
+        return <AlbumView id={route.id} />;
+      case 'person':
+        return <PersonView id={route.id} />;
+      case 'face':
+        return <FaceView id={route.id} />;
+      case 'search':
+        return <SearchView />;
+      default:
+        return (
+          <main>
+            <h1>Nothing here</h1>
+            <p><a href="#/">All albums</a></p>
+          </main>
+        );
+    }
+  }
+}
+
+render(<App />, document.getElementById('app')!);

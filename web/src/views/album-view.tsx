@@ -1,0 +1,84 @@
+import { useState } from 'preact/hooks';
+import { albumPhotos, clusterFaces, getAlbum } from '../api/operations';
+import { PeopleStrip } from '../components/people-strip';
+import { PhotoCard } from '../components/photo-card';
+import { ErrorNote, Loading, plural } from '../components/status';
+import { UploadPanel } from '../components/upload-panel';
+import { useAsync, usePaged } from '../hooks';
+
+export function AlbumView({ id }: { id: string }) {
+  const album = useAsync(() => getAlbum(id), [id]);
+  const photos = usePaged((after) => albumPhotos(id, after), [id]);
+  const [clustering, setClustering] = useState(false);
+  const [clusterError, setClusterError] = useState<unknown>();
+
+  // After uploads or clustering, counts, people and the grid all change: fetch them again.
+  const refresh = () => {
+    album.reload();
+    photos.reset();
+  };
+
+  async function cluster() {
+    setClustering(true);
+    setClusterError(undefined);
+    try {
+      await clusterFaces(id);
+      refresh();
+    } catch (err) {
+      setClusterError(err);
+    } finally {
+      setClustering(false);
+    }
+  }
+
+  if (album.loading && !album.data) return <main><Loading /></main>;
+  if (album.error && !album.data) return <main><ErrorNote error={album.error} /></main>;
+  const a = album.data;
+  if (!a) return <main><h1>Album not found</h1><p><a href="#/">All albums</a></p></main>;
+
+  return (
+    <main>
+      <p class="crumbs"><a href="#/">Albums</a> /</p>
+      <h1>{a.name}</h1>
+      <p class="muted" data-testid="album-counts">
+        {plural(a.imageCount, 'photo')} · {plural(a.faceCount, 'face')} · {plural(a.people.length, 'person', 'people')}
+      </p>
+      <UploadPanel albumId={id} onStored={refresh} />
+
+      <section aria-label="People">
+        <div class="section-head">
+          <h2>People</h2>
+          <button type="button" onClick={cluster} disabled={clustering || a.faceCount === 0}>
+            {clustering ? 'Grouping faces…' : 'Group faces into people'}
+          </button>
+        </div>
+        <ErrorNote error={clusterError} />
+        {a.people.length ? (
+          <PeopleStrip people={a.people} />
+        ) : (
+          <p class="muted">No people yet. {a.faceCount ? 'Group the faces to find them.' : 'Upload photos first.'}</p>
+        )}
+      </section>
+
+      <section aria-label="Photos">
+        <h2>Photos</h2>
+        <div class="photo-grid">
+          {photos.items.map((p) => (
+            <PhotoCard
+              key={p.id}
+              src={p.url}
+              alt={p.fileName}
+              width={p.width}
+              height={p.height}
+              caption={`${p.fileName} · ${plural(p.faces.length, 'face')}`}
+              faces={p.faces.map((f) => ({ id: f.id, box: f.box, label: f.person?.name }))}
+            />
+          ))}
+        </div>
+        <ErrorNote error={photos.error} />
+        {photos.loading && <Loading what="Loading photos" />}
+        {!photos.done && <div ref={photos.sentinel} class="sentinel" />}
+      </section>
+    </main>
+  );
+}
