@@ -150,18 +150,31 @@ function bestBy(
   pairs: readonly ScoredPair[],
   measure: (pairs: readonly ScoredPair[], threshold: number) => number,
 ): { accuracy: number; threshold: number } {
-  const distances = [...new Set(pairs.flatMap((p) => (p.distance === null ? [] : [p.distance])))].sort((a, b) => a - b);
-  if (distances.length === 0) return { accuracy: measure(pairs, 0), threshold: 0 };
-  // Candidate thresholds: below everything, each gap's midpoint, above everything.
-  const candidates = [distances[0] - 1e-6];
-  for (let i = 0; i + 1 < distances.length; i++) candidates.push((distances[i] + distances[i + 1]) / 2);
-  candidates.push(distances[distances.length - 1]);
-  let best = { accuracy: -1, threshold: candidates[0], gap: -1 };
-  for (let i = 0; i < candidates.length; i++) {
-    const accuracy = measure(pairs, candidates[i]);
-    const gap = i === 0 || i === candidates.length - 1 ? 0 : distances[i] - distances[i - 1];
+  const scored = pairs.filter((p) => p.distance !== null).sort((a, b) => a.distance! - b.distance!);
+  if (scored.length === 0) return { accuracy: measure(pairs, 0), threshold: 0 };
+  const positives = pairs.filter((p) => p.same).length;
+  const negatives = pairs.length - positives;
+  const scoredNegatives = scored.filter((p) => !p.same).length;
+  // One sweep from "nobody is the same" upwards; unscored pairs stay wrong throughout.
+  const score = (tp: number, fp: number): number => {
+    const tn = scoredNegatives - fp;
+    if (measure === accuracyAt) return (tp + tn) / pairs.length;
+    const rates = [...(positives > 0 ? [tp / positives] : []), ...(negatives > 0 ? [tn / negatives] : [])];
+    return rates.reduce((a, b) => a + b, 0) / rates.length;
+  };
+  let tp = 0;
+  let fp = 0;
+  let best = { accuracy: score(0, 0), threshold: scored[0].distance! - 1e-6, gap: 0 };
+  for (let i = 0; i < scored.length; ) {
+    const d = scored[i].distance!;
+    while (i < scored.length && scored[i].distance === d) scored[i++].same ? tp++ : fp++;
+    const last = i === scored.length;
+    // Between this distance and the next one: threshold at the midpoint of the gap.
+    const threshold = last ? d : (d + scored[i].distance!) / 2;
+    const gap = last ? 0 : scored[i].distance! - d;
+    const accuracy = score(tp, fp);
     if (accuracy > best.accuracy + 1e-12 || (Math.abs(accuracy - best.accuracy) <= 1e-12 && gap > best.gap)) {
-      best = { accuracy, threshold: candidates[i], gap };
+      best = { accuracy, threshold, gap };
     }
   }
   return { accuracy: best.accuracy, threshold: best.threshold };

@@ -72,3 +72,27 @@ describe('verification metrics', () => {
     assert.deepEqual(tarAtFar(withMissing, 0.25), { tar: 1 / 3, threshold: 0.1 });
   });
 });
+
+describe('best threshold search', () => {
+  it('agrees with trying every threshold on random data', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let round = 0; round < 20; round++) {
+      const pairs: ScoredPair[] = Array.from({ length: 60 }, () => {
+        const same = random() < 0.3;
+        const distance = random() < 0.05 ? null : Math.round((same ? 0.3 : 0.6) * random() * 100 + random() * 30) / 100;
+        return { distance, same };
+      });
+      const distances = [...new Set(pairs.flatMap((p) => (p.distance === null ? [] : [p.distance])))];
+      const candidates = [-1, ...distances, ...distances.map((d) => d + 1e-9)];
+      const bruteAccuracy = Math.max(...candidates.map((t) => accuracyAt(pairs, t)));
+      const bruteBalanced = Math.max(...candidates.map((t) => balancedAccuracyAt(pairs, t)));
+      const best = bestAccuracy(pairs);
+      const balanced = bestBalancedAccuracy(pairs);
+      close(best.accuracy, bruteAccuracy);
+      close(accuracyAt(pairs, best.threshold), bruteAccuracy);
+      close(balanced.accuracy, bruteBalanced);
+      close(balancedAccuracyAt(pairs, balanced.threshold), bruteBalanced);
+    }
+  });
+});

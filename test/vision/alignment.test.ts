@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { cropImage, extractChip, faceChipTransform, similarityTransform } from '../../src/vision/alignment.js';
+import { mergeDetections, tileRegions } from '../../src/vision/face-detector.js';
+import { boxToSource, padView, rotateView } from '../../src/vision/image-transforms.js';
+import { MIRRORED_68 } from '../../src/vision/landmark-averaging.js';
+import type { Point, RgbImage } from '../../src/vision/types.js';
+
+const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
+
+/** A 4 x 3 image whose pixel (x, y) has red = x, green = y, blue = 10x + y. */
+function ramp(width = 4, height = 3): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data.set([x, y, 10 * x + y], (y * width + x) * 3);
+  }
+  return { data, width, height };
+}
+const pixel = (img: RgbImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+
+describe('similarity alignment', () => {
+  it('recovers a known scale, rotation and shift from points', () => {
+    const from: Point[] = [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 0, y: 2 }, { x: 3, y: 1 }];
+    // scale 2, rotation 90 degrees (a = 0, b = 2), then shift (5, 7).
+    const to = from.map((p) => ({ x: -2 * p.y + 5, y: 2 * p.x + 7 }));
+    const t = similarityTransform(from, to);
+    close(t.a, 0);
+    close(t.b, 2);
+    close(t.tx, 5);
+    close(t.ty, 7);
+  });
+
+  it('follows the face when it is scaled, turned and moved', () => {
+    const face = Array.from({ length: 68 }, (_, i) => ({ x: (i * 7) % 50, y: (i * 13) % 40 }));
+    // The same landmarks scaled by 3, turned 90 degrees and moved: (x, y) -> (-3y + 100, 3x + 20).
+    const moved = face.map((p) => ({ x: -3 * p.y + 100, y: 3 * p.x + 20 }));
+    const t = faceChipTransform(face);
+    const u = faceChipTransform(moved);
+    // Chip -> image composes with the move: a' + ib' = 3i (a + ib), translation moved likewise.
+    close(u.a, -3 * t.b, 1e-9);
+    close(u.b, 3 * t.a, 1e-9);
+    close(u.tx, -3 * t.ty + 100, 1e-9);
+    close(u.ty, 3 * t.tx + 20, 1e-9);
+    assert.equal(t.size, 150);
+    assert.throws(() => faceChipTransform([{ x: 0, y: 0 }]), RangeError);
+  });
+
+  it('samples a chip bilinearly, black outside, and mirrors it', () => {
+    const img = ramp();
+    // Identity transform, chip 3 px: pixel (u, v) reads image (u, v).
+    const chip = extractChip(img, { a: 1, b: 0, tx: 0, ty: 0, size: 3 });
+    assert.deepEqual(pixel(chip, 2, 1), [2, 1, 21]);
+    // Shift by half a pixel: the mean of two neighbours, rounded.
+    const half = extractChip(img, { a: 1, b: 0, tx: 0.5, ty: 0, size: 2 });
+    assert.deepEqual(pixel(half, 0, 0), [1, 0, 5]);
+    // Outside the image: black.
+    const off = extractChip(img, { a: 1, b: 0, tx: 10, ty: 0, size: 2 });
+    assert.deepEqual(pixel(off, 0, 0), [0, 0, 0]);
+    const mirrored = extractChip(img, { a: 1, b: 0, tx: 0, ty: 0, size: 3 }, true);
+    assert.deepEqual(pixel(mirrored, 0, 1), [2, 1, 21]);
+    assert.deepEqual(pixel(cropImage(img, { x: 1, y: 1, width: 2, height: 2 }, true), 0, 0), [2, 1, 21]);
+  });
+
+  it('mirrors the 68 landmarks as an involution that keeps the midline', () => {
+    assert.equal(MIRRORED_68.length, 68);
+    MIRRORED_68.forEach((j, i) => assert.equal(MIRRORED_68[j], i));
+    for (const midline of [8, 27, 28, 29, 30, 33, 51, 57, 62, 66]) assert.equal(MIRRORED_68[midline], midline);
+    assert.equal(MIRRORED_68[36], 45, 'outer eye corners swap');
+  });
+});
+
+describe('views for detection', () => {
+  it('rotates clockwise and maps points and boxes back exactly', () => {
+    const img = ramp();
+    for (const rotation of [90, 180, 270] as const) {
+      const view = rotateView(img, rotation);
+      // Every pixel of the view is the source pixel its centre maps to.
+      for (let y = 0; y < view.image.height; y++) {
+        for (let x = 0; x < view.image.width; x++) {
+          const s = view.toSource({ x: x + 0.5, y: y + 0.5 });
+          assert.deepEqual(pixel(view.image, x, y), pixel(img, Math.floor(s.x), Math.floor(s.y)));
+        }
+      }
+      const whole = boxToSource(view, { x: 0, y: 0, width: view.image.width, height: view.image.height });
+      assert.deepEqual(whole, { x: 0, y: 0, width: 4, height: 3 });
+    }
+    // Turned 90 degrees clockwise, the source's top-left pixel is the view's top-right.
+    assert.deepEqual(pixel(rotateView(img, 90).image, 2, 0), pixel(img, 0, 0));
+  });
+
+  it('pads with the mean colour and shifts coordinates back', () => {
+    const img = ramp();
+    const view = padView(rotateView(img, 0), 0.5);
+    assert.equal(view.padding, 2);
+    assert.equal(view.image.width, 8);
+    assert.deepEqual(pixel(view.image, 0, 0), [2, 1, 16]);
+    assert.deepEqual(pixel(view.image, 2, 2), pixel(img, 0, 0));
+    assert.deepEqual(view.toSource({ x: 2, y: 3 }), { x: 0, y: 1 });
+  });
+
+  it('covers a 1920 x 1280 photo with overlapping tiles', () => {
+    const regions = tileRegions({ width: 1920, height: 1280 }, 768);
+    assert.deepEqual(regions[0], { x: 0, y: 0, width: 1920, height: 1280 });
+    const tiles = regions.slice(1);
+    assert.equal(tiles.length, 6);
+    for (const t of tiles) assert.ok(t.width <= 768 && t.height <= 768 && t.x + t.width <= 1920 && t.y + t.height <= 1280);
+    // Every 96-px square (an eighth of a tile) lies wholly inside some tile.
+    for (let y = 0; y + 96 <= 1280; y += 32) {
+      for (let x = 0; x + 96 <= 1920; x += 32) {
+        assert.ok(tiles.some((t) => x >= t.x && y >= t.y && x + 96 <= t.x + t.width && y + 96 <= t.y + t.height), `${x},${y}`);
+      }
+    }
+    assert.equal(tileRegions({ width: 700, height: 500 }, 768).length, 1, 'no tiles for a small photo');
+    assert.equal(tileRegions({ width: 1920, height: 1280 }, 0).length, 1, 'tiling off');
+  });
+
+  it('merges the same face found by several passes, best score kept', () => {
+    const merged = mergeDetections([
+      { box: { x: 0, y: 0, width: 100, height: 100 }, score: 0.7 },
+      { box: { x: 10, y: 10, width: 60, height: 60 }, score: 0.9 },
+      { box: { x: 200, y: 0, width: 50, height: 50 }, score: 0.6 },
+    ]);
+    assert.deepEqual(merged.map((d) => d.score), [0.9, 0.6]);
+  });
+});
