@@ -59,8 +59,8 @@ export async function decodePhoto(bytes: Uint8Array, limits: DecodeLimits): Prom
       .toColourspace('srgb');
     if (scale > 1) {
       pipeline = pipeline.resize({
-        width: Math.round(width / scale),
-        height: Math.round(height / scale),
+        width: Math.max(1, Math.round(width / scale)),
+        height: Math.max(1, Math.round(height / scale)),
         fit: 'fill',
         kernel: 'lanczos3',
       });
