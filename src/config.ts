@@ -45,6 +45,37 @@ export interface Config {
     /** Largest `first` / `limit` a query may ask for (`FACEGRAPH_MAX_PAGE`, default 200). */
     maxPage: number;
   };
+  /** Durable ingestion jobs (see `src/jobs/`). */
+  jobs: JobsConfig;
+}
+
+export interface JobsConfig {
+  /**
+   * Job consumers this process runs (`FACEGRAPH_WORKERS`, default 1). 0 makes an
+   * API-only process that enqueues but never processes: run `facegraph worker`s.
+   */
+  workers: number;
+  /**
+   * How long `ingestImages` / `ingestPaths` wait for their batch to finish before
+   * returning it as it stands, QUEUED or RUNNING, to be followed with
+   * `ingestBatch(id)` (`FACEGRAPH_INGEST_WAIT_SECONDS`). 0 returns at once; a few
+   * seconds lets small uploads come back done; `until-done` waits for the whole
+   * batch, as the API did before jobs. Unset: `until-done` in a process that runs
+   * workers (so existing clients see no change), 0 in an API-only process
+   * (FACEGRAPH_WORKERS=0), which must not hang on workers it cannot see.
+   */
+  ingestWaitSeconds: number;
+  /**
+   * A job running longer than this is presumed lost with its worker (killed,
+   * host gone) and handed to another (`FACEGRAPH_JOB_TIMEOUT_SECONDS`, default 300).
+   */
+  timeoutSeconds: number;
+  /** Retries of a job that failed unexpectedly, before its dead letter (`FACEGRAPH_JOB_RETRIES`, default 3). */
+  retries: number;
+  /** First retry delay; doubles with each retry, with jitter (`FACEGRAPH_JOB_RETRY_DELAY_SECONDS`, default 5). */
+  retryDelaySeconds: number;
+  /** How often an idle worker looks for jobs (`FACEGRAPH_JOB_POLL_SECONDS`, default 1). */
+  pollSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -97,6 +128,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const engine = (env.FACEGRAPH_ENGINE || 'onnx') as Config['engine'];
   if (engine !== 'onnx' && engine !== 'tfjs') problems.push(`FACEGRAPH_ENGINE must be onnx or tfjs, got "${engine}"`);
 
+  const workers = int('FACEGRAPH_WORKERS', 1, 0, 64);
+
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
     host: env.HOST || '127.0.0.1',
@@ -118,6 +151,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxFiles: int('FACEGRAPH_MAX_FILES', 100, 1, 10_000),
       maxPixels: int('FACEGRAPH_MAX_PIXELS', 100_000_000, 1, 2 ** 31),
       maxPage: int('FACEGRAPH_MAX_PAGE', 200, 1, 10_000),
+    },
+    jobs: {
+      workers,
+      ingestWaitSeconds:
+        env.FACEGRAPH_INGEST_WAIT_SECONDS === 'until-done' ? Infinity : num('FACEGRAPH_INGEST_WAIT_SECONDS', workers > 0 ? Infinity : 0, 0, 86_400),
+      timeoutSeconds: int('FACEGRAPH_JOB_TIMEOUT_SECONDS', 300, 2, 86_400),
+      retries: int('FACEGRAPH_JOB_RETRIES', 3, 0, 100),
+      retryDelaySeconds: int('FACEGRAPH_JOB_RETRY_DELAY_SECONDS', 5, 0, 3600),
+      pollSeconds: num('FACEGRAPH_JOB_POLL_SECONDS', 1, 0.5, 60),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

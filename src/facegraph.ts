@@ -2,7 +2,15 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
+import { jobHandlers } from './jobs/job-handlers.js';
+import { FacegraphMetrics } from './jobs/job-metrics.js';
+import type { JobQueue } from './jobs/job-queue.js';
+import { JobWorkers } from './jobs/job-workers.js';
+import { LocalQueue } from './jobs/local-queue.js';
+import { PgBossQueue } from './jobs/pg-boss-queue.js';
+import { UploadSpool } from './jobs/upload-spool.js';
 import { AlbumRepository } from './repositories/album.repository.js';
+import { FaceReencodeRepository } from './repositories/face-reencode.repository.js';
 import { FaceRepository } from './repositories/face.repository.js';
 import { ImageRepository } from './repositories/image.repository.js';
 import { IngestBatchRepository } from './repositories/ingest-batch.repository.js';
@@ -25,7 +33,15 @@ export interface Facegraph {
   /** The serialised vision pipeline every service shares; observe it for per-stage timings. */
   analyzer: FaceAnalyzer;
   services: Services;
-  close(): Promise<void>;
+  /** pg-boss on PostgreSQL, the in-process table queue on PGlite. */
+  queue: JobQueue;
+  /** This process's job consumers (none running when `jobs.workers` is 0). */
+  workers: JobWorkers;
+  metrics: FacegraphMetrics;
+  /** Resolves when the database answers a query; rejects otherwise. */
+  checkDatabase(): Promise<void>;
+  /** Stops the workers (letting running jobs finish for up to `graceMs`), the queue, the database and the engine. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface FacegraphOptions {
@@ -33,6 +49,12 @@ export interface FacegraphOptions {
   engine?: FaceEngine;
   /** Run PGlite in memory instead of under the data folder (tests). */
   inMemoryDatabase?: boolean;
+  /** Job consumers to run, instead of `config.jobs.workers` (the CLI runs none, `facegraph worker` at least one). */
+  workers?: number;
+  /** Start the job consumers now (default); false leaves it to `workers.start()` (after loading the models, say). */
+  startWorkers?: boolean;
+  /** Also export Node process metrics (CPU, memory, event loop) on /metrics: for long-running processes. */
+  processMetrics?: boolean;
 }
 
 /**
@@ -51,6 +73,16 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     throw err;
   }
   const { db } = database;
+  const policy = { retries: config.jobs.retries, retryDelaySeconds: config.jobs.retryDelaySeconds, timeoutSeconds: config.jobs.timeoutSeconds };
+  const queue: JobQueue =
+    database.kind === 'postgres' ? new PgBossQueue({ ...policy, connectionString: config.databaseUrl! }) : new LocalQueue(db, policy);
+  try {
+    await queue.start();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const metrics = new FacegraphMetrics(queue, { processMetrics: options.processMetrics });
   const albums = new AlbumRepository(db);
   const images = new ImageRepository(db);
   const faces = new FaceRepository(db);
@@ -60,12 +92,43 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   const pipeline = new FacePipeline(engine, { ...config.vision, maxPixels: config.limits.maxPixels });
   const analyzer = new FaceAnalyzer(pipeline);
 
+  analyzer.observe((result) => metrics.analyzed(result.timings));
+  const imports = new ImportRoot(config.importRoot, config.limits.maxFileBytes);
+  const ingest = new IngestService({
+    albums,
+    images,
+    batches,
+    reencodes: new FaceReencodeRepository(db),
+    photos,
+    analyzer,
+    imports,
+    spool: new UploadSpool(config.dataDir),
+    queue,
+    observer: metrics,
+    waitSeconds: config.jobs.ingestWaitSeconds,
+  });
+
   const services: Services = {
     albums: new AlbumService(albums, images, photos, config.limits.maxPage),
     faces: new FaceService(faces, albums, analyzer, config.limits.maxPage),
-    ingest: new IngestService(albums, images, batches, photos, analyzer),
-    imports: new ImportRoot(config.importRoot, config.limits.maxFileBytes),
+    ingest,
+    imports,
   };
+  const workers = new JobWorkers(queue, jobHandlers(ingest), {
+    concurrency: options.workers ?? config.jobs.workers,
+    pollSeconds: config.jobs.pollSeconds,
+    observer: metrics,
+  });
+  if (options.startWorkers ?? true) workers.start();
+  // Leftovers of crashes between an upload's move and its commit, or a job's record and its clean-up.
+  let sweeper: NodeJS.Timeout | undefined;
+  if ((options.workers ?? config.jobs.workers) > 0) {
+    const sweep = () => ingest.sweepSpool().catch((err) => console.error('[jobs] spool sweep failed:', (err as Error).message));
+    void sweep();
+    sweeper = setInterval(sweep, 60 * 60 * 1000).unref();
+  }
+
+  let closed = false;
   return {
     config,
     database,
@@ -73,7 +136,16 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     pipeline,
     analyzer,
     services,
-    close: async () => {
+    queue,
+    workers,
+    metrics,
+    checkDatabase: () => batches.ping(),
+    close: async (graceMs?: number) => {
+      if (closed) return;
+      closed = true;
+      clearInterval(sweeper);
+      await workers.stop(graceMs);
+      await queue.stop();
       await database.close();
       if (!options.engine) await engine.dispose();
     },

@@ -5,14 +5,16 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError, PayloadTooLargeError } from '../errors.js';
-import type { IngestSource } from '../services/ingest.service.js';
+import type { IngestSource, StagedUpload } from '../services/ingest.service.js';
 
 /** The value a GraphQL `Upload` argument resolves to. */
 export type UploadArg = Promise<FileUpload>;
 
 export interface StagedUploads {
   sources: IngestSource[];
-  /** Removes the staged files. */
+  /** The same files as staged paths (or their errors), for handing over to the spool. */
+  files: StagedUpload[];
+  /** Removes the staged files still there (those handed over are gone already). */
   cleanup(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function stageUploads(uploads: UploadArg[], dir: string): Promise<S
   await fs.mkdir(dir, { recursive: true });
   const staged: string[] = [];
   const sources: IngestSource[] = [];
+  const files: StagedUpload[] = [];
   for (const [index, upload] of uploads.entries()) {
     let file: FileUpload;
     try {
@@ -34,6 +37,7 @@ export async function stageUploads(uploads: UploadArg[], dir: string): Promise<S
     } catch (err) {
       const error = new AppError('BAD_USER_INPUT', `upload ${index} is missing or malformed: ${(err as Error).message}`);
       sources.push({ fileName: `file ${index}`, read: () => Promise.reject(error) });
+      files.push({ fileName: `file ${index}`, error });
       continue;
     }
     const fileName = file.filename || `file ${index}`;
@@ -42,6 +46,7 @@ export async function stageUploads(uploads: UploadArg[], dir: string): Promise<S
       await pipeline(file.createReadStream(), createWriteStream(target, { flags: 'wx' }));
       staged.push(target);
       sources.push({ fileName, read: () => fs.readFile(target) });
+      files.push({ fileName, path: target });
     } catch (err) {
       await fs.rm(target, { force: true });
       const error =
@@ -49,10 +54,12 @@ export async function stageUploads(uploads: UploadArg[], dir: string): Promise<S
           ? new PayloadTooLargeError((err as Error).message)
           : new AppError('BAD_USER_INPUT', `upload ${index} could not be read: ${(err as Error).message}`);
       sources.push({ fileName, read: () => Promise.reject(error) });
+      files.push({ fileName, error });
     }
   }
   return {
     sources,
+    files,
     cleanup: async () => {
       await Promise.all(staged.map((f) => fs.rm(f, { force: true })));
     },

@@ -1,10 +1,20 @@
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
 import { AppError, NotFoundError } from '../errors.js';
+import { matchFaces } from '../jobs/face-matching.js';
+import { jobId } from '../jobs/job-id.js';
+import { QUEUES, type JobOutcome, type JobQueue, type JobRequest } from '../jobs/job-queue.js';
+import type { UploadSpool } from '../jobs/upload-spool.js';
 import type { AlbumRepository } from '../repositories/album.repository.js';
+import type { FaceReencodeRepository } from '../repositories/face-reencode.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
-import type { IngestBatchRepository, ItemOutcome } from '../repositories/ingest-batch.repository.js';
+import type { IngestBatchRepository, ItemOutcome, NewItem, PendingItem } from '../repositories/ingest-batch.repository.js';
 import { sha256Hex, type PhotoStore } from '../repositories/photo-store.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
+import type { ImportRoot } from './import-root.js';
 
 /** One file to ingest: a name for the client, and a way to get its bytes that may fail on its own. */
 export interface IngestSource {
@@ -15,69 +25,231 @@ export interface IngestSource {
 export interface PhotoOutcome {
   image: ImageRow;
   created: boolean;
+  /** Faces stored with the image now (0 when it was already there). */
+  faces: number;
 }
 
+/** One item of a batch got its outcome in this process (progress displays). */
+export interface PhotoEvent {
+  batchId: number;
+  position: number;
+  fileName: string;
+  imageId: number | null;
+  created: boolean;
+  faces: number;
+  error: { code: string; message: string } | null;
+  /** The batch finished with this item. */
+  batchFinished: boolean;
+}
+
+/** An upload drained to a staging file, or the error that stopped it. */
+export interface StagedUpload {
+  fileName: string;
+  path?: string;
+  error?: AppError;
+}
+
+/** What ingestion reports as it goes (metrics; stage timings come from FaceAnalyzer.observe). */
+export interface IngestObserver {
+  photoStored(created: boolean, faces: number): void;
+  photoFailed(code: string): void;
+}
+
+export interface IngestServiceDeps {
+  albums: AlbumRepository;
+  images: ImageRepository;
+  batches: IngestBatchRepository;
+  reencodes: FaceReencodeRepository;
+  photos: PhotoStore;
+  analyzer: FaceAnalyzer;
+  imports: ImportRoot;
+  spool: UploadSpool;
+  queue: JobQueue;
+  observer?: IngestObserver;
+  /** How long enqueueing requests wait for their batch to finish (see JobsConfig.ingestWaitSeconds). */
+  waitSeconds: number;
+}
+
+/** Batches this small jump ahead of bulk ones in the queue: someone is waiting for them. */
+const INTERACTIVE_BATCH = 4;
+
 /**
- * Turns files into stored images with faces. Each photo is independent: one
- * that fails is recorded as an item error and the others go on. Each photo is
- * idempotent: the same bytes in the same album give back the existing image.
+ * Turns files into stored images with faces, through durable jobs: a request
+ * keeps its files (spool or import paths), creates its batch and one job per
+ * photo in one transaction, and workers — in this process or others — process
+ * the photos. Each photo is independent (one that fails is an item error) and
+ * idempotent (the same bytes in the same album give back the existing image;
+ * an item's outcome is recorded once), so a retried job changes nothing.
  */
 export class IngestService {
-  constructor(
-    private readonly albums: AlbumRepository,
-    private readonly images: ImageRepository,
-    private readonly batches: IngestBatchRepository,
-    private readonly photos: PhotoStore,
-    private readonly analyzer: FaceAnalyzer,
-  ) {}
+  private readonly finished = new EventEmitter().setMaxListeners(0);
+  private readonly photoEvents = new EventEmitter().setMaxListeners(0);
+
+  constructor(private readonly deps: IngestServiceDeps) {}
 
   async getBatch(id: number): Promise<IngestBatchRow> {
-    const batch = await this.batches.findById(id);
+    const batch = await this.deps.batches.findById(id);
     if (!batch) throw new NotFoundError('ingest batch', String(id));
     return batch;
   }
 
   findBatch(id: number): Promise<IngestBatchRow | undefined> {
-    return this.batches.findById(id);
+    return this.deps.batches.findById(id);
   }
 
   batchItems(id: number): Promise<IngestItemRow[]> {
-    return this.batches.items(id);
+    return this.deps.batches.items(id);
   }
 
   listBatches(albumId: number, limit: number): Promise<IngestBatchRow[]> {
-    return this.batches.listByAlbum(albumId, limit);
+    return this.deps.batches.listByAlbum(albumId, limit);
   }
 
-  /** Ingests the sources in order and returns the finished batch. */
-  async ingest(albumId: number, sources: IngestSource[]): Promise<IngestBatchRow> {
-    if (!(await this.albums.findById(albumId))) throw new NotFoundError('album', String(albumId));
-    const batch = await this.batches.create(albumId, sources.map((s) => s.fileName), 'RUNNING');
-    for (const [position, source] of sources.entries()) {
-      const outcome = await this.ingestOne(albumId, source).then(
-        (r): ItemOutcome => ({ position, fileName: source.fileName, imageId: r.image.id, error: null }),
-        (err): ItemOutcome => ({ position, fileName: source.fileName, imageId: null, error: toItemError(err) }),
-      );
-      await this.batches.recordItem(batch.id, outcome);
+  /** Moves staged uploads into the spool, queues a job per photo, and waits a while for the batch. */
+  async enqueueUploads(albumId: number, uploads: StagedUpload[]): Promise<IngestBatchRow> {
+    await this.requireAlbum(albumId);
+    const adopted: string[] = [];
+    let batch: IngestBatchRow;
+    try {
+      const items: NewItem[] = [];
+      for (const upload of uploads) {
+        if (upload.error || !upload.path) {
+          const error = upload.error ?? new AppError('BAD_USER_INPUT', 'upload could not be read');
+          items.push({ fileName: upload.fileName, error: { code: error.code, message: error.message } });
+          this.deps.observer?.photoFailed(error.code);
+          continue;
+        }
+        const ref = await this.deps.spool.adopt(upload.path);
+        adopted.push(ref);
+        items.push({ fileName: upload.fileName, source: { kind: 'spool', ref } });
+      }
+      batch = await this.createQueuedBatch(albumId, items);
+    } catch (err) {
+      await Promise.all(adopted.map((ref) => this.deps.spool.remove(ref)));
+      throw err;
     }
-    await this.batches.setStatus(batch.id, 'DONE');
-    return (await this.batches.findById(batch.id))!;
+    return this.waitForBatch(batch.id, this.deps.waitSeconds);
+  }
+
+  /** Queues server-side paths (read under the import root by the worker) and waits a while for the batch. */
+  async enqueuePaths(albumId: number, paths: string[]): Promise<IngestBatchRow> {
+    await this.requireAlbum(albumId);
+    const items = paths.map((p): NewItem => ({ fileName: path.basename(p) || p, source: { kind: 'import', ref: p } }));
+    const batch = await this.createQueuedBatch(albumId, items);
+    return this.waitForBatch(batch.id, this.deps.waitSeconds);
+  }
+
+  /**
+   * A batch of local files that the caller processes itself with `processItem`
+   * (the embedded CLI): no jobs are queued, so no other worker tries to read
+   * files that only this host has.
+   */
+  async createLocalBatch(albumId: number, files: { fileName: string; path: string }[]): Promise<IngestBatchRow> {
+    await this.requireAlbum(albumId);
+    return this.deps.batches.createWithItems(
+      albumId,
+      files.map((f) => ({ fileName: f.fileName, source: { kind: 'file', ref: path.resolve(f.path) } })),
+    );
+  }
+
+  /** Closes a batch early: its waiting items fail with CANCELLED. Returns how many were cancelled. */
+  cancelBatch(batchId: number, reason = 'stopped before this photo was processed'): Promise<number> {
+    return this.deps.batches.cancelPending(batchId, { code: 'CANCELLED', message: reason });
+  }
+
+  /** The batch once it has finished, or as it stands after `seconds`. */
+  async waitForBatch(batchId: number, seconds: number): Promise<IngestBatchRow> {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+      const batch = await this.getBatch(batchId);
+      const left = deadline - Date.now();
+      if (batch.status === 'DONE' || batch.status === 'FAILED' || left <= 0) return batch;
+      // Woken at once when this process finishes it; polled for workers elsewhere.
+      const controller = new AbortController();
+      const wake = () => controller.abort();
+      this.finished.once(String(batchId), wake);
+      await sleep(Math.min(500, left), undefined, { signal: controller.signal }).catch(() => undefined);
+      this.finished.off(String(batchId), wake);
+    }
+  }
+
+  /**
+   * The job of one photo: read it from where it waits, store it with its
+   * faces, record the item, then drop the spool copy. Expected problems (a
+   * corrupt file, a forbidden path) are the item's outcome; anything else
+   * throws, and the queue retries the job.
+   */
+  async processItem(batchId: number, position: number): Promise<JobOutcome> {
+    const item = await this.deps.batches.pendingItem(batchId, position);
+    if (!item) {
+      // Recorded by an earlier attempt that died before cleaning up, or its album is gone.
+      await this.removeSpooled(await this.deps.batches.itemSource(batchId, position));
+      return 'skipped';
+    }
+    await this.deps.batches.markRunning(batchId);
+    let outcome: ItemOutcome;
+    let stored: PhotoOutcome | undefined;
+    try {
+      stored = await this.ingestOne(item.albumId, { fileName: item.fileName, read: () => this.readSource(item) });
+      outcome = { position, imageId: stored.image.id, error: null };
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      outcome = { position, imageId: null, error: { code: err.code, message: err.message } };
+      this.deps.observer?.photoFailed(err.code);
+    }
+    const result = await this.record(batchId, outcome);
+    await this.removeSpooled({ kind: item.sourceKind, ref: item.source });
+    if (result.recorded) {
+      this.photoEvents.emit('photo', {
+        batchId,
+        position,
+        fileName: item.fileName,
+        imageId: outcome.imageId,
+        created: stored?.created ?? false,
+        faces: stored?.faces ?? 0,
+        error: outcome.error,
+        batchFinished: result.finished,
+      } satisfies PhotoEvent);
+    }
+    if (outcome.error) return 'failed';
+    return result.recorded ? 'success' : 'skipped';
+  }
+
+  /** Calls `listener` for every item this process records; returns the unsubscribe function. */
+  onPhoto(listener: (event: PhotoEvent) => void): () => void {
+    this.photoEvents.on('photo', listener);
+    return () => this.photoEvents.off('photo', listener);
+  }
+
+  /** The dead letter of a photo's job: it gave up after its retries, so the item gets its error and the batch can finish. */
+  async giveUpItem(batchId: number, position: number, reason: string | undefined): Promise<JobOutcome> {
+    const item = await this.deps.batches.pendingItem(batchId, position);
+    if (!item) return 'skipped';
+    const message = `the photo could not be processed (gave up after retries${reason ? `: ${reason}` : ''})`;
+    await this.record(batchId, { position, imageId: null, error: { code: 'INTERNAL_SERVER_ERROR', message } });
+    this.deps.observer?.photoFailed('INTERNAL_SERVER_ERROR');
+    await this.removeSpooled({ kind: item.sourceKind, ref: item.source });
+    return 'success';
   }
 
   /** Stores one photo with its faces, or returns the album's existing copy of the same bytes. */
   async ingestOne(albumId: number, source: IngestSource): Promise<PhotoOutcome> {
+    const { images, photos, analyzer, observer } = this.deps;
     const bytes = await source.read();
     const sha256 = sha256Hex(bytes);
-    const existing = await this.images.findInAlbum(albumId, sha256);
-    if (existing) return { image: existing, created: false };
+    const existing = await images.findInAlbum(albumId, sha256);
+    if (existing) {
+      observer?.photoStored(false, 0);
+      return { image: existing, created: false, faces: 0 };
+    }
 
-    const analyzed = await this.analyzer.analyze(bytes);
+    const analyzed = await analyzer.analyze(bytes);
     // File first, rows second: a row never points at a missing file. If the rows
     // fail, the file is removed again unless another image uses the same bytes.
-    await this.photos.put(sha256, analyzed.format, bytes);
-    let result: PhotoOutcome;
+    await photos.put(sha256, analyzed.format, bytes);
+    let result: { image: ImageRow; created: boolean };
     try {
-      result = await this.images.insertWithFaces(
+      result = await images.insertWithFaces(
         {
           albumId,
           sha256,
@@ -90,17 +262,118 @@ export class IngestService {
         analyzed.faces.map((f) => ({ ...f, model: analyzed.model })),
       );
     } catch (err) {
-      if ((await this.images.countBySha(sha256)) === 0) await this.photos.remove(sha256, analyzed.format);
+      if ((await images.countBySha(sha256)) === 0) await photos.remove(sha256, analyzed.format);
       throw err;
     }
     // A concurrent delete of another album holding these bytes may have removed the file between our put and commit.
-    await this.photos.put(sha256, analyzed.format, bytes);
+    await photos.put(sha256, analyzed.format, bytes);
+    const faces = result.created ? analyzed.faces.length : 0;
+    observer?.photoStored(result.created, faces);
+    return { ...result, faces };
+  }
+
+  /**
+   * Queues a re-encode of every image (of one album, or all) that has a face
+   * embedded by another model than the running one. Returns how many faces
+   * that concerns. Asking again queues the images again (say, after some gave
+   * up); a job that finds its image already re-encoded is skipped, cheaply.
+   */
+  async reencodeFaces(albumId?: number): Promise<number> {
+    if (albumId !== undefined) await this.requireAlbum(albumId);
+    const { reencodes, queue, analyzer } = this.deps;
+    const model = analyzer.model;
+    const request = `${Date.now()}-${Math.random()}`;
+    const faces = await reencodes.countOtherModel(model, albumId);
+    for (let after = 0; ;) {
+      const ids = await reencodes.imagesWithOtherModel(model, albumId, after, 1000);
+      if (ids.length === 0) break;
+      await queue.enqueue(ids.map((imageId) => ({ queue: QUEUES.reencodeImage, id: jobId(`reencode\u0000${request}`, imageId), data: { imageId, model } })));
+      after = ids[ids.length - 1];
+    }
+    queue.notify();
+    return faces;
+  }
+
+  /**
+   * The job of one image's re-encode: run the current pipeline on the stored
+   * photo and carry each stale face over to the face found again at the same
+   * place (by box overlap), keeping its id. A stale face the current detector
+   * no longer finds is left as it was, and reported.
+   */
+  async reencodeImage(imageId: number, model: string): Promise<JobOutcome> {
+    const { images, reencodes, photos, analyzer } = this.deps;
+    // Queued by a process running another model: leave it to a worker that runs that one.
+    if (model !== analyzer.model) throw new Error(`re-encode to ${model} asked of a worker running ${analyzer.model}`);
+    const image = await images.findById(imageId);
+    if (!image) return 'skipped';
+    const stale = await reencodes.facesWithOtherModel(imageId, model);
+    if (stale.length === 0) return 'skipped';
+    const analyzed = await analyzer.analyze(await photos.read(image.sha256, image.format));
+    const boxes = stale.map((f) => ({ x: f.box_x, y: f.box_y, width: f.box_width, height: f.box_height }));
+    const pairs = matchFaces(boxes, analyzed.faces.map((f) => f.box));
+    await reencodes.reencode(pairs.map(([i, j]) => ({ id: stale[i].id, ...analyzed.faces[j] })), model);
+    if (pairs.length < stale.length) {
+      console.error(`[reencode] image ${imageId}: ${stale.length - pairs.length} of ${stale.length} faces not found again; left on their old model`);
+    }
+    return 'success';
+  }
+
+  /** Removes spool files that no waiting item needs any more (after crashes). */
+  sweepSpool(minAgeMs?: number): Promise<number> {
+    return this.deps.spool.sweep((refs) => this.deps.batches.spoolRefsInUse(refs), minAgeMs);
+  }
+
+  private async createQueuedBatch(albumId: number, items: NewItem[]): Promise<IngestBatchRow> {
+    const priority = items.length <= INTERACTIVE_BATCH ? 1 : 0;
+    const batch = await this.deps.batches.createWithItems(albumId, items, async (created, tx) => {
+      const jobs: JobRequest[] = [];
+      items.forEach((item, position) => {
+        if (!item.error) {
+          jobs.push({ queue: QUEUES.ingestPhoto, id: jobId(`ingest\u0000${created.id}`, position), data: { batchId: created.id, position }, priority });
+        }
+      });
+      await this.deps.queue.enqueue(jobs, tx);
+    });
+    this.deps.queue.notify();
+    return batch;
+  }
+
+  private async record(batchId: number, outcome: ItemOutcome) {
+    const result = await this.deps.batches.recordItem(batchId, outcome);
+    if (result.finished) this.finished.emit(String(batchId));
     return result;
   }
-}
 
-function toItemError(err: unknown): { code: string; message: string } {
-  if (err instanceof AppError) return { code: err.code, message: err.message };
-  console.error('[ingest] unexpected error:', err);
-  return { code: 'INTERNAL_SERVER_ERROR', message: 'the photo could not be processed' };
+  private async readSource(item: PendingItem): Promise<Uint8Array> {
+    const ref = item.source;
+    if (!ref) throw new Error(`item ${item.batchId}/${item.position} has no source`);
+    switch (item.sourceKind) {
+      case 'spool':
+        try {
+          return await this.deps.spool.read(ref);
+        } catch (err) {
+          // Not the file's fault: retried, then dead-lettered with this hint.
+          throw new Error(`spooled upload ${ref} is not readable here (is FACEGRAPH_DATA_DIR shared with the API?): ${(err as Error).message}`);
+        }
+      case 'import':
+        return this.deps.imports.read(ref);
+      case 'file':
+        try {
+          return await fs.readFile(ref);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('file', ref);
+          throw err;
+        }
+      default:
+        throw new Error(`item ${item.batchId}/${item.position} has an unknown source kind ${item.sourceKind}`);
+    }
+  }
+
+  private async removeSpooled(source: { kind: string | null; ref: string | null } | undefined): Promise<void> {
+    if (source?.kind === 'spool' && source.ref) await this.deps.spool.remove(source.ref);
+  }
+
+  private async requireAlbum(albumId: number): Promise<void> {
+    if (!(await this.deps.albums.findById(albumId))) throw new NotFoundError('album', String(albumId));
+  }
 }

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import { InvalidInputError } from '../../errors.js';
 import type { GraphQLContext } from '../context.js';
@@ -12,7 +12,10 @@ import { stageUploads, type UploadArg } from '../uploads.js';
 @Resolver(() => IngestBatch)
 export class IngestResolver {
   @Mutation(() => IngestBatch, {
-    description: 'Ingests uploaded photos (GraphQL multipart request). One item per file, in request order.',
+    description:
+      'Ingests uploaded photos (GraphQL multipart request). One item per file, in request order. The files are kept and ' +
+      'processed by durable jobs; the batch is returned once done or, when the server limits its wait ' +
+      '(FACEGRAPH_INGEST_WAIT_SECONDS), QUEUED/RUNNING with items filling in: follow it with ingestBatch(id).',
   })
   async ingestImages(
     @Arg('albumId', () => ID) albumId: string,
@@ -26,14 +29,16 @@ export class IngestResolver {
     }
     const staged = await stageUploads(files, ctx.stagingDir);
     try {
-      return toIngestBatch(await ctx.services.ingest.ingest(album, staged.sources));
+      return toIngestBatch(await ctx.services.ingest.enqueueUploads(album, staged.files));
     } finally {
       await staged.cleanup();
     }
   }
 
   @Mutation(() => IngestBatch, {
-    description: 'Ingests photos already on the server, under FACEGRAPH_IMPORT_ROOT (relative paths are taken from it).',
+    description:
+      'Ingests photos already on the server, under FACEGRAPH_IMPORT_ROOT (relative paths are taken from it). ' +
+      'Processed by durable jobs, like ingestImages.',
   })
   async ingestPaths(
     @Arg('albumId', () => ID) albumId: string,
@@ -45,7 +50,17 @@ export class IngestResolver {
     if (paths.length > ctx.maxFiles) {
       throw new InvalidInputError(`at most ${ctx.maxFiles} paths per request`, { argument: 'paths' });
     }
-    return toIngestBatch(await ctx.services.ingest.ingest(album, ctx.services.imports.sources(paths)));
+    return toIngestBatch(await ctx.services.ingest.enqueuePaths(album, paths));
+  }
+
+  @Mutation(() => Int, {
+    description:
+      'Queues a re-encode of every face (of one album, or all) whose model differs from the running one: the stored ' +
+      'photos are analysed again and each face keeps its id. Returns how many faces that concerns. Progress shows in ' +
+      'the faces\' `model`; asking again re-queues what is left.',
+  })
+  async reencodeFaces(@Arg('albumId', () => ID, { nullable: true }) albumId: string | null, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return ctx.services.ingest.reencodeFaces(albumId === null || albumId === undefined ? undefined : parseId(albumId, 'albumId'));
   }
 
   @Query(() => IngestBatch, { nullable: true })

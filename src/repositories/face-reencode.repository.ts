@@ -1,0 +1,73 @@
+import type { Kysely } from 'kysely';
+import type { DB, FaceRow } from '../db/tables.js';
+import { toVectorSql } from '../db/vector.js';
+import type { Box, Point } from '../vision/types.js';
+
+export interface FaceReencoding {
+  id: number;
+  box: Box;
+  score: number;
+  landmarks: Point[];
+  embedding: ArrayLike<number>;
+}
+
+const FACE_COLUMNS = [
+  'id', 'image_id', 'album_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'created_at',
+] as const;
+
+/**
+ * The `faces` queries of a model change: which faces were embedded by another
+ * model than the running one, and rewriting them in place. Rows are updated,
+ * never replaced, so face ids — and whatever points at them (people, names) —
+ * survive. (Kept apart from FaceRepository, which serves the read paths.)
+ */
+export class FaceReencodeRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Ids of images having a face whose model differs from `model`, in id order, after `afterId`. */
+  async imagesWithOtherModel(model: string, albumId: number | undefined, afterId: number, limit: number): Promise<number[]> {
+    let q = this.db
+      .selectFrom('faces')
+      .select('image_id')
+      .distinct()
+      .where('model', '<>', model)
+      .where('image_id', '>', afterId)
+      .orderBy('image_id')
+      .limit(limit);
+    if (albumId !== undefined) q = q.where('album_id', '=', albumId);
+    return (await q.execute()).map((r) => r.image_id);
+  }
+
+  async countOtherModel(model: string, albumId?: number): Promise<number> {
+    let q = this.db.selectFrom('faces').select((eb) => eb.fn.countAll<number>().as('n')).where('model', '<>', model);
+    if (albumId !== undefined) q = q.where('album_id', '=', albumId);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  }
+
+  facesWithOtherModel(imageId: number, model: string): Promise<FaceRow[]> {
+    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('image_id', '=', imageId).where('model', '<>', model).orderBy('id').execute();
+  }
+
+  /** Rewrites the faces' geometry and embedding under `model`, all in one transaction. */
+  async reencode(faces: FaceReencoding[], model: string): Promise<void> {
+    if (faces.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const f of faces) {
+        await trx
+          .updateTable('faces')
+          .set({
+            box_x: f.box.x,
+            box_y: f.box.y,
+            box_width: f.box.width,
+            box_height: f.box.height,
+            score: f.score,
+            landmarks: JSON.stringify(f.landmarks.map((p) => [Math.round(p.x * 100) / 100, Math.round(p.y * 100) / 100])),
+            embedding: toVectorSql(f.embedding),
+            model,
+          })
+          .where('id', '=', f.id)
+          .execute();
+      }
+    });
+  }
+}
