@@ -15,6 +15,17 @@ import { playgroundRouter } from './playground.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
+/** Operational endpoints' sources; without them /healthz only says the process is up and /metrics is absent. */
+export interface Operations {
+  /** Resolves when the database answers. */
+  checkDatabase?: () => Promise<void>;
+  /** Prometheus text exposition. */
+  metrics?: { render(): Promise<{ contentType: string; body: string }> };
+}
+
+/** A database that has not answered in this long is reported unreachable. */
+const HEALTH_TIMEOUT_MS = 2000;
+
 export interface HttpServer {
   server: http.Server;
   url: string;
@@ -29,9 +40,15 @@ export async function startHttpServer(
   schema: GraphQLSchema,
   services: Services,
   config: Pick<Config, 'port' | 'host' | 'limits' | 'dataDir'>,
+  ops: Operations = {},
 ): Promise<HttpServer> {
   const app = express();
   const server = http.createServer(app);
+  // Clients poll ingestBatch while photos are analysed in this process, and a
+  // long synchronous stretch of inference can outlast Node's 5 s keep-alive: the
+  // socket would be closed under a request already sent. Outlast proxies instead.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError,
@@ -43,9 +60,30 @@ export async function startHttpServer(
   await apollo.start();
 
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  // 200 when the process is up and the database answers; 503 (with the reason) when it does not.
+  app.get('/healthz', async (_req, res) => {
+    if (!ops.checkDatabase) {
+      res.json({ status: 'ok' });
+      return;
+    }
+    try {
+      await withTimeout(ops.checkDatabase(), HEALTH_TIMEOUT_MS);
+      res.json({ status: 'ok', database: 'ok' });
+    } catch (err) {
+      res.status(503).json({ status: 'unavailable', database: 'unreachable', error: (err as Error).message });
+    }
   });
+  if (ops.metrics) {
+    const metrics = ops.metrics;
+    app.get('/metrics', async (_req, res) => {
+      try {
+        const { contentType, body } = await metrics.render();
+        res.type(contentType).send(body);
+      } catch (err) {
+        res.status(500).type('text/plain').send(`metrics unavailable: ${(err as Error).message}\n`);
+      }
+    });
+  }
   app.use(playgroundRouter(GRAPHQL_PATH));
   app.use(
     GRAPHQL_PATH,
@@ -73,5 +111,48 @@ export async function startHttpServer(
     server,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`,
     stop: () => apollo.stop(),
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Only /healthz and /metrics, for processes without the API (`facegraph worker --port`),
+ * so that every process can be probed and scraped the same way.
+ */
+export async function startOpsServer(ops: Operations, port: number, host: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', async (_req, res) => {
+    try {
+      if (ops.checkDatabase) await withTimeout(ops.checkDatabase(), HEALTH_TIMEOUT_MS);
+      res.json({ status: 'ok', ...(ops.checkDatabase ? { database: 'ok' } : {}) });
+    } catch (err) {
+      res.status(503).json({ status: 'unavailable', database: 'unreachable', error: (err as Error).message });
+    }
+  });
+  if (ops.metrics) {
+    const metrics = ops.metrics;
+    app.get('/metrics', async (_req, res) => {
+      const { contentType, body } = await metrics.render();
+      res.type(contentType).send(body);
+    });
+  }
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
