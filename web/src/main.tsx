@@ -17,7 +17,7 @@ function App() {
         <a href="#/search" aria-current={route.name === 'search' ? 'page' : undefined}>Search by photo</a>
         <a class="api" href="/graphql">API</a>
       </nav>
-      <Screen key={route.name + ('id' in route ? route.id : '')} />
+      <Screen key={location.hash} />
     </>
   );
 
@@ -28,7 +28,7 @@ function App() {
       case 'album':
         return <AlbumView id={route.id} />;
       case 'person':
-        return <PersonView id={route.id} />;
+        return <PersonView id={route.id} albumId={route.albumId} />;
       case 'face':
         return <FaceView id={route.id} />;
       case 'search':

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { name: 'albums' }
   | { name: 'album'; id: string }
-  | { name: 'person'; id: string }
+  | { name: 'person'; id: string; albumId?: string }
   | { name: 'face'; id: string }
   | { name: 'search' }
   | { name: 'missing'; path: string };
@@ -15,8 +15,10 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
   const m = /^\/(albums|people|faces)\/([^/]+)$/.exec(path);
+  const inAlbum = /^\/albums\/([^/]+)\/people\/([^/]+)$/.exec(path);
   if (path === '/' || path === '/albums') return { name: 'albums' };
   if (path === '/search') return { name: 'search' };
+  if (inAlbum) return { name: 'person', id: decodeURIComponent(inAlbum[2]), albumId: decodeURIComponent(inAlbum[1]) };
   if (m) {
     const id = decodeURIComponent(m[2]);
     return m[1] === 'albums' ? { name: 'album', id } : m[1] === 'people' ? { name: 'person', id } : { name: 'face', id };
@@ -27,7 +29,9 @@ export function parseRoute(hash: string): Route {
 export const href = {
   albums: () => '#/',
   album: (id: string) => `#/albums/${encodeURIComponent(id)}`,
-  person: (id: string) => `#/people/${encodeURIComponent(id)}`,
+  /** A person, seen from an album when `albumId` is given (people may span albums). */
+  person: (id: string, albumId?: string) =>
+    albumId ? `#/albums/${encodeURIComponent(albumId)}/people/${encodeURIComponent(id)}` : `#/people/${encodeURIComponent(id)}`,
   face: (id: string) => `#/faces/${encodeURIComponent(id)}`,
   search: () => '#/search',
 };

@@ -23,7 +23,7 @@ export interface FaceCard {
 export interface FaceMatch { distance: number; face: FaceCard }
 export interface IngestItem { fileName: string; image: { id: string; faces: { id: string }[] } | null; error: { code: string; message: string } | null }
 export interface IngestBatch { id: string; status: 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED'; total: number; done: number; failed: number; items: IngestItem[] }
-export interface PersonDetail extends PersonSummary { hidden: boolean; album: { id: string; name: string } | null; faces: Connection<FaceCard> }
+export interface PersonDetail extends PersonSummary { hidden: boolean; faces: Connection<FaceCard> }
 
 const FACE_CARD = `
   fragment FaceCard on Face {
@@ -64,15 +64,21 @@ export async function createAlbum(name: string): Promise<AlbumSummary> {
   return data.createAlbum;
 }
 
-export interface AlbumDetail extends AlbumSummary { people: PersonSummary[] }
-
-export async function getAlbum(id: string): Promise<AlbumDetail | null> {
-  const data = await request<{ album: AlbumDetail | null }>(
-    `query Album($id: ID!) { album(id: $id) { id name imageCount faceCount createdAt people { ...PersonSummary } } }
-     ${PERSON_SUMMARY}`,
+export async function getAlbum(id: string): Promise<AlbumSummary | null> {
+  const data = await request<{ album: AlbumSummary | null }>(
+    `query Album($id: ID!) { album(id: $id) { id name imageCount faceCount createdAt } }`,
     { id },
   );
   return data.album;
+}
+
+/** The album's people; asked apart from the album so that the photos show even if this fails. */
+export async function albumPeople(id: string): Promise<PersonSummary[]> {
+  const data = await request<{ album: { people: PersonSummary[] } | null }>(
+    `query AlbumPeople($id: ID!) { album(id: $id) { people { ...PersonSummary } } } ${PERSON_SUMMARY}`,
+    { id },
+  );
+  return data.album?.people ?? [];
 }
 
 export async function albumPhotos(id: string, after: string | null, first = 30): Promise<Connection<Photo>> {
@@ -113,7 +119,7 @@ export async function clusterFaces(albumId: string): Promise<void> {
 export async function getPerson(id: string, after: string | null, first = 40): Promise<PersonDetail | null> {
   const data = await request<{ person: PersonDetail | null }>(
     `query Person($id: ID!, $first: Int, $after: String) { person(id: $id) {
-       ...PersonSummary hidden album { id name }
+       ...PersonSummary hidden
        faces(first: $first, after: $after) { edges { node { ...FaceCard } } pageInfo { hasNextPage endCursor } } } }
      ${PERSON_SUMMARY} ${FACE_CARD}`,
     { id, first, after },

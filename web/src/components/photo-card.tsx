@@ -41,7 +41,7 @@ export function PhotoCard({ src, alt, width, height, faces, linkFaces = true, ca
             </a>
           ) : (
             <span key={i} class="face-box" style={style}>
-              <span class="face-label">{f.label ?? i + 1}</span>
+              {f.label && <span class="face-label">{f.label}</span>}
             </span>
           );
         })}

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { albumPhotos, clusterFaces, getAlbum } from '../api/operations';
+import { albumPeople, albumPhotos, clusterFaces, getAlbum } from '../api/operations';
 import { PeopleStrip } from '../components/people-strip';
 import { PhotoCard } from '../components/photo-card';
 import { ErrorNote, Loading, plural } from '../components/status';
@@ -8,6 +8,7 @@ import { useAsync, usePaged } from '../hooks';
 
 export function AlbumView({ id }: { id: string }) {
   const album = useAsync(() => getAlbum(id), [id]);
+  const people = useAsync(() => albumPeople(id), [id]);
   const photos = usePaged((after) => albumPhotos(id, after), [id]);
   const [clustering, setClustering] = useState(false);
   const [clusterError, setClusterError] = useState<unknown>();
@@ -15,6 +16,7 @@ export function AlbumView({ id }: { id: string }) {
   // After uploads or clustering, counts, people and the grid all change: fetch them again.
   const refresh = () => {
     album.reload();
+    people.reload();
     photos.reset();
   };
 
@@ -41,7 +43,8 @@ export function AlbumView({ id }: { id: string }) {
       <p class="crumbs"><a href="#/">Albums</a> /</p>
       <h1>{a.name}</h1>
       <p class="muted" data-testid="album-counts">
-        {plural(a.imageCount, 'photo')} · {plural(a.faceCount, 'face')} · {plural(a.people.length, 'person', 'people')}
+        {plural(a.imageCount, 'photo')} · {plural(a.faceCount, 'face')}
+        {people.data && ` · ${plural(people.data.length, 'person', 'people')}`}
       </p>
       <UploadPanel albumId={id} onStored={refresh} />
 
@@ -53,8 +56,11 @@ export function AlbumView({ id }: { id: string }) {
           </button>
         </div>
         <ErrorNote error={clusterError} />
-        {a.people.length ? (
-          <PeopleStrip people={a.people} />
+        <ErrorNote error={people.error} />
+        {people.data?.length ? (
+          <PeopleStrip people={people.data} albumId={id} />
+        ) : people.loading ? (
+          <Loading what="Loading people" />
         ) : (
           <p class="muted">No people yet. {a.faceCount ? 'Group the faces to find them.' : 'Upload photos first.'}</p>
         )}

@@ -30,7 +30,7 @@ export function FaceView({ id }: { id: string }) {
             {f.person && (
               <>
                 {' · '}
-                <a href={href.person(f.person.id)}>{f.person.name ?? 'unnamed person'}</a>
+                <a href={href.person(f.person.id, f.image.album.id)}>{f.person.name ?? 'unnamed person'}</a>
               </>
             )}
           </p>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { getAlbum, getPerson, hidePerson, mergePeople, moveFace, renamePerson, undoMerge, type PersonSummary } from '../api/operations';
+import { albumPeople, getAlbum, getPerson, hidePerson, mergePeople, moveFace, renamePerson, undoMerge, type PersonSummary } from '../api/operations';
 import { FaceThumb } from '../components/face-thumb';
 import { ErrorNote, Loading, plural } from '../components/status';
 import { useAsync, usePaged } from '../hooks';
@@ -7,12 +7,12 @@ import { href } from '../router';
 
 const EMPTY_PAGE = { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
 
-export function PersonView({ id }: { id: string }) {
+export function PersonView({ id, albumId }: { id: string; albumId?: string }) {
   const person = useAsync(() => getPerson(id, null, 1), [id]);
   const faces = usePaged(async (after) => (await getPerson(id, after))?.faces ?? EMPTY_PAGE, [id]);
-  const albumId = person.data?.album?.id;
+  const album = useAsync(async () => (albumId ? getAlbum(albumId) : null), [albumId]);
   const others = useAsync(
-    async () => (albumId ? ((await getAlbum(albumId))?.people ?? []).filter((p) => p.id !== id) : []),
+    async () => (albumId ? (await albumPeople(albumId)).filter((p) => p.id !== id) : []),
     [albumId, id],
   );
   const [error, setError] = useState<unknown>();
@@ -47,7 +47,7 @@ export function PersonView({ id }: { id: string }) {
   return (
     <main>
       <p class="crumbs">
-        <a href="#/">Albums</a> / {p.album && <a href={href.album(p.album.id)}>{p.album.name}</a>} /
+        <a href="#/">Albums</a> / {album.data && <><a href={href.album(album.data.id)}>{album.data.name}</a> /</>}
       </p>
       <header class="person-head">
         <FaceThumb thumbnail={p.thumbnail} alt={label} size={96} />
