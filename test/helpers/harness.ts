@@ -7,17 +7,23 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createFacegraph, type Facegraph } from '../../src/facegraph.js';
 import { buildFacegraphSchema } from '../../src/graphql/schema.js';
 import { startHttpServer, type HttpServer } from '../../src/server/app.js';
-import { TfjsEngine } from '../../src/vision/tfjs-engine.js';
+import { createEngine } from '../../src/vision/engine-factory.js';
 import type { FaceEngine } from '../../src/vision/types.js';
 
 export const SHARED = path.resolve(import.meta.dirname, '../../../shared');
 export const DATASETS = path.join(SHARED, 'datasets');
 export const DEMO_DIR = path.resolve(import.meta.dirname, '../../node_modules/@vladmandic/face-api/demo');
 
-/** One engine per test process: loading the networks costs seconds. */
+/**
+ * The engine end-to-end tests run: ONNX (the default engine, ~10x faster)
+ * unless FACEGRAPH_TEST_ENGINE=tfjs. Its parity with the tfjs reference is
+ * proven by test/vision/onnx-parity.test.ts. One per test process: loading
+ * the networks costs seconds.
+ */
 let sharedEngine: FaceEngine | undefined;
+export const TEST_ENGINE = (process.env.FACEGRAPH_TEST_ENGINE ?? 'onnx') as 'onnx' | 'tfjs';
 export function testEngine(): FaceEngine {
-  sharedEngine ??= new TfjsEngine();
+  sharedEngine ??= createEngine({ engine: TEST_ENGINE, threads: os.availableParallelism() });
   return sharedEngine;
 }
 
@@ -44,7 +50,7 @@ export async function startTestServer(env: Record<string, string> = {}, reuse?: 
   const config = loadConfig({
     FACEGRAPH_DATA_DIR: dataDir,
     PORT: '0',
-    FACEGRAPH_ENGINE: 'tfjs',
+    FACEGRAPH_ENGINE: TEST_ENGINE,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   });
