@@ -30,6 +30,11 @@ export interface LocatedFaces {
 
 /** Fraction of the longer side added on each side for the padded retry (measured best of 0.25 / 0.5 / 1). */
 const PAD_FRACTION = 0.5;
+/**
+ * Upright faces scoring at least this are taken as the photo's orientation
+ * without trying the others (96 of lfw10's 100 portraits score above it).
+ */
+const CONFIDENT_SCORE = 0.95;
 /** Two boxes overlapping more than this (intersection over the smaller) are one face. */
 const SAME_FACE_OVERLAP = 0.5;
 
@@ -38,11 +43,12 @@ const SAME_FACE_OVERLAP = 0.5;
  * small faces, and the image on a padded canvas, merged. SSD MobileNet scores
  * a face that fills much of the frame low or not at all (3 of lfw10's 100
  * portraits below 0.3, a tight crop almost always), and the padded pass shows
- * it the same face smaller, with context. If nothing is found upright and
- * `tryRotations` allows, the same without tiles on the image turned 90, 270 and
- * 180 degrees (photos stored sideways without an EXIF tag). The first
- * orientation that yields a face wins: later stages run in the returned view,
- * where the faces are upright and every box lies inside the image.
+ * it the same face smaller, with context. Unless an upright face scores at
+ * least {@link CONFIDENT_SCORE}, and if `tryRotations` allows, the same without
+ * tiles on the image turned 90, 270 and 180 degrees (photos stored sideways
+ * without an EXIF tag): the orientation with the best-scoring face wins. Later
+ * stages run in the returned view, where the faces are upright and every box
+ * lies inside the image.
  */
 export async function detectFaces(engine: FaceEngine, image: RgbImage, options: FaceDetectorOptions): Promise<LocatedFaces> {
   let passes = 0;
@@ -60,8 +66,7 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     return found;
   };
 
-  const rotations: QuarterTurn[] = options.tryRotations ? [0, 90, 270, 180] : [0];
-  for (const rotation of rotations) {
+  const inOrientation = async (rotation: QuarterTurn): Promise<Omit<LocatedFaces, 'passes'> | undefined> => {
     const view = rotateView(image, rotation);
     const padded = padView(view, PAD_FRACTION);
     const regions = rotation === 0 ? tileRegions(view.image, options.tileSize) : [wholeImage(view.image)];
@@ -74,12 +79,26 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     const detections = mergeDetections(found)
       .filter((d) => Math.min(d.box.width, d.box.height) >= options.minFaceSize)
       .slice(0, options.maxFaces);
-    if (detections.length === 0) continue;
-    const inside = detections.every((d) => isInside(d.box, padded.padding, view.image));
-    if (!inside) return { view: padded, detections, passes };
-    return { view, detections: detections.map((d) => ({ ...d, box: { ...d.box, x: d.box.x - padded.padding, y: d.box.y - padded.padding } })), passes };
+    if (detections.length === 0) return undefined;
+    if (!detections.every((d) => isInside(d.box, padded.padding, view.image))) return { view: padded, detections };
+    return { view, detections: detections.map((d) => ({ ...d, box: { ...d.box, x: d.box.x - padded.padding, y: d.box.y - padded.padding } })) };
+  };
+
+  let best = await inOrientation(0);
+  if (options.tryRotations && (!best || topScore(best.detections) < CONFIDENT_SCORE)) {
+    // SSD also finds faces lying sideways or upside down, at lower scores (measured on lfw10: 0.26-0.91
+    // against 0.99-1.00 for the same face upright), so the orientation with the best face wins.
+    for (const rotation of [90, 270, 180] as const) {
+      const candidate = await inOrientation(rotation);
+      if (candidate && (!best || topScore(candidate.detections) > topScore(best.detections))) best = candidate;
+    }
   }
+  if (best) return { ...best, passes };
   return { view: identityView(image), detections: [], passes };
+}
+
+function topScore(detections: readonly Detection[]): number {
+  return Math.max(...detections.map((d) => d.score));
 }
 
 function isInside(box: Box, offset: number, image: { width: number; height: number }): boolean {

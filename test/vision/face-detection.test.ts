@@ -1,0 +1,173 @@
+/**
+ * Detection that does not miss faces (issue 3), on real photos with the real
+ * models (tfjs reference engine). Every variant is made here with sharp from
+ * the shared datasets and face-api's demo photos, and each test also checks
+ * that the plain detector misses what the pipeline finds, so it can fail.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { loadConfig } from '../../src/config.js';
+import { detectFaces } from '../../src/vision/face-detector.js';
+import { FacePipeline, type AnalyzedPhoto } from '../../src/vision/face-pipeline.js';
+import { boxToSource } from '../../src/vision/image-transforms.js';
+import { FACE_API_MODEL_DIR, TfjsEngine } from '../../src/vision/tfjs-engine.js';
+import type { Box, RgbImage } from '../../src/vision/types.js';
+import { cosineDistance } from '../../src/vision/vector-math.js';
+
+const LFW = path.resolve(process.env.FACEGRAPH_DATASETS ?? '../shared/datasets', 'lfw10');
+const DEMO = path.join(FACE_API_MODEL_DIR, '..', 'demo');
+const engine = new TfjsEngine();
+const defaults = loadConfig({});
+const pipeline = (overrides: Partial<typeof defaults.vision> = {}) =>
+  new FacePipeline(engine, { ...defaults.vision, ...overrides, maxPixels: defaults.limits.maxPixels });
+
+/** Faces of face-api's demo photos as SSD finds them at full size ([x, y, width, height]). */
+const DEMO_FACES: Record<string, number[][]> = {
+  sample1: [[414, 355, 177, 240], [838, 421, 186, 228], [1476, 199, 203, 241]],
+  sample2: [[1447, 153, 194, 242], [902, 220, 151, 233], [361, 126, 153, 259]],
+  sample3: [[585, 329, 199, 271], [1514, 292, 170, 280], [1075, 215, 220, 299]],
+  sample4: [[664, 53, 187, 258], [257, 185, 162, 245], [989, 180, 169, 227], [1277, 144, 145, 244]],
+  sample5: [[787, 109, 156, 212], [1113, 198, 158, 236], [1406, 390, 165, 271], [598, 415, 166, 249], [377, 859, 172, 301]],
+  sample6: [[681, 321, 160, 307], [1180, 305, 188, 280], [1487, 263, 212, 296], [250, 468, 210, 291]],
+};
+
+async function raw(image: sharp.Sharp): Promise<RgbImage> {
+  const { data, info } = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+/** What SSD alone finds at the default score, the baseline the pipeline must beat. */
+async function plainDetections(bytes: Buffer): Promise<number> {
+  return (await engine.detect(await raw(sharp(bytes)), { minScore: defaults.vision.minScore, maxFaces: 100 })).length;
+}
+function iou(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  const i = Math.max(0, w) * Math.max(0, h);
+  return i / (a.width * a.height + b.width * b.height - i);
+}
+
+describe('tight face crops', () => {
+  it('finds exactly one face in faces cut tightly out of group photos', async () => {
+    const crops: [string, number[]][] = [
+      ['sample4', DEMO_FACES.sample4[1]],
+      ['sample4', DEMO_FACES.sample4[2]],
+      ['sample4', DEMO_FACES.sample4[3]],
+      ['sample5', DEMO_FACES.sample5[0]],
+      ['sample3', DEMO_FACES.sample3[1]],
+    ];
+    let missedByPlainSsd = 0;
+    for (const [photo, [left, top, width, height]] of crops) {
+      const bytes = await sharp(path.join(DEMO, `${photo}.jpg`)).extract({ left, top, width, height }).jpeg({ quality: 92 }).toBuffer();
+      if ((await plainDetections(bytes)) === 0) missedByPlainSsd++;
+      const result = await pipeline().analyze(bytes);
+      assert.equal(result.faces.length, 1, `${photo} ${left},${top}: ${result.faces.length} faces`);
+      // The box is in the crop's coordinates, clamped to it.
+      const box = result.faces[0].box;
+      assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= width + 1e-6 && box.y + box.height <= height + 1e-6);
+    }
+    assert.ok(missedByPlainSsd >= 4, `plain SSD missed only ${missedByPlainSsd} of 5: the test no longer tests the retry`);
+  });
+
+  it('finds the face in the lfw10 portraits SSD scores below 0.3', async () => {
+    for (const file of ['Jacques_Chirac/Jacques_Chirac_0007.jpg', 'Vladimir_Putin/Vladimir_Putin_0006.jpg', 'Ariel_Sharon/Ariel_Sharon_0004.jpg']) {
+      const bytes = await sharp(path.join(LFW, file)).toBuffer();
+      const result = await pipeline().analyze(bytes);
+      const main = result.faces.reduce((a, b) => (a.box.width * a.box.height >= b.box.width * b.box.height ? a : b));
+      // The main face is the central portrait (LFW centres it in 250 x 250), not a bystander.
+      const cx = main.box.x + main.box.width / 2;
+      const cy = main.box.y + main.box.height / 2;
+      assert.ok(Math.abs(cx - 125) < 30 && Math.abs(cy - 125) < 40, `${file}: main face centred at ${cx},${cy}`);
+    }
+  });
+});
+
+describe('photos stored sideways without an EXIF tag', () => {
+  it('finds the face at 90, 180 and 270 degrees and reports it in the stored photo', async () => {
+    const file = path.join(LFW, 'Colin_Powell/Colin_Powell_0002.jpg');
+    const upright = await pipeline().analyze(await sharp(file).toBuffer());
+    assert.equal(upright.faces.length, 1);
+    assert.equal(upright.rotation, 0);
+    const u = upright.faces[0];
+    const { width: W, height: H } = upright;
+    for (const turn of [90, 180, 270] as const) {
+      // sharp's rotate(angle) turns the pixels clockwise and writes no orientation tag.
+      const bytes = await sharp(file).rotate(turn).jpeg({ quality: 95 }).toBuffer();
+      assert.equal((await sharp(bytes).metadata()).orientation, undefined);
+      const result: AnalyzedPhoto = await pipeline().analyze(bytes);
+      assert.equal(result.faces.length, 1, `${turn}: ${result.faces.length} faces`);
+      assert.equal(result.rotation, (360 - turn) % 360, `${turn}: found under the turn that undoes it`);
+      // Where the upright box lands in the turned photo.
+      const b = u.box;
+      const expected: Box =
+        turn === 90 ? { x: H - b.y - b.height, y: b.x, width: b.height, height: b.width }
+        : turn === 180 ? { x: W - b.x - b.width, y: H - b.y - b.height, width: b.width, height: b.height }
+        : { x: b.y, y: W - b.x - b.width, width: b.height, height: b.width };
+      const face = result.faces[0];
+      assert.ok(iou(face.box, expected) > 0.7, `${turn}: box ${JSON.stringify(face.box)} vs ${JSON.stringify(expected)}`);
+      // Landmarks were taken upright: the embedding is the upright one.
+      assert.ok(cosineDistance(face.embedding, u.embedding) < 0.03, `${turn}: distance ${cosineDistance(face.embedding, u.embedding)}`);
+    }
+  });
+
+  it('can be turned off, and then an upside-down face is encoded upside down', async () => {
+    const file = path.join(LFW, 'Colin_Powell/Colin_Powell_0002.jpg');
+    const upright = (await pipeline().analyze(await sharp(file).toBuffer())).faces[0];
+    const bytes = await sharp(file).rotate(180).toBuffer();
+    const result = await pipeline({ detectRotations: false }).analyze(bytes);
+    assert.equal(result.rotation, 0);
+    // SSD still finds the upside-down face (score 0.47 here) but the landmarks and descriptor are garbage.
+    for (const face of result.faces) assert.ok(cosineDistance(face.embedding, upright.embedding) > 0.1);
+  });
+});
+
+describe('small faces in a large group photo', () => {
+  it('finds faces of about 40 px in a 1920 x 1280 photo with the default tiles', async () => {
+    // A 1920 x 1280 mosaic of the six demo photos shrunk so their faces measure 31-48 px.
+    const factor = 40 / 185;
+    const cw = Math.round(1920 * factor);
+    const ch = Math.round(1400 * factor);
+    const composites: sharp.OverlayOptions[] = [];
+    const truth: Box[] = [];
+    const names = Object.keys(DEMO_FACES);
+    for (let k = 0, r = 0; (r + 1) * (ch + 8) <= 1280; r++) {
+      for (let c = 0; (c + 1) * (cw + 8) <= 1920; c++, k++) {
+        const name = names[k % names.length];
+        const file = path.join(DEMO, `${name}.jpg`);
+        const { height } = await sharp(file).metadata();
+        const left = c * (cw + 8) + 4;
+        const top = r * (ch + 8) + 4;
+        composites.push({ input: await sharp(file).resize({ width: cw, height: ch, fit: 'fill' }).toBuffer(), left, top });
+        for (const [x, y, w, h] of DEMO_FACES[name]) {
+          truth.push({ x: left + (x * cw) / 1920, y: top + (y * ch) / height!, width: (w * cw) / 1920, height: (h * ch) / height! });
+        }
+      }
+    }
+    const bytes = await sharp({ create: { width: 1920, height: 1280, channels: 3, background: { r: 120, g: 120, b: 120 } } })
+      .composite(composites)
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    // Detection only (the pipeline's own first stage): landmarks and descriptors of 57 faces would add minutes.
+    const image = await raw(sharp(bytes));
+    const found = async (tileSize: number) => {
+      const { view, detections } = await detectFaces(engine, image, { ...defaults.vision, tileSize, tryRotations: false });
+      return truth.filter((t) => detections.some((d) => iou(boxToSource(view, d.box), t) > 0.3)).length;
+    };
+    const tiled = await found(defaults.vision.detectTileSize);
+    const whole = await found(0);
+    assert.ok(truth.length >= 50, `${truth.length} faces in the mosaic`);
+    assert.ok(tiled >= 0.9 * truth.length, `tiles found ${tiled} of ${truth.length}`);
+    assert.ok(whole < 0.75 * truth.length, `the whole photo alone found ${whole} of ${truth.length}: tiles are not needed any more?`);
+  });
+
+  it('drops faces below the minimum size and score', async () => {
+    const bytes = await sharp(path.join(DEMO, 'sample5.jpg')).toBuffer();
+    const all = await pipeline().analyze(bytes);
+    assert.equal(all.faces.length, 5);
+    const big = await pipeline({ minFaceSize: 160 }).analyze(bytes);
+    assert.ok(big.faces.length < all.faces.length && big.faces.every((f) => Math.min(f.box.width, f.box.height) >= 160));
+    const sure = await pipeline({ minScore: 0.98 }).analyze(bytes);
+    assert.ok(sure.faces.length < all.faces.length && sure.faces.every((f) => f.score >= 0.98));
+  });
+});
