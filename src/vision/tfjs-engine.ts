@@ -67,21 +67,23 @@ export class TfjsEngine implements FaceEngine {
   }
 
   async landmarks(image: RgbImage, boxes: Box[]): Promise<Point[][]> {
-    if (boxes.length === 0) return [];
+    const clipped = boxes.map((b) => clipBox(b, image));
+    // face-api silently drops crops that are empty after clipping; keep positions aligned with the input.
+    const live = clipped.map((b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
+    const out: Point[][] = boxes.map(() => []);
+    if (live.length === 0) return out;
     const api = await this.ready();
     const tensor = this.toTensor(api, image);
-    const clipped = boxes.map((b) => clipBox(b, image));
-    const faces = await api.extractFaceTensors(tensor, clipped.map((b) => new api.Rect(b.x, b.y, b.width, b.height)));
+    const faces = await api.extractFaceTensors(tensor, live.map((i) => new api.Rect(clipped[i].x, clipped[i].y, clipped[i].width, clipped[i].height)));
     try {
       const input = faces.length === 1 ? faces[0] : faces;
       const result = await api.nets.faceLandmark68Net.detectLandmarks(input as never);
       const all = Array.isArray(result) ? result : [result];
-      return all.map((lm, i) =>
-        lm.relativePositions.map((p) => ({
-          x: clipped[i].x + p.x * clipped[i].width,
-          y: clipped[i].y + p.y * clipped[i].height,
-        })),
-      );
+      all.forEach((lm, k) => {
+        const b = clipped[live[k]];
+        out[live[k]] = lm.relativePositions.map((p) => ({ x: b.x + p.x * b.width, y: b.y + p.y * b.height }));
+      });
+      return out;
     } finally {
       faces.forEach((f) => f.dispose());
       tensor.dispose();
@@ -89,14 +91,19 @@ export class TfjsEngine implements FaceEngine {
   }
 
   async embed(image: RgbImage, crops: Box[]): Promise<Float32Array[]> {
-    if (crops.length === 0) return [];
+    const clipped = crops.map((b) => clipBox(b, image));
+    const live = clipped.map((b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
+    // An empty crop gets a zero descriptor, as face-api gives for a single empty crop.
+    const out = crops.map(() => new Float32Array(128));
+    if (live.length === 0) return out;
     const api = await this.ready();
     const tensor = this.toTensor(api, image);
-    const faces = await api.extractFaceTensors(tensor, crops.map((b) => new api.Rect(b.x, b.y, b.width, b.height)));
+    const faces = await api.extractFaceTensors(tensor, live.map((i) => new api.Rect(crops[i].x, crops[i].y, crops[i].width, crops[i].height)));
     try {
       const input = faces.length === 1 ? faces[0] : faces;
       const result = await api.nets.faceRecognitionNet.computeFaceDescriptor(input as never);
-      return (Array.isArray(result) ? result : [result]).map((d) => Float32Array.from(d));
+      (Array.isArray(result) ? result : [result]).forEach((d, k) => (out[live[k]] = Float32Array.from(d)));
+      return out;
     } finally {
       faces.forEach((f) => f.dispose());
       tensor.dispose();
