@@ -37,7 +37,12 @@ describe('web page', { skip }, () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(30_000);
     page.on('request', (r) => requests.push(r.url()));
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+    // HTTP failures are told by the response listener, with their URL.
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(`console: ${m.text()}`));
+    page.on('response', (r) => {
+      // The page asks once whether the server has photo URLs; an older server answers that query 400.
+      if (r.status() >= 400 && !(r.request().postData() ?? '').includes('PhotoUrlProbe')) problems.push(`HTTP ${r.status()} ${r.url()}`);
+    });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   });
   after(async () => {
@@ -80,8 +85,9 @@ describe('web page', { skip }, () => {
     await page.locator('.photo-grid .photo').nth(SAMPLES.length - 1).waitFor();
     assert.equal(await page.locator('.photo-grid .photo').count(), SAMPLES.length);
     await page.waitForLoadState('networkidle');
+    // Photos, or, from a server without photo URLs, the faces' thumbnails in their boxes.
     const decoded = await page.locator('.photo-grid img').evaluateAll((imgs) => imgs.map((i) => (i as any).naturalWidth > 0));
-    assert.deepEqual(decoded, SAMPLES.map(() => true), 'every photo loaded');
+    assert.ok(decoded.length >= SAMPLES.length && decoded.every(Boolean), `pictures loaded: ${decoded}`);
     assert.equal(await page.locator('.photo-grid .face-box').count(), SAMPLES.length * FACES_PER_SAMPLE);
     // Each box sits inside its photo and has a size.
     const boxes = await page.locator('.photo-grid .face-box').evaluateAll((els) =>
@@ -122,7 +128,10 @@ describe('web page', { skip }, () => {
 
   step('grouping faces fills the people strip, most faces first', async () => {
     await page.goto(`${front.origin}/#/albums/${albumId}`);
+    // Nine different people, one face each: only a person of one face can be made from them.
+    await page.getByLabel('Fewest faces that make a person').fill('1');
     await page.getByRole('button', { name: 'Group faces into people' }).click();
+    await page.getByTestId('cluster-note').waitFor();
     await page.locator('.people-strip .person-chip').first().waitFor();
     const counts = await page.locator('.people-strip .person-count').allTextContents();
     const numbers = counts.map((c) => parseInt(c, 10));
@@ -135,28 +144,35 @@ describe('web page', { skip }, () => {
   });
 
   let personId: string;
+  let mergeable: string | undefined;
   step('a person can be renamed', async () => {
-    await page.locator('.people-strip .person-chip').first().click();
+    // Two faces of one photo are two people, so the API refuses to merge people who share a photo:
+    // pick a person who has someone to merge with.
+    const { data } = await gql(server.url, 'query($id: ID!) { album(id: $id) { people { id faces(first: 50) { edges { node { image { id } } } } } } }', {
+      id: albumId,
+    });
+    const people: { id: string; images: Set<string> }[] = data.album.people.map((p: any) => ({
+      id: p.id,
+      images: new Set(p.faces.edges.map((e: any) => e.node.image.id)),
+    }));
+    const pair = people.flatMap((a) => people.filter((b) => b !== a && ![...b.images].some((i) => a.images.has(i))).map((b) => [a.id, b.id]))[0];
+    [personId, mergeable] = pair ?? [people[0].id, undefined];
+    await page.locator(`.people-strip .person-chip[data-person-id="${personId}"]`).click();
     await page.getByTestId('person-name').waitFor();
-    personId = decodeURIComponent(/\/people\/([^/]+)$/.exec(page.url())![1]);
+    assert.equal(decodeURIComponent(/\/people\/([^/]+)$/.exec(page.url())![1]), personId);
     await page.locator('.face-grid .face-tile').first().waitFor();
     await page.getByLabel('Name', { exact: true }).fill('Rachel');
     await page.getByRole('button', { name: 'Rename' }).click();
     await page.getByRole('heading', { name: 'Rachel' }).waitFor();
-    const { data } = await gql(server.url, 'query($id: ID!) { person(id: $id) { name } }', { id: personId });
-    assert.equal(data.person.name, 'Rachel');
+    const renamed = await gql(server.url, 'query($id: ID!) { person(id: $id) { name } }', { id: personId });
+    assert.equal(renamed.data.person.name, 'Rachel');
     await screenshot(page, 'person');
   });
 
-  step('merging another person in can be undone', async (t) => {
-    const select = page.getByLabel('Person to merge into this one');
-    if ((await select.count()) === 0) {
-      t.skip('the album has a single person: nothing to merge');
-      return;
-    }
+  step('merging another person in can be undone', async () => {
+    assert.ok(mergeable, 'the album has two people without a shared photo');
     const before = await personFaceCount(personId);
-    const other = await select.locator('option').nth(1).getAttribute('value');
-    await select.selectOption(other!);
+    await page.getByLabel('Person to merge into this one').selectOption(mergeable);
     await page.getByRole('button', { name: 'Merge' }).click();
     await page.getByRole('status').getByRole('button', { name: 'Undo' }).waitFor();
     const merged = await personFaceCount(personId);

@@ -3,7 +3,7 @@
  * place so that a schema change shows up here, and so the page doubles as a
  * readable reference client of facegraph's public API.
  */
-import { request, upload, type UploadOptions } from './graphql-client';
+import { ApiError, request, upload, type UploadOptions } from './graphql-client';
 
 export interface Box { x: number; y: number; width: number; height: number }
 export interface PageInfo { hasNextPage: boolean; endCursor: string | null }
@@ -11,24 +11,46 @@ export interface Connection<T> { edges: { node: T }[]; pageInfo: PageInfo }
 
 export interface AlbumSummary { id: string; name: string; imageCount: number; faceCount: number; createdAt: string }
 export interface ImageFace { id: string; score: number; box: Box; thumbnail: string; person: { id: string; name: string | null } | null }
-export interface Photo { id: string; fileName: string; width: number; height: number; url: string; faces: ImageFace[] }
+/** `url` is absent on servers without photo URLs (see hasPhotoUrls). */
+export interface Photo { id: string; fileName: string; width: number; height: number; url?: string; faces: ImageFace[] }
 export interface PersonSummary { id: string; name: string | null; faceCount: number; thumbnail: string | null }
 export interface FaceCard {
   id: string;
   box: Box;
   thumbnail: string;
-  image: { id: string; fileName: string; width: number; height: number; url: string; album: { id: string; name: string } };
+  image: { id: string; fileName: string; width: number; height: number; url?: string; album: { id: string; name: string } };
   person: { id: string; name: string | null } | null;
 }
 export interface FaceMatch { distance: number; face: FaceCard }
 export interface IngestItem { fileName: string; image: { id: string; faces: { id: string }[] } | null; error: { code: string; message: string } | null }
+export interface ClusteringResult { faces: number; newPeople: number; joinedExisting: number; unassigned: number }
 export interface IngestBatch { id: string; status: 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED'; total: number; done: number; failed: number; items: IngestItem[] }
 export interface PersonDetail extends PersonSummary { hidden: boolean; faces: Connection<FaceCard> }
 
-const FACE_CARD = `
+/**
+ * Whether the server hands out photo URLs (`Image.url`). Face thumbnails are
+ * part of facegraph's API; the photo URL is newer, and a server without it
+ * gets the same page with each photo drawn as its faces on a plain frame.
+ * Asked once, by a query that fails validation when the field is missing.
+ */
+let photoUrls: Promise<boolean> | undefined;
+export function hasPhotoUrls(): Promise<boolean> {
+  photoUrls ??= request(`query PhotoUrlProbe { albums(first: 1) { edges { node { images(first: 1) { edges { node { url } } } } } } }`).then(
+    () => true,
+    (err) => {
+      if (err instanceof ApiError && err.code === 'GRAPHQL_VALIDATION_FAILED') return false;
+      photoUrls = undefined;
+      throw err;
+    },
+  );
+  return photoUrls;
+}
+const urlField = async () => ((await hasPhotoUrls()) ? 'url' : '');
+
+const faceCard = (url: string) => `
   fragment FaceCard on Face {
     id thumbnail box { x y width height }
-    image { id fileName width height url album { id name } }
+    image { id fileName width height ${url} album { id name } }
     person { id name }
   }`;
 
@@ -84,7 +106,7 @@ export async function albumPeople(id: string): Promise<PersonSummary[]> {
 export async function albumPhotos(id: string, after: string | null, first = 30): Promise<Connection<Photo>> {
   const data = await request<{ album: { images: Connection<Photo> } | null }>(
     `query AlbumPhotos($id: ID!, $first: Int, $after: String) { album(id: $id) { images(first: $first, after: $after) {
-       edges { node { id fileName width height url faces { id score thumbnail box { x y width height } person { id name } } } }
+       edges { node { id fileName width height ${await urlField()} faces { id score thumbnail box { x y width height } person { id name } } } }
        pageInfo { hasNextPage endCursor } } } }`,
     { id, first, after },
   );
@@ -112,8 +134,21 @@ export async function deleteImage(id: string): Promise<void> {
   await request(`mutation DeleteImage($id: ID!) { deleteImage(id: $id) }`, { id });
 }
 
-export async function clusterFaces(albumId: string): Promise<void> {
-  await request(`mutation Cluster($albumId: ID!) { clusterFaces(albumId: $albumId) { id } }`, { albumId });
+/** Groups the album's faces into people; `minFaces` is the fewest similar faces that make a new person (server default when null). */
+export async function clusterFaces(albumId: string, minFaces: number | null): Promise<ClusteringResult> {
+  const data = await request<{ clusterFaces: ClusteringResult }>(
+    `mutation Cluster($albumId: ID!, $minFaces: Int) { clusterFaces(albumId: $albumId, minFaces: $minFaces) { faces newPeople joinedExisting unassigned } }`,
+    { albumId, minFaces },
+  );
+  return data.clusterFaces;
+}
+
+/** People of the whole library (not hidden), for merging when no album is in view. */
+export async function listPeople(): Promise<PersonSummary[]> {
+  const data = await request<{ people: Connection<PersonSummary> }>(
+    `query People { people(first: 200) { edges { node { ...PersonSummary } } } } ${PERSON_SUMMARY}`,
+  );
+  return data.people.edges.map((e) => e.node);
 }
 
 export async function getPerson(id: string, after: string | null, first = 40): Promise<PersonDetail | null> {
@@ -121,7 +156,7 @@ export async function getPerson(id: string, after: string | null, first = 40): P
     `query Person($id: ID!, $first: Int, $after: String) { person(id: $id) {
        ...PersonSummary hidden
        faces(first: $first, after: $after) { edges { node { ...FaceCard } } pageInfo { hasNextPage endCursor } } } }
-     ${PERSON_SUMMARY} ${FACE_CARD}`,
+     ${PERSON_SUMMARY} ${faceCard(await urlField())}`,
     { id, first, after },
   );
   return data.person;
@@ -153,13 +188,13 @@ export async function hidePerson(id: string, hidden: boolean): Promise<void> {
 }
 
 export async function getFace(id: string): Promise<FaceCard | null> {
-  const data = await request<{ face: FaceCard | null }>(`query Face($id: ID!) { face(id: $id) { ...FaceCard } } ${FACE_CARD}`, { id });
+  const data = await request<{ face: FaceCard | null }>(`query Face($id: ID!) { face(id: $id) { ...FaceCard } } ${faceCard(await urlField())}`, { id });
   return data.face;
 }
 
 export async function similarFaces(faceId: string, limit = 24): Promise<FaceMatch[]> {
   const data = await request<{ similarFaces: FaceMatch[] }>(
-    `query Similar($faceId: ID!, $limit: Int) { similarFaces(faceId: $faceId, limit: $limit) { distance face { ...FaceCard } } } ${FACE_CARD}`,
+    `query Similar($faceId: ID!, $limit: Int) { similarFaces(faceId: $faceId, limit: $limit) { distance face { ...FaceCard } } } ${faceCard(await urlField())}`,
     { faceId, limit },
   );
   return data.similarFaces;
@@ -170,7 +205,7 @@ export interface PhotoSearchResult { box: Box; score: number; matches: FaceMatch
 export async function searchByPhoto(file: File, limit = 8): Promise<PhotoSearchResult[]> {
   const data = await upload<{ searchByPhoto: PhotoSearchResult[] }>(
     `query Search($file: Upload!, $limit: Int) { searchByPhoto(file: $file, limit: $limit) {
-       box { x y width height } score matches { distance face { ...FaceCard } } } } ${FACE_CARD}`,
+       box { x y width height } score matches { distance face { ...FaceCard } } } } ${faceCard(await urlField())}`,
     { file: null, limit },
     { file },
   );

@@ -4,7 +4,7 @@ interface Props {
   /** The server's JPEG crop of the face; preferred, it is small and cached. */
   thumbnail?: string | null;
   /** Without a thumbnail, the face is cut out of the photo with CSS. */
-  photo?: { url: string; width: number; height: number } | null;
+  photo?: { url?: string; width: number; height: number } | null;
   box?: Box;
   alt: string;
   size?: number;
@@ -15,7 +15,7 @@ export function FaceThumb({ thumbnail, photo, box, alt, size = 96 }: Props) {
   if (thumbnail) {
     return <img class="face-thumb" src={thumbnail} alt={alt} width={size} height={size} loading="lazy" decoding="async" />;
   }
-  if (photo && box) {
+  if (photo?.url && box) {
     // Scale the photo so that the face's longer side fills the square, centred.
     const side = Math.max(box.width, box.height) * 1.2;
     const scale = size / side;

@@ -12,6 +12,8 @@ export function AlbumView({ id }: { id: string }) {
   const photos = usePaged((after) => albumPhotos(id, after), [id]);
   const [clustering, setClustering] = useState(false);
   const [clusterError, setClusterError] = useState<unknown>();
+  const [clusterNote, setClusterNote] = useState('');
+  const [minFaces, setMinFaces] = useState('');
 
   // After uploads or clustering, counts, people and the grid all change: fetch them again.
   const refresh = () => {
@@ -24,7 +26,11 @@ export function AlbumView({ id }: { id: string }) {
     setClustering(true);
     setClusterError(undefined);
     try {
-      await clusterFaces(id);
+      const r = await clusterFaces(id, minFaces ? Number(minFaces) : null);
+      setClusterNote(
+        `${plural(r.newPeople, 'new person', 'new people')}, ${plural(r.joinedExisting, 'face')} joined people already known, ` +
+          `${plural(r.unassigned, 'face')} wait for more similar faces.`,
+      );
       refresh();
     } catch (err) {
       setClusterError(err);
@@ -51,11 +57,25 @@ export function AlbumView({ id }: { id: string }) {
       <section aria-label="People">
         <div class="section-head">
           <h2>People</h2>
-          <button type="button" onClick={cluster} disabled={clustering || a.faceCount === 0}>
-            {clustering ? 'Grouping faces…' : 'Group faces into people'}
-          </button>
+          <form
+            class="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void cluster();
+            }}
+          >
+            <label class="muted min-faces">
+              at least{' '}
+              <input type="number" min={1} max={1000} inputMode="numeric" placeholder="3" value={minFaces} aria-label="Fewest faces that make a person" onInput={(e) => setMinFaces(e.currentTarget.value)} />{' '}
+              faces a person
+            </label>
+            <button type="submit" disabled={clustering || a.faceCount === 0}>
+              {clustering ? 'Grouping faces…' : 'Group faces into people'}
+            </button>
+          </form>
         </div>
         <ErrorNote error={clusterError} />
+        {clusterNote && <p class="muted" role="status" data-testid="cluster-note">{clusterNote}</p>}
         <ErrorNote error={people.error} />
         {people.data?.length ? (
           <PeopleStrip people={people.data} albumId={id} />
@@ -77,7 +97,7 @@ export function AlbumView({ id }: { id: string }) {
               width={p.width}
               height={p.height}
               caption={`${p.fileName} · ${plural(p.faces.length, 'face')}`}
-              faces={p.faces.map((f) => ({ id: f.id, box: f.box, label: f.person?.name }))}
+              faces={p.faces.map((f) => ({ id: f.id, box: f.box, label: f.person?.name, thumbnail: f.thumbnail }))}
             />
           ))}
         </div>

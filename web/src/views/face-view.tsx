@@ -44,7 +44,7 @@ export function FaceView({ id }: { id: string }) {
       <section aria-label="The photo">
         <h2>The photo</h2>
         <div class="single-photo">
-          <PhotoCard src={f.image.url} alt={f.image.fileName} width={f.image.width} height={f.image.height} faces={[{ id: f.id, box: f.box }]} linkFaces={false} />
+          <PhotoCard src={f.image.url} alt={f.image.fileName} width={f.image.width} height={f.image.height} faces={[{ id: f.id, box: f.box, thumbnail: f.thumbnail }]} linkFaces={false} />
         </div>
       </section>
     </main>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { albumPeople, getAlbum, getPerson, hidePerson, mergePeople, moveFace, renamePerson, undoMerge, type PersonSummary } from '../api/operations';
+import { albumPeople, getAlbum, getPerson, listPeople, hidePerson, mergePeople, moveFace, renamePerson, undoMerge, type PersonSummary } from '../api/operations';
 import { FaceThumb } from '../components/face-thumb';
 import { ErrorNote, Loading, plural } from '../components/status';
 import { useAsync, usePaged } from '../hooks';
@@ -12,7 +12,7 @@ export function PersonView({ id, albumId }: { id: string; albumId?: string }) {
   const faces = usePaged(async (after) => (await getPerson(id, after))?.faces ?? EMPTY_PAGE, [id]);
   const album = useAsync(async () => (albumId ? getAlbum(albumId) : null), [albumId]);
   const others = useAsync(
-    async () => (albumId ? (await albumPeople(albumId)).filter((p) => p.id !== id) : []),
+    async () => (albumId ? await albumPeople(albumId) : await listPeople()).filter((p) => p.id !== id),
     [albumId, id],
   );
   const [error, setError] = useState<unknown>();
