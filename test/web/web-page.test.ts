@@ -81,6 +81,20 @@ describe('web page', { skip }, () => {
     assert.match((await broken.locator('.upload-state').textContent()) ?? '', /UNSUPPORTED_IMAGE/);
   });
 
+  step('files dropped on the album go up the same way', async () => {
+    // A file that is not a photo: it fails fast in the server's decoder, which is all the drop path needs.
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new (globalThis as any).DataTransfer();
+      dt.items.add(new (globalThis as any).File(['plain text, not pixels'], 'dropped.png', { type: 'image/png' }));
+      return dt;
+    });
+    await page.locator('.dropzone').dispatchEvent('dragover', { dataTransfer });
+    await page.locator('.dropzone').dispatchEvent('drop', { dataTransfer });
+    const item = page.locator('.upload-item[data-file="dropped.png"]');
+    await page.locator('.upload-item[data-file="dropped.png"][data-phase="failed"]').waitFor({ timeout: INGEST_TIMEOUT });
+    assert.match((await item.locator('.upload-state').textContent()) ?? '', /UNSUPPORTED_IMAGE/);
+  });
+
   step('the album shows every photo with its face boxes drawn', async () => {
     await page.locator('.photo-grid .photo').nth(SAMPLES.length - 1).waitFor();
     assert.equal(await page.locator('.photo-grid .photo').count(), SAMPLES.length);
