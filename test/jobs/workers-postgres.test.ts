@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { assertConsistent } from '../helpers/consistency.js';
+import { fileFromPath, gqlUpload } from '../helpers/graphql-client.js';
+import { DATASETS, startTestServer, usingPostgres, type TestServer } from '../helpers/harness.js';
+import { WorkerProcess, workerEnv } from './worker-process.js';
+
+// Scale-out and fault tolerance with real processes: `facegraph worker`s on the
+// test PostgreSQL, an API process that only enqueues (FACEGRAPH_WORKERS=0).
+
+const SKIP = usingPostgres() ? false : 'needs PostgreSQL: set DATABASE_URL (runs in CI\'s PostgreSQL pass)';
+const LFW = path.join(DATASETS, 'lfw10');
+
+async function lfwPaths(): Promise<string[]> {
+  const out: string[] = [];
+  for (const person of (await fs.readdir(LFW)).sort()) {
+    for (const f of (await fs.readdir(path.join(LFW, person))).sort()) out.push(`lfw10/${person}/${f}`);
+  }
+  return out;
+}
+
+/** The API side: PostgreSQL, no workers, ingestPaths under the datasets folder. */
+async function apiServer(): Promise<TestServer> {
+  return startTestServer({ FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: DATASETS });
+}
+
+const workerSettings = { FACEGRAPH_IMPORT_ROOT: DATASETS, FACEGRAPH_JOB_TIMEOUT_SECONDS: '10', FACEGRAPH_JOB_RETRY_DELAY_SECONDS: '1' };
+
+/** Polls the batch until it finishes; database errors (a restart) are waited out. */
+async function waitForBatch(server: TestServer, id: number, timeoutMs: number, onProgress?: (done: number) => Promise<void>) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const batch = await server.facegraph.services.ingest.getBatch(id);
+      if (batch.status === 'DONE' || batch.status === 'FAILED') return batch;
+      await onProgress?.(batch.done + batch.failed);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    assert.ok(Date.now() < deadline, `batch ${id} did not finish in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Every photo of the batch is in the album exactly once, with its faces once. */
+async function assertExactlyOnce(server: TestServer, albumId: number, batchId: number, expected: number): Promise<void> {
+  const { db } = server.facegraph.database;
+  const batch = await server.facegraph.services.ingest.getBatch(batchId);
+  assert.equal(batch.status, 'DONE');
+  assert.equal(batch.done, expected);
+  assert.equal(batch.failed, 0);
+  const items = await server.facegraph.services.ingest.batchItems(batchId);
+  assert.equal(items.length, expected);
+  assert.equal(new Set(items.map((i) => i.image_id)).size, expected, 'every item has its own image');
+  const images = await sql<{ n: number; shas: number }>`SELECT count(*)::int AS n, count(DISTINCT sha256)::int AS shas FROM images WHERE album_id = ${albumId}`.execute(db);
+  assert.deepEqual(images.rows[0], { n: expected, shas: expected });
+  // A face stored twice would share its image and box with another.
+  const dupes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT image_id, box_x, box_y FROM faces WHERE album_id = ${albumId} GROUP BY 1, 2, 3 HAVING count(*) > 1) d`.execute(db);
+  assert.equal(dupes.rows[0].n, 0, 'no face stored twice');
+  const facesPerImage = await sql<{ n: number }>`SELECT count(*)::int AS n FROM images i WHERE album_id = ${albumId} AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.image_id = i.id)`.execute(db);
+  assert.equal(facesPerImage.rows[0].n, 0, 'every lfw10 photo has its face');
+  await assertConsistent(server);
+}
+
+describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
+  const workers: WorkerProcess[] = [];
+  const servers: TestServer[] = [];
+  after(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    for (const s of servers) await s.destroy();
+  });
+
+  test('three workers ingest the 100-photo album: every photo processed exactly once, work shared', async () => {
+    const server = await apiServer();
+    servers.push(server);
+    // A generous timeout: no job should be presumed dead here, so none may be handed out twice.
+    const env = workerEnv(server.config, { ...workerSettings, FACEGRAPH_JOB_TIMEOUT_SECONDS: '120' });
+    const three = await Promise.all(['a', 'b', 'c'].map((n) => WorkerProcess.start(env, n)));
+    workers.push(...three);
+    const album = await server.facegraph.services.albums.create('lfw10 x3');
+    const batch = await server.facegraph.services.ingest.enqueuePaths(album.id, await lfwPaths());
+    assert.equal(batch.status, 'QUEUED', 'an API-only process returns at once');
+
+    await waitForBatch(server, batch.id, 15 * 60_000);
+    await assertExactlyOnce(server, album.id, batch.id, 100);
+
+    const stats = await Promise.all(three.map((w) => w.stop()));
+    const analysed = stats.map((s) => s['ingest-photo']?.success ?? 0);
+    assert.equal(analysed.reduce((a, b) => a + b, 0), 100, `each photo recorded once in all: ${analysed}`);
+    for (const n of analysed) assert.ok(n > 0, `every worker took a share: ${analysed}`);
+    const jobs = await sql<{ state: string; n: number; retried: number }>`
+      SELECT state::text, count(*)::int AS n, count(*) FILTER (WHERE retry_count > 0)::int AS retried
+      FROM pgboss.job WHERE name = 'ingest-photo' GROUP BY state`.execute(server.facegraph.database.db);
+    assert.deepEqual(jobs.rows, [{ state: 'completed', n: 100, retried: 0 }]);
+  });
+
+  test('kill -9 a worker in the middle of an album, start another: the album completes, every photo once', async () => {
+    const server = await apiServer();
+    servers.push(server);
+    const env = workerEnv(server.config, workerSettings);
+    const victim = await WorkerProcess.start(env, 'victim');
+    workers.push(victim);
+    const album = await server.facegraph.services.albums.create('killed');
+    // Uploads, so that the spool is part of what must survive.
+    const paths = (await lfwPaths()).filter((_, i) => i % 3 === 0).slice(0, 30);
+    const files = await Promise.all(paths.map((p) => fileFromPath(path.join(DATASETS, p))));
+    const r = await gqlUpload(server.url, `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { id status } }`, { a: String(album.id) }, 'f', files);
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const batchId = Number(r.data.ingestImages.id);
+
+    let activeAtKill = -1;
+    await waitForBatch(server, batchId, 10 * 60_000, async (done) => {
+      if (activeAtKill >= 0 || done < 8) return;
+      const active = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'ingest-photo' AND state = 'active'`.execute(server.facegraph.database.db);
+      activeAtKill = active.rows[0].n;
+      victim.kill('SIGKILL');
+      await victim.wait();
+      workers.push(await WorkerProcess.start(env, 'successor'));
+    });
+    assert.ok(activeAtKill >= 0, 'the worker was killed before the album finished');
+    assert.equal(victim.child.signalCode, 'SIGKILL');
+    await assertExactlyOnce(server, album.id, batchId, 30);
+    assert.deepEqual(await fs.readdir(path.join(server.dataDir, 'spool')), [], 'every spooled upload consumed');
+    if (activeAtKill > 0) {
+      // The photo it was working on expired and ran again elsewhere.
+      const retried = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'ingest-photo' AND retry_count > 0`.execute(server.facegraph.database.db);
+      assert.ok(retried.rows[0].n >= 1, 'the interrupted job was retried');
+    }
+    await workers[workers.length - 1].stop();
+  });
+
+  test('restart PostgreSQL while workers run: they reconnect and finish', async (t) => {
+    const cluster = postgresCluster();
+    if (!cluster) {
+      t.skip('pg_ctlcluster not found: cannot restart the server here');
+      return;
+    }
+    const server = await apiServer();
+    servers.push(server);
+    const env = workerEnv(server.config, workerSettings);
+    const two = await Promise.all(['r1', 'r2'].map((n) => WorkerProcess.start(env, n)));
+    workers.push(...two);
+    const album = await server.facegraph.services.albums.create('restarted');
+    const paths = (await lfwPaths()).filter((_, i) => i % 2 === 1).slice(0, 40);
+    const batch = await server.facegraph.services.ingest.enqueuePaths(album.id, paths);
+
+    let restarted = false;
+    await waitForBatch(server, batch.id, 10 * 60_000, async (done) => {
+      if (restarted || done < 6) return;
+      restarted = true;
+      // Short, and only here: other suites share this server.
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart'], { stdio: 'ignore', timeout: 60_000 });
+    });
+    assert.ok(restarted, 'PostgreSQL was restarted mid-album');
+    for (const w of two) assert.ok(w.alive, `worker ${w.name} survived the restart:\n${w.output.slice(-2000)}`);
+    await assertExactlyOnce(server, album.id, batch.id, 40);
+    const stats = await Promise.all(two.map((w) => w.stop()));
+    const analysed = stats.reduce((n, s) => n + (s['ingest-photo']?.success ?? 0), 0);
+    // A job whose completion could not be reported during the restart runs again and is skipped: never counted twice.
+    assert.ok(analysed <= 40 && analysed >= 30, `${analysed} photos recorded by the workers`);
+  });
+});
+
+/** The PostgreSQL major version to restart (the cluster `main`), when this machine manages it with pg_ctlcluster. */
+function postgresCluster(): string | undefined {
+  try {
+    execFileSync('pg_ctlcluster', ['--help'], { stdio: 'ignore' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  }
+  try {
+    return execFileSync('ls', ['/etc/postgresql'], { encoding: 'utf8' }).trim().split('\n').pop() || undefined;
+  } catch {
+    return undefined;
+  }
+}
