@@ -45,7 +45,7 @@ export class ProgressReporter {
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.stream,
-          format: `${label} |{bar}| {value}/{total} photos | {rate} photos/s | {faces} faces | {failed} failed | ETA {eta}`,
+          format: `${label} |{bar}| {value}/{total} photos | {rate} photos/s | {faces} faces | {failed} failed | ETA {etaText}`,
           hideCursor: true,
           clearOnComplete: false,
           barsize: 30,
@@ -99,7 +99,7 @@ export class ProgressReporter {
   }
 
   private payload() {
-    return { rate: this.rate().toFixed(1), faces: this.counts.faces, failed: this.counts.failed, eta: this.eta() };
+    return { rate: this.rate().toFixed(1), faces: this.counts.faces, failed: this.counts.failed, etaText: this.eta() };
   }
 
   private line(): void {
