@@ -1,0 +1,162 @@
+import type { NeighbourGraph } from './neighbour-graph.js';
+import { PairHeap } from './pair-heap.js';
+
+/** The starting clusters of an average-linkage run. */
+export interface LinkageInput {
+  dim: number;
+  /**
+   * Per starting cluster, the sum of its unit vectors (`dim` floats each): a
+   * face's own embedding, or the sum over an existing person's faces.
+   */
+  sums: Float64Array;
+  /** Faces in each starting cluster. */
+  counts: Float64Array;
+  /** Starting clusters that are existing people: two of them are never merged. */
+  fixed: Uint8Array;
+  /**
+   * Per starting cluster, the photos it has faces in (only photos holding more
+   * than one clustered face matter), or null: clusters sharing a photo are
+   * never merged.
+   */
+  photos: (readonly number[] | null)[];
+  /** Candidate merges: clusters are only merged along (chains of) these edges. */
+  graph: NeighbourGraph;
+  /** Largest average cosine distance at which two clusters are merged. */
+  threshold: number;
+}
+
+/**
+ * Agglomerative clustering with average linkage (UPGMA), cut at `threshold`,
+ * with cannot-link constraints: repeatedly merge the two clusters whose
+ * faces are, on average, closest, until no two clusters are within the
+ * threshold. Returns each starting cluster's final cluster (a representative
+ * index).
+ *
+ * Exact, not estimated, linkage: for unit vectors the mean cosine distance
+ * over all pairs of two clusters is `1 - (ΣA · ΣB) / (|A| |B|)`, so keeping one
+ * sum vector per cluster gives the average over all |A|·|B| pairs in O(dim).
+ * And every merge the threshold allows is along a graph edge: if the average of
+ * the cross distances is at most the threshold, at least one cross pair is, and
+ * the neighbour graph holds all pairs within the threshold (up to its k
+ * nearest and its recall). The merge order is global (smallest linkage
+ * first, ties by index), so the result is one well-defined function of the
+ * input: the classic UPGMA dendrogram cut at the threshold, not an artefact of
+ * the order in which faces arrived.
+ */
+export function averageLinkage(input: LinkageInput): Int32Array {
+  const { dim, sums, counts, fixed, graph, threshold } = input;
+  const n = counts.length;
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const stamp = new Int32Array(n);
+  const photos: (Set<number> | null)[] = input.photos.map((p) => (p && p.length > 0 ? new Set(p) : null));
+  const adjacency = symmetricAdjacency(graph);
+  const heap = new PairHeap();
+
+  const linkage = (a: number, b: number): number => {
+    const ra = a * dim;
+    const rb = b * dim;
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += sums[ra + d] * sums[rb + d];
+    return 1 - s / (counts[a] * counts[b]);
+  };
+  const offer = (a: number, b: number) => {
+    if (fixed[a] && fixed[b]) return;
+    const l = linkage(a, b);
+    if (l <= threshold) heap.push(l, Math.min(a, b), Math.max(a, b), stamp[Math.min(a, b)], stamp[Math.max(a, b)]);
+  };
+  for (let a = 0; a < n; a++) for (const b of adjacency[a]!) if (a < b) offer(a, b);
+
+  const find = (i: number): number => {
+    let root = i;
+    while (parent[root] !== root) root = parent[root];
+    while (parent[i] !== root) {
+      const next = parent[i];
+      parent[i] = root;
+      i = next;
+    }
+    return root;
+  };
+  const sharePhoto = (a: number, b: number): boolean => {
+    const pa = photos[a];
+    const pb = photos[b];
+    if (!pa || !pb) return false;
+    const [small, large] = pa.size <= pb.size ? [pa, pb] : [pb, pa];
+    for (const p of small) if (large.has(p)) return true;
+    return false;
+  };
+
+  const entry = new Float64Array(5);
+  const seen = new Int32Array(n).fill(-1);
+  while (heap.size > 0 && heap.peekPriority() <= threshold) {
+    heap.pop(entry);
+    const a = entry[1];
+    const b = entry[2];
+    // Stale: one side has since been merged away or has grown.
+    if (parent[a] !== a || parent[b] !== b || stamp[a] !== entry[3] || stamp[b] !== entry[4]) continue;
+    if (sharePhoto(a, b)) continue;
+    // The survivor is the existing person if there is one, else the larger side (less to copy).
+    const keep = fixed[b] || (!fixed[a] && counts[b] > counts[a]) ? b : a;
+    const gone = keep === a ? b : a;
+    for (let d = 0; d < dim; d++) sums[keep * dim + d] += sums[gone * dim + d];
+    counts[keep] += counts[gone];
+    fixed[keep] |= fixed[gone];
+    photos[keep] = mergeSets(photos[keep], photos[gone]);
+    photos[gone] = null;
+    parent[gone] = keep;
+    stamp[keep]++;
+    // Neighbours of the merged cluster: both sides' neighbours, as current clusters, each once,
+    // and only those now within the threshold. Dropping the others loses nothing: a cluster C can
+    // only come within the threshold of a later merge M ∪ X through X being within it of C (the
+    // linkage of a union is the size-weighted mean of its parts'), and then C is X's neighbour.
+    const merged: number[] = [];
+    const visited: number[] = [keep];
+    seen[keep] = keep;
+    for (const side of [adjacency[keep]!, adjacency[gone]!]) {
+      for (const c of side) {
+        const root = find(c);
+        if (seen[root] === keep) continue;
+        seen[root] = keep;
+        visited.push(root);
+        if (fixed[keep] && fixed[root]) continue;
+        const l = linkage(keep, root);
+        if (l > threshold) continue;
+        merged.push(root);
+        heap.push(l, Math.min(keep, root), Math.max(keep, root), stamp[Math.min(keep, root)], stamp[Math.max(keep, root)]);
+        // Keep the relation symmetric: root's list may have dropped both halves earlier.
+        adjacency[root]!.push(keep);
+      }
+    }
+    // `seen` marks by the survivor's index; a later merge into the same survivor must not match old marks.
+    for (const c of visited) seen[c] = -1;
+    adjacency[keep] = merged;
+    adjacency[gone] = null;
+  }
+  const roots = new Int32Array(n);
+  for (let i = 0; i < n; i++) roots[i] = find(i);
+  return roots;
+}
+
+/** Each point's neighbours in either direction of the graph, each once. */
+function symmetricAdjacency(graph: NeighbourGraph): (number[] | null)[] {
+  const { n, k, neighbours } = graph;
+  const adjacency: (number[] | null)[] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i++) {
+    for (let s = 0; s < k; s++) {
+      const j = neighbours[i * k + s];
+      if (j < 0) break;
+      adjacency[i]!.push(j);
+      adjacency[j]!.push(i);
+    }
+  }
+  for (let i = 0; i < n; i++) adjacency[i] = [...new Set(adjacency[i])];
+  return adjacency;
+}
+
+function mergeSets(a: Set<number> | null, b: Set<number> | null): Set<number> | null {
+  if (!a) return b;
+  if (!b) return a;
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const x of small) large.add(x);
+  return large;
+}

@@ -1,0 +1,208 @@
+import { averageLinkage } from './average-linkage.js';
+import { DEFAULT_MIN_FACES, DEFAULT_NEIGHBOURS, type ClusteringOptions } from './clustering-config.js';
+import { buildNeighbourGraph } from './neighbour-graph.js';
+
+/** An existing person the faces may join: it does not move, and two of them never merge. */
+export interface ClusterAnchor {
+  /** Faces the person keeps whatever this run decides. */
+  count: number;
+  /** Sum of those faces' unit embeddings. */
+  sum: ArrayLike<number>;
+  /** Photos those faces are in (at least those shared with the faces being clustered). */
+  imageIds: readonly number[];
+}
+
+export interface FaceClusteringInput {
+  /** The faces to place: `n` unit embeddings of `dim` floats, row after row. */
+  embeddings: Float32Array;
+  dim: number;
+  /** Photo of each face: faces of one photo never end up in one person. */
+  imageIds: ArrayLike<number>;
+  /**
+   * Per face, whether it counts towards the `minFaces` that make a new
+   * person (default: every face). Faces that do not count (too small to
+   * trust) still join people and groups.
+   */
+  founders?: ArrayLike<boolean>;
+  anchors?: readonly ClusterAnchor[];
+}
+
+export interface NewPerson {
+  /** Indices of the input faces that form it. */
+  faces: number[];
+  /** The face closest to the group's mean: a natural thumbnail. */
+  representative: number;
+}
+
+export interface FaceClustering {
+  /** Per input face: the anchor (existing person) it joins, or -1. */
+  anchorOf: Int32Array;
+  /** Per input face: index in `people` of the new person it forms, or -1. */
+  personOf: Int32Array;
+  /** New people, each with at least `minFaces` founding faces, in a canonical order. */
+  people: NewPerson[];
+}
+
+/**
+ * Groups faces into people: average-linkage agglomerative clustering cut at
+ * the same-person threshold, over an approximate neighbour graph, with
+ * existing people as fixed anchors and "two faces of one photo are two people"
+ * as a hard constraint.
+ *
+ * Why average linkage, from the evidence (lfw10 and synthetic libraries of up
+ * to 100k faces, see bench/clustering.bench.ts and the README):
+ * - single linkage / DBSCAN at the same threshold chain people together: in a
+ *   large library one look-alike pair within the threshold is enough to weld
+ *   two people, and it gets worse as the library grows;
+ * - Chinese whispers (dlib) is randomised and depends on visiting order, which
+ *   is the very complaint about Immich's incremental clustering;
+ * - HDBSCAN needs no threshold but then ignores the calibrated one, and its
+ *   result for a face changes with unrelated faces far away;
+ * - average linkage merges two groups only when their faces are within the
+ *   threshold *on average*, which one look-alike cannot force, and with cosine
+ *   distance its linkage is exact from one sum vector per group.
+ *
+ * Order-independent: faces are first put in a canonical order (by embedding),
+ * so the same faces give the same people however they were ingested.
+ */
+export function clusterFaces(input: FaceClusteringInput, options: ClusteringOptions): FaceClustering {
+  const { embeddings, dim } = input;
+  const anchors = input.anchors ?? [];
+  const n = Math.floor(embeddings.length / dim);
+  if (input.imageIds.length !== n) throw new RangeError(`${n} embeddings but ${input.imageIds.length} image ids`);
+  const m = anchors.length;
+  const total = n + m;
+
+  // Canonical order: faces by their embedding, anchors by their sum; point i of the run is input order[i].
+  const faceOrder = canonicalOrder(n, (i) => embeddings.subarray(i * dim, (i + 1) * dim));
+  const anchorOrder = canonicalOrder(m, (i) => anchors[i].sum);
+
+  const unit = new Float32Array(total * dim);
+  const sums = new Float64Array(total * dim);
+  const counts = new Float64Array(total);
+  const fixed = new Uint8Array(total);
+  for (let p = 0; p < n; p++) {
+    const f = faceOrder[p];
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += embeddings[f * dim + d] ** 2;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dim; d++) {
+      const v = embeddings[f * dim + d] * scale;
+      unit[p * dim + d] = v;
+      sums[p * dim + d] = v;
+    }
+    counts[p] = 1;
+  }
+  for (let q = 0; q < m; q++) {
+    const anchor = anchors[anchorOrder[q]];
+    const p = n + q;
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += anchor.sum[d] ** 2;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dim; d++) {
+      // The anchor takes part in the graph as the direction of its mean: any face whose mean
+      // distance to the person is within the threshold is within the threshold of that direction.
+      unit[p * dim + d] = anchor.sum[d] * scale;
+      sums[p * dim + d] = anchor.sum[d];
+    }
+    counts[p] = Math.max(1, anchor.count);
+    fixed[p] = 1;
+  }
+
+  // Only photos with more than one point can forbid a merge.
+  const seen = new Map<number, number>();
+  const note = (id: number) => seen.set(id, (seen.get(id) ?? 0) + 1);
+  for (let i = 0; i < n; i++) note(input.imageIds[i]);
+  for (const a of anchors) for (const id of new Set(a.imageIds)) note(id);
+  const photos: (number[] | null)[] = new Array(total).fill(null);
+  for (let p = 0; p < n; p++) {
+    const id = input.imageIds[faceOrder[p]];
+    if (seen.get(id)! > 1) photos[p] = [id];
+  }
+  for (let q = 0; q < m; q++) {
+    const shared = [...new Set(anchors[anchorOrder[q]].imageIds)].filter((id) => seen.get(id)! > 1);
+    if (shared.length > 0) photos[n + q] = shared;
+  }
+
+  const graph = buildNeighbourGraph(unit, dim, { k: options.neighbours, maxDistance: options.threshold });
+  const roots = averageLinkage({ dim, sums, counts, fixed, photos, graph, threshold: options.threshold });
+
+  // Read the result out: a face joins the anchor in its cluster, or the cluster becomes a new person.
+  const anchorOf = new Int32Array(n).fill(-1);
+  const personOf = new Int32Array(n).fill(-1);
+  const anchorOfRoot = new Map<number, number>();
+  for (let q = 0; q < m; q++) anchorOfRoot.set(roots[n + q], anchorOrder[q]);
+  const groups = new Map<number, number[]>();
+  for (let p = 0; p < n; p++) {
+    const root = roots[p];
+    const anchor = anchorOfRoot.get(root);
+    if (anchor !== undefined) {
+      anchorOf[faceOrder[p]] = anchor;
+      continue;
+    }
+    let group = groups.get(root);
+    if (!group) groups.set(root, (group = []));
+    group.push(p);
+  }
+  const people: NewPerson[] = [];
+  // Map iteration follows first insertion, i.e. each group's first point in canonical order.
+  for (const [root, group] of groups) {
+    const founders = input.founders;
+    const founding = founders ? group.reduce((c, p) => c + (founders[faceOrder[p]] ? 1 : 0), 0) : group.length;
+    if (founding < options.minFaces) continue;
+    let best = group[0];
+    let bestDot = Number.NEGATIVE_INFINITY;
+    for (const p of group) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += unit[p * dim + d] * sums[root * dim + d];
+      if (s > bestDot) {
+        bestDot = s;
+        best = p;
+      }
+    }
+    const index = people.length;
+    const faces = group.map((p) => faceOrder[p]);
+    for (const f of faces) personOf[f] = index;
+    people.push({ faces, representative: faceOrder[best] });
+  }
+  return { anchorOf, personOf, people };
+}
+
+/**
+ * Clusters one embedding per photo (or null for a photo without a face), as
+ * the evaluation needs: cluster numbers per input, null where a face is left
+ * unassigned (a group smaller than `minFaces`).
+ */
+export function clusterEmbeddings(
+  embeddings: readonly (ArrayLike<number> | null)[],
+  options: Pick<ClusteringOptions, 'threshold'> & Partial<ClusteringOptions>,
+): (number | null)[] {
+  const present = embeddings.flatMap((e, i) => (e ? [i] : []));
+  const dim = present.length > 0 ? embeddings[present[0]]!.length : 0;
+  const packed = new Float32Array(present.length * dim);
+  present.forEach((i, row) => packed.set(Array.from(embeddings[i]!), row * dim));
+  const result = clusterFaces(
+    { embeddings: packed, dim, imageIds: present.map((_, row) => row) },
+    { minFaces: DEFAULT_MIN_FACES, neighbours: DEFAULT_NEIGHBOURS, ...options },
+  );
+  const out: (number | null)[] = embeddings.map(() => null);
+  present.forEach((i, row) => {
+    const person = result.personOf[row];
+    out[i] = person >= 0 ? person : null;
+  });
+  return out;
+}
+
+/** Indices 0..n-1 sorted by their vectors, lexicographically: a content order, not an arrival order. */
+function canonicalOrder(n: number, vector: (i: number) => ArrayLike<number>): Int32Array {
+  const rows = Array.from({ length: n }, (_, i) => vector(i));
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => {
+    const va = rows[a];
+    const vb = rows[b];
+    for (let d = 0; d < va.length; d++) if (va[d] !== vb[d]) return va[d] - vb[d];
+    // Equal vectors (the same photo stored twice): interchangeable, so any fixed order will do.
+    return a - b;
+  });
+  return Int32Array.from(order);
+}

@@ -1,0 +1,44 @@
+/**
+ * How faces are grouped into people. The threshold is the same cosine-distance
+ * threshold `compareFaces` uses (`DEFAULT_SAME_PERSON_THRESHOLD`), so that two
+ * lone faces end up in one person exactly when `compareFaces` calls them the
+ * same person.
+ */
+export interface ClusteringOptions {
+  /** Largest average cosine distance between two groups of faces that are merged into one person. */
+  threshold: number;
+  /** A new person is made only from at least this many similar faces; fewer wait, unassigned. */
+  minFaces: number;
+  /** Neighbours kept per face in the approximate neighbour graph. */
+  neighbours: number;
+}
+
+/**
+ * Three faces make a person: two could be one lucky look-alike pair, and
+ * a person of one face is what users of Immich complain of ("hundreds of
+ * people with one face each").
+ */
+export const DEFAULT_MIN_FACES = 3;
+
+/**
+ * Ten neighbours per face. Merging only needs each person's faces to be
+ * connected through pairs within the threshold, not every such pair: on
+ * synthetic libraries of 25k faces, 8, 10 and 16 neighbours give the same
+ * pairwise F1 (within 0.01) while 16 costs twice the time (see
+ * bench/clustering.bench.ts).
+ */
+export const DEFAULT_NEIGHBOURS = 10;
+
+/**
+ * Faces smaller than this (shorter side of the box, in photo pixels) can join
+ * a person but do not count towards the `minFaces` that make a new one. The
+ * recognition network sees a 150-px chip, so a face of 30 px is upscaled five
+ * times and its embedding drifts towards the "average face": on lfw10 three
+ * tiny background faces of three different strangers (28-53 px) fall within
+ * the threshold of each other and would make a person nobody is. PhotoPrism
+ * applies the same rule (a minimum face size to found a cluster).
+ */
+export const DEFAULT_MIN_FOUNDING_FACE_SIZE = 60;
+
+/** Largest `minFaces` a clustering call accepts. */
+export const MAX_MIN_FACES = 1000;

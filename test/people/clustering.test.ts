@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { syntheticLibrary } from '../../bench/synthetic-people.js';
+import { averageLinkage } from '../../src/clustering/average-linkage.js';
+import { clusterEmbeddings, clusterFaces, type FaceClustering } from '../../src/clustering/cluster-faces.js';
+import { buildNeighbourGraph, mulberry32 } from '../../src/clustering/neighbour-graph.js';
+import { pairwiseClusteringMetrics } from '../../src/eval/clustering-metrics.js';
+import { thumbnailCrop, uprightRotation } from '../../src/services/thumbnail-crop.js';
+
+/** The lfw10-like threshold the synthetic library is fitted to (the calibrated default is close). */
+const T = 0.094;
+const OPTIONS = { threshold: T, minFaces: 3, neighbours: 16 };
+
+/** A partition as a canonical string: groups of face indices, so two results compare whatever their numbering. */
+function partition(r: FaceClustering, n: number, faceKey: (i: number) => number = (i) => i): string {
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const g = r.personOf[i];
+    if (g < 0) continue;
+    groups.set(g, [...(groups.get(g) ?? []), faceKey(i)]);
+  }
+  return JSON.stringify([...groups.values()].map((g) => g.sort((a, b) => a - b)).sort((a, b) => a[0] - b[0]));
+}
+
+describe('clusterFaces on a synthetic library', () => {
+  const lib = syntheticLibrary(3000);
+  const n = lib.person.length;
+
+  test('finds the people with high pairwise F1 and never puts two faces of one photo together', () => {
+    const r = clusterFaces({ embeddings: lib.embeddings, dim: lib.dim, imageIds: lib.imageId }, OPTIONS);
+    const m = pairwiseClusteringMetrics(Array.from(lib.person, String), Array.from(r.personOf, (p) => (p >= 0 ? p : null)));
+    assert.ok(m.pairwiseF1 >= 0.95, JSON.stringify(m));
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      if (r.personOf[i] < 0) continue;
+      const key = `${r.personOf[i]}:${lib.imageId[i]}`;
+      assert.ok(!seen.has(key), `two faces of photo ${lib.imageId[i]} in one person`);
+      seen.add(key);
+    }
+    for (const p of r.people) assert.ok(p.faces.length >= OPTIONS.minFaces);
+  });
+
+  test('does not depend on the order the faces come in', () => {
+    const base = clusterFaces({ embeddings: lib.embeddings, dim: lib.dim, imageIds: lib.imageId }, OPTIONS);
+    const random = mulberry32(99);
+    const order = Array.from({ length: n }, (_, i) => i).sort(() => random() - 0.5);
+    const embeddings = new Float32Array(lib.embeddings.length);
+    order.forEach((f, i) => embeddings.set(lib.embeddings.subarray(f * lib.dim, (f + 1) * lib.dim), i * lib.dim));
+    const shuffled = clusterFaces({ embeddings, dim: lib.dim, imageIds: order.map((f) => lib.imageId[f]) }, OPTIONS);
+    assert.equal(partition(shuffled, n, (i) => order[i]), partition(base, n));
+    // And the representative of each person is the same face.
+    const reps = (r: FaceClustering, key: (i: number) => number) => r.people.map((p) => key(p.representative)).sort((a, b) => a - b);
+    assert.deepEqual(reps(shuffled, (i) => order[i]), reps(base, (i) => i));
+  });
+});
+
+describe('clusterFaces rules', () => {
+  const dim = 8;
+  /** Unit vectors near a direction: `base` axis, tilted by `eps` along axis `tilt`. */
+  const near = (base: number, tilt: number, eps: number) => {
+    const v = new Float32Array(dim);
+    v[base] = 1;
+    v[tilt] += eps;
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  };
+  const pack = (vs: Float32Array[]) => {
+    const out = new Float32Array(vs.length * dim);
+    vs.forEach((v, i) => out.set(v, i * dim));
+    return out;
+  };
+  const options = { threshold: 0.05, minFaces: 2, neighbours: 8 };
+
+  test('identical faces in one photo stay apart; a group smaller than minFaces waits', () => {
+    const faces = [near(0, 1, 0.01), near(0, 1, 0.01), near(0, 2, 0.02), near(3, 4, 0.01)];
+    const r = clusterFaces({ embeddings: pack(faces), dim, imageIds: [7, 7, 8, 9] }, options);
+    assert.notEqual(r.personOf[0], r.personOf[1]);
+    // The third face pairs with one of the twins; the other twin and the lone far face are nobody.
+    assert.equal(r.people.length, 1);
+    assert.equal(r.people[0].faces.length, 2);
+    assert.ok(r.people[0].faces.includes(2));
+    assert.equal(r.personOf[3], -1);
+  });
+
+  test('faces join an existing person when their mean distance to its faces is within the threshold', () => {
+    // An anchor of 4 faces along axis 0 (sum 4 * e0): a face near e0 joins, a face near e5 does not.
+    const sum = new Float32Array(dim);
+    sum[0] = 4;
+    const faces = [near(0, 1, 0.1), near(5, 6, 0.1)];
+    const r = clusterFaces({ embeddings: pack(faces), dim, imageIds: [1, 2], anchors: [{ count: 4, sum, imageIds: [] }] }, { ...options, minFaces: 1 });
+    assert.equal(r.anchorOf[0], 0);
+    assert.equal(r.anchorOf[1], -1);
+    assert.equal(r.personOf[1], 0, 'with minFaces 1 the far face is a new person');
+  });
+
+  test('a face never joins an existing person that has a face in its photo, and two existing people never merge', () => {
+    const a = new Float32Array(dim);
+    a[0] = 1;
+    const r = clusterFaces(
+      { embeddings: pack([near(0, 1, 0.01)]), dim, imageIds: [42], anchors: [{ count: 1, sum: a, imageIds: [42] }, { count: 1, sum: a, imageIds: [] }] },
+      { ...options, minFaces: 1 },
+    );
+    assert.equal(r.anchorOf[0], 1, 'the other, identical, anchor takes it');
+  });
+
+  test('clusterEmbeddings numbers the clusters of the evaluation and leaves photos without a face out', () => {
+    const out = clusterEmbeddings([near(0, 1, 0.01), null, near(0, 2, 0.01), near(0, 3, 0.01), near(4, 5, 0.01)], { threshold: 0.05, minFaces: 3 });
+    assert.deepEqual(out, [0, null, 0, 0, null]);
+  });
+});
+
+describe('average linkage', () => {
+  test('is exact UPGMA: the same clusters as a brute-force reference', () => {
+    const lib = syntheticLibrary(150, 3);
+    const n = lib.person.length;
+    const { dim, embeddings } = lib;
+    const threshold = 0.07;
+    // Complete graph: every pair within the threshold is an edge, so only the linkage is under test.
+    const graph = buildNeighbourGraph(embeddings, dim, { k: n - 1, maxDistance: threshold, trees: 1, leafSize: n });
+    const roots = averageLinkage({
+      dim,
+      sums: Float64Array.from(embeddings),
+      counts: new Float64Array(n).fill(1),
+      fixed: new Uint8Array(n),
+      photos: new Array(n).fill(null),
+      graph,
+      threshold,
+    });
+    // Reference: repeatedly merge the pair of clusters with the smallest mean pairwise distance.
+    const distance = (a: number, b: number) => {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += embeddings[a * dim + d] * embeddings[b * dim + d];
+      return 1 - s;
+    };
+    let clusters = Array.from({ length: n }, (_, i) => [i]);
+    for (;;) {
+      let best = { l: Infinity, a: -1, b: -1 };
+      for (let a = 0; a < clusters.length; a++) {
+        for (let b = a + 1; b < clusters.length; b++) {
+          let s = 0;
+          for (const i of clusters[a]) for (const j of clusters[b]) s += distance(i, j);
+          const l = s / (clusters[a].length * clusters[b].length);
+          if (l < best.l) best = { l, a, b };
+        }
+      }
+      if (best.l > threshold) break;
+      clusters[best.a] = [...clusters[best.a], ...clusters[best.b]];
+      clusters = clusters.filter((_, i) => i !== best.b);
+    }
+    const expected = clusters.map((c) => c.sort((a, b) => a - b)).sort((a, b) => a[0] - b[0]);
+    const got = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) got.set(roots[i], [...(got.get(roots[i]) ?? []), i]);
+    assert.deepEqual([...got.values()].sort((a, b) => a[0] - b[0]), expected);
+    assert.ok(expected.some((c) => c.length > 2), 'the reference found real groups');
+  });
+});
+
+describe('neighbour graph', () => {
+  test('holds most of the pairs within the threshold', () => {
+    const lib = syntheticLibrary(2000, 11);
+    const { dim, embeddings } = lib;
+    const n = lib.person.length;
+    const k = 16;
+    const g = buildNeighbourGraph(embeddings, dim, { k, maxDistance: T });
+    let truth = 0;
+    let found = 0;
+    for (let q = 0; q < n; q += 10) {
+      const exact: [number, number][] = [];
+      for (let j = 0; j < n; j++) {
+        if (j === q) continue;
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += embeddings[q * dim + d] * embeddings[j * dim + d];
+        if (1 - s <= T) exact.push([1 - s, j]);
+      }
+      const top = exact.sort((a, b) => a[0] - b[0]).slice(0, k).map(([, j]) => j);
+      const got = new Set(g.neighbours.subarray(q * k, (q + 1) * k));
+      truth += top.length;
+      found += top.filter((j) => got.has(j)).length;
+    }
+    assert.ok(truth > 0);
+    assert.ok(found / truth >= 0.9, `recall ${found / truth}`);
+  });
+});
+
+describe('thumbnail crop', () => {
+  test('a square with margin, kept inside the photo', () => {
+    assert.deepEqual(thumbnailCrop({ x: 100, y: 100, width: 50, height: 60 }, [], { width: 1000, height: 800 }), { left: 77, top: 82, side: 96, rotate: 0 });
+    const edge = thumbnailCrop({ x: 0, y: 0, width: 50, height: 50 }, [], { width: 1000, height: 800 });
+    assert.deepEqual([edge.left, edge.top, edge.side], [0, 0, 80]);
+    const big = thumbnailCrop({ x: 0, y: 0, width: 300, height: 300 }, [], { width: 320, height: 200 });
+    assert.deepEqual([big.left, big.top, big.side], [50, 0, 200]);
+  });
+
+  test('turns a sideways face upright from its eyes', () => {
+    const eyes = (ax: number, ay: number, bx: number, by: number) => {
+      const pts = Array.from({ length: 68 }, () => ({ x: 0, y: 0 }));
+      for (let i = 36; i <= 41; i++) pts[i] = { x: ax, y: ay };
+      for (let i = 42; i <= 47; i++) pts[i] = { x: bx, y: by };
+      return pts;
+    };
+    assert.equal(uprightRotation(eyes(10, 50, 40, 52)), 0);
+    // Eye line pointing down the image: the face is turned 90 degrees clockwise; turn it back.
+    assert.equal(uprightRotation(eyes(50, 10, 52, 40)), 270);
+    assert.equal(uprightRotation(eyes(50, 40, 52, 10)), 90);
+    assert.equal(uprightRotation(eyes(40, 50, 10, 52)), 180);
+  });
+});
