@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { clusterEmbeddings } from '../clustering/cluster-faces.js';
 import { loadConfig } from '../config.js';
 import { loadIdentityFolders, loadPairsCsv } from '../eval/eval-dataset.js';
 import { evaluate } from '../eval/evaluator.js';
@@ -25,7 +26,8 @@ const USAGE = `usage:
   --images DIR     folder the CSV's file names are relative to
   --out FILE       also write the JSON report to FILE
   --threshold T    cosine-distance threshold to score (default: the calibrated ${DEFAULT_SAME_PERSON_THRESHOLD})
-  Vision settings come from the environment as in production (FACEGRAPH_MIN_SCORE, ...).`;
+  Vision settings come from the environment as in production (FACEGRAPH_ENGINE, FACEGRAPH_MIN_SCORE, ...).
+  stdout is the JSON report alone with \`npm run --silent eval -- ...\` (npm prints a header otherwise).`;
 
 async function main(): Promise<number> {
   let values;
@@ -73,6 +75,7 @@ async function main(): Promise<number> {
 
   const report = await evaluate(dataset, pipeline, {
     threshold,
+    cluster: async (embeddings) => clusterEmbeddings(embeddings, { threshold }),
     onProgress: (done, total, photo) => {
       const what = photo.error ? `error: ${photo.error}` : photo.score === null ? 'NO FACE' : `${photo.faces} face(s), main ${photo.score.toFixed(2)}`;
       process.stderr.write(`[${String(done).padStart(String(total).length)}/${total}] ${path.relative(root, photo.file)}: ${what}\n`);

@@ -91,7 +91,7 @@ export class FacePipeline {
     const chips = landmarks.flatMap((points) =>
       FACE_CHIP_PADDINGS.map((padding) => extractChip(view.image, faceChipTransform(points, FACE_CHIP_SIZE, padding))),
     );
-    const raw = await this.engine.embed(...sideBySide(chips));
+    const raw = chips.length === 0 ? [] : await this.engine.embed(...sideBySide(chips));
     const descriptors = landmarks.map((_, i) => meanOfUnit(raw.slice(i * FACE_CHIP_PADDINGS.length, (i + 1) * FACE_CHIP_PADDINGS.length)));
     timings.encode = performance.now() - t;
 
