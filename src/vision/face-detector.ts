@@ -13,10 +13,10 @@ export interface FaceDetectorOptions {
    * Side of the overlapping tiles an image larger than this is also searched
    * in (0: whole image only). The SSD sees every input at 512 x 512, so a
    * 1920-px photo shrinks 3.75 times and its 40-px faces vanish; a tile of
-   * 1024 px shrinks them only 2 times.
+   * 768 px shrinks them only 1.5 times (SSD still finds ~24-px faces).
    */
   tileSize: number;
-  /** When nothing is found upright, also try the photo turned 90, 270 and 180 degrees. */
+  /** Unless an upright face is confidently found, also try the photo turned 90, 270 and 180 degrees. */
   tryRotations: boolean;
 }
 
