@@ -66,12 +66,12 @@ function sendCompressed(req: Request, res: Response, file: string, cacheControl:
   res.type(path.extname(file));
   res.vary('Accept-Encoding');
   let chosen = file;
-  const encoding = req.acceptsEncodings('br', 'gzip', 'identity');
-  if (encoding === 'br' || encoding === 'gzip') {
-    const twin = `${file}.${encoding === 'br' ? 'br' : 'gz'}`;
-    if (existsSync(twin)) {
-      chosen = twin;
+  // Brotli when accepted at all: browsers list gzip first with the same weight, yet br is smaller.
+  for (const [encoding, ext] of [['br', 'br'], ['gzip', 'gz']] as const) {
+    if (req.acceptsEncodings(encoding) === encoding && existsSync(`${file}.${ext}`)) {
+      chosen = `${file}.${ext}`;
       res.set('Content-Encoding', encoding);
+      break;
     }
   }
   // sendFile keeps the Content-Type set above (not the .gz one) and answers conditional requests with 304.

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import express from 'express';
 import { after, before, test } from 'node:test';
 import { webUiRouter } from '../../src/server/web-ui.js';
@@ -14,14 +14,17 @@ let dir: string;
 let server: http.Server;
 let base: string;
 const JS = 'console.log("facegraph");\n'.repeat(50);
+const CSS = 'body { margin: 0 }\n'.repeat(50);
 
 before(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-webui-'));
   await fs.mkdir(path.join(dir, 'assets'));
   await fs.writeFile(path.join(dir, 'index.html'), '<!doctype html><script type="module" src="/assets/index-abc123.js"></script>');
   await fs.writeFile(path.join(dir, 'assets', 'index-abc123.js'), JS);
-  const { gzipSync } = await import('node:zlib');
   await fs.writeFile(path.join(dir, 'assets', 'index-abc123.js.gz'), gzipSync(JS));
+  await fs.writeFile(path.join(dir, 'assets', 'app-def456.css'), CSS);
+  await fs.writeFile(path.join(dir, 'assets', 'app-def456.css.gz'), gzipSync(CSS));
+  await fs.writeFile(path.join(dir, 'assets', 'app-def456.css.br'), brotliCompressSync(CSS));
   const app = express();
   app.use(webUiRouter({ dir }));
   app.use('/missing', webUiRouter({ dir: path.join(dir, 'nope') }));
@@ -69,6 +72,10 @@ test('hashed assets are immutable for a year and sent gzipped to clients that ac
 
   const gz = await get('/assets/index-abc123.js', { 'accept-encoding': 'gzip, deflate, br' });
   assert.equal(gz.headers['content-encoding'], 'gzip', 'no .br was built, so gzip');
+  const br = await get('/assets/app-def456.css', { 'accept-encoding': 'gzip, deflate, br, zstd' });
+  assert.equal(br.headers['content-encoding'], 'br', 'brotli, though listed after gzip, when the build made it');
+  assert.match(String(br.headers['content-type']), /^text\/css/);
+  assert.equal(brotliDecompressSync(br.body).toString(), CSS);
   assert.match(String(gz.headers['content-type']), /javascript/, 'the type is the asset’s, not application/gzip');
   assert.match(String(gz.headers.vary), /Accept-Encoding/i);
   assert.ok(gz.body.length < JS.length);
