@@ -10,16 +10,23 @@ import { LocalQueue } from './jobs/local-queue.js';
 import { PgBossQueue } from './jobs/pg-boss-queue.js';
 import { UploadSpool } from './jobs/upload-spool.js';
 import { AlbumRepository } from './repositories/album.repository.js';
+import { ClusteringRepository } from './repositories/clustering.repository.js';
 import { FaceReencodeRepository } from './repositories/face-reencode.repository.js';
 import { FaceRepository } from './repositories/face.repository.js';
 import { ImageRepository } from './repositories/image.repository.js';
 import { IngestBatchRepository } from './repositories/ingest-batch.repository.js';
+import { PersonMergeRepository } from './repositories/person-merge.repository.js';
+import { PersonRepository } from './repositories/person.repository.js';
 import { PhotoStore } from './repositories/photo-store.js';
+import { ThumbnailStore } from './repositories/thumbnail-store.js';
 import { AlbumService } from './services/album.service.js';
+import { ClusteringService } from './services/clustering.service.js';
+import { FaceThumbnailService } from './services/face-thumbnail.service.js';
 import { FaceAnalyzer } from './services/face-analyzer.js';
 import { FaceService } from './services/face.service.js';
 import { ImportRoot } from './services/import-root.js';
 import { IngestService } from './services/ingest.service.js';
+import { PeopleService } from './services/people.service.js';
 import type { Services } from './services/services.js';
 import { createEngine } from './vision/engine-factory.js';
 import { FacePipeline } from './vision/face-pipeline.js';
@@ -113,7 +120,14 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     faces: new FaceService(faces, albums, analyzer, config.limits.maxPage),
     ingest,
     imports,
+    people: new PeopleService(new PersonRepository(db), new PersonMergeRepository(db), faces, albums, config.limits.maxPage),
+    clustering: new ClusteringService(new ClusteringRepository(db), albums),
+    thumbnails: new FaceThumbnailService(faces, images, photos, new ThumbnailStore(path.join(config.dataDir, 'thumbnails'))),
   };
+  // New faces join existing people, or wait for enough similar ones, as soon as their batch is in.
+  ingest.onPhoto((event) => {
+    if (event.batchFinished) services.clustering.assignNewFacesSoon(async () => (await ingest.getBatch(event.batchId)).album_id);
+  });
   const workers = new JobWorkers(queue, jobHandlers(ingest), {
     concurrency: options.workers ?? config.jobs.workers,
     pollSeconds: config.jobs.pollSeconds,
@@ -146,6 +160,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       clearInterval(sweeper);
       await workers.stop(graceMs);
       await queue.stop();
+      await services.clustering.settled();
       await database.close();
       if (!options.engine) await engine.dispose();
     },

@@ -178,6 +178,7 @@ export function clusterEmbeddings(
   options: Pick<ClusteringOptions, 'threshold'> & Partial<ClusteringOptions>,
 ): (number | null)[] {
   const present = embeddings.flatMap((e, i) => (e ? [i] : []));
+  if (present.length === 0) return embeddings.map(() => null);
   const dim = present.length > 0 ? embeddings[present[0]]!.length : 0;
   const packed = new Float32Array(present.length * dim);
   present.forEach((i, row) => packed.set(Array.from(embeddings[i]!), row * dim));

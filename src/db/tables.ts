@@ -63,12 +63,57 @@ export interface IngestItemTable {
   error_message: string | null;
 }
 
+export interface PersonTable {
+  id: Generated<number>;
+  /** Null until a user names the person. */
+  name: string | null;
+  hidden: ColumnType<boolean, boolean | undefined, boolean>;
+  thumbnail_face_id: number | null;
+  thumbnail_by_user: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Cached from face_people by `refreshPeople` (person.repository.ts). */
+  face_count: ColumnType<number, number | undefined, number>;
+  /** pgvector `vector(128)`: the mean of the faces' unit embeddings, so `1 - centroid·e` is e's mean distance to them. */
+  centroid: string | null;
+  merged_into_id: number | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** Which person a face is. A row with `person_id` null and `assigned_by` user: "this face is nobody". */
+export interface FacePersonTable {
+  face_id: number;
+  person_id: number | null;
+  assigned_by: 'machine' | 'user';
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface PersonMergeTable {
+  id: Generated<number>;
+  into_person_id: number;
+  from_person_ids: ColumnType<number[], string, string>;
+  previous: ColumnType<{ name: string | null; hidden: boolean; thumbnailFaceId: number | null; thumbnailByUser: boolean }, string, string>;
+  created_at: ColumnType<Date, never, never>;
+  undone_at: Date | null;
+}
+
+export interface PersonMergeFaceTable {
+  merge_id: number;
+  face_id: number;
+  /** The person the face was in before the merge. */
+  person_id: number;
+  assigned_by: 'machine' | 'user';
+}
+
 export interface DB {
   albums: AlbumTable;
   images: ImageTable;
   faces: FaceTable;
   ingest_batches: IngestBatchTable;
   ingest_items: IngestItemTable;
+  people: PersonTable;
+  face_people: FacePersonTable;
+  person_merges: PersonMergeTable;
+  person_merge_faces: PersonMergeFaceTable;
 }
 
 export type AlbumRow = Selectable<AlbumTable>;
@@ -76,3 +121,5 @@ export type ImageRow = Selectable<ImageTable>;
 export type FaceRow = Omit<Selectable<FaceTable>, 'embedding'>;
 export type IngestBatchRow = Selectable<IngestBatchTable>;
 export type IngestItemRow = Selectable<IngestItemTable>;
+export type PersonRow = Omit<Selectable<PersonTable>, 'centroid'>;
+export type PersonMergeRow = Selectable<PersonMergeTable>;

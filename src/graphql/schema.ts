@@ -5,11 +5,15 @@ import { AlbumResolver } from './resolvers/album.resolver.js';
 import { FaceResolver } from './resolvers/face.resolver.js';
 import { ImageResolver } from './resolvers/image.resolver.js';
 import { IngestItemResolver, IngestResolver } from './resolvers/ingest.resolver.js';
+import { AlbumPeopleResolver, FacePeopleResolver, PersonMergeResolver, PersonResolver } from './resolvers/person.resolver.js';
 
 /** Builds the executable schema from the resolvers (code-first). */
 export function buildFacegraphSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AlbumResolver, ImageResolver, FaceResolver, IngestResolver, IngestItemResolver],
+    resolvers: [
+      AlbumResolver, ImageResolver, FaceResolver, IngestResolver, IngestItemResolver,
+      PersonResolver, PersonMergeResolver, AlbumPeopleResolver, FacePeopleResolver,
+    ],
     validate: false,
   });
 }

@@ -12,6 +12,7 @@ import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import type { Services } from '../services/services.js';
 import { playgroundRouter } from './playground.js';
+import { thumbnailRouter } from './thumbnail-route.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -84,6 +85,7 @@ export async function startHttpServer(
       }
     });
   }
+  app.use(thumbnailRouter(services));
   app.use(playgroundRouter(GRAPHQL_PATH));
   app.use(
     GRAPHQL_PATH,

@@ -106,6 +106,7 @@ describe('clusterFaces rules', () => {
   test('clusterEmbeddings numbers the clusters of the evaluation and leaves photos without a face out', () => {
     const out = clusterEmbeddings([near(0, 1, 0.01), null, near(0, 2, 0.01), near(0, 3, 0.01), near(4, 5, 0.01)], { threshold: 0.05, minFaces: 3 });
     assert.deepEqual(out, [0, null, 0, 0, null]);
+    assert.deepEqual(clusterEmbeddings([null, null], { threshold: 0.05 }), [null, null]);
   });
 });
 

@@ -1,0 +1,217 @@
+import DataLoader from 'dataloader';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { FaceRow, PersonRow } from '../../db/tables.js';
+import { NotFoundError } from '../../errors.js';
+import type { FaceAssignment } from '../../repositories/person.repository.js';
+import { PageArgs } from '../args.js';
+import type { GraphQLContext } from '../context.js';
+import { parseId, parseOptionalId } from '../ids.js';
+import { toConnection, toFace } from '../mappers.js';
+import { Album } from '../types/album.type.js';
+import { Face, FaceConnection, FaceMatch } from '../types/face.type.js';
+import { AssignedBy, ClusteringResult, Person, PersonConnection, PersonMerge, toPerson, toPersonMerge } from '../types/person.type.js';
+
+/** Per-request batch loaders for people fields, kept beside the request's context. */
+interface PeopleLoaders {
+  person: DataLoader<number, PersonRow | undefined>;
+  assignment: DataLoader<number, FaceAssignment | undefined>;
+  face: DataLoader<number, FaceRow | undefined>;
+}
+const loadersOf = new WeakMap<GraphQLContext, PeopleLoaders>();
+function loaders(ctx: GraphQLContext): PeopleLoaders {
+  let l = loadersOf.get(ctx);
+  if (!l) {
+    const people = ctx.services.people;
+    l = {
+      person: new DataLoader((ids) => people.byIds(ids)),
+      assignment: new DataLoader((ids) => people.assignmentsOf(ids)),
+      face: new DataLoader((ids) => people.facesByIds(ids)),
+    };
+    loadersOf.set(ctx, l);
+  }
+  return l;
+}
+
+async function thumbnailUrl(face: Face, ctx: GraphQLContext): Promise<string> {
+  const image = await ctx.loaders.image.load(face.imageId);
+  if (!image) throw new NotFoundError('image', String(face.imageId));
+  return ctx.services.thumbnails.url(face, image.sha256);
+}
+
+@Resolver(() => Person)
+export class PersonResolver {
+  @Query(() => Person, { nullable: true, description: 'A person by id, or null (also for a person merged into another).' })
+  async person(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
+    const row = await ctx.services.people.find(parseId(id, 'id'));
+    return row ? toPerson(row) : null;
+  }
+
+  @Query(() => PersonConnection, { description: 'People of the whole library in creation order, optionally by name.' })
+  async people(
+    @Arg('search', () => String, { nullable: true, description: 'Case-insensitive part of the name.' }) search: string | null,
+    @Arg('includeHidden', () => Boolean, { nullable: true, defaultValue: false }) includeHidden: boolean | null,
+    @Args(() => PageArgs) args: PageArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<PersonConnection> {
+    return toConnection(await ctx.services.people.search({ search, includeHidden }, args), toPerson);
+  }
+
+  @Query(() => [FaceMatch], {
+    description: "Faces in no person nearest to this person, for quick tagging; distance is the face's mean cosine distance to the person's faces.",
+  })
+  async suggestFacesForPerson(
+    @Arg('personId', () => ID) personId: string,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 10 }) limit: number | null,
+    @Arg('albumId', () => ID, { nullable: true, description: 'Only faces of this album.' }) albumId: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<FaceMatch[]> {
+    const matches = await ctx.services.people.suggest(parseId(personId, 'personId'), limit ?? 10, parseOptionalId(albumId, 'albumId'));
+    return matches.map((m) => ({ face: toFace(m.face), distance: m.distance }));
+  }
+
+  @Mutation(() => ClusteringResult, {
+    description:
+      "Groups the album's faces into people. Recomputes machine-made assignments and keeps users' (named, hidden and merged people, faces moved by hand); with incremental: true only places faces that are in no person yet.",
+  })
+  async clusterFaces(
+    @Arg('albumId', () => ID) albumId: string,
+    @Arg('incremental', () => Boolean, { nullable: true, defaultValue: false }) incremental: boolean | null,
+    @Arg('minFaces', () => Int, { nullable: true, description: 'Fewest similar faces that make a new person (default 3).' }) minFaces: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ClusteringResult> {
+    return ctx.services.clustering.clusterAlbum(parseId(albumId, 'albumId'), { incremental: incremental ?? false, minFaces });
+  }
+
+  @Mutation(() => ClusteringResult, { description: 'clusterFaces over every album at once: people then span albums.' })
+  async clusterLibrary(
+    @Arg('incremental', () => Boolean, { nullable: true, defaultValue: false }) incremental: boolean | null,
+    @Arg('minFaces', () => Int, { nullable: true }) minFaces: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ClusteringResult> {
+    return ctx.services.clustering.clusterLibrary({ incremental: incremental ?? false, minFaces });
+  }
+
+  @Mutation(() => Person, { description: 'Names a person (null or blank removes the name). Naming confirms its faces.' })
+  async renamePerson(
+    @Arg('id', () => ID) id: string,
+    @Arg('name', () => String, { nullable: true }) name: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Person> {
+    return toPerson(await ctx.services.people.rename(parseId(id, 'id'), name));
+  }
+
+  @Mutation(() => Person, { description: 'Hides (or, with hidden: false, shows) a person.' })
+  async hidePerson(
+    @Arg('id', () => ID) id: string,
+    @Arg('hidden', () => Boolean, { nullable: true, defaultValue: true }) hidden: boolean | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Person> {
+    return toPerson(await ctx.services.people.setHidden(parseId(id, 'id'), hidden ?? true));
+  }
+
+  @Mutation(() => Person, { description: "Makes this face its person's thumbnail." })
+  async setPersonThumbnail(@Arg('faceId', () => ID) faceId: string, @Ctx() ctx: GraphQLContext): Promise<Person> {
+    return toPerson(await ctx.services.people.setThumbnail(parseId(faceId, 'faceId')));
+  }
+
+  @Mutation(() => Face, { description: 'Puts a face in a person, or in nobody (personId null). Re-clustering keeps the choice.' })
+  async moveFace(
+    @Arg('faceId', () => ID) faceId: string,
+    @Arg('personId', () => ID, { nullable: true }) personId: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Face> {
+    const face = await ctx.services.people.moveFace(parseId(faceId, 'faceId'), parseOptionalId(personId, 'personId') ?? null);
+    return toFace(face);
+  }
+
+  @Mutation(() => PersonMerge, { description: 'Merges people into one; `undoMerge` takes it back.' })
+  async mergePeople(
+    @Arg('into', () => ID) into: string,
+    @Arg('from', () => [ID]) from: string[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<PersonMerge> {
+    const merge = await ctx.services.people.merge(parseId(into, 'into'), from.map((id) => parseId(id, 'from')));
+    return toPersonMerge(merge);
+  }
+
+  @Mutation(() => PersonMerge, { description: 'Takes a merge back: the merged people return with their faces.' })
+  async undoMerge(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<PersonMerge> {
+    return toPersonMerge(await ctx.services.people.undoMerge(parseId(id, 'id')));
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "URL (path on this server) of the person's thumbnail JPEG." })
+  async thumbnail(@Root() person: Person, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    const face = await this.thumbnailFaceRow(person, ctx);
+    return face ? thumbnailUrl(toFace(face), ctx) : null;
+  }
+
+  @FieldResolver(() => Face, { nullable: true, description: 'The face shown as thumbnail.' })
+  async thumbnailFace(@Root() person: Person, @Ctx() ctx: GraphQLContext): Promise<Face | null> {
+    const face = await this.thumbnailFaceRow(person, ctx);
+    return face ? toFace(face) : null;
+  }
+
+  @FieldResolver(() => FaceConnection, { description: 'The faces of this person, in the order they were found.' })
+  async faces(@Root() person: Person, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<FaceConnection> {
+    return toConnection(await ctx.services.people.facesOf(person.id, args), toFace);
+  }
+
+  private async thumbnailFaceRow(person: Person, ctx: GraphQLContext): Promise<FaceRow | undefined> {
+    return person.thumbnailFaceId === null ? undefined : loaders(ctx).face.load(person.thumbnailFaceId);
+  }
+}
+
+@Resolver(() => PersonMerge)
+export class PersonMergeResolver {
+  @FieldResolver(() => Person, { description: 'The person the others were merged into.' })
+  async into(@Root() merge: PersonMerge, @Ctx() ctx: GraphQLContext): Promise<Person> {
+    const row = await loaders(ctx).person.load(merge.intoId);
+    if (!row) throw new NotFoundError('person', String(merge.intoId));
+    return toPerson(row);
+  }
+
+  @FieldResolver(() => [Person], { description: 'The people merged in (their rows stay, so that the merge can be undone).' })
+  async from(@Root() merge: PersonMerge, @Ctx() ctx: GraphQLContext): Promise<Person[]> {
+    const rows = await loaders(ctx).person.loadMany(merge.fromIds);
+    return rows.flatMap((r) => (r && !(r instanceof Error) ? [toPerson(r)] : []));
+  }
+}
+
+@Resolver(() => Album)
+export class AlbumPeopleResolver {
+  @FieldResolver(() => [Person], { description: 'People with faces in this album, most faces first.' })
+  async people(
+    @Root() album: Album,
+    @Arg('includeHidden', () => Boolean, { nullable: true, defaultValue: false }) includeHidden: boolean | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Person[]> {
+    return (await ctx.services.people.listByAlbum(album.id, includeHidden ?? false)).map(toPerson);
+  }
+
+  @FieldResolver(() => FaceConnection, { description: 'Faces of this album that are in no person.' })
+  async unassignedFaces(@Root() album: Album, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<FaceConnection> {
+    return toConnection(await ctx.services.people.unassignedFaces(album.id, args), toFace);
+  }
+}
+
+@Resolver(() => Face)
+export class FacePeopleResolver {
+  @FieldResolver(() => Person, { nullable: true, description: 'The person this face is, if any.' })
+  async person(@Root() face: Face, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
+    const assignment = await loaders(ctx).assignment.load(face.id);
+    if (!assignment || assignment.personId === null) return null;
+    const row = await loaders(ctx).person.load(assignment.personId);
+    return row ? toPerson(row) : null;
+  }
+
+  @FieldResolver(() => AssignedBy, { nullable: true, description: 'Who decided which person this face is; null if nobody has.' })
+  async assignedBy(@Root() face: Face, @Ctx() ctx: GraphQLContext): Promise<AssignedBy | null> {
+    const assignment = await loaders(ctx).assignment.load(face.id);
+    return assignment ? (assignment.assignedBy as AssignedBy) : null;
+  }
+
+  @FieldResolver(() => String, { description: 'URL (path on this server) of a JPEG of the face with a margin, 160 x 160.' })
+  async thumbnail(@Root() face: Face, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return thumbnailUrl(face, ctx);
+  }
+}

@@ -1,0 +1,200 @@
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { DB } from '../db/tables.js';
+import { EMBEDDING_DIMENSIONS, fromVectorText } from '../db/vector.js';
+import { lockPeople, refreshPeople } from './person.repository.js';
+
+/** Which faces a clustering run may place. */
+export interface ClusteringScope {
+  /** One album, or the whole library when null. */
+  albumId: number | null;
+  /**
+   * `full`: every machine-made assignment in scope is recomputed.
+   * `incremental`: only faces that are nobody yet are placed; every assignment stays.
+   */
+  mode: 'full' | 'incremental';
+}
+
+/** The faces a run places, packed for the clustering code. */
+export interface FreeFaces {
+  ids: number[];
+  imageIds: number[];
+  /** Unit embeddings, `EMBEDDING_DIMENSIONS` floats per face. */
+  embeddings: Float32Array;
+  /** The machine-made person each face had before the run, or null. */
+  previous: (number | null)[];
+  /** Shorter side of each face's box, in photo pixels. */
+  sizes: number[];
+}
+
+/** An existing person as the run sees it: the faces it keeps whatever happens. */
+export interface StayingPerson {
+  personId: number;
+  count: number;
+  sum: number[];
+  /** Photos of its kept faces that also hold a face being placed. */
+  imageIds: number[];
+}
+
+export interface ClusteringChanges {
+  /** Faces to put in an existing person. */
+  assign: { faceId: number; personId: number }[];
+  /** Machine-made assignments to drop: the face is nobody for now. */
+  unassign: number[];
+  /** New people: their faces and the face that represents them. */
+  create: { faceIds: number[]; thumbnailFaceId: number }[];
+  /** People whose faces changed (for the cached counts, centroids and thumbnails). */
+  touched: number[];
+}
+
+const PAGE = 20_000;
+
+/**
+ * Bulk reads and writes of clustering runs over `faces`, `face_people` and
+ * `people`. Reads are paged by face id; writes go in one transaction under
+ * the people lock, and never overwrite an assignment a user made meanwhile.
+ */
+export class ClusteringRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /**
+   * Faces the run may place: in `full` mode all faces in scope except those a
+   * user placed (or took out of every person); in `incremental` mode only
+   * faces with no assignment at all.
+   */
+  async freeFaces(scope: ClusteringScope): Promise<FreeFaces> {
+    const ids: number[] = [];
+    const imageIds: number[] = [];
+    const previous: (number | null)[] = [];
+    const sizes: number[] = [];
+    const chunks: Float32Array[] = [];
+    let after = 0;
+    for (;;) {
+      let q = this.db
+        .selectFrom('faces')
+        .leftJoin('face_people', 'face_people.face_id', 'faces.id')
+        .select(['faces.id', 'faces.image_id', 'faces.box_width', 'faces.box_height', 'face_people.person_id', sql<string>`faces.embedding::text`.as('embedding')])
+        .where('faces.id', '>', after)
+        .orderBy('faces.id')
+        .limit(PAGE);
+      if (scope.albumId !== null) q = q.where('faces.album_id', '=', scope.albumId);
+      q = scope.mode === 'full'
+        ? q.where((eb) => eb.or([eb('face_people.face_id', 'is', null), eb('face_people.assigned_by', '=', 'machine')]))
+        : q.where('face_people.face_id', 'is', null);
+      const rows = await q.execute();
+      if (rows.length === 0) break;
+      const chunk = new Float32Array(rows.length * EMBEDDING_DIMENSIONS);
+      rows.forEach((r, i) => {
+        ids.push(r.id);
+        imageIds.push(r.image_id);
+        previous.push(r.person_id);
+        sizes.push(Math.min(r.box_width, r.box_height));
+        chunk.set(fromVectorText(r.embedding), i * EMBEDDING_DIMENSIONS);
+      });
+      chunks.push(chunk);
+      after = rows[rows.length - 1].id;
+      if (rows.length < PAGE) break;
+    }
+    const embeddings = new Float32Array(ids.length * EMBEDDING_DIMENSIONS);
+    let offset = 0;
+    for (const c of chunks) {
+      embeddings.set(c, offset);
+      offset += c.length;
+    }
+    return { ids, imageIds, embeddings, previous, sizes };
+  }
+
+  /**
+   * Every active person with the faces it keeps through this run, summed in
+   * SQL (pgvector's `sum(vector)`): named, hidden and merged people, people
+   * with faces moved by hand, and in an album run the faces of other albums.
+   */
+  async stayingPeople(scope: ClusteringScope): Promise<StayingPerson[]> {
+    const staying = keptCondition(scope);
+    const sums = await this.db
+      .selectFrom('face_people')
+      .innerJoin('faces', 'faces.id', 'face_people.face_id')
+      .innerJoin('people', 'people.id', 'face_people.person_id')
+      .select([
+        'face_people.person_id',
+        sql<number>`count(*)::int`.as('count'),
+        sql<string>`sum(faces.embedding)::text`.as('sum'),
+      ])
+      .where('people.merged_into_id', 'is', null)
+      .where(staying)
+      .groupBy('face_people.person_id')
+      .execute();
+    // Photos shared between a kept face and a face to place: only these can forbid a merge.
+    const shared = this.db
+      .selectFrom('face_people')
+      .innerJoin('faces', 'faces.id', 'face_people.face_id')
+      .select(['face_people.person_id', 'faces.image_id'])
+      .distinct()
+      .where('face_people.person_id', 'is not', null)
+      .where(staying)
+      .where('faces.image_id', 'in', (eb) => {
+        let images = eb.selectFrom('faces as g').select('g.image_id');
+        if (scope.albumId !== null) images = images.where('g.album_id', '=', scope.albumId);
+        return images;
+      });
+    const photos = new Map<number, number[]>();
+    for (const row of await shared.execute()) {
+      const list = photos.get(row.person_id!) ?? [];
+      list.push(row.image_id);
+      photos.set(row.person_id!, list);
+    }
+    return sums.map((r) => ({
+      personId: r.person_id!,
+      count: r.count,
+      sum: fromVectorText(r.sum),
+      imageIds: photos.get(r.person_id!) ?? [],
+    }));
+  }
+
+  /** Writes a run's outcome in one transaction; returns the ids of the people created. */
+  async apply(changes: ClusteringChanges): Promise<number[]> {
+    return this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
+      const created: number[] = [];
+      const assign = [...changes.assign];
+      if (changes.create.length > 0) {
+        const rows = await sql<{ id: number; thumbnail_face_id: number }>`
+          INSERT INTO people (thumbnail_face_id)
+          SELECT f FROM unnest(${changes.create.map((p) => p.thumbnailFaceId)}::bigint[]) AS t(f)
+          WHERE EXISTS (SELECT 1 FROM faces WHERE faces.id = t.f)
+          RETURNING id, thumbnail_face_id`.execute(trx);
+        const idOf = new Map(rows.rows.map((r) => [Number(r.thumbnail_face_id), Number(r.id)]));
+        for (const person of changes.create) {
+          // Its representative face was deleted while the run computed: the next run will place these faces.
+          const id = idOf.get(person.thumbnailFaceId);
+          if (id === undefined) continue;
+          created.push(id);
+          for (const faceId of person.faceIds) assign.push({ faceId, personId: id });
+        }
+      }
+      for (let i = 0; i < changes.unassign.length; i += PAGE) {
+        const ids = changes.unassign.slice(i, i + PAGE);
+        await sql`DELETE FROM face_people WHERE face_id = ANY(${ids}::bigint[]) AND assigned_by = 'machine'`.execute(trx);
+      }
+      for (let i = 0; i < assign.length; i += PAGE) {
+        const page = assign.slice(i, i + PAGE);
+        // A user's assignment made while the run computed wins over the run's.
+        await sql`
+          INSERT INTO face_people (face_id, person_id, assigned_by)
+          SELECT f, p, 'machine' FROM unnest(${page.map((a) => a.faceId)}::bigint[], ${page.map((a) => a.personId)}::bigint[]) AS t(f, p)
+          WHERE EXISTS (SELECT 1 FROM people WHERE people.id = t.p AND people.merged_into_id IS NULL)
+            AND EXISTS (SELECT 1 FROM faces WHERE faces.id = t.f)
+          ON CONFLICT (face_id) DO UPDATE SET person_id = EXCLUDED.person_id, updated_at = now()
+          WHERE face_people.assigned_by = 'machine'`.execute(trx);
+      }
+      await refreshPeople(trx, [...changes.touched, ...created]);
+      return created;
+    });
+  }
+}
+
+/** The assigned faces a run keeps as they are (the complement of what it may move). */
+function keptCondition(scope: ClusteringScope): Expression<SqlBool> {
+  if (scope.mode === 'incremental') return sql<SqlBool>`true`;
+  if (scope.albumId === null) return sql<SqlBool>`face_people.assigned_by = 'user'`;
+  return sql<SqlBool>`(face_people.assigned_by = 'user' OR faces.album_id <> ${scope.albumId})`;
+}

@@ -1,0 +1,309 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB, FaceRow, PersonRow } from '../db/tables.js';
+import { fromVectorText } from '../db/vector.js';
+
+const PERSON_COLUMNS = [
+  'people.id', 'people.name', 'people.hidden', 'people.thumbnail_face_id', 'people.thumbnail_by_user',
+  'people.face_count', 'people.merged_into_id', 'people.created_at', 'people.updated_at',
+] as const;
+
+const FACE_COLUMNS = [
+  'faces.id', 'faces.image_id', 'faces.album_id', 'faces.box_x', 'faces.box_y', 'faces.box_width', 'faces.box_height',
+  'faces.score', 'faces.landmarks', 'faces.model', 'faces.created_at',
+] as const;
+
+/** Which person a face is, and who said so. */
+export interface FaceAssignment {
+  faceId: number;
+  personId: number | null;
+  assignedBy: 'machine' | 'user';
+}
+
+export interface PersonSearch {
+  /** Case-insensitive substring of the name; people without a name never match. */
+  name?: string;
+  includeHidden: boolean;
+}
+
+/** A person as a centroid, for k-NN suggestions. */
+export interface PersonCentroid {
+  id: number;
+  faceCount: number;
+  centroid: number[];
+}
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** Any fixed number: every write to people takes this transaction-scoped advisory lock, so edits and clustering runs never interleave. */
+const PEOPLE_LOCK = 0x7065_6f70;
+
+/** Serialises writers to the people tables until the transaction ends. */
+export async function lockPeople(trx: Transaction<DB>): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${PEOPLE_LOCK})`.execute(trx);
+}
+
+/**
+ * Recomputes the cached face count and centroid of these people, re-picks the
+ * thumbnail where the old one left the person, and deletes people left with no
+ * face that nobody named, hid or merged (machine-made ones clustering dropped).
+ */
+export async function refreshPeople(db: Db, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const list = sql`${[...new Set(ids)]}::bigint[]`;
+  await sql`
+    WITH stats AS (
+      SELECT ids.id, count(f.id)::int AS n, avg(f.embedding) AS c
+      FROM unnest(${list}) AS ids(id)
+      LEFT JOIN face_people fp ON fp.person_id = ids.id
+      LEFT JOIN faces f ON f.id = fp.face_id
+      GROUP BY ids.id
+    )
+    UPDATE people p SET face_count = stats.n, centroid = stats.c, updated_at = now()
+    FROM stats WHERE p.id = stats.id`.execute(db);
+  // The face nearest the centroid is the most typical one. "+ 0" keeps the planner off the HNSW index,
+  // which would filter after its approximate scan and could find no face of this person at all.
+  await sql`
+    UPDATE people p SET thumbnail_by_user = false, thumbnail_face_id = (
+      SELECT fp.face_id FROM face_people fp JOIN faces f ON f.id = fp.face_id
+      WHERE fp.person_id = p.id
+      ORDER BY (f.embedding <=> p.centroid) + 0, fp.face_id
+      LIMIT 1)
+    WHERE p.id = ANY(${list}) AND p.merged_into_id IS NULL AND (p.thumbnail_face_id IS NULL OR NOT EXISTS (
+      SELECT 1 FROM face_people fp WHERE fp.face_id = p.thumbnail_face_id AND fp.person_id = p.id))`.execute(db);
+  await sql`
+    DELETE FROM people p
+    WHERE p.id = ANY(${list}) AND p.face_count = 0 AND p.name IS NULL AND NOT p.hidden AND p.merged_into_id IS NULL
+      AND NOT EXISTS (SELECT 1 FROM people q WHERE q.merged_into_id = p.id)
+      AND NOT EXISTS (SELECT 1 FROM person_merges m WHERE m.into_person_id = p.id)`.execute(db);
+}
+
+/**
+ * The `people` table and the `face_people` assignments as users see and edit
+ * them. Bulk writes of clustering runs are in ClusteringRepository; merges in
+ * PersonMergeRepository.
+ */
+export class PersonRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  findById(id: number): Promise<PersonRow | undefined> {
+    return this.db.selectFrom('people').select(PERSON_COLUMNS).where('id', '=', id).executeTakeFirst();
+  }
+
+  findByIds(ids: readonly number[]): Promise<PersonRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('people').select(PERSON_COLUMNS).where('id', 'in', ids).execute();
+  }
+
+  /** People with at least one face in the album, most faces first. */
+  listByAlbum(albumId: number, includeHidden: boolean): Promise<PersonRow[]> {
+    let q = this.db
+      .selectFrom('people')
+      .select(PERSON_COLUMNS)
+      .where('people.merged_into_id', 'is', null)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('face_people')
+            .innerJoin('faces', 'faces.id', 'face_people.face_id')
+            .whereRef('face_people.person_id', '=', 'people.id')
+            .where('faces.album_id', '=', albumId)
+            .select(sql`1`.as('one')),
+        ),
+      )
+      .orderBy('people.face_count', 'desc')
+      .orderBy('people.id');
+    if (!includeHidden) q = q.where('people.hidden', '=', false);
+    return q.execute();
+  }
+
+  /** People of the whole library in id order after the cursor, optionally by name. */
+  searchAfter(search: PersonSearch, afterId: number, limit: number): Promise<PersonRow[]> {
+    let q = this.db
+      .selectFrom('people')
+      .select(PERSON_COLUMNS)
+      .where('people.merged_into_id', 'is', null)
+      .where('people.face_count', '>', 0)
+      .where('people.id', '>', afterId)
+      .orderBy('people.id')
+      .limit(limit);
+    if (!search.includeHidden) q = q.where('people.hidden', '=', false);
+    if (search.name !== undefined) q = q.where('people.name', 'ilike', `%${escapeLike(search.name)}%`);
+    return q.execute();
+  }
+
+  facesOfPersonAfter(personId: number, afterId: number, limit: number): Promise<FaceRow[]> {
+    return this.db
+      .selectFrom('face_people')
+      .innerJoin('faces', 'faces.id', 'face_people.face_id')
+      .select(FACE_COLUMNS)
+      .where('face_people.person_id', '=', personId)
+      .where('faces.id', '>', afterId)
+      .orderBy('faces.id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Faces of the album that are nobody yet (never placed, or taken out of a person by a user). */
+  unassignedFacesAfter(albumId: number, afterId: number, limit: number): Promise<FaceRow[]> {
+    return this.db
+      .selectFrom('faces')
+      .select(FACE_COLUMNS)
+      .where('faces.album_id', '=', albumId)
+      .where('faces.id', '>', afterId)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('face_people')
+              .whereRef('face_people.face_id', '=', 'faces.id')
+              .where('face_people.person_id', 'is not', null)
+              .select(sql`1`.as('one')),
+          ),
+        ),
+      )
+      .orderBy('faces.id')
+      .limit(limit)
+      .execute();
+  }
+
+  async assignmentsOf(faceIds: readonly number[]): Promise<FaceAssignment[]> {
+    if (faceIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('face_people')
+      .select(['face_id', 'person_id', 'assigned_by'])
+      .where('face_id', 'in', faceIds)
+      .execute();
+    return rows.map((r) => ({ faceId: r.face_id, personId: r.person_id, assignedBy: r.assigned_by }));
+  }
+
+  /** Another face of the person in the same photo as `faceId`, if there is one. */
+  async faceInSamePhoto(personId: number, faceId: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('faces as f')
+      .innerJoin('faces as other', 'other.image_id', 'f.image_id')
+      .innerJoin('face_people as fp', 'fp.face_id', 'other.id')
+      .select('other.id')
+      .where('f.id', '=', faceId)
+      .where('other.id', '!=', faceId)
+      .where('fp.person_id', '=', personId)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  async centroid(personId: number): Promise<PersonCentroid | undefined> {
+    const row = await this.db
+      .selectFrom('people')
+      .select(['id', 'face_count', sql<string | null>`centroid::text`.as('centroid')])
+      .where('id', '=', personId)
+      .executeTakeFirst();
+    if (!row || row.centroid === null) return undefined;
+    return { id: row.id, faceCount: row.face_count, centroid: fromVectorText(row.centroid) };
+  }
+
+  /**
+   * Unassigned faces nearest to a person, with their mean cosine distance to
+   * the person's faces (`1 - e·centroid`). Ordered on the faces' HNSW index by
+   * cosine distance to the centroid, which for one person ranks faces exactly
+   * as the mean distance does; faces sharing a photo with the person are left out.
+   */
+  async suggestions(personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
+    return this.db.transaction().execute(async (trx) => {
+      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(100, limit))}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
+      const centroid = sql`(SELECT centroid FROM people WHERE id = ${personId})`;
+      let inner = trx
+        .selectFrom('faces')
+        .select(FACE_COLUMNS)
+        .select(sql<number>`1 + (faces.embedding <#> ${centroid})`.as('distance'))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('face_people')
+                .whereRef('face_people.face_id', '=', 'faces.id')
+                .where('face_people.person_id', 'is not', null)
+                .select(sql`1`.as('one')),
+            ),
+          ),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('faces as other')
+                .innerJoin('face_people', 'face_people.face_id', 'other.id')
+                .whereRef('other.image_id', '=', 'faces.image_id')
+                .where('face_people.person_id', '=', personId)
+                .select(sql`1`.as('one')),
+            ),
+          ),
+        )
+        .orderBy(sql`faces.embedding <=> ${centroid}`)
+        .limit(limit);
+      if (albumId !== undefined) inner = inner.where('faces.album_id', '=', albumId);
+      const rows = await trx.selectFrom(inner.as('nn')).selectAll().orderBy('distance').orderBy('id').execute();
+      return rows.map(({ distance, ...face }) => ({ face: face as FaceRow, distance: Number(distance) }));
+    });
+  }
+
+  /** Renames (or, with null, un-names) a person; naming confirms its faces, which re-clustering then keeps. */
+  async rename(id: number, name: string | null): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
+      await trx.updateTable('people').set({ name, updated_at: new Date() }).where('id', '=', id).execute();
+      if (name !== null) await pinFaces(trx, id);
+    });
+  }
+
+  /** Hides (or shows) a person; hiding also confirms its faces, so re-clustering cannot bring them back as a new person. */
+  async setHidden(id: number, hidden: boolean): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
+      await trx.updateTable('people').set({ hidden, updated_at: new Date() }).where('id', '=', id).execute();
+      await pinFaces(trx, id);
+    });
+  }
+
+  /** A user picks the thumbnail; acting on a person confirms its faces. */
+  async setThumbnail(id: number, faceId: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
+      await trx
+        .updateTable('people')
+        .set({ thumbnail_face_id: faceId, thumbnail_by_user: true, updated_at: new Date() })
+        .where('id', '=', id)
+        .execute();
+      await pinFaces(trx, id);
+    });
+  }
+
+  /**
+   * A user puts a face in a person (or in nobody, with null). The choice is
+   * final for clustering, and it confirms the receiving person: otherwise a
+   * re-clustering would rebuild that person around the one face the user
+   * added, and give its other faces to a new person.
+   */
+  async moveFace(faceId: number, personId: number | null): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
+      const before = await trx.selectFrom('face_people').select('person_id').where('face_id', '=', faceId).executeTakeFirst();
+      await trx
+        .insertInto('face_people')
+        .values({ face_id: faceId, person_id: personId, assigned_by: 'user' })
+        .onConflict((oc) => oc.column('face_id').doUpdateSet({ person_id: personId, assigned_by: 'user', updated_at: new Date() }))
+        .execute();
+      if (personId !== null) await pinFaces(trx, personId);
+      const touched = [before?.person_id, personId].filter((id): id is number => id !== null && id !== undefined);
+      await refreshPeople(trx, touched);
+    });
+  }
+}
+
+/** Marks all current faces of a person as confirmed by the user. */
+async function pinFaces(trx: Transaction<DB>, personId: number): Promise<void> {
+  await trx
+    .updateTable('face_people')
+    .set({ assigned_by: 'user', updated_at: new Date() })
+    .where('person_id', '=', personId)
+    .where('assigned_by', '=', 'machine')
+    .execute();
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,205 @@
+import { clusterFaces } from '../clustering/cluster-faces.js';
+import {
+  DEFAULT_MIN_FACES,
+  DEFAULT_MIN_FOUNDING_FACE_SIZE,
+  DEFAULT_NEIGHBOURS,
+  MAX_MIN_FACES,
+  type ClusteringOptions,
+} from '../clustering/clustering-config.js';
+import { EMBEDDING_DIMENSIONS } from '../db/vector.js';
+import { NotFoundError } from '../errors.js';
+import type { AlbumRepository } from '../repositories/album.repository.js';
+import type { ClusteringChanges, ClusteringRepository, ClusteringScope, FreeFaces, StayingPerson } from '../repositories/clustering.repository.js';
+import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
+import { checkRange } from './pagination.js';
+
+/** What a clustering run did. */
+export interface ClusteringSummary {
+  /** Faces the run was free to place. */
+  faces: number;
+  /** Of those, faces now in a person that existed before the run. */
+  joinedExisting: number;
+  /** Faces now in a person the run created. */
+  inNewPeople: number;
+  /** Faces left unassigned: too few similar faces to make a person yet. */
+  unassigned: number;
+  /** People created. */
+  newPeople: number;
+  /** Machine-made people that no longer have a face and were removed. */
+  removedPeople: number;
+  seconds: number;
+}
+
+export interface ClusterRequest {
+  /** Recompute machine-made assignments (false: only place faces that are nobody yet). */
+  incremental?: boolean;
+  minFaces?: number | null;
+}
+
+/**
+ * Groups faces into people (see `clusterFaces` for the algorithm and why).
+ * A full run recomputes every machine-made assignment in its scope and keeps
+ * every user-made one: faces a user moved, and the faces of people a user
+ * named, hid or merged, which anchor their person. An incremental run (after
+ * ingestion) only places faces that are nobody yet: into an existing person
+ * when near enough, into a new person once `minFaces` of them agree, or
+ * nowhere for now. Runs are serialised in this process, and their writes
+ * under a database lock.
+ */
+export class ClusteringService {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly options: ClusteringOptions;
+
+  constructor(
+    private readonly repository: ClusteringRepository,
+    private readonly albums: AlbumRepository,
+    options: Partial<ClusteringOptions> = {},
+    /** Faces smaller than this (shorter side, pixels) do not count towards a new person's `minFaces`. */
+    private readonly minFoundingFaceSize = DEFAULT_MIN_FOUNDING_FACE_SIZE,
+  ) {
+    this.options = {
+      threshold: DEFAULT_SAME_PERSON_THRESHOLD,
+      minFaces: DEFAULT_MIN_FACES,
+      neighbours: DEFAULT_NEIGHBOURS,
+      ...options,
+    };
+  }
+
+  get threshold(): number {
+    return this.options.threshold;
+  }
+
+  async clusterAlbum(albumId: number, request: ClusterRequest = {}): Promise<ClusteringSummary> {
+    if (!(await this.albums.findById(albumId))) throw new NotFoundError('album', String(albumId));
+    return this.run({ albumId, mode: request.incremental ? 'incremental' : 'full' }, request.minFaces);
+  }
+
+  async clusterLibrary(request: ClusterRequest = {}): Promise<ClusteringSummary> {
+    return this.run({ albumId: null, mode: request.incremental ? 'incremental' : 'full' }, request.minFaces);
+  }
+
+  /** Places the album's faces that are nobody yet; for the ingestion hook. */
+  assignNewFaces(albumId: number): Promise<ClusteringSummary> {
+    return this.clusterAlbum(albumId, { incremental: true });
+  }
+
+  /**
+   * Queues an incremental run for the album `album()` names, behind any run in
+   * progress; failures are logged, not thrown (the ingestion hook: a batch is
+   * stored whether or not its faces find people).
+   */
+  assignNewFacesSoon(album: () => Promise<number>): void {
+    const run = this.tail.then(async () => this.runNow({ albumId: await album(), mode: 'incremental' }, this.options));
+    this.tail = run.catch((err: unknown) => {
+      // The album was deleted meanwhile: nothing to place.
+      if (err instanceof NotFoundError) return;
+      console.error('[people] placing new faces failed:', err instanceof Error ? err.message : err);
+    });
+  }
+
+  /** Resolves once every queued run has finished (before the database closes). */
+  async settled(): Promise<void> {
+    await this.tail;
+  }
+
+  private run(scope: ClusteringScope, minFaces: number | null | undefined): Promise<ClusteringSummary> {
+    const options = { ...this.options };
+    if (minFaces !== null && minFaces !== undefined) {
+      checkRange('minFaces', minFaces, 1, MAX_MIN_FACES);
+      options.minFaces = minFaces;
+    }
+    const run = this.tail.then(() => this.runNow(scope, options));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runNow(scope: ClusteringScope, options: ClusteringOptions): Promise<ClusteringSummary> {
+    const started = performance.now();
+    const free = await this.repository.freeFaces(scope);
+    const staying = await this.repository.stayingPeople(scope);
+    const result = clusterFaces(
+      {
+        embeddings: free.embeddings,
+        dim: EMBEDDING_DIMENSIONS,
+        imageIds: free.imageIds,
+        founders: free.sizes.map((size) => size >= this.minFoundingFaceSize),
+        anchors: staying.map((p) => ({ count: p.count, sum: p.sum, imageIds: p.imageIds })),
+      },
+      options,
+    );
+    const newPersonOf = reuseIds(free, result.people, staying);
+    const changes: ClusteringChanges = { assign: [], unassign: [], create: [], touched: [] };
+    const touched = new Set<number>();
+    let joinedExisting = 0;
+    let inNewPeople = 0;
+    free.ids.forEach((faceId, i) => {
+      const previous = free.previous[i];
+      let target: number | null = null;
+      if (result.anchorOf[i] >= 0) {
+        target = staying[result.anchorOf[i]].personId;
+        joinedExisting++;
+      } else if (result.personOf[i] >= 0) {
+        target = newPersonOf[result.personOf[i]];
+        inNewPeople++;
+      }
+      if (target === previous) return;
+      if (previous !== null) touched.add(previous);
+      if (target === null) changes.unassign.push(faceId);
+      else if (target >= 0) {
+        changes.assign.push({ faceId, personId: target });
+        touched.add(target);
+      }
+    });
+    result.people.forEach((person, k) => {
+      if (newPersonOf[k] === -1) {
+        changes.create.push({ faceIds: person.faces.map((i) => free.ids[i]), thumbnailFaceId: free.ids[person.representative] });
+      }
+    });
+    changes.touched = [...touched];
+    const created = await this.repository.apply(changes);
+    const kept = new Set([...staying.map((p) => p.personId), ...newPersonOf.filter((id) => id >= 0)]);
+    const removedPeople = new Set(free.previous.filter((id): id is number => id !== null && !kept.has(id))).size;
+    return {
+      faces: free.ids.length,
+      joinedExisting,
+      inNewPeople,
+      unassigned: free.ids.length - joinedExisting - inNewPeople,
+      newPeople: created.length,
+      removedPeople,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+}
+
+/**
+ * Gives a new group the id of the machine-made person most of whose faces it
+ * holds, so that re-clustering the same faces keeps the same person ids (and
+ * a client's links to them). Largest overlaps are matched first, each old id
+ * once; -1 where a new person must be created.
+ */
+function reuseIds(free: FreeFaces, people: { faces: number[] }[], staying: StayingPerson[]): number[] {
+  const stays = new Set(staying.map((p) => p.personId));
+  const sizeOf = new Map<number, number>();
+  for (const id of free.previous) if (id !== null) sizeOf.set(id, (sizeOf.get(id) ?? 0) + 1);
+  const candidates: { k: number; id: number; overlap: number }[] = [];
+  people.forEach((person, k) => {
+    const overlap = new Map<number, number>();
+    for (const i of person.faces) {
+      const id = free.previous[i];
+      if (id !== null && !stays.has(id)) overlap.set(id, (overlap.get(id) ?? 0) + 1);
+    }
+    for (const [id, count] of overlap) {
+      // A majority of the new group, and of the old person's faces: the same person, not a fragment of one.
+      if (count * 2 > person.faces.length && count * 2 > sizeOf.get(id)!) candidates.push({ k, id, overlap: count });
+    }
+  });
+  candidates.sort((a, b) => b.overlap - a.overlap || a.k - b.k);
+  const out = people.map(() => -1);
+  const used = new Set<number>();
+  for (const c of candidates) {
+    if (out[c.k] !== -1 || used.has(c.id)) continue;
+    out[c.k] = c.id;
+    used.add(c.id);
+  }
+  return out;
+}
