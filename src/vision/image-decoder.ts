@@ -34,6 +34,10 @@ export async function decodePhoto(bytes: Uint8Array, limits: DecodeLimits): Prom
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
+    // libspng / libvips refuse absurd declared sizes in the header itself: that is a size problem, not corruption.
+    if (/exceeds (user )?limit|too large|pixel limit/i.test(describe(err))) {
+      throw new PayloadTooLargeError(`image declares a size over the limit: ${describe(err)}`);
+    }
     throw new UnsupportedImageError(`not a readable image: ${describe(err)}`);
   }
   if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) {
