@@ -90,6 +90,11 @@ export async function pageOrigin(apiUrl: string): Promise<{ origin: string; moun
   };
 }
 
+/** Empties test-results/web, so that what is there after a run is that run's. */
+export async function resetScreenshots(): Promise<void> {
+  await fs.rm(SHOTS_DIR, { recursive: true, force: true });
+}
+
 /** A full-page screenshot under test-results/web/NAME.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await fs.mkdir(SHOTS_DIR, { recursive: true });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 import { gql } from '../helpers/graphql-client.js';
-import { browserSkipReason, launchChromium, pageOrigin, screenshot, WEB_DIR, type Browser, type Page } from './browser.js';
+import { browserSkipReason, launchChromium, pageOrigin, resetScreenshots, screenshot, WEB_DIR, type Browser, type Page } from './browser.js';
 
 /**
  * The web page in Debian's Chromium against a real facegraph on loopback, as
@@ -32,6 +32,7 @@ describe('web page', () => {
 
   before(async () => {
     if (skip) return;
+    await resetScreenshots();
     server = await startTestServer();
     front = await pageOrigin(server.url);
     browser = await launchChromium();
