@@ -6,12 +6,10 @@ export interface QueryLimits {
   /** graphql-armor's cost estimate (object fields cost more than scalars, depth multiplies). */
   maxCost: number;
   maxAliases: number;
-  /** Tokens in the document; caps parser work on megabyte queries. */
-  maxTokens: number;
 }
 
 /** Defaults with room for every client query we know (the web page's deepest is 8 levels). */
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxCost: 20_000, maxAliases: 20, maxTokens: 5_000 };
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 12, maxCost: 20_000, maxAliases: 20 };
 
 /**
  * Query depth, cost, alias and token limits as validation rules and plugins
@@ -23,7 +21,9 @@ export function queryLimits(limits: QueryLimits = DEFAULT_QUERY_LIMITS) {
     maxDepth: { n: limits.maxDepth, flattenFragments: true },
     costLimit: { maxCost: limits.maxCost },
     maxAliases: { n: limits.maxAliases },
-    maxTokens: { n: limits.maxTokens },
+    // armor's token counter re-parses the document in a plugin and turns a plain syntax
+    // error into an HTTP 500; the 256 kB body limit bounds parser work instead.
+    maxTokens: { enabled: false },
     maxDirectives: { n: 50 },
     // Field suggestions ("did you mean ...") leak the schema when introspection is off.
     blockFieldSuggestion: { enabled: true },

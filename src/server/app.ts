@@ -1,6 +1,6 @@
 import http from 'node:http';
 import path from 'node:path';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express4';
@@ -11,8 +11,15 @@ import type { Config } from '../config.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import type { Services } from '../services/services.js';
+import { queryLimits } from '../graphql/query-limits.js';
+import { httpErrorHandler } from './http-errors.js';
+import { photoRouter } from './photo-route.js';
 import { playgroundRouter } from './playground.js';
 import { thumbnailRouter } from './thumbnail-route.js';
+import { webUiRouter } from './web-ui.js';
+
+/** GraphQL requests carry queries and small variables; files go through multipart. */
+const JSON_BODY_LIMIT = '256kb';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -50,13 +57,21 @@ export async function startHttpServer(
   // socket would be closed under a request already sent. Outlast proxies instead.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  const limits = queryLimits();
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError,
     csrfPrevention: true,
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled()],
+    allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ApolloServerPluginLandingPageDisabled(),
+      // graphql-armor is typed against Apollo's CJS build; the plugin objects are the same.
+      ...(limits.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
+    ],
   });
   await apollo.start();
 
@@ -85,7 +100,9 @@ export async function startHttpServer(
       }
     });
   }
+  app.use(webUiRouter());
   app.use(thumbnailRouter(services));
+  app.use(photoRouter(services));
   app.use(playgroundRouter(GRAPHQL_PATH));
   app.use(
     GRAPHQL_PATH,
@@ -93,7 +110,7 @@ export async function startHttpServer(
       maxFileSize: config.limits.maxFileBytes,
       maxFiles: config.limits.maxFiles,
     }),
-    express.json({ limit: '2mb' }),
+    express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async () => createContext(services, {
         maxPage: config.limits.maxPage,
@@ -102,6 +119,7 @@ export async function startHttpServer(
       }),
     }),
   );
+  app.use(httpErrorHandler);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -59,6 +59,16 @@ export class AlbumService {
     return image;
   }
 
+  /**
+   * The stored photo of an image, for `GET /photos/<id>-<key>.<ext>`. The key
+   * (a prefix of the content hash) must match, so URLs cannot be enumerated by id.
+   */
+  async readPhoto(id: number, key: string): Promise<{ bytes: Buffer; format: string }> {
+    const image = await this.images.findById(id);
+    if (!image || !image.sha256.startsWith(key)) throw new NotFoundError('photo', String(id));
+    return { bytes: await this.photos.read(image.sha256, image.format), format: image.format };
+  }
+
   /** Deletes an album, its images and faces; photo files no other album uses are removed after the commit. */
   async delete(id: number): Promise<void> {
     const files = await this.images.filesOfAlbum(id);

@@ -80,7 +80,8 @@ test('malformed files: no crash, every error coded, database and data folder agr
 test('malformed GraphQL requests: every one answered with a coded error, server keeps serving', async () => {
   const mega = 'x'.repeat(1_000_000);
   const deep = `{ albums { edges { node { ${'images { edges { node { album { '.repeat(8)}id${' } } } }'.repeat(8)} } } } }`;
-  const cases: { name: string; send: () => Promise<{ status: number; body: any }> }[] = [];
+  /** `itemErrors`: the request is valid GraphQL, and the broken upload fails as its own coded item. */
+  const cases: { name: string; send: () => Promise<{ status: number; body: any }>; itemErrors?: boolean }[] = [];
   const json = (query: string, variables?: unknown) => async () => {
     const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
     return { status: res.status, body: await res.json().catch(() => null) };
@@ -120,7 +121,8 @@ test('malformed GraphQL requests: every one answered with a coded error, server 
   };
   const upload = 'mutation($f: [Upload!]!) { ingestImages(albumId: "1", files: $f) { id } }';
   const preflight = { 'apollo-require-preflight': 'true' };
-  cases.push({ name: 'multipart map points at a missing file', send: raw(form(JSON.stringify({ query: upload, variables: { f: [null] } }), '{"0":["variables.f.0"],"1":["variables.f.1"]}', true), preflight) });
+  const uploadItems = 'mutation($f: [Upload!]!) { ingestImages(albumId: "1", files: $f) { items { error { code } } } }';
+  cases.push({ name: 'multipart map points at a missing file', itemErrors: true, send: raw(form(JSON.stringify({ query: uploadItems, variables: { f: [null, null] } }), '{"0":["variables.f.0"],"1":["variables.f.1"]}', true), preflight) });
   cases.push({ name: 'multipart map points at a missing variable', send: raw(form(JSON.stringify({ query: upload, variables: { f: [null] } }), '{"0":["variables.nothing.here"]}', true), preflight) });
   cases.push({ name: 'multipart operations not JSON', send: raw(form('{not json', '{"0":["variables.f.0"]}', true), preflight) });
   cases.push({ name: 'multipart map not JSON', send: raw(form(JSON.stringify({ query: upload, variables: { f: [null] } }), '[[[', true), preflight) });
@@ -131,6 +133,11 @@ test('malformed GraphQL requests: every one answered with a coded error, server 
   for (const c of cases) {
     const { status, body } = await c.send();
     assert.ok(status < 500, `${c.name}: HTTP ${status}`);
+    if (c.itemErrors) {
+      const items = body?.data?.ingestImages?.items ?? [];
+      assert.ok(items.length > 0 && items.every((i: any) => typeof i.error?.code === 'string'), `${c.name}: ${JSON.stringify(body).slice(0, 300)}`);
+      continue;
+    }
     assert.ok(body && Array.isArray(body.errors) && body.errors.length > 0, `${c.name}: no errors in ${JSON.stringify(body)?.slice(0, 200)}`);
     for (const e of body.errors) {
       assert.equal(typeof e.extensions?.code, 'string', `${c.name}: error without code: ${JSON.stringify(e).slice(0, 200)}`);

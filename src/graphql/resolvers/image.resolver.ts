@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { photoUrl } from '../../server/photo-route.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId } from '../ids.js';
 import { toAlbum, toFace, toImage } from '../mappers.js';
@@ -23,6 +24,11 @@ export class ImageResolver {
   @FieldResolver(() => [Face])
   async faces(@Root() image: Image, @Ctx() ctx: GraphQLContext): Promise<Face[]> {
     return (await ctx.loaders.facesOfImage.load(image.id)).map(toFace);
+  }
+
+  @FieldResolver(() => String, { description: 'URL of the stored photo (immutable, cacheable).' })
+  url(@Root() image: Image): string {
+    return photoUrl(image);
   }
 
   @FieldResolver(() => Album)
