@@ -156,7 +156,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     engine,
     threads: int('FACEGRAPH_THREADS', os.availableParallelism(), 1, 256),
     vision: {
-      minScore: num('FACEGRAPH_MIN_SCORE', 0.5, 0, 1),
+      // face-api treats 0 as "unset" (0.5) and fails at 1, so both ends are excluded.
+      minScore: num('FACEGRAPH_MIN_SCORE', 0.5, 0.01, 0.99),
       minFaceSize: int('FACEGRAPH_MIN_FACE_SIZE', 30, 0, 100_000),
       maxFaces: int('FACEGRAPH_MAX_FACES', 100, 1, 1000),
       maxSide: int('FACEGRAPH_MAX_SIDE', 1920, 256, 8192),
