@@ -1,6 +1,9 @@
 import { averageLinkage } from './average-linkage.js';
 import { DEFAULT_MIN_FACES, DEFAULT_NEIGHBOURS, type ClusteringOptions } from './clustering-config.js';
-import { buildNeighbourGraph } from './neighbour-graph.js';
+import { buildNeighbourGraph, exactNeighbourGraph } from './neighbour-graph.js';
+
+/** Up to this many face x point comparisons the neighbour graph is computed exactly (about a second). */
+const EXACT_GRAPH_PAIRS = 4_000_000;
 
 /** An existing person the faces may join: it does not move, and two of them never merge. */
 export interface ClusterAnchor {
@@ -124,7 +127,9 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
     if (shared.length > 0) photos[n + q] = shared;
   }
 
-  const graph = buildNeighbourGraph(unit, dim, { k: options.neighbours, maxDistance: options.threshold });
+  // Few faces to place (an incremental run, a small album): compare them with everything, exactly.
+  const graphOptions = { k: options.neighbours, maxDistance: options.threshold };
+  const graph = n * total <= EXACT_GRAPH_PAIRS ? exactNeighbourGraph(unit, dim, n, graphOptions) : buildNeighbourGraph(unit, dim, graphOptions);
   const roots = averageLinkage({ dim, sums, counts, fixed, photos, graph, threshold: options.threshold });
 
   // Read the result out: a face joins the anchor in its cluster, or the cluster becomes a new person.

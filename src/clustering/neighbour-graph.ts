@@ -60,6 +60,22 @@ export function buildNeighbourGraph(vectors: Float32Array, dim: number, options:
   return { n, k: options.k, neighbours: builder.neighbours, distances: builder.distances, comparisons: builder.comparisons };
 }
 
+/**
+ * The exact graph for the first `rows` points against all `n`: their nearest
+ * neighbours within `maxDistance` by brute force, the others' lists left
+ * empty. For runs with few faces to place among many existing people (an
+ * incremental run after ingestion), where rows x n is small, this is both
+ * cheaper than a forest over everything and exact.
+ */
+export function exactNeighbourGraph(vectors: Float32Array, dim: number, rows: number, options: Pick<NeighbourGraphOptions, 'k' | 'maxDistance'>): NeighbourGraph {
+  const n = Math.floor(vectors.length / dim);
+  const builder = new GraphBuilder(vectors, dim, n, { ...options });
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < n; j++) if (j !== i && (j >= rows || j > i)) builder.offer(i, j);
+  }
+  return { n, k: options.k, neighbours: builder.neighbours, distances: builder.distances, comparisons: builder.comparisons };
+}
+
 class GraphBuilder {
   readonly neighbours: Int32Array;
   readonly distances: Float32Array;
@@ -180,6 +196,10 @@ class GraphBuilder {
   }
 
   /** Computes the distance of a pair and offers each point to the other's list; returns insertions (0-2). */
+  offer(p: number, q: number): number {
+    return this.compare(p, q);
+  }
+
   private compare(p: number, q: number): number {
     const { x, dim } = this;
     this.comparisons++;

@@ -90,7 +90,7 @@ function personByTruth(assigned: Map<string, string | null>): Map<string, string
 function assertNoSharedPhoto(assigned: Map<string, string | null>): void {
   for (const [image, faces] of facesOfImage) {
     const people = faces.map((f) => assigned.get(f)).filter((p) => p !== null && p !== undefined);
-    assert.equal(new Set(people).size, people.length, `image ${image}: two faces in one person`);
+    assert.equal(new Set(people).size, people.length, `image ${image}: two faces in one person (${faces.map((f) => `${f}->${assigned.get(f)}`).join(' ')})`);
   }
 }
 
