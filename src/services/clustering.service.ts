@@ -39,8 +39,10 @@ export interface ClusterRequest {
 /**
  * Groups faces into people (see `clusterFaces` for the algorithm and why).
  * A full run recomputes every machine-made assignment in its scope and keeps
- * every user-made one: faces a user moved, and the faces of people a user
- * named, hid or merged, which anchor their person. An incremental run (after
+ * every user-made one. A person a user acted on (named, hid, merged, gave a
+ * face or a thumbnail) is confirmed: its faces become user-made, and it
+ * anchors its faces through re-clustering; a face a user took out of every
+ * person stays out. An incremental run (after
  * ingestion) only places faces that are nobody yet: into an existing person
  * when near enough, into a new person once `minFaces` of them agree, or
  * nowhere for now. Runs are serialised in this process, and their writes
