@@ -44,6 +44,13 @@ export interface ClusteringChanges {
   create: { faceIds: number[]; thumbnailFaceId: number }[];
   /** People whose faces changed (for the cached counts, centroids and thumbnails). */
   touched: number[];
+  /**
+   * Whether machine-made assignments written since the run read its faces may
+   * be replaced (a full run); an incremental run only places faces that are
+   * still nobody's, so two of them racing (two worker processes) cannot undo
+   * each other.
+   */
+  replaceMachine: boolean;
 }
 
 const PAGE = 20_000;
@@ -171,6 +178,15 @@ export class ClusteringRepository {
           for (const faceId of person.faceIds) assign.push({ faceId, personId: id });
         }
       }
+      // Whoever holds these faces now (another process may have written since this run read them)
+      // gets its cached counts refreshed too.
+      const faceIds = [...changes.unassign, ...assign.map((a) => a.faceId)];
+      const holders: number[] = [];
+      for (let i = 0; i < faceIds.length; i += PAGE) {
+        const rows = await sql<{ person_id: number }>`
+          SELECT DISTINCT person_id FROM face_people WHERE face_id = ANY(${faceIds.slice(i, i + PAGE)}::bigint[]) AND person_id IS NOT NULL`.execute(trx);
+        for (const r of rows.rows) holders.push(Number(r.person_id));
+      }
       for (let i = 0; i < changes.unassign.length; i += PAGE) {
         const ids = changes.unassign.slice(i, i + PAGE);
         await sql`DELETE FROM face_people WHERE face_id = ANY(${ids}::bigint[]) AND assigned_by = 'machine'`.execute(trx);
@@ -184,9 +200,9 @@ export class ClusteringRepository {
           WHERE EXISTS (SELECT 1 FROM people WHERE people.id = t.p AND people.merged_into_id IS NULL)
             AND EXISTS (SELECT 1 FROM faces WHERE faces.id = t.f)
           ON CONFLICT (face_id) DO UPDATE SET person_id = EXCLUDED.person_id, updated_at = now()
-          WHERE face_people.assigned_by = 'machine'`.execute(trx);
+          WHERE face_people.assigned_by = 'machine' AND ${changes.replaceMachine}::boolean`.execute(trx);
       }
-      await refreshPeople(trx, [...changes.touched, ...created]);
+      await refreshPeople(trx, [...changes.touched, ...holders, ...created]);
       return created;
     });
   }

@@ -130,7 +130,7 @@ export class ClusteringService {
       options,
     );
     const newPersonOf = reuseIds(free, result.people, staying);
-    const changes: ClusteringChanges = { assign: [], unassign: [], create: [], touched: [] };
+    const changes: ClusteringChanges = { assign: [], unassign: [], create: [], touched: [], replaceMachine: scope.mode === 'full' };
     const touched = new Set<number>();
     let joinedExisting = 0;
     let inNewPeople = 0;

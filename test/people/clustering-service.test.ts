@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import { syntheticLibrary } from '../../bench/synthetic-people.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
+import { AlbumRepository } from '../../src/repositories/album.repository.js';
+import { ClusteringRepository } from '../../src/repositories/clustering.repository.js';
+import { ImageRepository } from '../../src/repositories/image.repository.js';
+import { ClusteringService } from '../../src/services/clustering.service.js';
+
+/**
+ * The clustering service on a real database (PGlite, or PostgreSQL with
+ * DATABASE_URL) with synthetic faces, no models: what two processes placing
+ * the same new faces at once leave behind, and what the cached counts say.
+ */
+let database: Database;
+let albumId: number;
+
+before(async () => {
+  const url = process.env.DATABASE_URL;
+  let databaseUrl: string | undefined;
+  if (url) {
+    // A database of its own, dropped in `after`.
+    const name = `facegraph_t_people_${process.pid}`;
+    const admin = await openDatabase({ databaseUrl: url, dataDir: null });
+    await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
+    await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
+    await admin.close();
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    databaseUrl = u.toString();
+  }
+  database = await openDatabase({ databaseUrl, dataDir: null });
+  await migrateToLatest(database.db);
+  const albums = new AlbumRepository(database.db);
+  const images = new ImageRepository(database.db);
+  albumId = (await albums.create('synthetic')).id;
+  const lib = syntheticLibrary(400, 5);
+  const byImage = new Map<number, number[]>();
+  lib.imageId.forEach((image, face) => byImage.set(image, [...(byImage.get(image) ?? []), face]));
+  for (const [image, faces] of byImage) {
+    await images.insertWithFaces(
+      { albumId, sha256: image.toString(16).padStart(64, '0'), fileName: `${image}.jpg`, format: 'jpeg', width: 1000, height: 1000, byteSize: 1 },
+      faces.map((f) => ({
+        box: { x: 0, y: 0, width: 100, height: 100 },
+        score: 1,
+        landmarks: [],
+        embedding: lib.embeddings.subarray(f * lib.dim, (f + 1) * lib.dim),
+        model: 'synthetic',
+      })),
+    );
+  }
+});
+
+after(async () => {
+  await database?.close();
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const admin = await openDatabase({ databaseUrl: url, dataDir: null });
+    await sql.raw(`DROP DATABASE IF EXISTS facegraph_t_people_${process.pid} WITH (FORCE)`).execute(admin.db);
+    await admin.close();
+  }
+});
+
+async function assertConsistent(): Promise<void> {
+  const { db } = database;
+  const stale = await sql<{ id: number }>`
+    SELECT p.id FROM people p
+    WHERE p.merged_into_id IS NULL AND p.face_count <> (SELECT count(*) FROM face_people fp WHERE fp.person_id = p.id)`.execute(db);
+  assert.deepEqual(stale.rows, [], 'cached face counts match');
+  const empty = await sql<{ id: number }>`SELECT id FROM people WHERE face_count = 0 AND name IS NULL AND NOT hidden`.execute(db);
+  assert.deepEqual(empty.rows, [], 'no empty machine-made person is left');
+  const shared = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM (
+      SELECT fp.person_id, f.image_id FROM face_people fp JOIN faces f ON f.id = fp.face_id
+      WHERE fp.person_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) x`.execute(db);
+  assert.equal(shared.rows[0].n, 0, 'no person has two faces of one photo');
+}
+
+test('two processes placing the same new faces at once leave one consistent result', async () => {
+  // Two services = two processes: each serialises its own runs, but not with the other.
+  const make = () => new ClusteringService(new ClusteringRepository(database.db), new AlbumRepository(database.db), { threshold: 0.094 });
+  const [a, b] = await Promise.all([make().clusterAlbum(albumId, { incremental: true }), make().clusterAlbum(albumId, { incremental: true })]);
+  assert.ok(a.newPeople + b.newPeople > 0);
+  await assertConsistent();
+  const people = await sql<{ n: number }>`SELECT count(*)::int AS n FROM people`.execute(database.db);
+  // A full run over the same faces finds the same number of people again (ids reused).
+  const full = await make().clusterAlbum(albumId);
+  assert.equal(full.newPeople, 0);
+  await assertConsistent();
+  assert.equal((await sql<{ n: number }>`SELECT count(*)::int AS n FROM people`.execute(database.db)).rows[0].n, people.rows[0].n);
+});
