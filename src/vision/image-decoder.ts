@@ -35,7 +35,7 @@ export async function decodePhoto(bytes: Uint8Array, limits: DecodeLimits): Prom
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
     // libspng / libvips refuse absurd declared sizes in the header itself: that is a size problem, not corruption.
-    if (/exceeds (user )?limit|too large|pixel limit/i.test(describe(err))) {
+    if (/exceeds (user )?limit|too large|pixel limit|maximum supported image dimension/i.test(describe(err))) {
       throw new PayloadTooLargeError(`image declares a size over the limit: ${describe(err)}`);
     }
     throw new UnsupportedImageError(`not a readable image: ${describe(err)}`);
