@@ -1,6 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
-import { fromVectorText } from '../db/vector.js';
 
 const PERSON_COLUMNS = [
   'people.id', 'people.name', 'people.hidden', 'people.thumbnail_face_id', 'people.thumbnail_by_user',
@@ -23,13 +22,6 @@ export interface PersonSearch {
   /** Case-insensitive substring of the name; people without a name never match. */
   name?: string;
   includeHidden: boolean;
-}
-
-/** A person as a centroid, for k-NN suggestions. */
-export interface PersonCentroid {
-  id: number;
-  faceCount: number;
-  centroid: number[];
 }
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -186,16 +178,6 @@ export class PersonRepository {
       .where('fp.person_id', '=', personId)
       .executeTakeFirst();
     return row?.id;
-  }
-
-  async centroid(personId: number): Promise<PersonCentroid | undefined> {
-    const row = await this.db
-      .selectFrom('people')
-      .select(['id', 'face_count', sql<string | null>`centroid::text`.as('centroid')])
-      .where('id', '=', personId)
-      .executeTakeFirst();
-    if (!row || row.centroid === null) return undefined;
-    return { id: row.id, faceCount: row.face_count, centroid: fromVectorText(row.centroid) };
   }
 
   /**

@@ -80,11 +80,6 @@ export class ClusteringService {
     return this.run({ albumId: null, mode: request.incremental ? 'incremental' : 'full' }, request.minFaces);
   }
 
-  /** Places the album's faces that are nobody yet; for the ingestion hook. */
-  assignNewFaces(albumId: number): Promise<ClusteringSummary> {
-    return this.clusterAlbum(albumId, { incremental: true });
-  }
-
   /**
    * Queues an incremental run for the album `album()` names, behind any run in
    * progress; failures are logged, not thrown (the ingestion hook: a batch is

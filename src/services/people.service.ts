@@ -146,10 +146,6 @@ export class PeopleService {
     return unwrap(result);
   }
 
-  findMerge(id: number): Promise<PersonMergeRow | undefined> {
-    return this.merges.findById(id);
-  }
-
   /** Unassigned faces nearest to the person, for quick tagging, with their mean distance to its faces. */
   async suggest(personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
     checkRange('limit', limit, 1, this.maxPage);
