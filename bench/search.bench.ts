@@ -6,6 +6,7 @@ import { migrateToLatest } from '../src/db/migrator.js';
 import { toVectorText } from '../src/db/vector.js';
 import { FaceRepository } from '../src/repositories/face.repository.js';
 import { median, percentile } from './photos.js';
+import { mulberry32 } from '../src/clustering/neighbour-graph.js';
 import { syntheticFaces } from './synthetic-faces.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -71,7 +72,7 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
 
     const ids = (await db.selectFrom('faces').select('id').orderBy('id').execute()).map((r) => r.id);
     const repo = new FaceRepository(db);
-    const random = seeded(7);
+    const random = mulberry32(7);
     const picks = Array.from({ length: queries }, () => Math.floor(random() * data.length));
     const clientMs: number[] = [];
     const dbMs: number[] = [];
@@ -123,14 +124,4 @@ async function explainMs(db: import('kysely').Kysely<any>, query: Float32Array, 
     if (!text.includes('faces_embedding_hnsw_idx')) throw new Error(`k-NN did not use the HNSW index: ${text.slice(0, 300)}`);
     return json[0]['Execution Time'];
   });
-}
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

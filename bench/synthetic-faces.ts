@@ -1,3 +1,5 @@
+import { mulberry32 } from '../src/clustering/neighbour-graph.js';
+
 /**
  * Realistic synthetic face embeddings for benchmarks at scales we have no
  * photos for: `people` identities with `perPerson` faces each. Identity
@@ -30,15 +32,4 @@ function normalize(v: Float32Array): Float32Array {
   for (const x of v) s += x * x;
   const n = Math.sqrt(s);
   return v.map((x) => x / n);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -2,23 +2,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
+import { mulberry32 } from '../../src/clustering/neighbour-graph.js';
 import { DATASETS, DEMO_DIR } from '../helpers/harness.js';
 
 export interface MalformedFile {
   kind: string;
   name: string;
   bytes: Uint8Array;
-}
-
-/** Deterministic pseudo-random numbers, so a failing case can be reproduced. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function crc32(buf: Buffer): number {
@@ -85,7 +75,7 @@ function jpegWithExif(jpeg: Buffer, payload: Buffer): Buffer {
  * store those, but must never crash or half-write anything.
  */
 export async function malformedFiles(): Promise<MalformedFile[]> {
-  const random = seeded(2026);
+  const random = mulberry32(2026);
   const jpeg = await fs.readFile(path.join(DEMO_DIR, 'sample3.jpg'));
   const small = await fs.readFile(path.join(DATASETS, 'lfw10/Hugo_Chavez/Hugo_Chavez_0002.jpg'));
   const png = await fs.readFile(path.join(DATASETS, 'edge/32bit.png'));
