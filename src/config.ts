@@ -77,9 +77,10 @@ export interface JobsConfig {
    * returning it as it stands, QUEUED or RUNNING, to be followed with
    * `ingestBatch(id)` (`FACEGRAPH_INGEST_WAIT_SECONDS`). 0 returns at once; a few
    * seconds lets small uploads come back done; `until-done` waits for the whole
-   * batch, as the API did before jobs. Unset: `until-done` in a process that runs
-   * workers (so existing clients see no change), 0 in an API-only process
-   * (FACEGRAPH_WORKERS=0), which must not hang on workers it cannot see.
+   * batch, as the API did before jobs. Unset: 5 s in a process that runs workers
+   * (a few photos come back DONE, an album comes back at once, QUEUED or RUNNING),
+   * 0 in an API-only process (FACEGRAPH_WORKERS=0), which must not wait on workers
+   * it cannot see.
    */
   ingestWaitSeconds: number;
   /**
@@ -94,6 +95,9 @@ export interface JobsConfig {
   /** How often an idle worker looks for jobs (`FACEGRAPH_JOB_POLL_SECONDS`, default 1). */
   pollSeconds: number;
 }
+
+/** How long an ingest mutation waits for its batch by default: small uploads finish, large ones return at once. */
+export const DEFAULT_INGEST_WAIT_SECONDS = 5;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -173,7 +177,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     jobs: {
       workers,
       ingestWaitSeconds:
-        env.FACEGRAPH_INGEST_WAIT_SECONDS === 'until-done' ? Infinity : num('FACEGRAPH_INGEST_WAIT_SECONDS', workers > 0 ? Infinity : 0, 0, 86_400),
+        env.FACEGRAPH_INGEST_WAIT_SECONDS === 'until-done' ? Infinity : num('FACEGRAPH_INGEST_WAIT_SECONDS', workers > 0 ? DEFAULT_INGEST_WAIT_SECONDS : 0, 0, 86_400),
       timeoutSeconds: int('FACEGRAPH_JOB_TIMEOUT_SECONDS', 300, 2, 86_400),
       retries: int('FACEGRAPH_JOB_RETRIES', 3, 0, 100),
       retryDelaySeconds: int('FACEGRAPH_JOB_RETRY_DELAY_SECONDS', 5, 0, 3600),

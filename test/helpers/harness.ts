@@ -48,6 +48,8 @@ export async function startTestServer(env: Record<string, string> = {}, reuse?: 
   const dataDir = reuse?.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-test-')));
   const databaseUrl = reuse ? reuse.databaseUrl : await createTestDatabase();
   const config = loadConfig({
+    // End-to-end tests read a batch's items from the mutation itself; test/jobs tests the asynchronous default.
+    FACEGRAPH_INGEST_WAIT_SECONDS: env.FACEGRAPH_WORKERS === '0' ? '0' : 'until-done',
     FACEGRAPH_DATA_DIR: dataDir,
     PORT: '0',
     FACEGRAPH_ENGINE: TEST_ENGINE,

@@ -26,3 +26,9 @@ test('every invalid variable is reported in one error', () => {
     assert.match(err.message, /FACEGRAPH_MIN_SCORE/);
   }
 });
+
+test('ingest mutations wait 5 s by default (small uploads finish, albums return at once); API-only processes do not wait', () => {
+  assert.equal(loadConfig({}).jobs.ingestWaitSeconds, 5);
+  assert.equal(loadConfig({ FACEGRAPH_WORKERS: '0' }).jobs.ingestWaitSeconds, 0);
+  assert.equal(loadConfig({ FACEGRAPH_INGEST_WAIT_SECONDS: 'until-done' }).jobs.ingestWaitSeconds, Infinity);
+});

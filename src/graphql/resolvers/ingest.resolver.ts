@@ -14,8 +14,8 @@ export class IngestResolver {
   @Mutation(() => IngestBatch, {
     description:
       'Ingests uploaded photos (GraphQL multipart request). One item per file, in request order. The files are kept and ' +
-      'processed by durable jobs; the batch is returned once done or, when the server limits its wait ' +
-      '(FACEGRAPH_INGEST_WAIT_SECONDS), QUEUED/RUNNING with items filling in: follow it with ingestBatch(id).',
+      'processed by durable jobs; the batch comes back DONE if it finishes within FACEGRAPH_INGEST_WAIT_SECONDS ' +
+      '(default 5 s), else QUEUED/RUNNING with items filling in: follow it with ingestBatch(id).',
   })
   async ingestImages(
     @Arg('albumId', () => ID) albumId: string,
