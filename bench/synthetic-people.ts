@@ -1,3 +1,4 @@
+import { mulberry32 } from '../src/clustering/neighbour-graph.js';
 /**
  * A synthetic photo library for clustering at scales we have no photos for:
  * many people with a heavy-tailed number of faces each (a few with hundreds,
@@ -143,15 +144,4 @@ function normalize(v: Float64Array): void {
   for (let d = 0; d < v.length; d++) s += v[d] * v[d];
   const inv = 1 / Math.sqrt(s);
   for (let d = 0; d < v.length; d++) v[d] *= inv;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
