@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
 
 const PERSON_COLUMNS = [
@@ -141,16 +141,7 @@ export class PersonRepository {
       .select(FACE_COLUMNS)
       .where('faces.album_id', '=', albumId)
       .where('faces.id', '>', afterId)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('face_people')
-              .whereRef('face_people.face_id', '=', 'faces.id')
-              .where('face_people.person_id', 'is not', null)
-              .select(sql`1`.as('one')),
-          ),
-        ),
-      )
+      .where(isUnassigned)
       .orderBy('faces.id')
       .limit(limit)
       .execute();
@@ -194,16 +185,7 @@ export class PersonRepository {
         .selectFrom('faces')
         .select(FACE_COLUMNS)
         .select(sql<number>`1 + (faces.embedding <#> ${centroid})`.as('distance'))
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('face_people')
-                .whereRef('face_people.face_id', '=', 'faces.id')
-                .where('face_people.person_id', 'is not', null)
-                .select(sql`1`.as('one')),
-            ),
-          ),
-        )
+        .where(isUnassigned)
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(
@@ -288,4 +270,17 @@ async function pinFaces(trx: Transaction<DB>, personId: number): Promise<void> {
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A face that is nobody yet: no assignment names a person (never placed, or taken out by a user). */
+function isUnassigned(eb: ExpressionBuilder<DB, 'faces'>) {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('face_people')
+        .whereRef('face_people.face_id', '=', 'faces.id')
+        .where('face_people.person_id', 'is not', null)
+        .select(sql`1`.as('one')),
+    ),
+  );
 }

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
+import { cosineDistance } from '../../src/vision/vector-math.js';
 import { ModelManifestMismatchError, defaultManifestPath } from '../../src/vision/onnx/model-manifest.js';
 import { writeNetworkInput } from '../../src/vision/onnx/network-input.js';
 import { NETWORK_SPECS, type NetworkSpec } from '../../src/vision/onnx/network-specs.js';
@@ -81,16 +82,9 @@ function iou(a: Box, b: Box): number {
   return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
+/** Cosine similarity, from the project's one cosine-distance implementation. */
 function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
+  return 1 - cosineDistance(a, b);
 }
 
 /**
