@@ -6,6 +6,7 @@ import { createFacegraph } from '../src/facegraph.js';
 import { createEngine } from '../src/vision/engine-factory.js';
 import type { StageTimings } from '../src/vision/face-pipeline.js';
 import { benchPhotos, median, percentile } from './photos.js';
+import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 
 interface RoundResult {
   seconds: number;
@@ -62,7 +63,7 @@ async function measureEngine(name: 'onnx' | 'tfjs', photos: { name: string; byte
     // One warm-up photo per engine: first-call allocations are not steady-state speed.
     await fg.pipeline.analyze(photos[0].bytes);
     for (let round = 0; round < rounds; round++) {
-      const album = await fg.services.albums.create(`bench ${name} ${round}`);
+      const album = await fg.services.albums.create(LOCAL_OWNER.id, `bench ${name} ${round}`);
       const stages = { decode: 0, detect: 0, landmarks: 0, encode: 0, store: 0 };
       const msPerPhoto: number[] = [];
       let faces = 0;

@@ -8,6 +8,7 @@ import { FaceRepository } from '../src/repositories/face.repository.js';
 import { median, percentile } from './photos.js';
 import { mulberry32 } from '../src/clustering/neighbour-graph.js';
 import { syntheticFaces } from './synthetic-faces.js';
+import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -40,7 +41,7 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
     const indexDef = await sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes WHERE indexname = 'faces_embedding_hnsw_idx'`.execute(db);
     const definition = indexDef.rows[0].indexdef;
     await sql`DROP INDEX faces_embedding_hnsw_idx`.execute(db);
-    const album = await db.insertInto('albums').values({ name: 'bench' }).returning('id').executeTakeFirstOrThrow();
+    const album = await db.insertInto('albums').values({ owner_id: LOCAL_OWNER.id, name: 'bench' }).returning('id').executeTakeFirstOrThrow();
     let t = performance.now();
     const IMAGES = 1000;
     for (let i = 0; i < data.length; i += IMAGES) {
@@ -53,7 +54,7 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
       await db
         .insertInto('faces')
         .values(chunk.map((f, k) => ({
-          image_id: images[k].id, album_id: album.id, box_x: 0, box_y: 0, box_width: 50, box_height: 50, score: 1,
+          image_id: images[k].id, album_id: album.id, owner_id: LOCAL_OWNER.id, box_x: 0, box_y: 0, box_width: 50, box_height: 50, score: 1,
           landmarks: '[]', embedding: toVectorText(f.vector), model: 'synthetic',
         })))
         .execute();
@@ -82,7 +83,7 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
       const query = data[i].vector;
       // Through the repository: what similarFaces runs.
       let s = performance.now();
-      const found = await repo.nearest({ embedding: query, limit: 10, excludeFaceId: ids[i] });
+      const found = await repo.nearest({ ownerId: LOCAL_OWNER.id, embedding: query, limit: 10, excludeFaceId: ids[i] });
       clientMs.push(performance.now() - s);
       // Exact top-10 by a sequential scan, for recall and as the baseline.
       s = performance.now();

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { createFacegraph } from '../src/facegraph.js';
 import { WorkerProcess, workerEnv } from '../test/jobs/worker-process.js';
+import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 
 const DATASETS = path.resolve(import.meta.dirname, '../../shared/datasets');
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -63,9 +64,9 @@ async function round(base: string, count: number, paths: string[]): Promise<numb
   try {
     const env = workerEnv(config, { FACEGRAPH_IMPORT_ROOT: DATASETS });
     workers.push(...(await Promise.all(Array.from({ length: count }, (_, i) => WorkerProcess.start(env, `w${i + 1}`)))));
-    const album = await api.services.albums.create(`bench ${count}`);
+    const album = await api.services.albums.create(LOCAL_OWNER.id, `bench ${count}`);
     const started = performance.now();
-    const batch = await api.services.ingest.enqueuePaths(album.id, paths);
+    const batch = await api.services.ingest.enqueuePaths(LOCAL_OWNER.id, album.id, paths);
     const done = await api.services.ingest.waitForBatch(batch.id, 3600);
     const seconds = (performance.now() - started) / 1000;
     if (done.status !== 'DONE' || done.done !== paths.length) throw new Error(`round with ${count} workers ended ${done.status} ${done.done}/${done.total}`);

@@ -9,8 +9,17 @@ import path from 'node:path';
 export interface Config {
   /** HTTP port of the GraphQL server (`PORT`, default 4000). */
   port: number;
-  /** Interface the server binds to (`HOST`, default 127.0.0.1). */
+  /**
+   * Interface the server binds to (`HOST`, default 127.0.0.1). Without any API key the server is
+   * single-user and refuses to listen on anything but loopback.
+   */
   host: string;
+  /** The key CLI commands with `--server` send (`FACEGRAPH_API_KEY`; not needed by a single-user server). */
+  apiKey: string | undefined;
+  /** Schema introspection (`FACEGRAPH_INTROSPECTION`, default on, off when NODE_ENV=production). */
+  introspection: boolean;
+  /** The GraphiQL page at GET /graphql (`FACEGRAPH_PLAYGROUND`, default on, off when NODE_ENV=production). */
+  playground: boolean;
   /** PGlite database and stored photos live here (`FACEGRAPH_DATA_DIR`, default ./data). */
   dataDir: string;
   /** PostgreSQL connection string; unset means the embedded PGlite (`DATABASE_URL`). */
@@ -151,9 +160,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
   const workers = int('FACEGRAPH_WORKERS', 1, 0, 64);
 
+  const production = env.NODE_ENV === 'production';
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
     host: env.HOST || '127.0.0.1',
+    apiKey: env.FACEGRAPH_API_KEY || undefined,
+    introspection: bool('FACEGRAPH_INTROSPECTION', !production),
+    playground: bool('FACEGRAPH_PLAYGROUND', !production),
     dataDir: path.resolve(env.FACEGRAPH_DATA_DIR || './data'),
     databaseUrl,
     importRoot: env.FACEGRAPH_IMPORT_ROOT ? path.resolve(env.FACEGRAPH_IMPORT_ROOT) : undefined,

@@ -30,7 +30,7 @@ export class InvalidInputError extends AppError {
   }
 }
 
-/** The entity does not exist (or, later, is not the caller's). */
+/** The entity does not exist, or is not the caller's: the two are never told apart. */
 export class NotFoundError extends AppError {
   constructor(entity: string, id: string) {
     super('NOT_FOUND', `${entity} ${id} not found`, { entity, id });
@@ -55,5 +55,12 @@ export class PayloadTooLargeError extends AppError {
 export class ForbiddenPathError extends AppError {
   constructor(path: string) {
     super('FORBIDDEN_PATH', `path is outside the import root: ${path}`, { path });
+  }
+}
+
+/** The request carries no valid API key while the server needs one. HTTP 401. */
+export class UnauthenticatedError extends AppError {
+  constructor(message: string) {
+    super('UNAUTHENTICATED', message);
   }
 }

@@ -9,6 +9,7 @@ import { JobWorkers } from './jobs/job-workers.js';
 import { LocalQueue } from './jobs/local-queue.js';
 import { PgBossQueue } from './jobs/pg-boss-queue.js';
 import { UploadSpool } from './jobs/upload-spool.js';
+import { AccessRepository } from './repositories/access.repository.js';
 import { AlbumRepository } from './repositories/album.repository.js';
 import { ClusteringRepository } from './repositories/clustering.repository.js';
 import { FaceReencodeRepository } from './repositories/face-reencode.repository.js';
@@ -20,6 +21,7 @@ import { PersonRepository } from './repositories/person.repository.js';
 import { PhotoStore } from './repositories/photo-store.js';
 import { ThumbnailStore } from './repositories/thumbnail-store.js';
 import { AlbumService } from './services/album.service.js';
+import { ApiKeyService } from './services/api-key.service.js';
 import { ClusteringService } from './services/clustering.service.js';
 import { FaceThumbnailService } from './services/face-thumbnail.service.js';
 import { FaceAnalyzer } from './services/face-analyzer.js';
@@ -28,6 +30,7 @@ import { ImportRoot } from './services/import-root.js';
 import { IngestService } from './services/ingest.service.js';
 import { PeopleService } from './services/people.service.js';
 import type { Services } from './services/services.js';
+import { UrlSigner } from './services/url-signer.js';
 import { createEngine } from './vision/engine-factory.js';
 import { FacePipeline } from './vision/face-pipeline.js';
 import type { FaceEngine } from './vision/types.js';
@@ -90,6 +93,8 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     throw err;
   }
   const metrics = new FacegraphMetrics(queue, { processMetrics: options.processMetrics });
+  const access = new AccessRepository(db);
+  const signer = new UrlSigner(await access.urlSigningSecret());
   const albums = new AlbumRepository(db);
   const images = new ImageRepository(db);
   const faces = new FaceRepository(db);
@@ -116,13 +121,14 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   });
 
   const services: Services = {
-    albums: new AlbumService(albums, images, photos, config.limits.maxPage),
+    keys: new ApiKeyService(access),
+    albums: new AlbumService(albums, images, photos, signer, config.limits.maxPage),
     faces: new FaceService(faces, albums, analyzer, config.limits.maxPage),
     ingest,
     imports,
     people: new PeopleService(new PersonRepository(db), new PersonMergeRepository(db), faces, albums, config.limits.maxPage),
     clustering: new ClusteringService(new ClusteringRepository(db), albums),
-    thumbnails: new FaceThumbnailService(faces, images, photos, new ThumbnailStore(path.join(config.dataDir, 'thumbnails'))),
+    thumbnails: new FaceThumbnailService(faces, images, photos, new ThumbnailStore(path.join(config.dataDir, 'thumbnails')), signer),
   };
   // New faces join existing people, or wait for enough similar ones, as soon as their batch is in.
   ingest.onPhoto((event) => {

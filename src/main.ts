@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createFacegraph } from './facegraph.js';
 import { buildFacegraphSchema } from './graphql/schema.js';
-import { startHttpServer } from './server/app.js';
+import { SingleUserBindError, startHttpServer } from './server/app.js';
 
 /**
  * `npm start`: the GraphQL server on the embedded PGlite, or on PostgreSQL when
@@ -15,11 +15,19 @@ async function main(): Promise<void> {
   const http = await startHttpServer(schema, facegraph.services, config, {
     checkDatabase: facegraph.checkDatabase,
     metrics: facegraph.metrics,
+  }).catch(async (err: unknown) => {
+    await facegraph.close();
+    throw err;
   });
   const where = facegraph.database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
   const workers = config.jobs.workers;
   console.log(`facegraph: GraphQL API and playground at ${http.url}; /healthz and /metrics beside it`);
   console.log(`facegraph: storage ${where}; engine ${config.engine}; photos in ${facegraph.photos.root}`);
+  console.log(
+    (await facegraph.services.keys.singleUser())
+      ? `facegraph: single-user mode (no API keys): every request is the local owner's, on ${config.host} only; 'facegraph keys create --owner NAME' turns keys on`
+      : 'facegraph: API keys on: every request needs Authorization: Bearer <key>',
+  );
   console.log(`facegraph: ${facegraph.queue.kind} queue; ${workers === 0 ? 'no job workers in this process (FACEGRAPH_WORKERS=0)' : `${workers} job worker(s) in this process`}`);
   // Load the networks now so the first request does not pay for it (an API-only process needs them for searchByPhoto).
   facegraph.pipeline.engine.load().catch((err) => console.error('facegraph: model load failed:', err));
@@ -39,6 +47,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof SingleUserBindError ? err.message : err);
   process.exit(1);
 });

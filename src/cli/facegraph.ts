@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
 import { runIngest } from './ingest-command.js';
+import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
 import { runCluster, runSimilar } from './query-commands.js';
 import { runWorker } from './worker-command.js';
 
@@ -65,6 +66,28 @@ program
   .option('-s, --server <url>', 'ask a running facegraph server')
   .action(async (faceId: string, opts: { limit: number; album?: string; server?: string }) => {
     process.exitCode = await runSimilar(faceId, opts);
+  });
+
+const keys = program.command('keys').description('API keys: once one exists, every request needs one (Authorization: Bearer <key>)');
+keys
+  .command('create')
+  .description('create a key for an owner (created if new); prints the key alone on the last line')
+  .requiredOption('-o, --owner <name>', 'owner name')
+  .action(async (opts: { owner: string }) => {
+    process.exitCode = await runKeysCreate(opts.owner);
+  });
+keys
+  .command('revoke')
+  .description('revoke a key, given whole or by its prefix')
+  .argument('<key>', 'the key or its prefix')
+  .action(async (key: string) => {
+    process.exitCode = await runKeysRevoke(key);
+  });
+keys
+  .command('list')
+  .description('every key: prefix, owner, created, revoked')
+  .action(async () => {
+    process.exitCode = await runKeysList();
   });
 
 function positiveInt(value: string): number {

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { loadConfig } from '../config.js';
 
 /** A GraphQL error answered by the server, with its stable code. */
 export class RemoteGraphQLError extends Error {
@@ -19,17 +20,20 @@ export class RemoteGraphQLError extends Error {
  */
 export class GraphQLHttpClient {
   readonly url: string;
+  private readonly auth: Record<string, string>;
 
-  constructor(server: string) {
+  /** `apiKey`: sent as a bearer token (FACEGRAPH_API_KEY); a single-user server needs none. */
+  constructor(server: string, apiKey = loadConfig().apiKey) {
     const url = new URL(server);
     if (url.pathname === '/' || url.pathname === '') url.pathname = '/graphql';
     this.url = url.toString();
+    this.auth = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   }
 
   async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
     const res = await fetch(this.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.auth },
       body: JSON.stringify({ query, variables }),
     });
     return this.answer<T>(res);
@@ -43,7 +47,7 @@ export class GraphQLHttpClient {
     for (const [i, p] of paths.entries()) {
       form.append(String(i), new Blob([await fs.readFile(p)]), path.basename(p));
     }
-    const res = await fetch(this.url, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true' } });
+    const res = await fetch(this.url, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true', ...this.auth } });
     return this.answer<T>(res);
   }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../config.js';
 import { createFacegraph } from '../facegraph.js';
+import { LOCAL_OWNER } from '../services/api-key.service.js';
 import type { AlbumService } from '../services/album.service.js';
 import { findAlbumByName } from './album-lookup.js';
 import { GraphQLHttpClient } from './graphql-http-client.js';
@@ -55,9 +56,9 @@ async function ingestEmbedded(root: string, files: string[], options: IngestComm
   const config = loadConfig();
   const facegraph = await createFacegraph(config, { workers: 0 });
   try {
-    const album = await findOrCreateAlbum(facegraph.services.albums, options.album);
+    const album = await findOrCreateAlbum(facegraph.services.albums, LOCAL_OWNER.id, options.album);
     const ingest = facegraph.services.ingest;
-    const batch = await ingest.createLocalBatch(album.id, files.map((f) => ({ fileName: path.relative(root, f), path: f })));
+    const batch = await ingest.createLocalBatch(LOCAL_OWNER.id, album.id, files.map((f) => ({ fileName: path.relative(root, f), path: f })));
     const counts: ProgressCounts = { done: 0, failed: 0, faces: 0 };
     let skipped = 0;
     const failures: string[] = [];
@@ -116,8 +117,8 @@ async function processWithRetry(run: () => Promise<unknown>, giveUp: (reason: st
   }
 }
 
-async function findOrCreateAlbum(albums: AlbumService, name: string): Promise<{ id: number; name: string }> {
-  return (await findAlbumByName(albums, name)) ?? albums.create(name);
+async function findOrCreateAlbum(albums: AlbumService, ownerId: number, name: string): Promise<{ id: number; name: string }> {
+  return (await findAlbumByName(albums, ownerId, name)) ?? albums.create(ownerId, name);
 }
 
 interface RemoteBatch {

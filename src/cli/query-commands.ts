@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js';
 import { createFacegraph } from '../facegraph.js';
+import { LOCAL_OWNER } from '../services/api-key.service.js';
 import { findAlbumByName } from './album-lookup.js';
 import { GraphQLHttpClient } from './graphql-http-client.js';
 
@@ -26,11 +27,11 @@ async function similarEmbedded(faceId: string, options: { limit: number; album?:
   const facegraph = await createFacegraph(loadConfig(), { workers: 0 });
   try {
     const { faces, albums } = facegraph.services;
-    const found = await faces.similar(parseIntId(faceId, 'FACE_ID'), {
+    const found = await faces.similar(LOCAL_OWNER.id, parseIntId(faceId, 'FACE_ID'), {
       limit: options.limit,
       albumId: options.album === undefined ? undefined : parseIntId(options.album, '--album'),
     });
-    const images = await albums.imagesByIds(found.map((m) => m.face.image_id));
+    const images = await albums.imagesByIds(LOCAL_OWNER.id, found.map((m) => m.face.image_id));
     return found.map((m, i) => ({ distance: m.distance, faceId: String(m.face.id), imageId: String(m.face.image_id), fileName: images[i]?.file_name ?? '?' }));
   } finally {
     await facegraph.close();
@@ -57,20 +58,12 @@ export async function runCluster(options: { album: string; server?: string }): P
   }
   const facegraph = await createFacegraph(loadConfig(), { workers: 0 });
   try {
-    // Looked up at run time: the clustering service is wired by the people-clustering change.
-    const clustering = (facegraph.services as unknown as Record<string, unknown>).clustering as
-      | { clusterAlbum?: (albumId: number) => Promise<unknown> }
-      | undefined;
-    if (typeof clustering?.clusterAlbum !== 'function') {
-      console.error('facegraph cluster: clustering is not available in this build (no clustering service)');
-      return 2;
-    }
-    const album = await findAlbumByName(facegraph.services.albums, options.album);
+    const album = await findAlbumByName(facegraph.services.albums, LOCAL_OWNER.id, options.album);
     if (!album) {
       console.error(`facegraph cluster: no album named "${options.album}"`);
       return 1;
     }
-    console.log(JSON.stringify(await clustering.clusterAlbum(album.id), null, 2));
+    console.log(JSON.stringify(await facegraph.services.clustering.clusterAlbum(LOCAL_OWNER.id, album.id), null, 2));
     return 0;
   } finally {
     await facegraph.close();

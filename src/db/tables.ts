@@ -5,8 +5,33 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
  * back as JS numbers (both drivers are configured to do so); embeddings travel
  * as pgvector's text form and only `db/vector.ts` converts them.
  */
+/** Whose albums, faces and people these are; owner 1, `local`, is the single user of a server without API keys. */
+export interface OwnerTable {
+  id: Generated<number>;
+  name: string;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface ApiKeyTable {
+  id: Generated<number>;
+  owner_id: number;
+  /** Public part of the key, `fg_<prefix>_<secret>`. */
+  prefix: string;
+  /** Hex SHA-256 of the secret part; the secret is never stored. */
+  secret_sha256: string;
+  created_at: ColumnType<Date, never, never>;
+  revoked_at: ColumnType<Date | null, never, Date | null>;
+}
+
+/** Per-installation secrets, created by a migration (`url_signing`: the HMAC key of thumbnail and photo URLs). */
+export interface InstanceSecretTable {
+  name: string;
+  value: string;
+}
+
 export interface AlbumTable {
   id: Generated<number>;
+  owner_id: number;
   name: string;
   created_at: ColumnType<Date, never, never>;
 }
@@ -29,6 +54,8 @@ export interface FaceTable {
   image_id: number;
   /** Denormalised from the image so that album-filtered vector search needs no join. */
   album_id: number;
+  /** Denormalised from the album, for the same reason: every k-NN search filters on it. */
+  owner_id: number;
   box_x: number;
   box_y: number;
   box_width: number;
@@ -65,6 +92,7 @@ export interface IngestItemTable {
 
 export interface PersonTable {
   id: Generated<number>;
+  owner_id: number;
   /** Null until a user names the person. */
   name: string | null;
   hidden: ColumnType<boolean, boolean | undefined, boolean>;
@@ -105,6 +133,9 @@ export interface PersonMergeFaceTable {
 }
 
 export interface DB {
+  owners: OwnerTable;
+  api_keys: ApiKeyTable;
+  instance_secrets: InstanceSecretTable;
   albums: AlbumTable;
   images: ImageTable;
   faces: FaceTable;
@@ -116,6 +147,8 @@ export interface DB {
   person_merge_faces: PersonMergeFaceTable;
 }
 
+export type OwnerRow = Selectable<OwnerTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type AlbumRow = Selectable<AlbumTable>;
 export type ImageRow = Selectable<ImageTable>;
 export type FaceRow = Omit<Selectable<FaceTable>, 'embedding'>;

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { FaceRow, ImageRow } from '../db/tables.js';
+import type { Owner } from '../services/api-key.service.js';
 import type { Services } from '../services/services.js';
 
 /** Per-request batch loaders: one query for all the images or faces a response needs. */
@@ -9,6 +10,8 @@ export interface Loaders {
 }
 
 export interface GraphQLContext {
+  /** Whose request this is (its API key's owner, or the local owner in single-user mode); every service call passes `owner.id`. */
+  owner: Owner;
   services: Services;
   loaders: Loaders;
   /** Largest `first` / `limit` accepted. */
@@ -19,12 +22,17 @@ export interface GraphQLContext {
   stagingDir: string;
 }
 
-export function createContext(services: Services, limits: { maxPage: number; maxFiles: number; stagingDir: string }): GraphQLContext {
+export function createContext(
+  services: Services,
+  owner: Owner,
+  limits: { maxPage: number; maxFiles: number; stagingDir: string },
+): GraphQLContext {
   return {
+    owner,
     services,
     ...limits,
     loaders: {
-      image: new DataLoader((ids) => services.albums.imagesByIds(ids)),
+      image: new DataLoader((ids) => services.albums.imagesByIds(owner.id, ids)),
       facesOfImage: new DataLoader((ids) => services.faces.facesOfImages(ids)),
     },
   };

@@ -6,21 +6,29 @@ export interface AlbumStats {
   faceCount: number;
 }
 
-/** The `albums` table. */
+/**
+ * The `albums` table. Every lookup names the owner: another owner's album is
+ * simply not there.
+ */
 export class AlbumRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  create(name: string): Promise<AlbumRow> {
-    return this.db.insertInto('albums').values({ name }).returningAll().executeTakeFirstOrThrow();
+  create(ownerId: number, name: string): Promise<AlbumRow> {
+    return this.db.insertInto('albums').values({ owner_id: ownerId, name }).returningAll().executeTakeFirstOrThrow();
   }
 
-  findById(id: number): Promise<AlbumRow | undefined> {
-    return this.db.selectFrom('albums').selectAll().where('id', '=', id).executeTakeFirst();
+  findById(ownerId: number, id: number): Promise<AlbumRow | undefined> {
+    return this.db.selectFrom('albums').selectAll().where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
   }
 
-  /** Albums in creation order after the `afterId` cursor; asks for one extra row to know if there is a next page. */
-  listAfter(afterId: number, limit: number): Promise<AlbumRow[]> {
-    return this.db.selectFrom('albums').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  /** Whose album this is, for work that runs outside any request (job workers); undefined once deleted. */
+  async ownerOf(id: number): Promise<number | undefined> {
+    return (await this.db.selectFrom('albums').select('owner_id').where('id', '=', id).executeTakeFirst())?.owner_id;
+  }
+
+  /** The owner's albums in creation order after the `afterId` cursor. */
+  listAfter(ownerId: number, afterId: number, limit: number): Promise<AlbumRow[]> {
+    return this.db.selectFrom('albums').selectAll().where('owner_id', '=', ownerId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
   }
 
   async stats(id: number): Promise<AlbumStats> {
@@ -34,8 +42,8 @@ export class AlbumRepository {
   }
 
   /** Deletes the album (cascading to images, faces, batches); returns whether it existed. */
-  async delete(id: number): Promise<boolean> {
-    const result = await this.db.deleteFrom('albums').where('id', '=', id).executeTakeFirst();
+  async delete(ownerId: number, id: number): Promise<boolean> {
+    const result = await this.db.deleteFrom('albums').where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 }

@@ -5,7 +5,9 @@ import { lockPeople, refreshPeople } from './person.repository.js';
 
 /** Which faces a clustering run may place. */
 export interface ClusteringScope {
-  /** One album, or the whole library when null. */
+  /** Whose faces and people: a run never looks beyond one owner's library. */
+  ownerId: number;
+  /** One album, or the owner's whole library when null. */
   albumId: number | null;
   /**
    * `full`: every machine-made assignment in scope is recomputed.
@@ -36,6 +38,8 @@ export interface StayingPerson {
 }
 
 export interface ClusteringChanges {
+  /** The owner of the run's scope: people it creates are theirs. */
+  ownerId: number;
   /** Faces to put in an existing person. */
   assign: { faceId: number; personId: number }[];
   /** Machine-made assignments to drop: the face is nobody for now. */
@@ -80,6 +84,7 @@ export class ClusteringRepository {
         .selectFrom('faces')
         .leftJoin('face_people', 'face_people.face_id', 'faces.id')
         .select(['faces.id', 'faces.image_id', 'faces.box_width', 'faces.box_height', 'face_people.person_id', sql<string>`faces.embedding::text`.as('embedding')])
+        .where('faces.owner_id', '=', scope.ownerId)
         .where('faces.id', '>', after)
         .orderBy('faces.id')
         .limit(PAGE);
@@ -126,6 +131,7 @@ export class ClusteringRepository {
         sql<number>`count(*)::int`.as('count'),
         sql<string>`sum(faces.embedding)::text`.as('sum'),
       ])
+      .where('people.owner_id', '=', scope.ownerId)
       .where('people.merged_into_id', 'is', null)
       .where(staying)
       .groupBy('face_people.person_id')
@@ -137,9 +143,10 @@ export class ClusteringRepository {
       .select(['face_people.person_id', 'faces.image_id'])
       .distinct()
       .where('face_people.person_id', 'is not', null)
+      .where('faces.owner_id', '=', scope.ownerId)
       .where(staying)
       .where('faces.image_id', 'in', (eb) => {
-        let images = eb.selectFrom('faces as g').select('g.image_id');
+        let images = eb.selectFrom('faces as g').select('g.image_id').where('g.owner_id', '=', scope.ownerId);
         if (scope.albumId !== null) images = images.where('g.album_id', '=', scope.albumId);
         return images;
       });
@@ -165,8 +172,8 @@ export class ClusteringRepository {
       const assign = [...changes.assign];
       if (changes.create.length > 0) {
         const rows = await sql<{ id: number; thumbnail_face_id: number }>`
-          INSERT INTO people (thumbnail_face_id)
-          SELECT f FROM unnest(${changes.create.map((p) => p.thumbnailFaceId)}::bigint[]) AS t(f)
+          INSERT INTO people (owner_id, thumbnail_face_id)
+          SELECT ${changes.ownerId}, f FROM unnest(${changes.create.map((p) => p.thumbnailFaceId)}::bigint[]) AS t(f)
           WHERE EXISTS (SELECT 1 FROM faces WHERE faces.id = t.f)
           RETURNING id, thumbnail_face_id`.execute(trx);
         const idOf = new Map(rows.rows.map((r) => [Number(r.thumbnail_face_id), Number(r.id)]));

@@ -12,7 +12,7 @@ export interface FaceReencoding {
 }
 
 const FACE_COLUMNS = [
-  'id', 'image_id', 'album_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'created_at',
+  'id', 'image_id', 'album_id', 'owner_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'created_at',
 ] as const;
 
 /**
@@ -25,11 +25,12 @@ export class FaceReencodeRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /** Ids of images having a face whose model differs from `model`, in id order, after `afterId`. */
-  async imagesWithOtherModel(model: string, albumId: number | undefined, afterId: number, limit: number): Promise<number[]> {
+  async imagesWithOtherModel(ownerId: number, model: string, albumId: number | undefined, afterId: number, limit: number): Promise<number[]> {
     let q = this.db
       .selectFrom('faces')
       .select('image_id')
       .distinct()
+      .where('owner_id', '=', ownerId)
       .where('model', '<>', model)
       .where('image_id', '>', afterId)
       .orderBy('image_id')
@@ -38,8 +39,8 @@ export class FaceReencodeRepository {
     return (await q.execute()).map((r) => r.image_id);
   }
 
-  async countOtherModel(model: string, albumId?: number): Promise<number> {
-    let q = this.db.selectFrom('faces').select((eb) => eb.fn.countAll<number>().as('n')).where('model', '<>', model);
+  async countOtherModel(ownerId: number, model: string, albumId?: number): Promise<number> {
+    let q = this.db.selectFrom('faces').select((eb) => eb.fn.countAll<number>().as('n')).where('owner_id', '=', ownerId).where('model', '<>', model);
     if (albumId !== undefined) q = q.where('album_id', '=', albumId);
     return Number((await q.executeTakeFirstOrThrow()).n);
   }

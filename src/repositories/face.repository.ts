@@ -3,10 +3,12 @@ import type { DB, FaceRow } from '../db/tables.js';
 import { fromVectorText, toVectorSql } from '../db/vector.js';
 
 const FACE_COLUMNS = [
-  'id', 'image_id', 'album_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'created_at',
+  'id', 'image_id', 'album_id', 'owner_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'created_at',
 ] as const;
 
 export interface NearestQuery {
+  /** Only this owner's faces are candidates. */
+  ownerId: number;
   embedding: ArrayLike<number>;
   limit: number;
   maxDistance?: number;
@@ -21,20 +23,27 @@ export interface FaceDistance {
 
 /**
  * The `faces` table and its vector search. k-NN runs inside PostgreSQL on the
- * HNSW cosine index; vectors are never pulled into Node to be compared.
+ * HNSW cosine index; vectors are never pulled into Node to be compared. Reads
+ * by id name the owner, and every search filters on it.
  */
 export class FaceRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  findById(id: number): Promise<FaceRow | undefined> {
+  findById(ownerId: number, id: number): Promise<FaceRow | undefined> {
+    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Any owner's face, for routes whose URL signature names the owner (thumbnails). */
+  findAnyById(id: number): Promise<FaceRow | undefined> {
     return this.db.selectFrom('faces').select(FACE_COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
-  findByIds(ids: readonly number[]): Promise<FaceRow[]> {
+  findByIds(ownerId: number, ids: readonly number[]): Promise<FaceRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('id', 'in', ids).execute();
+    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('owner_id', '=', ownerId).where('id', 'in', ids).execute();
   }
 
+  /** Faces of images the caller already holds (and so owns). */
   listByImageIds(imageIds: readonly number[]): Promise<FaceRow[]> {
     if (imageIds.length === 0) return Promise.resolve([]);
     return this.db.selectFrom('faces').select(FACE_COLUMNS).where('image_id', 'in', imageIds).orderBy('id').execute();
@@ -51,16 +60,17 @@ export class FaceRepository {
       .execute();
   }
 
-  async embedding(id: number): Promise<number[] | undefined> {
+  async embedding(ownerId: number, id: number): Promise<number[] | undefined> {
     const row = await this.db
       .selectFrom('faces')
       .select(sql<string>`embedding::text`.as('embedding'))
+      .where('owner_id', '=', ownerId)
       .where('id', '=', id)
       .executeTakeFirst();
     return row ? fromVectorText(row.embedding) : undefined;
   }
 
-  /** Cosine distance between two stored faces, computed by pgvector. */
+  /** Cosine distance between two stored faces (ids the caller owns), computed by pgvector. */
   async distanceBetween(a: number, b: number): Promise<number | undefined> {
     const row = await this.db
       .selectFrom('faces as a')
@@ -78,6 +88,8 @@ export class FaceRepository {
    * pass the filter, where a plain HNSW scan would return too few. The outer
    * query restores exact order (relaxed_order may swap near-ties) and applies
    * `maxDistance` after the top-k is chosen, so the index is always used.
+   * The owner filter works like the album filter: no other owner's face can
+   * be a result, however near.
    */
   async nearest(q: NearestQuery): Promise<FaceDistance[]> {
     const vector = toVectorSql(q.embedding);
@@ -85,6 +97,7 @@ export class FaceRepository {
       .selectFrom('faces')
       .select(FACE_COLUMNS)
       .select(sql<number>`embedding <=> ${vector}`.as('distance'))
+      .where('owner_id', '=', q.ownerId)
       .orderBy(sql`embedding <=> ${vector}`)
       .limit(q.limit);
     if (q.albumId !== undefined) inner = inner.where('album_id', '=', q.albumId);

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { DB, ImageRow } from '../db/tables.js';
 import { toVectorSql } from '../db/vector.js';
 import type { Box, Point } from '../vision/types.js';
@@ -24,17 +24,25 @@ export interface NewFace {
 /** Kysely/PostgreSQL unique-violation SQLSTATE. */
 const UNIQUE_VIOLATION = '23505';
 
-/** The `images` table, and the one transaction that writes an image with its faces. */
+/**
+ * The `images` table, and the one transaction that writes an image with its
+ * faces. An image's owner is its album's: reads by id name the owner.
+ */
 export class ImageRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  findById(id: number): Promise<ImageRow | undefined> {
+  findById(ownerId: number, id: number): Promise<ImageRow | undefined> {
+    return this.db.selectFrom('images').selectAll().where('id', '=', id).where(ownedBy(ownerId)).executeTakeFirst();
+  }
+
+  /** Any owner's image, for work that runs outside a request (re-encode jobs). */
+  findAnyById(id: number): Promise<ImageRow | undefined> {
     return this.db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  findByIds(ids: readonly number[]): Promise<ImageRow[]> {
+  findByIds(ownerId: number, ids: readonly number[]): Promise<ImageRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.db.selectFrom('images').selectAll().where('id', 'in', ids).execute();
+    return this.db.selectFrom('images').selectAll().where('id', 'in', ids).where(ownedBy(ownerId)).execute();
   }
 
   findInAlbum(albumId: number, sha256: string): Promise<ImageRow | undefined> {
@@ -85,6 +93,7 @@ export class ImageRepository {
               faces.map((f) => ({
                 image_id: inserted.id,
                 album_id: image.albumId,
+                owner_id: sql<number>`(SELECT owner_id FROM albums WHERE id = ${image.albumId})`,
                 box_x: f.box.x,
                 box_y: f.box.y,
                 box_width: f.box.width,
@@ -110,8 +119,8 @@ export class ImageRepository {
   }
 
   /** Deletes the image (its faces cascade); returns the deleted row. */
-  async delete(id: number): Promise<ImageRow | undefined> {
-    return this.db.deleteFrom('images').where('id', '=', id).returningAll().executeTakeFirst();
+  async delete(ownerId: number, id: number): Promise<ImageRow | undefined> {
+    return this.db.deleteFrom('images').where('id', '=', id).where(ownedBy(ownerId)).returningAll().executeTakeFirst();
   }
 
   /** How many image rows still point at these bytes (in any album). */
@@ -137,4 +146,10 @@ export class ImageRepository {
 
 function round2(v: number): number {
   return Math.round(v * 100) / 100;
+}
+
+/** The image's album belongs to the owner. */
+function ownedBy(ownerId: number) {
+  return (eb: ExpressionBuilder<DB, 'images'>) =>
+    eb('images.album_id', 'in', eb.selectFrom('albums').select('albums.id').where('albums.owner_id', '=', ownerId));
 }

@@ -18,21 +18,27 @@ export type MergeRefusal =
 export class PersonMergeRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  findById(id: number): Promise<PersonMergeRow | undefined> {
-    return this.db.selectFrom('person_merges').selectAll().where('id', '=', id).executeTakeFirst();
+  findById(ownerId: number, id: number): Promise<PersonMergeRow | undefined> {
+    return this.db
+      .selectFrom('person_merges')
+      .selectAll('person_merges')
+      .innerJoin('people', 'people.id', 'person_merges.into_person_id')
+      .where('people.owner_id', '=', ownerId)
+      .where('person_merges.id', '=', id)
+      .executeTakeFirst();
   }
 
   /**
    * Merges `from` into `into` in one transaction. All their faces become
    * user-confirmed members of `into`; `into` takes the first name among them
    * if it has none. Refused when a person is missing or already merged, or
-   * when two of them have faces in one photo.
+   * when two of them have faces in one photo. Only the owner's people exist here.
    */
-  async merge(into: number, from: readonly number[]): Promise<PersonMergeRow | MergeRefusal> {
+  async merge(ownerId: number, into: number, from: readonly number[]): Promise<PersonMergeRow | MergeRefusal> {
     return this.db.transaction().execute(async (trx) => {
       await lockPeople(trx);
       const ids = [into, ...from];
-      const people = await trx.selectFrom('people').selectAll().where('id', 'in', ids).execute();
+      const people = await trx.selectFrom('people').selectAll().where('owner_id', '=', ownerId).where('id', 'in', ids).execute();
       for (const id of ids) {
         const p = people.find((row) => row.id === id);
         if (!p || p.merged_into_id !== null) return { reason: 'inactive', personId: id } as const;
@@ -79,10 +85,16 @@ export class PersonMergeRepository {
    * them. Refused once undone, or while the surviving person is itself merged
    * into another (undo that later merge first).
    */
-  async undo(mergeId: number): Promise<PersonMergeRow | MergeRefusal | undefined> {
+  async undo(ownerId: number, mergeId: number): Promise<PersonMergeRow | MergeRefusal | undefined> {
     return this.db.transaction().execute(async (trx) => {
       await lockPeople(trx);
-      const merge = await trx.selectFrom('person_merges').selectAll().where('id', '=', mergeId).forUpdate().executeTakeFirst();
+      const merge = await trx
+        .selectFrom('person_merges')
+        .selectAll()
+        .where('id', '=', mergeId)
+        .where('into_person_id', 'in', (eb) => eb.selectFrom('people').select('id').where('owner_id', '=', ownerId))
+        .forUpdate()
+        .executeTakeFirst();
       if (!merge) return undefined;
       if (merge.undone_at !== null) return { reason: 'already-undone' } as const;
       const into = await trx.selectFrom('people').select(['id', 'name', 'merged_into_id']).where('id', '=', merge.into_person_id).executeTakeFirstOrThrow();

@@ -2,12 +2,12 @@ import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kyse
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
 
 const PERSON_COLUMNS = [
-  'people.id', 'people.name', 'people.hidden', 'people.thumbnail_face_id', 'people.thumbnail_by_user',
+  'people.id', 'people.owner_id', 'people.name', 'people.hidden', 'people.thumbnail_face_id', 'people.thumbnail_by_user',
   'people.face_count', 'people.merged_into_id', 'people.created_at', 'people.updated_at',
 ] as const;
 
 const FACE_COLUMNS = [
-  'faces.id', 'faces.image_id', 'faces.album_id', 'faces.box_x', 'faces.box_y', 'faces.box_width', 'faces.box_height',
+  'faces.id', 'faces.image_id', 'faces.album_id', 'faces.owner_id', 'faces.box_x', 'faces.box_y', 'faces.box_width', 'faces.box_height',
   'faces.score', 'faces.landmarks', 'faces.model', 'faces.created_at',
 ] as const;
 
@@ -72,25 +72,27 @@ export async function refreshPeople(db: Db, ids: readonly number[]): Promise<voi
 /**
  * The `people` table and the `face_people` assignments as users see and edit
  * them. Bulk writes of clustering runs are in ClusteringRepository; merges in
- * PersonMergeRepository.
+ * PersonMergeRepository. Reads name the owner; writes take ids the service
+ * has already found among the owner's.
  */
 export class PersonRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  findById(id: number): Promise<PersonRow | undefined> {
-    return this.db.selectFrom('people').select(PERSON_COLUMNS).where('id', '=', id).executeTakeFirst();
+  findById(ownerId: number, id: number): Promise<PersonRow | undefined> {
+    return this.db.selectFrom('people').select(PERSON_COLUMNS).where('people.owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
   }
 
-  findByIds(ids: readonly number[]): Promise<PersonRow[]> {
+  findByIds(ownerId: number, ids: readonly number[]): Promise<PersonRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.db.selectFrom('people').select(PERSON_COLUMNS).where('id', 'in', ids).execute();
+    return this.db.selectFrom('people').select(PERSON_COLUMNS).where('people.owner_id', '=', ownerId).where('id', 'in', ids).execute();
   }
 
   /** People with at least one face in the album, most faces first. */
-  listByAlbum(albumId: number, includeHidden: boolean): Promise<PersonRow[]> {
+  listByAlbum(ownerId: number, albumId: number, includeHidden: boolean): Promise<PersonRow[]> {
     let q = this.db
       .selectFrom('people')
       .select(PERSON_COLUMNS)
+      .where('people.owner_id', '=', ownerId)
       .where('people.merged_into_id', 'is', null)
       .where(({ exists, selectFrom }) =>
         exists(
@@ -107,11 +109,12 @@ export class PersonRepository {
     return q.execute();
   }
 
-  /** People of the whole library in id order after the cursor, optionally by name. */
-  searchAfter(search: PersonSearch, afterId: number, limit: number): Promise<PersonRow[]> {
+  /** People of the owner's whole library in id order after the cursor, optionally by name. */
+  searchAfter(ownerId: number, search: PersonSearch, afterId: number, limit: number): Promise<PersonRow[]> {
     let q = this.db
       .selectFrom('people')
       .select(PERSON_COLUMNS)
+      .where('people.owner_id', '=', ownerId)
       .where('people.merged_into_id', 'is', null)
       .where('people.face_count', '>', 0)
       .where('people.id', '>', afterId)
@@ -122,11 +125,12 @@ export class PersonRepository {
     return q.execute();
   }
 
-  facesOfPersonAfter(personId: number, afterId: number, limit: number): Promise<FaceRow[]> {
+  facesOfPersonAfter(ownerId: number, personId: number, afterId: number, limit: number): Promise<FaceRow[]> {
     return this.db
       .selectFrom('face_people')
       .innerJoin('faces', 'faces.id', 'face_people.face_id')
       .select(FACE_COLUMNS)
+      .where('faces.owner_id', '=', ownerId)
       .where('face_people.person_id', '=', personId)
       .where('faces.id', '>', afterId)
       .orderBy('faces.id')
@@ -135,10 +139,11 @@ export class PersonRepository {
   }
 
   /** Faces of the album that are nobody yet (never placed, or taken out of a person by a user). */
-  unassignedFacesAfter(albumId: number, afterId: number, limit: number): Promise<FaceRow[]> {
+  unassignedFacesAfter(ownerId: number, albumId: number, afterId: number, limit: number): Promise<FaceRow[]> {
     return this.db
       .selectFrom('faces')
       .select(FACE_COLUMNS)
+      .where('faces.owner_id', '=', ownerId)
       .where('faces.album_id', '=', albumId)
       .where('faces.id', '>', afterId)
       .where(isUnassigned)
@@ -175,9 +180,10 @@ export class PersonRepository {
    * Unassigned faces nearest to a person, with their mean cosine distance to
    * the person's faces (`1 - e·centroid`). Ordered on the faces' HNSW index by
    * cosine distance to the centroid, which for one person ranks faces exactly
-   * as the mean distance does; faces sharing a photo with the person are left out.
+   * as the mean distance does; faces sharing a photo with the person are left out,
+   * and so are other owners' faces.
    */
-  async suggestions(personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
+  async suggestions(ownerId: number, personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
     return this.db.transaction().execute(async (trx) => {
       await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(100, limit))}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
       const centroid = sql`(SELECT centroid FROM people WHERE id = ${personId})`;
@@ -185,6 +191,7 @@ export class PersonRepository {
         .selectFrom('faces')
         .select(FACE_COLUMNS)
         .select(sql<number>`1 + (faces.embedding <#> ${centroid})`.as('distance'))
+        .where('faces.owner_id', '=', ownerId)
         .where(isUnassigned)
         .where(({ not, exists, selectFrom }) =>
           not(

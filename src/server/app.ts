@@ -8,8 +8,10 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
+import type { Owner } from '../services/api-key.service.js';
 import type { Services } from '../services/services.js';
 import { queryLimits } from '../graphql/query-limits.js';
 import { httpErrorHandler } from './http-errors.js';
@@ -47,7 +49,7 @@ export interface HttpServer {
 export async function startHttpServer(
   schema: GraphQLSchema,
   services: Services,
-  config: Pick<Config, 'port' | 'host' | 'limits' | 'dataDir'>,
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'dataDir' | 'introspection' | 'playground'>,
   ops: Operations = {},
 ): Promise<HttpServer> {
   const app = express();
@@ -62,7 +64,7 @@ export async function startHttpServer(
     schema,
     formatError,
     csrfPrevention: true,
-    introspection: true,
+    introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: limits.validationRules,
@@ -103,16 +105,26 @@ export async function startHttpServer(
   app.use(webUiRouter());
   app.use(thumbnailRouter(services));
   app.use(photoRouter(services));
-  app.use(playgroundRouter(GRAPHQL_PATH));
+  if (config.playground) app.use(playgroundRouter(GRAPHQL_PATH));
   app.use(
     GRAPHQL_PATH,
+    // Who is asking, before anything of the request is read: an unauthenticated upload is never staged.
+    async (req, res, next) => {
+      try {
+        res.locals.owner = await services.keys.authenticate(req.headers.authorization);
+        next();
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'UNAUTHENTICATED') return next(err);
+        res.status(401).set('WWW-Authenticate', 'Bearer realm="facegraph"').json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
+      }
+    },
     graphqlUploadExpress({
       maxFileSize: config.limits.maxFileBytes,
       maxFiles: config.limits.maxFiles,
     }),
     express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async () => createContext(services, {
+      context: async ({ res }) => createContext(services, res.locals.owner as Owner, {
         maxPage: config.limits.maxPage,
         maxFiles: config.limits.maxFiles,
         stagingDir: path.join(config.dataDir, 'staging'),
@@ -121,6 +133,10 @@ export async function startHttpServer(
   );
   app.use(httpErrorHandler);
 
+  if (!isLoopback(config.host) && (await services.keys.singleUser())) {
+    await apollo.stop();
+    throw new SingleUserBindError(config.host);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -132,6 +148,21 @@ export async function startHttpServer(
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`,
     stop: () => apollo.stop(),
   };
+}
+
+/** A server without API keys serves whoever reaches it as the local owner: only the machine itself may. */
+export class SingleUserBindError extends Error {
+  constructor(host: string) {
+    super(
+      `HOST=${host}: without any API key facegraph is single-user and listens on loopback only. ` +
+        'Create a key first (facegraph keys create --owner NAME), or leave HOST unset.',
+    );
+    this.name = 'SingleUserBindError';
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,27 +1,25 @@
 import express, { type Router } from 'express';
 import { AppError } from '../errors.js';
+import { PHOTO_PATH } from '../services/album.service.js';
 import type { Services } from '../services/services.js';
+import { SIGNATURE_LENGTH } from '../services/url-signer.js';
 
-export const PHOTO_PATH = '/photos';
-const KEY_LENGTH = 24;
 const MIME: Record<string, string> = {
   jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif',
 };
 
-/** The URL `Image.url` gives: content-addressed, so the bytes behind it never change. */
-export function photoUrl(image: { id: number; sha256: string }): string {
-  return `${PHOTO_PATH}/${image.id}-${image.sha256.slice(0, KEY_LENGTH)}`;
-}
-
 /**
- * `GET /photos/<imageId>-<key>`: the stored original photo, cacheable for a
- * year as immutable (its key is its content hash), `private` because these are
- * people's photos, `nosniff` so a photo is never run as something else.
+ * `GET /photos/<imageId>-<signature>`: the stored original photo (URLs come from
+ * `Image.url`, see AlbumService.photoUrl), cacheable for a year as immutable
+ * (the signature covers the content hash), `private` because these are
+ * people's photos, `nosniff` so a photo is never run as something else. No
+ * API key is asked: the signature is the permission, as with signed URLs
+ * elsewhere, so that `<img>` tags work.
  */
 export function photoRouter(services: Pick<Services, 'albums'>): Router {
   const router = express.Router();
   router.get(`${PHOTO_PATH}/:name`, async (req, res) => {
-    const m = new RegExp(`^([1-9][0-9]{0,14})-([0-9a-f]{${KEY_LENGTH}})$`).exec(req.params.name);
+    const m = new RegExp(`^([1-9][0-9]{0,14})-([0-9a-f]{${SIGNATURE_LENGTH}})$`).exec(req.params.name);
     if (!m) {
       res.status(404).json({ errors: [{ message: 'no such photo', extensions: { code: 'NOT_FOUND' } }] });
       return;

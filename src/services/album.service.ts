@@ -4,80 +4,100 @@ import type { AlbumRepository, AlbumStats } from '../repositories/album.reposito
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { PhotoStore } from '../repositories/photo-store.js';
 import { paginate, type Page, type PageArgs } from './pagination.js';
+import type { UrlSigner } from './url-signer.js';
+
+/** Path prefix of the photo route (`src/server/photo-route.ts`). */
+export const PHOTO_PATH = '/photos';
 
 const MAX_NAME_LENGTH = 200;
 
-/** Albums and their images: creation, listing, deletion with file clean-up. */
+/**
+ * Albums and their images: creation, listing, deletion with file clean-up.
+ * Every method takes the caller's owner id first; another owner's ids are NOT_FOUND.
+ */
 export class AlbumService {
   constructor(
     private readonly albums: AlbumRepository,
     private readonly images: ImageRepository,
     private readonly photos: PhotoStore,
+    private readonly signer: UrlSigner,
     private readonly maxPage: number,
   ) {}
 
-  async create(name: string): Promise<AlbumRow> {
+  async create(ownerId: number, name: string): Promise<AlbumRow> {
     const trimmed = name.trim();
     if (trimmed.length === 0 || trimmed.length > MAX_NAME_LENGTH) {
       throw new InvalidInputError(`album name must be 1 to ${MAX_NAME_LENGTH} characters`, { argument: 'name' });
     }
-    return this.albums.create(trimmed);
+    return this.albums.create(ownerId, trimmed);
   }
 
-  async get(id: number): Promise<AlbumRow> {
-    const album = await this.albums.findById(id);
+  async get(ownerId: number, id: number): Promise<AlbumRow> {
+    const album = await this.albums.findById(ownerId, id);
     if (!album) throw new NotFoundError('album', String(id));
     return album;
   }
 
-  find(id: number): Promise<AlbumRow | undefined> {
-    return this.albums.findById(id);
+  find(ownerId: number, id: number): Promise<AlbumRow | undefined> {
+    return this.albums.findById(ownerId, id);
   }
 
-  list(args: PageArgs): Promise<Page<AlbumRow>> {
-    return paginate(args, this.maxPage, (after, limit) => this.albums.listAfter(after, limit));
+  list(ownerId: number, args: PageArgs): Promise<Page<AlbumRow>> {
+    return paginate(args, this.maxPage, (after, limit) => this.albums.listAfter(ownerId, after, limit));
   }
 
+  /** Counts of an album the caller already holds. */
   stats(id: number): Promise<AlbumStats> {
     return this.albums.stats(id);
   }
 
+  /** Images of an album the caller already holds. */
   listImages(albumId: number, args: PageArgs): Promise<Page<ImageRow>> {
     return paginate(args, this.maxPage, (after, limit) => this.images.listByAlbumAfter(albumId, after, limit));
   }
 
   /** Images by id, in the order asked (undefined where missing); for request-scoped batch loading. */
-  async imagesByIds(ids: readonly number[]): Promise<(ImageRow | undefined)[]> {
-    const rows = await this.images.findByIds(ids);
+  async imagesByIds(ownerId: number, ids: readonly number[]): Promise<(ImageRow | undefined)[]> {
+    const rows = await this.images.findByIds(ownerId, ids);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id));
   }
 
-  async getImage(id: number): Promise<ImageRow> {
-    const image = await this.images.findById(id);
+  async getImage(ownerId: number, id: number): Promise<ImageRow> {
+    const image = await this.images.findById(ownerId, id);
     if (!image) throw new NotFoundError('image', String(id));
     return image;
   }
 
+  /** The URL of an image's photo, `/photos/<id>-<signature>`, signed for its owner (see UrlSigner). */
+  photoUrl(ownerId: number, image: Pick<ImageRow, 'id' | 'sha256'>): string {
+    return `${PHOTO_PATH}/${image.id}-${this.signer.sign('photo', ownerId, image.id, image.sha256)}`;
+  }
+
   /**
-   * The stored photo of an image, for `GET /photos/<id>-<key>.<ext>`. The key
-   * (a prefix of the content hash) must match, so URLs cannot be enumerated by id.
+   * The stored photo of an image, for `GET /photos/<id>-<signature>`. The
+   * signature binds the image id, its bytes and its owner to this installation's
+   * secret: a URL can be neither enumerated by id nor forged for another owner's photo.
    */
-  async readPhoto(id: number, key: string): Promise<{ bytes: Buffer; format: string }> {
-    const image = await this.images.findById(id);
-    if (!image || !image.sha256.startsWith(key)) throw new NotFoundError('photo', String(id));
+  async readPhoto(id: number, signature: string): Promise<{ bytes: Buffer; format: string }> {
+    const image = await this.images.findAnyById(id);
+    const owner = image && (await this.albums.ownerOf(image.album_id));
+    if (!image || owner === undefined || !this.signer.verify(signature, 'photo', owner, image.id, image.sha256)) {
+      throw new NotFoundError('photo', String(id));
+    }
     return { bytes: await this.photos.read(image.sha256, image.format), format: image.format };
   }
 
   /** Deletes an album, its images and faces; photo files no other album uses are removed after the commit. */
-  async delete(id: number): Promise<void> {
+  async delete(ownerId: number, id: number): Promise<void> {
+    if (!(await this.albums.findById(ownerId, id))) throw new NotFoundError('album', String(id));
     const files = await this.images.filesOfAlbum(id);
-    if (!(await this.albums.delete(id))) throw new NotFoundError('album', String(id));
+    if (!(await this.albums.delete(ownerId, id))) throw new NotFoundError('album', String(id));
     await this.releaseFiles(files);
   }
 
-  async deleteImage(id: number): Promise<void> {
-    const deleted = await this.images.delete(id);
+  async deleteImage(ownerId: number, id: number): Promise<void> {
+    const deleted = await this.images.delete(ownerId, id);
     if (!deleted) throw new NotFoundError('image', String(id));
     await this.releaseFiles([deleted]);
   }

@@ -71,13 +71,14 @@ export class ClusteringService {
     return this.options.threshold;
   }
 
-  async clusterAlbum(albumId: number, request: ClusterRequest = {}): Promise<ClusteringSummary> {
-    if (!(await this.albums.findById(albumId))) throw new NotFoundError('album', String(albumId));
-    return this.run({ albumId, mode: request.incremental ? 'incremental' : 'full' }, request.minFaces);
+  async clusterAlbum(ownerId: number, albumId: number, request: ClusterRequest = {}): Promise<ClusteringSummary> {
+    if (!(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+    return this.run({ ownerId, albumId, mode: request.incremental ? 'incremental' : 'full' }, request.minFaces);
   }
 
-  async clusterLibrary(request: ClusterRequest = {}): Promise<ClusteringSummary> {
-    return this.run({ albumId: null, mode: request.incremental ? 'incremental' : 'full' }, request.minFaces);
+  /** Clusters the owner's whole library. */
+  async clusterLibrary(ownerId: number, request: ClusterRequest = {}): Promise<ClusteringSummary> {
+    return this.run({ ownerId, albumId: null, mode: request.incremental ? 'incremental' : 'full' }, request.minFaces);
   }
 
   /**
@@ -86,7 +87,12 @@ export class ClusteringService {
    * stored whether or not its faces find people).
    */
   assignNewFacesSoon(album: () => Promise<number>): void {
-    const run = this.tail.then(async () => this.runNow({ albumId: await album(), mode: 'incremental' }, this.options));
+    const run = this.tail.then(async () => {
+      const albumId = await album();
+      const ownerId = await this.albums.ownerOf(albumId);
+      if (ownerId === undefined) throw new NotFoundError('album', String(albumId));
+      return this.runNow({ ownerId, albumId, mode: 'incremental' }, this.options);
+    });
     this.tail = run.catch((err: unknown) => {
       // The album was deleted meanwhile: nothing to place.
       if (err instanceof NotFoundError) return;
@@ -125,7 +131,7 @@ export class ClusteringService {
       options,
     );
     const newPersonOf = reuseIds(free, result.people, staying);
-    const changes: ClusteringChanges = { assign: [], unassign: [], create: [], touched: [], replaceMachine: scope.mode === 'full' };
+    const changes: ClusteringChanges = { ownerId: scope.ownerId, assign: [], unassign: [], create: [], touched: [], replaceMachine: scope.mode === 'full' };
     const touched = new Set<number>();
     let joinedExisting = 0;
     let inNewPeople = 0;

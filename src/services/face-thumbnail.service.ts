@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { NotFoundError } from '../errors.js';
 import type { FaceRepository } from '../repositories/face.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
@@ -6,6 +5,7 @@ import type { PhotoStore } from '../repositories/photo-store.js';
 import type { ThumbnailStore } from '../repositories/thumbnail-store.js';
 import type { Box } from '../vision/types.js';
 import { FACE_THUMBNAIL_SIZE, thumbnailCrop } from './thumbnail-crop.js';
+import type { UrlSigner } from './url-signer.js';
 
 /** Bump when the rendering changes: every thumbnail gets a new key, so a new URL, and no cache serves the old one. */
 const RENDERING_VERSION = 1;
@@ -21,10 +21,10 @@ export interface FaceThumbnail {
 
 /**
  * Face thumbnails: a JPEG of the face with a margin, rendered once from the
- * stored photo and kept under the data folder. Each URL carries a key derived
- * from the photo's hash, the face box and the rendering version, so what a URL
- * names never changes: it can be cached forever, and a stale or guessed URL
- * is a 404, not another face.
+ * stored photo and kept under the data folder. Each URL carries a key signed
+ * over the face's owner, the photo's hash, the face box and the rendering
+ * version (see UrlSigner), so what a URL names never changes: it can be cached
+ * forever, and a stale, guessed or forged URL is a 404, not another face.
  */
 export class FaceThumbnailService {
   constructor(
@@ -32,28 +32,28 @@ export class FaceThumbnailService {
     private readonly images: ImageRepository,
     private readonly photos: PhotoStore,
     private readonly store: ThumbnailStore,
+    private readonly signer: UrlSigner,
   ) {}
 
   /** The thumbnail URL of a face, given its photo's hash (from a request's loader). */
-  url(face: { id: number; box: Box }, imageSha256: string): string {
-    return `${FACE_THUMBNAIL_PATH}/${face.id}-${thumbnailKey(imageSha256, face.box)}.jpg`;
+  url(ownerId: number, face: { id: number; box: Box }, imageSha256: string): string {
+    return `${FACE_THUMBNAIL_PATH}/${face.id}-${this.key(ownerId, face.id, imageSha256, face.box)}.jpg`;
   }
 
   /** The JPEG for a URL's face id and key; NOT_FOUND unless the key is the face's current one. */
   async get(faceId: number, key: string): Promise<FaceThumbnail> {
-    const face = await this.faces.findById(faceId);
-    const image = face && (await this.images.findById(face.image_id));
+    const face = await this.faces.findAnyById(faceId);
+    const image = face && (await this.images.findAnyById(face.image_id));
     const box = face && { x: face.box_x, y: face.box_y, width: face.box_width, height: face.box_height };
-    if (!face || !image || !box || thumbnailKey(image.sha256, box) !== key) throw new NotFoundError('thumbnail', `${faceId}-${key}`);
+    if (!face || !image || !box || this.key(face.owner_id, face.id, image.sha256, box) !== key) {
+      throw new NotFoundError('thumbnail', `${faceId}-${key}`);
+    }
     const crop = thumbnailCrop(box, face.landmarks.map(([x, y]) => ({ x, y })), image);
     const bytes = await this.store.get(key, () => this.photos.read(image.sha256, image.format), crop, FACE_THUMBNAIL_SIZE);
     return { bytes, key };
   }
-}
 
-function thumbnailKey(imageSha256: string, box: Box): string {
-  return createHash('sha256')
-    .update(`${RENDERING_VERSION}:${imageSha256}:${box.x},${box.y},${box.width},${box.height}`)
-    .digest('hex')
-    .slice(0, 24);
+  private key(ownerId: number, faceId: number, imageSha256: string, box: Box): string {
+    return this.signer.sign('face', RENDERING_VERSION, ownerId, faceId, imageSha256, box.x, box.y, box.width, box.height);
+  }
 }

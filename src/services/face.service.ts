@@ -27,7 +27,11 @@ export interface FaceComparison {
 
 export const DEFAULT_SEARCH_LIMIT = 10;
 
-/** Faces: lookup, paging, and the similarity questions users ask of them. */
+/**
+ * Faces: lookup, paging, and the similarity questions users ask of them. Every
+ * method takes the caller's owner id first: another owner's faces are neither
+ * found by id nor ever returned by a search.
+ */
 export class FaceService {
   constructor(
     private readonly faces: FaceRepository,
@@ -37,19 +41,19 @@ export class FaceService {
     readonly threshold: number = DEFAULT_SAME_PERSON_THRESHOLD,
   ) {}
 
-  async get(id: number): Promise<FaceRow> {
-    const face = await this.faces.findById(id);
+  async get(ownerId: number, id: number): Promise<FaceRow> {
+    const face = await this.faces.findById(ownerId, id);
     if (!face) throw new NotFoundError('face', String(id));
     return face;
   }
 
-  async embedding(id: number): Promise<number[]> {
-    const embedding = await this.faces.embedding(id);
+  async embedding(ownerId: number, id: number): Promise<number[]> {
+    const embedding = await this.faces.embedding(ownerId, id);
     if (!embedding) throw new NotFoundError('face', String(id));
     return embedding;
   }
 
-  /** Faces of each image, in the order asked; for request-scoped batch loading. */
+  /** Faces of each image (images the caller already holds), in the order asked; for request-scoped batch loading. */
   async facesOfImages(imageIds: readonly number[]): Promise<FaceRow[][]> {
     const rows = await this.faces.listByImageIds(imageIds);
     const byImage = new Map<number, FaceRow[]>(imageIds.map((id) => [id, []]));
@@ -57,21 +61,21 @@ export class FaceService {
     return imageIds.map((id) => byImage.get(id)!);
   }
 
-  async listByAlbum(albumId: number, args: PageArgs): Promise<Page<FaceRow>> {
-    await this.requireAlbum(albumId);
+  async listByAlbum(ownerId: number, albumId: number, args: PageArgs): Promise<Page<FaceRow>> {
+    await this.requireAlbum(ownerId, albumId);
     return paginate(args, this.maxPage, (after, limit) => this.faces.listByAlbumAfter(albumId, after, limit));
   }
 
   /** The faces nearest to a stored face, itself excluded. */
-  async similar(faceId: number, options: SearchOptions): Promise<FaceDistance[]> {
-    const query = await this.checkSearch(options);
-    const embedding = await this.embedding(faceId);
+  async similar(ownerId: number, faceId: number, options: SearchOptions): Promise<FaceDistance[]> {
+    const query = await this.checkSearch(ownerId, options);
+    const embedding = await this.embedding(ownerId, faceId);
     return this.faces.nearest({ ...query, embedding, excludeFaceId: faceId });
   }
 
   /** Detects the faces of a photo that is not stored and finds the nearest stored faces for each. */
-  async searchByPhoto(bytes: Uint8Array, options: SearchOptions): Promise<PhotoFaceMatches[]> {
-    const query = await this.checkSearch(options);
+  async searchByPhoto(ownerId: number, bytes: Uint8Array, options: SearchOptions): Promise<PhotoFaceMatches[]> {
+    const query = await this.checkSearch(ownerId, options);
     const photo = await this.analyzer.analyze(bytes);
     const out: PhotoFaceMatches[] = [];
     for (const face of photo.faces) {
@@ -80,14 +84,14 @@ export class FaceService {
     return out;
   }
 
-  async compare(a: number, b: number): Promise<FaceComparison> {
-    await this.get(a);
-    await this.get(b);
+  async compare(ownerId: number, a: number, b: number): Promise<FaceComparison> {
+    await this.get(ownerId, a);
+    await this.get(ownerId, b);
     const distance = (await this.faces.distanceBetween(a, b))!;
     return { distance, threshold: this.threshold, samePerson: distance <= this.threshold };
   }
 
-  private async checkSearch(options: SearchOptions): Promise<{ limit: number; maxDistance?: number; albumId?: number }> {
+  private async checkSearch(ownerId: number, options: SearchOptions): Promise<{ ownerId: number; limit: number; maxDistance?: number; albumId?: number }> {
     const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
     checkRange('limit', limit, 1, this.maxPage);
     const maxDistance = options.maxDistance ?? undefined;
@@ -95,11 +99,11 @@ export class FaceService {
       throw new InvalidInputError(`maxDistance must be between 0 and 2 (cosine distance), got ${maxDistance}`, { argument: 'maxDistance' });
     }
     const albumId = options.albumId ?? undefined;
-    if (albumId !== undefined) await this.requireAlbum(albumId);
-    return { limit, maxDistance, albumId };
+    if (albumId !== undefined) await this.requireAlbum(ownerId, albumId);
+    return { ownerId, limit, maxDistance, albumId };
   }
 
-  private async requireAlbum(albumId: number): Promise<void> {
-    if (!(await this.albums.findById(albumId))) throw new NotFoundError('album', String(albumId));
+  private async requireAlbum(ownerId: number, albumId: number): Promise<void> {
+    if (!(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
   }
 }

@@ -93,21 +93,25 @@ export class IngestService {
     return batch;
   }
 
-  findBatch(id: number): Promise<IngestBatchRow | undefined> {
-    return this.deps.batches.findById(id);
+  /** The batch, if it is into one of the owner's albums. */
+  async findBatch(ownerId: number, id: number): Promise<IngestBatchRow | undefined> {
+    const batch = await this.deps.batches.findById(id);
+    return batch && (await this.deps.albums.findById(ownerId, batch.album_id)) ? batch : undefined;
   }
 
+  /** Items of a batch the caller already holds. */
   batchItems(id: number): Promise<IngestItemRow[]> {
     return this.deps.batches.items(id);
   }
 
+  /** Batches of an album the caller already holds. */
   listBatches(albumId: number, limit: number): Promise<IngestBatchRow[]> {
     return this.deps.batches.listByAlbum(albumId, limit);
   }
 
   /** Moves staged uploads into the spool, queues a job per photo, and waits a while for the batch. */
-  async enqueueUploads(albumId: number, uploads: StagedUpload[]): Promise<IngestBatchRow> {
-    await this.requireAlbum(albumId);
+  async enqueueUploads(ownerId: number, albumId: number, uploads: StagedUpload[]): Promise<IngestBatchRow> {
+    await this.requireAlbum(ownerId, albumId);
     const adopted: string[] = [];
     let batch: IngestBatchRow;
     try {
@@ -132,8 +136,8 @@ export class IngestService {
   }
 
   /** Queues server-side paths (read under the import root by the worker) and waits a while for the batch. */
-  async enqueuePaths(albumId: number, paths: string[]): Promise<IngestBatchRow> {
-    await this.requireAlbum(albumId);
+  async enqueuePaths(ownerId: number, albumId: number, paths: string[]): Promise<IngestBatchRow> {
+    await this.requireAlbum(ownerId, albumId);
     const items = paths.map((p): NewItem => ({ fileName: path.basename(p) || p, source: { kind: 'import', ref: p } }));
     const batch = await this.createQueuedBatch(albumId, items);
     return this.waitForBatch(batch.id, this.deps.waitSeconds);
@@ -144,8 +148,8 @@ export class IngestService {
    * (the embedded CLI): no jobs are queued, so no other worker tries to read
    * files that only this host has.
    */
-  async createLocalBatch(albumId: number, files: { fileName: string; path: string }[]): Promise<IngestBatchRow> {
-    await this.requireAlbum(albumId);
+  async createLocalBatch(ownerId: number, albumId: number, files: { fileName: string; path: string }[]): Promise<IngestBatchRow> {
+    await this.requireAlbum(ownerId, albumId);
     return this.deps.batches.createWithItems(
       albumId,
       files.map((f) => ({ fileName: f.fileName, source: { kind: 'file', ref: path.resolve(f.path) } })),
@@ -273,19 +277,19 @@ export class IngestService {
   }
 
   /**
-   * Queues a re-encode of every image (of one album, or all) that has a face
+   * Queues a re-encode of every image of the owner (in one album, or all) that has a face
    * embedded by another model than the running one. Returns how many faces
    * that concerns. Asking again queues the images again (say, after some gave
    * up); a job that finds its image already re-encoded is skipped, cheaply.
    */
-  async reencodeFaces(albumId?: number): Promise<number> {
-    if (albumId !== undefined) await this.requireAlbum(albumId);
+  async reencodeFaces(ownerId: number, albumId?: number): Promise<number> {
+    if (albumId !== undefined) await this.requireAlbum(ownerId, albumId);
     const { reencodes, queue, analyzer } = this.deps;
     const model = analyzer.model;
     const request = `${Date.now()}-${Math.random()}`;
-    const faces = await reencodes.countOtherModel(model, albumId);
+    const faces = await reencodes.countOtherModel(ownerId, model, albumId);
     for (let after = 0; ;) {
-      const ids = await reencodes.imagesWithOtherModel(model, albumId, after, 1000);
+      const ids = await reencodes.imagesWithOtherModel(ownerId, model, albumId, after, 1000);
       if (ids.length === 0) break;
       await queue.enqueue(ids.map((imageId) => ({ queue: QUEUES.reencodeImage, id: jobId(`reencode\u0000${request}`, imageId), data: { imageId, model } })));
       after = ids[ids.length - 1];
@@ -304,7 +308,7 @@ export class IngestService {
     const { images, reencodes, photos, analyzer } = this.deps;
     // Queued by a process running another model: leave it to a worker that runs that one.
     if (model !== analyzer.model) throw new Error(`re-encode to ${model} asked of a worker running ${analyzer.model}`);
-    const image = await images.findById(imageId);
+    const image = await images.findAnyById(imageId);
     if (!image) return 'skipped';
     const stale = await reencodes.facesWithOtherModel(imageId, model);
     if (stale.length === 0) return 'skipped';
@@ -373,7 +377,7 @@ export class IngestService {
     if (source?.kind === 'spool' && source.ref) await this.deps.spool.remove(source.ref);
   }
 
-  private async requireAlbum(albumId: number): Promise<void> {
-    if (!(await this.deps.albums.findById(albumId))) throw new NotFoundError('album', String(albumId));
+  private async requireAlbum(ownerId: number, albumId: number): Promise<void> {
+    if (!(await this.deps.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
   }
 }

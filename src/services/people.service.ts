@@ -19,6 +19,8 @@ export interface PersonFilter {
  * People as users manage them: listing and search, naming, hiding, merging
  * with undo, moving faces by hand, thumbnails and suggestions. Every user edit
  * is marked as such, so that re-clustering keeps it (see ClusteringService).
+ * Every method takes the caller's owner id first; people, faces and merges of
+ * another owner are NOT_FOUND.
  */
 export class PeopleService {
   constructor(
@@ -30,25 +32,25 @@ export class PeopleService {
   ) {}
 
   /** An active person (not merged away); NOT_FOUND otherwise. */
-  async get(id: number): Promise<PersonRow> {
-    const person = await this.people.findById(id);
+  async get(ownerId: number, id: number): Promise<PersonRow> {
+    const person = await this.people.findById(ownerId, id);
     if (!person || person.merged_into_id !== null) throw new NotFoundError('person', String(id));
     return person;
   }
 
-  async find(id: number): Promise<PersonRow | undefined> {
-    const person = await this.people.findById(id);
+  async find(ownerId: number, id: number): Promise<PersonRow | undefined> {
+    const person = await this.people.findById(ownerId, id);
     return person && person.merged_into_id === null ? person : undefined;
   }
 
   /** People by id in the order asked, merged ones included (a merge's history shows them). */
-  async byIds(ids: readonly number[]): Promise<(PersonRow | undefined)[]> {
-    const rows = await this.people.findByIds(ids);
+  async byIds(ownerId: number, ids: readonly number[]): Promise<(PersonRow | undefined)[]> {
+    const rows = await this.people.findByIds(ownerId, ids);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id));
   }
 
-  /** Each face's assignment, in the order asked; for request-scoped batch loading. */
+  /** Each face's assignment (faces the caller already holds), in the order asked; for request-scoped batch loading. */
   async assignmentsOf(faceIds: readonly number[]): Promise<(FaceAssignment | undefined)[]> {
     const rows = await this.people.assignmentsOf(faceIds);
     const byFace = new Map(rows.map((r) => [r.faceId, r]));
@@ -56,57 +58,57 @@ export class PeopleService {
   }
 
   /** Faces by id in the order asked; for request-scoped batch loading of thumbnails. */
-  async facesByIds(ids: readonly number[]): Promise<(FaceRow | undefined)[]> {
-    const rows = await this.faces.findByIds(ids);
+  async facesByIds(ownerId: number, ids: readonly number[]): Promise<(FaceRow | undefined)[]> {
+    const rows = await this.faces.findByIds(ownerId, ids);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id));
   }
 
-  async listByAlbum(albumId: number, includeHidden = false): Promise<PersonRow[]> {
-    return this.people.listByAlbum(albumId, includeHidden);
+  async listByAlbum(ownerId: number, albumId: number, includeHidden = false): Promise<PersonRow[]> {
+    return this.people.listByAlbum(ownerId, albumId, includeHidden);
   }
 
-  search(filter: PersonFilter, args: PageArgs): Promise<Page<PersonRow>> {
+  search(ownerId: number, filter: PersonFilter, args: PageArgs): Promise<Page<PersonRow>> {
     const name = filter.search?.trim() || undefined;
     return paginate(args, this.maxPage, (after, limit) =>
-      this.people.searchAfter({ name, includeHidden: filter.includeHidden ?? false }, after, limit),
+      this.people.searchAfter(ownerId, { name, includeHidden: filter.includeHidden ?? false }, after, limit),
     );
   }
 
-  facesOf(personId: number, args: PageArgs): Promise<Page<FaceRow>> {
-    return paginate(args, this.maxPage, (after, limit) => this.people.facesOfPersonAfter(personId, after, limit));
+  facesOf(ownerId: number, personId: number, args: PageArgs): Promise<Page<FaceRow>> {
+    return paginate(args, this.maxPage, (after, limit) => this.people.facesOfPersonAfter(ownerId, personId, after, limit));
   }
 
-  async unassignedFaces(albumId: number, args: PageArgs): Promise<Page<FaceRow>> {
-    return paginate(args, this.maxPage, (after, limit) => this.people.unassignedFacesAfter(albumId, after, limit));
+  async unassignedFaces(ownerId: number, albumId: number, args: PageArgs): Promise<Page<FaceRow>> {
+    return paginate(args, this.maxPage, (after, limit) => this.people.unassignedFacesAfter(ownerId, albumId, after, limit));
   }
 
   /** Names a person (null or blank takes the name away). Naming confirms its faces. */
-  async rename(id: number, name: string | null): Promise<PersonRow> {
-    await this.get(id);
+  async rename(ownerId: number, id: number, name: string | null): Promise<PersonRow> {
+    await this.get(ownerId, id);
     const trimmed = name?.trim() || null;
     if (trimmed !== null && trimmed.length > MAX_NAME_LENGTH) {
       throw new InvalidInputError(`a name is at most ${MAX_NAME_LENGTH} characters`, { argument: 'name' });
     }
     await this.people.rename(id, trimmed);
-    return this.get(id);
+    return this.get(ownerId, id);
   }
 
-  async setHidden(id: number, hidden: boolean): Promise<PersonRow> {
-    await this.get(id);
+  async setHidden(ownerId: number, id: number, hidden: boolean): Promise<PersonRow> {
+    await this.get(ownerId, id);
     await this.people.setHidden(id, hidden);
-    return this.get(id);
+    return this.get(ownerId, id);
   }
 
   /** Makes a face of a person its thumbnail. BAD_USER_INPUT if the face is in no person. */
-  async setThumbnail(faceId: number): Promise<PersonRow> {
-    await this.requireFace(faceId);
+  async setThumbnail(ownerId: number, faceId: number): Promise<PersonRow> {
+    await this.requireFace(ownerId, faceId);
     const [assignment] = await this.people.assignmentsOf([faceId]);
     if (!assignment || assignment.personId === null) {
       throw new InvalidInputError(`face ${faceId} is in no person`, { argument: 'faceId' });
     }
     await this.people.setThumbnail(assignment.personId, faceId);
-    return this.get(assignment.personId);
+    return this.get(ownerId, assignment.personId);
   }
 
   /**
@@ -114,10 +116,10 @@ export class PeopleService {
    * already has another face from the same photo: two faces in one photo are
    * two people.
    */
-  async moveFace(faceId: number, personId: number | null): Promise<FaceRow> {
-    const face = await this.requireFace(faceId);
+  async moveFace(ownerId: number, faceId: number, personId: number | null): Promise<FaceRow> {
+    const face = await this.requireFace(ownerId, faceId);
     if (personId !== null) {
-      await this.get(personId);
+      await this.get(ownerId, personId);
       const other = await this.people.faceInSamePhoto(personId, faceId);
       if (other !== undefined) {
         throw new InvalidInputError(`person ${personId} already has face ${other} in the same photo`, {
@@ -132,31 +134,31 @@ export class PeopleService {
   }
 
   /** Folds `from` into `into`; the returned merge can be undone with `undoMerge`. */
-  async merge(into: number, from: readonly number[]): Promise<PersonMergeRow> {
+  async merge(ownerId: number, into: number, from: readonly number[]): Promise<PersonMergeRow> {
     const others = [...new Set(from)];
     if (others.length === 0) throw new InvalidInputError('from must name at least one person', { argument: 'from' });
     if (others.length > MAX_MERGE) throw new InvalidInputError(`at most ${MAX_MERGE} people per merge`, { argument: 'from' });
     if (others.includes(into)) throw new InvalidInputError('a person cannot be merged into itself', { argument: 'from' });
-    return unwrap(await this.merges.merge(into, others));
+    return unwrap(await this.merges.merge(ownerId, into, others));
   }
 
-  async undoMerge(mergeId: number): Promise<PersonMergeRow> {
-    const result = await this.merges.undo(mergeId);
+  async undoMerge(ownerId: number, mergeId: number): Promise<PersonMergeRow> {
+    const result = await this.merges.undo(ownerId, mergeId);
     if (!result) throw new NotFoundError('merge', String(mergeId));
     return unwrap(result);
   }
 
   /** Unassigned faces nearest to the person, for quick tagging, with their mean distance to its faces. */
-  async suggest(personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
+  async suggest(ownerId: number, personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
     checkRange('limit', limit, 1, this.maxPage);
-    const person = await this.get(personId);
-    if (albumId !== undefined && !(await this.albums.findById(albumId))) throw new NotFoundError('album', String(albumId));
+    const person = await this.get(ownerId, personId);
+    if (albumId !== undefined && !(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
     if (person.face_count === 0) return [];
-    return this.people.suggestions(personId, limit, albumId);
+    return this.people.suggestions(ownerId, personId, limit, albumId);
   }
 
-  private async requireFace(faceId: number): Promise<FaceRow> {
-    const face = await this.faces.findById(faceId);
+  private async requireFace(ownerId: number, faceId: number): Promise<FaceRow> {
+    const face = await this.faces.findById(ownerId, faceId);
     if (!face) throw new NotFoundError('face', String(faceId));
     return face;
   }

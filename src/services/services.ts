@@ -1,4 +1,5 @@
 import type { AlbumService } from './album.service.js';
+import type { ApiKeyService } from './api-key.service.js';
 import type { ClusteringService } from './clustering.service.js';
 import type { FaceThumbnailService } from './face-thumbnail.service.js';
 import type { FaceService } from './face.service.js';
@@ -6,8 +7,13 @@ import type { ImportRoot } from './import-root.js';
 import type { IngestService } from './ingest.service.js';
 import type { PeopleService } from './people.service.js';
 
-/** Everything the API layers may call. Built once by the composition root (`src/facegraph.ts`). */
+/**
+ * Everything the API layers may call. Built once by the composition root
+ * (`src/facegraph.ts`). Methods that read or write an owner's data take the
+ * owner's id as their first argument (`LOCAL_OWNER.id` for the embedded CLI).
+ */
 export interface Services {
+  keys: ApiKeyService;
   albums: AlbumService;
   faces: FaceService;
   ingest: IngestService;

@@ -7,11 +7,16 @@ export interface GraphQLResponse<T = any> {
   errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[];
 }
 
-/** A plain JSON GraphQL request over real HTTP. */
-export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+/** A plain JSON GraphQL request over real HTTP (`headers`: say, an API key's Authorization). */
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return { status: res.status, ...((await res.json()) as object) };

@@ -10,6 +10,7 @@ import { startHttpServer, startOpsServer } from '../../src/server/app.js';
 import { assertConsistent } from '../helpers/consistency.js';
 import { fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
 import { DATASETS, startTestServer, type TestServer } from '../helpers/harness.js';
+import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 
 // Ingestion through the durable queue, on whichever database the suite runs on
 // (PGlite's in-process queue by default, pg-boss with DATABASE_URL).
@@ -92,7 +93,7 @@ describe('ingestImages as durable jobs', () => {
     await fs.writeFile(staged, bytes);
     await server.facegraph.workers.stop();
     try {
-      const batch = await ingest.enqueueUploads(Number(albumId), [{ fileName: 'crash.jpg', path: staged }]);
+      const batch = await ingest.enqueueUploads(LOCAL_OWNER.id, Number(albumId), [{ fileName: 'crash.jpg', path: staged }]);
       const stored = await ingest.ingestOne(Number(albumId), { fileName: 'crash.jpg', read: async () => bytes });
       assert.equal(stored.created, true);
       assert.equal(await ingest.processItem(batch.id, 0), 'success');
@@ -114,7 +115,7 @@ describe('ingestImages as durable jobs', () => {
     const fg = server.facegraph;
     const staged = path.join(server.dataDir, 'lost.upload');
     await fs.writeFile(staged, await fs.readFile(path.join(LFW, PHOTOS[0])));
-    const batch = await fg.services.ingest.enqueueUploads(Number(albumId), [{ fileName: 'lost.jpg', path: staged }]);
+    const batch = await fg.services.ingest.enqueueUploads(LOCAL_OWNER.id, Number(albumId), [{ fileName: 'lost.jpg', path: staged }]);
     // The spooled file vanishes (say, a worker host without the shared data folder): not the photo's fault, so retried, then given up.
     for (const f of await spoolFiles()) await fs.rm(path.join(server.dataDir, 'spool', f));
     const workers = new JobWorkers(fg.queue, jobHandlers(fg.services.ingest), { concurrency: 1, pollSeconds: 0.2 });

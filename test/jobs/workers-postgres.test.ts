@@ -8,6 +8,7 @@ import { assertConsistent } from '../helpers/consistency.js';
 import { fileFromPath, gqlUpload } from '../helpers/graphql-client.js';
 import { DATASETS, startTestServer, usingPostgres, type TestServer } from '../helpers/harness.js';
 import { WorkerProcess, workerEnv } from './worker-process.js';
+import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 
 // Scale-out and fault tolerance with real processes: `facegraph worker`s on the
 // test PostgreSQL, an API process that only enqueues (FACEGRAPH_WORKERS=0).
@@ -81,8 +82,8 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
     const env = workerEnv(server.config, { ...workerSettings, FACEGRAPH_JOB_TIMEOUT_SECONDS: '120' });
     const three = await Promise.all(['a', 'b', 'c'].map((n) => WorkerProcess.start(env, n)));
     workers.push(...three);
-    const album = await server.facegraph.services.albums.create('lfw10 x3');
-    const batch = await server.facegraph.services.ingest.enqueuePaths(album.id, await lfwPaths());
+    const album = await server.facegraph.services.albums.create(LOCAL_OWNER.id, 'lfw10 x3');
+    const batch = await server.facegraph.services.ingest.enqueuePaths(LOCAL_OWNER.id, album.id, await lfwPaths());
     assert.equal(batch.status, 'QUEUED', 'an API-only process returns at once');
 
     await waitForBatch(server, batch.id, 15 * 60_000);
@@ -104,7 +105,7 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
     const env = workerEnv(server.config, workerSettings);
     const victim = await WorkerProcess.start(env, 'victim');
     workers.push(victim);
-    const album = await server.facegraph.services.albums.create('killed');
+    const album = await server.facegraph.services.albums.create(LOCAL_OWNER.id, 'killed');
     // Uploads, so that the spool is part of what must survive.
     const paths = (await lfwPaths()).filter((_, i) => i % 3 === 0).slice(0, 30);
     const files = await Promise.all(paths.map((p) => fileFromPath(path.join(DATASETS, p))));
@@ -153,9 +154,9 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
     const env = workerEnv(server.config, workerSettings);
     const two = await Promise.all(['r1', 'r2'].map((n) => WorkerProcess.start(env, n)));
     workers.push(...two);
-    const album = await server.facegraph.services.albums.create('restarted');
+    const album = await server.facegraph.services.albums.create(LOCAL_OWNER.id, 'restarted');
     const paths = (await lfwPaths()).filter((_, i) => i % 2 === 1).slice(0, 40);
-    const batch = await server.facegraph.services.ingest.enqueuePaths(album.id, paths);
+    const batch = await server.facegraph.services.ingest.enqueuePaths(LOCAL_OWNER.id, album.id, paths);
 
     let restarted = false;
     await waitForBatch(server, batch.id, 10 * 60_000, async (done) => {

@@ -8,6 +8,7 @@ import { AlbumRepository } from '../../src/repositories/album.repository.js';
 import { ClusteringRepository } from '../../src/repositories/clustering.repository.js';
 import { ImageRepository } from '../../src/repositories/image.repository.js';
 import { ClusteringService } from '../../src/services/clustering.service.js';
+import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 
 /**
  * The clustering service on a real database (PGlite, or PostgreSQL with
@@ -35,7 +36,7 @@ before(async () => {
   await migrateToLatest(database.db);
   const albums = new AlbumRepository(database.db);
   const images = new ImageRepository(database.db);
-  albumId = (await albums.create('synthetic')).id;
+  albumId = (await albums.create(LOCAL_OWNER.id, 'synthetic')).id;
   const lib = syntheticLibrary(400, 5);
   const byImage = new Map<number, number[]>();
   lib.imageId.forEach((image, face) => byImage.set(image, [...(byImage.get(image) ?? []), face]));
@@ -81,12 +82,12 @@ async function assertConsistent(): Promise<void> {
 test('two processes placing the same new faces at once leave one consistent result', async () => {
   // Two services = two processes: each serialises its own runs, but not with the other.
   const make = () => new ClusteringService(new ClusteringRepository(database.db), new AlbumRepository(database.db), { threshold: 0.094 });
-  const [a, b] = await Promise.all([make().clusterAlbum(albumId, { incremental: true }), make().clusterAlbum(albumId, { incremental: true })]);
+  const [a, b] = await Promise.all([make().clusterAlbum(LOCAL_OWNER.id, albumId, { incremental: true }), make().clusterAlbum(LOCAL_OWNER.id, albumId, { incremental: true })]);
   assert.ok(a.newPeople + b.newPeople > 0);
   await assertConsistent();
   const people = await sql<{ n: number }>`SELECT count(*)::int AS n FROM people`.execute(database.db);
   // A full run over the same faces finds the same number of people again (ids reused).
-  const full = await make().clusterAlbum(albumId);
+  const full = await make().clusterAlbum(LOCAL_OWNER.id, albumId);
   assert.equal(full.newPeople, 0);
   await assertConsistent();
   assert.equal((await sql<{ n: number }>`SELECT count(*)::int AS n FROM people`.execute(database.db)).rows[0].n, people.rows[0].n);

@@ -11,25 +11,25 @@ import { checkRange } from '../../services/pagination.js';
 
 @Resolver(() => Album)
 export class AlbumResolver {
-  @Query(() => AlbumConnection, { description: 'All albums, oldest first.' })
+  @Query(() => AlbumConnection, { description: "The caller's albums, oldest first." })
   async albums(@Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<AlbumConnection> {
-    return toConnection(await ctx.services.albums.list(args), toAlbum);
+    return toConnection(await ctx.services.albums.list(ctx.owner.id, args), toAlbum);
   }
 
   @Query(() => Album, { nullable: true, description: 'An album by id, or null if there is none.' })
   async album(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Album | null> {
-    const row = await ctx.services.albums.find(parseId(id, 'id'));
+    const row = await ctx.services.albums.find(ctx.owner.id, parseId(id, 'id'));
     return row ? toAlbum(row) : null;
   }
 
   @Mutation(() => Album)
   async createAlbum(@Arg('name', () => String) name: string, @Ctx() ctx: GraphQLContext): Promise<Album> {
-    return toAlbum(await ctx.services.albums.create(name));
+    return toAlbum(await ctx.services.albums.create(ctx.owner.id, name));
   }
 
   @Mutation(() => Boolean, { description: 'Deletes the album with its images and faces. NOT_FOUND if there is none.' })
   async deleteAlbum(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    await ctx.services.albums.delete(parseId(id, 'id'));
+    await ctx.services.albums.delete(ctx.owner.id, parseId(id, 'id'));
     return true;
   }
 
@@ -50,7 +50,7 @@ export class AlbumResolver {
 
   @FieldResolver(() => FaceConnection, { description: 'Faces in the order they were found.' })
   async faces(@Root() album: Album, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<FaceConnection> {
-    return toConnection(await ctx.services.faces.listByAlbum(album.id, args), toFace);
+    return toConnection(await ctx.services.faces.listByAlbum(ctx.owner.id, album.id, args), toFace);
   }
 
   @FieldResolver(() => [IngestBatch], { description: 'Recent ingest batches, newest first.' })

@@ -13,7 +13,7 @@ import { readUpload, type UploadArg } from '../uploads.js';
 export class FaceResolver {
   @Query(() => Face, { nullable: true })
   async face(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Face | null> {
-    const row = await ctx.services.faces.get(parseId(id, 'id')).catch((err) => {
+    const row = await ctx.services.faces.get(ctx.owner.id, parseId(id, 'id')).catch((err) => {
       if (err instanceof NotFoundError) return null;
       throw err;
     });
@@ -26,7 +26,7 @@ export class FaceResolver {
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<FaceConnection> {
-    return toConnection(await ctx.services.faces.listByAlbum(parseId(albumId, 'albumId'), args), toFace);
+    return toConnection(await ctx.services.faces.listByAlbum(ctx.owner.id, parseId(albumId, 'albumId'), args), toFace);
   }
 
   @Query(() => [FaceMatch], {
@@ -39,7 +39,7 @@ export class FaceResolver {
     @Arg('albumId', () => ID, { nullable: true, description: 'Only faces of this album.' }) albumId: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<FaceMatch[]> {
-    const matches = await ctx.services.faces.similar(parseId(faceId, 'faceId'), {
+    const matches = await ctx.services.faces.similar(ctx.owner.id, parseId(faceId, 'faceId'), {
       limit,
       maxDistance,
       albumId: parseOptionalId(albumId, 'albumId'),
@@ -58,7 +58,7 @@ export class FaceResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<PhotoFaceMatches[]> {
     const bytes = await readUpload(file, ctx.stagingDir);
-    const results = await ctx.services.faces.searchByPhoto(bytes, {
+    const results = await ctx.services.faces.searchByPhoto(ctx.owner.id, bytes, {
       limit,
       maxDistance,
       albumId: parseOptionalId(albumId, 'albumId'),
@@ -76,7 +76,7 @@ export class FaceResolver {
     @Arg('faceB', () => ID) faceB: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<FaceComparison> {
-    return ctx.services.faces.compare(parseId(faceA, 'faceA'), parseId(faceB, 'faceB'));
+    return ctx.services.faces.compare(ctx.owner.id, parseId(faceA, 'faceA'), parseId(faceB, 'faceB'));
   }
 
   @FieldResolver(() => Image)
@@ -88,6 +88,6 @@ export class FaceResolver {
 
   @FieldResolver(() => [Float], { description: 'The 128-d unit-length embedding; only sent when asked for.' })
   async embedding(@Root() face: Face, @Ctx() ctx: GraphQLContext): Promise<number[]> {
-    return ctx.services.faces.embedding(face.id);
+    return ctx.services.faces.embedding(ctx.owner.id, face.id);
   }
 }

@@ -1,5 +1,4 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { photoUrl } from '../../server/photo-route.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId } from '../ids.js';
 import { toAlbum, toFace, toImage } from '../mappers.js';
@@ -17,7 +16,7 @@ export class ImageResolver {
 
   @Mutation(() => Boolean, { description: 'Deletes the image and its faces. NOT_FOUND if there is none.' })
   async deleteImage(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    await ctx.services.albums.deleteImage(parseId(id, 'id'));
+    await ctx.services.albums.deleteImage(ctx.owner.id, parseId(id, 'id'));
     return true;
   }
 
@@ -27,12 +26,12 @@ export class ImageResolver {
   }
 
   @FieldResolver(() => String, { description: 'URL of the stored photo (immutable, cacheable).' })
-  url(@Root() image: Image): string {
-    return photoUrl(image);
+  url(@Root() image: Image, @Ctx() ctx: GraphQLContext): string {
+    return ctx.services.albums.photoUrl(ctx.owner.id, image);
   }
 
   @FieldResolver(() => Album)
   async album(@Root() image: Image, @Ctx() ctx: GraphQLContext): Promise<Album> {
-    return toAlbum(await ctx.services.albums.get(image.albumId));
+    return toAlbum(await ctx.services.albums.get(ctx.owner.id, image.albumId));
   }
 }

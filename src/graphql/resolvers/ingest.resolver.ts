@@ -29,7 +29,7 @@ export class IngestResolver {
     }
     const staged = await stageUploads(files, ctx.stagingDir);
     try {
-      return toIngestBatch(await ctx.services.ingest.enqueueUploads(album, staged.files));
+      return toIngestBatch(await ctx.services.ingest.enqueueUploads(ctx.owner.id, album, staged.files));
     } finally {
       await staged.cleanup();
     }
@@ -50,7 +50,7 @@ export class IngestResolver {
     if (paths.length > ctx.maxFiles) {
       throw new InvalidInputError(`at most ${ctx.maxFiles} paths per request`, { argument: 'paths' });
     }
-    return toIngestBatch(await ctx.services.ingest.enqueuePaths(album, paths));
+    return toIngestBatch(await ctx.services.ingest.enqueuePaths(ctx.owner.id, album, paths));
   }
 
   @Mutation(() => Int, {
@@ -60,12 +60,12 @@ export class IngestResolver {
       'the faces\' `model`; asking again re-queues what is left.',
   })
   async reencodeFaces(@Arg('albumId', () => ID, { nullable: true }) albumId: string | null, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return ctx.services.ingest.reencodeFaces(albumId === null || albumId === undefined ? undefined : parseId(albumId, 'albumId'));
+    return ctx.services.ingest.reencodeFaces(ctx.owner.id, albumId === null || albumId === undefined ? undefined : parseId(albumId, 'albumId'));
   }
 
   @Query(() => IngestBatch, { nullable: true })
   async ingestBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<IngestBatch | null> {
-    const row = await ctx.services.ingest.findBatch(parseId(id, 'id'));
+    const row = await ctx.services.ingest.findBatch(ctx.owner.id, parseId(id, 'id'));
     return row ? toIngestBatch(row) : null;
   }
 
@@ -76,7 +76,7 @@ export class IngestResolver {
 
   @FieldResolver(() => Album)
   async album(@Root() batch: IngestBatch, @Ctx() ctx: GraphQLContext): Promise<Album> {
-    return toAlbum(await ctx.services.albums.get(batch.albumId));
+    return toAlbum(await ctx.services.albums.get(ctx.owner.id, batch.albumId));
   }
 }
 

@@ -22,10 +22,11 @@ function loaders(ctx: GraphQLContext): PeopleLoaders {
   let l = loadersOf.get(ctx);
   if (!l) {
     const people = ctx.services.people;
+    const ownerId = ctx.owner.id;
     l = {
-      person: new DataLoader((ids) => people.byIds(ids)),
+      person: new DataLoader((ids) => people.byIds(ownerId, ids)),
       assignment: new DataLoader((ids) => people.assignmentsOf(ids)),
-      face: new DataLoader((ids) => people.facesByIds(ids)),
+      face: new DataLoader((ids) => people.facesByIds(ownerId, ids)),
     };
     loadersOf.set(ctx, l);
   }
@@ -35,14 +36,14 @@ function loaders(ctx: GraphQLContext): PeopleLoaders {
 async function thumbnailUrl(face: Face, ctx: GraphQLContext): Promise<string> {
   const image = await ctx.loaders.image.load(face.imageId);
   if (!image) throw new NotFoundError('image', String(face.imageId));
-  return ctx.services.thumbnails.url(face, image.sha256);
+  return ctx.services.thumbnails.url(ctx.owner.id, face, image.sha256);
 }
 
 @Resolver(() => Person)
 export class PersonResolver {
   @Query(() => Person, { nullable: true, description: 'A person by id, or null (also for a person merged into another).' })
   async person(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    const row = await ctx.services.people.find(parseId(id, 'id'));
+    const row = await ctx.services.people.find(ctx.owner.id, parseId(id, 'id'));
     return row ? toPerson(row) : null;
   }
 
@@ -53,7 +54,7 @@ export class PersonResolver {
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PersonConnection> {
-    return toConnection(await ctx.services.people.search({ search, includeHidden }, args), toPerson);
+    return toConnection(await ctx.services.people.search(ctx.owner.id, { search, includeHidden }, args), toPerson);
   }
 
   @Query(() => [FaceMatch], {
@@ -65,7 +66,7 @@ export class PersonResolver {
     @Arg('albumId', () => ID, { nullable: true, description: 'Only faces of this album.' }) albumId: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<FaceMatch[]> {
-    const matches = await ctx.services.people.suggest(parseId(personId, 'personId'), limit ?? 10, parseOptionalId(albumId, 'albumId'));
+    const matches = await ctx.services.people.suggest(ctx.owner.id, parseId(personId, 'personId'), limit ?? 10, parseOptionalId(albumId, 'albumId'));
     return matches.map((m) => ({ face: toFace(m.face), distance: m.distance }));
   }
 
@@ -79,7 +80,7 @@ export class PersonResolver {
     @Arg('minFaces', () => Int, { nullable: true, description: 'Fewest similar faces that make a new person (default 3).' }) minFaces: number | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ClusteringResult> {
-    return ctx.services.clustering.clusterAlbum(parseId(albumId, 'albumId'), { incremental: incremental ?? false, minFaces });
+    return ctx.services.clustering.clusterAlbum(ctx.owner.id, parseId(albumId, 'albumId'), { incremental: incremental ?? false, minFaces });
   }
 
   @Mutation(() => ClusteringResult, { description: 'clusterFaces over every album at once: people then span albums.' })
@@ -88,7 +89,7 @@ export class PersonResolver {
     @Arg('minFaces', () => Int, { nullable: true }) minFaces: number | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ClusteringResult> {
-    return ctx.services.clustering.clusterLibrary({ incremental: incremental ?? false, minFaces });
+    return ctx.services.clustering.clusterLibrary(ctx.owner.id, { incremental: incremental ?? false, minFaces });
   }
 
   @Mutation(() => Person, { description: 'Names a person (null or blank removes the name). Naming confirms its faces.' })
@@ -97,7 +98,7 @@ export class PersonResolver {
     @Arg('name', () => String, { nullable: true }) name: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Person> {
-    return toPerson(await ctx.services.people.rename(parseId(id, 'id'), name));
+    return toPerson(await ctx.services.people.rename(ctx.owner.id, parseId(id, 'id'), name));
   }
 
   @Mutation(() => Person, { description: 'Hides (or, with hidden: false, shows) a person.' })
@@ -106,12 +107,12 @@ export class PersonResolver {
     @Arg('hidden', () => Boolean, { nullable: true, defaultValue: true }) hidden: boolean | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Person> {
-    return toPerson(await ctx.services.people.setHidden(parseId(id, 'id'), hidden ?? true));
+    return toPerson(await ctx.services.people.setHidden(ctx.owner.id, parseId(id, 'id'), hidden ?? true));
   }
 
   @Mutation(() => Person, { description: "Makes this face its person's thumbnail." })
   async setPersonThumbnail(@Arg('faceId', () => ID) faceId: string, @Ctx() ctx: GraphQLContext): Promise<Person> {
-    return toPerson(await ctx.services.people.setThumbnail(parseId(faceId, 'faceId')));
+    return toPerson(await ctx.services.people.setThumbnail(ctx.owner.id, parseId(faceId, 'faceId')));
   }
 
   @Mutation(() => Face, { description: 'Puts a face in a person, or in nobody (personId null). Re-clustering keeps the choice.' })
@@ -120,7 +121,7 @@ export class PersonResolver {
     @Arg('personId', () => ID, { nullable: true }) personId: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Face> {
-    const face = await ctx.services.people.moveFace(parseId(faceId, 'faceId'), parseOptionalId(personId, 'personId') ?? null);
+    const face = await ctx.services.people.moveFace(ctx.owner.id, parseId(faceId, 'faceId'), parseOptionalId(personId, 'personId') ?? null);
     return toFace(face);
   }
 
@@ -130,13 +131,13 @@ export class PersonResolver {
     @Arg('from', () => [ID]) from: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<PersonMerge> {
-    const merge = await ctx.services.people.merge(parseId(into, 'into'), from.map((id) => parseId(id, 'from')));
+    const merge = await ctx.services.people.merge(ctx.owner.id, parseId(into, 'into'), from.map((id) => parseId(id, 'from')));
     return toPersonMerge(merge);
   }
 
   @Mutation(() => PersonMerge, { description: 'Takes a merge back: the merged people return with their faces.' })
   async undoMerge(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<PersonMerge> {
-    return toPersonMerge(await ctx.services.people.undoMerge(parseId(id, 'id')));
+    return toPersonMerge(await ctx.services.people.undoMerge(ctx.owner.id, parseId(id, 'id')));
   }
 
   @FieldResolver(() => String, { nullable: true, description: "URL (path on this server) of the person's thumbnail JPEG." })
@@ -153,7 +154,7 @@ export class PersonResolver {
 
   @FieldResolver(() => FaceConnection, { description: 'The faces of this person, in the order they were found.' })
   async faces(@Root() person: Person, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<FaceConnection> {
-    return toConnection(await ctx.services.people.facesOf(person.id, args), toFace);
+    return toConnection(await ctx.services.people.facesOf(ctx.owner.id, person.id, args), toFace);
   }
 
   private async thumbnailFaceRow(person: Person, ctx: GraphQLContext): Promise<FaceRow | undefined> {
@@ -185,12 +186,12 @@ export class AlbumPeopleResolver {
     @Arg('includeHidden', () => Boolean, { nullable: true, defaultValue: false }) includeHidden: boolean | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Person[]> {
-    return (await ctx.services.people.listByAlbum(album.id, includeHidden ?? false)).map(toPerson);
+    return (await ctx.services.people.listByAlbum(ctx.owner.id, album.id, includeHidden ?? false)).map(toPerson);
   }
 
   @FieldResolver(() => FaceConnection, { description: 'Faces of this album that are in no person.' })
   async unassignedFaces(@Root() album: Album, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<FaceConnection> {
-    return toConnection(await ctx.services.people.unassignedFaces(album.id, args), toFace);
+    return toConnection(await ctx.services.people.unassignedFaces(ctx.owner.id, album.id, args), toFace);
   }
 }
 
