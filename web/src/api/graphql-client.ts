@@ -25,6 +25,26 @@ export class ApiError extends Error {
 
 type Variables = Record<string, unknown>;
 
+/**
+ * The API key, for a server that has keys (a single-user server needs none).
+ * Asked for once when the server answers 401, then kept in this browser.
+ * Photos and thumbnails need no key: their URLs are signed by the server.
+ */
+const KEY_STORAGE = 'facegraph.apiKey';
+
+function authHeaders(): Record<string, string> {
+  const key = localStorage.getItem(KEY_STORAGE);
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+/** After a 401: asks for a key; true if one was given (the caller retries once). */
+function askForKey(): boolean {
+  const key = window.prompt('This facegraph server needs an API key (facegraph keys create --owner NAME):')?.trim();
+  if (!key) return false;
+  localStorage.setItem(KEY_STORAGE, key);
+  return true;
+}
+
 function unwrap<T>(status: number, text: string): T {
   let body: { data?: T; errors?: GraphQLErrorBody[] };
   try {
@@ -38,12 +58,12 @@ function unwrap<T>(status: number, text: string): T {
 }
 
 /** Runs a query or mutation with JSON variables. */
-export async function request<T>(query: string, variables: Variables = {}, signal?: AbortSignal): Promise<T> {
+export async function request<T>(query: string, variables: Variables = {}, signal?: AbortSignal, retried = false): Promise<T> {
   let res: Response;
   try {
     res = await fetch(ENDPOINT, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders() },
       body: JSON.stringify({ query, variables }),
       signal,
     });
@@ -51,6 +71,7 @@ export async function request<T>(query: string, variables: Variables = {}, signa
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError([{ message: `cannot reach the server: ${(err as Error).message}`, extensions: { code: 'NETWORK_ERROR' } }]);
   }
+  if (res.status === 401 && !retried && askForKey()) return request<T>(query, variables, signal, true);
   return unwrap<T>(res.status, await res.text());
 }
 
@@ -84,6 +105,7 @@ export function upload<T>(query: string, variables: Variables, files: Record<str
     xhr.open('POST', ENDPOINT);
     xhr.setRequestHeader('apollo-require-preflight', 'true');
     xhr.setRequestHeader('accept', 'application/json');
+    for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => options.onProgress?.(e.loaded, e.lengthComputable ? e.total : 0);
     xhr.onload = () => {
       try {
