@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createFacegraph } from './facegraph.js';
 import { buildFacegraphSchema } from './graphql/schema.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
 import { SingleUserBindError, startHttpServer } from './server/app.js';
 
 /**
@@ -47,6 +48,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError || err instanceof SingleUserBindError ? err.message : err);
+  console.error(err instanceof ConfigError || err instanceof SingleUserBindError || err instanceof DataDirLockedError ? err.message : err);
   process.exit(1);
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { lockDataDir } from './data-dir-lock.js';
 import type { DB } from './tables.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -55,13 +56,27 @@ export async function openDatabase(
     import('kysely-pglite-dialect'),
   ]);
   let dataDir: string | undefined;
+  let release = async () => {};
   if (config.dataDir) {
     dataDir = path.join(config.dataDir, 'pglite');
     await fs.mkdir(dataDir, { recursive: true });
+    release = await lockDataDir(config.dataDir);
   }
-  const client = await PGlite.create({ dataDir, extensions: { vector } });
-  // PGlite is a single session: set the k-NN settings once for its lifetime.
-  await client.exec(`SET hnsw.ef_search = ${efSearch}; SET hnsw.iterative_scan = relaxed_order;`);
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  try {
+    const client = await PGlite.create({ dataDir, extensions: { vector } });
+    // PGlite is a single session: set the k-NN settings once for its lifetime.
+    await client.exec(`SET hnsw.ef_search = ${efSearch}; SET hnsw.iterative_scan = relaxed_order;`);
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
+    return {
+      db,
+      kind: 'pglite',
+      close: async () => {
+        await db.destroy();
+        await release();
+      },
+    };
+  } catch (err) {
+    await release();
+    throw err;
+  }
 }

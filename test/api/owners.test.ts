@@ -92,7 +92,7 @@ after(async () => server?.destroy());
 
 describe('API keys', () => {
   test('once keys exist, a request without one, or with a wrong or malformed one, is 401 UNAUTHENTICATED', async () => {
-    for (const headers of [{}, { authorization: 'Bearer fg_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, { authorization: 'Basic xyz' }, { authorization: alice.authorization.slice(0, -1) + 'x' }]) {
+    for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer fg_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, { authorization: 'Basic xyz' }, { authorization: alice.authorization.slice(0, -1) + 'x' }]) {
       const r = await gql(server.url, `{ albums(first: 5) { edges { node { id } } } }`, {}, headers);
       assert.equal(r.status, 401, JSON.stringify(headers));
       assert.deepEqual(codes(r), ['UNAUTHENTICATED']);
