@@ -185,10 +185,17 @@ export function cropImage(image: RgbImage, box: Box, mirror = false): RgbImage {
   const w = Math.max(0, Math.min(image.width, Math.floor(box.x + box.width)) - x0);
   const h = Math.max(0, Math.min(image.height, Math.floor(box.y + box.height)) - y0);
   const out = new Uint8Array(w * h * 3);
+  if (!mirror) {
+    for (let y = 0; y < h; y++) {
+      const src = ((y0 + y) * image.width + x0) * 3;
+      out.set(image.data.subarray(src, src + w * 3), y * w * 3);
+    }
+    return { data: out, width: w, height: h };
+  }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const src = ((y0 + y) * image.width + x0 + x) * 3;
-      const dst = (y * w + (mirror ? w - 1 - x : x)) * 3;
+      const dst = (y * w + w - 1 - x) * 3;
       out[dst] = image.data[src];
       out[dst + 1] = image.data[src + 1];
       out[dst + 2] = image.data[src + 2];

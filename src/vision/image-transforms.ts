@@ -71,14 +71,10 @@ export function padView(view: ImageView, fraction: number): ImageView {
   const W = src.width + 2 * p;
   const H = src.height + 2 * p;
   const out = new Uint8Array(W * H * 3);
-  const mean = [0, 0, 0];
-  for (let i = 0; i < src.data.length; i++) mean[i % 3] += src.data[i];
-  const pixels = Math.max(1, src.width * src.height);
-  for (let i = 0; i < out.length; i += 3) {
-    out[i] = Math.round(mean[0] / pixels);
-    out[i + 1] = Math.round(mean[1] / pixels);
-    out[i + 2] = Math.round(mean[2] / pixels);
-  }
+  // Filled by doubling copies of one pixel: a per-pixel loop over a 3840 x 3200 canvas took ~150 ms.
+  const colour = meanColour(src);
+  if (out.length > 0) out.set(colour, 0);
+  for (let filled = 3; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
   for (let y = 0; y < src.height; y++) {
     out.set(src.data.subarray(y * src.width * 3, (y + 1) * src.width * 3), ((y + p) * W + p) * 3);
   }
@@ -88,6 +84,21 @@ export function padView(view: ImageView, fraction: number): ImageView {
     padding: view.padding + p,
     toSource: (q) => view.toSource({ x: q.x - p, y: q.y - p }),
   };
+}
+
+/** The image's mean colour, each channel rounded to an integer. */
+export function meanColour(image: RgbImage): [number, number, number] {
+  const { data } = image;
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  for (let i = 0; i < data.length; i += 3) {
+    r += data[i];
+    g += data[i + 1];
+    b += data[i + 2];
+  }
+  const pixels = Math.max(1, image.width * image.height);
+  return [Math.round(r / pixels), Math.round(g / pixels), Math.round(b / pixels)];
 }
 
 /** The axis-aligned box, in source coordinates, around a box of the view. */
