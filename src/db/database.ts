@@ -19,10 +19,12 @@ const INT8_OID = 20;
 /**
  * HNSW candidates examined per k-NN query. With pgvector 0.8's iterative scan
  * (`relaxed_order`) a filtered query keeps scanning past this until LIMIT rows
- * pass the filter, so it bounds effort, not result count. 100 gave recall@10
- * >= 0.98 at 100k faces in `npm run bench -- --only search`.
+ * pass the filter, so it bounds effort, not result count. On the m = 32 /
+ * ef_construction = 200 index (migration 2026-11-28T1600) at 100,000 faces,
+ * `npm run bench -- --only search`: recall@10 0.974 at 100, 0.983 at 150,
+ * 0.990 at 200, 0.994 at 300 (see the README for latencies).
  */
-export const DEFAULT_EF_SEARCH = 100;
+export const DEFAULT_EF_SEARCH = 200;
 
 /**
  * Opens PostgreSQL when `DATABASE_URL` is set, else the embedded PGlite under

@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { DEFAULT_EF_SEARCH } from '../db/database.js';
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
 
 const PERSON_COLUMNS = [
@@ -185,7 +186,7 @@ export class PersonRepository {
    */
   async suggestions(ownerId: number, personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
     return this.db.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(100, limit))}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
+      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(DEFAULT_EF_SEARCH, limit))}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
       const centroid = sql`(SELECT centroid FROM people WHERE id = ${personId})`;
       let inner = trx
         .selectFrom('faces')
