@@ -66,6 +66,8 @@ export interface Config {
     maxFileBytes: number;
     /** Files per request (`FACEGRAPH_MAX_FILES`, default 100). */
     maxFiles: number;
+    /** Bytes per request, by its Content-Length, refused before it is read (`FACEGRAPH_MAX_REQUEST_BYTES`, default 200 MB). */
+    maxRequestBytes: number;
     /** Declared pixels per image, checked before decoding (`FACEGRAPH_MAX_PIXELS`, default 100 MP). */
     maxPixels: number;
     /** Largest `first` / `limit` a query may ask for (`FACEGRAPH_MAX_PAGE`, default 200). */
@@ -184,6 +186,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     limits: {
       maxFileBytes: int('FACEGRAPH_MAX_FILE_BYTES', 50 * 1024 * 1024, 1, 2 ** 31),
       maxFiles: int('FACEGRAPH_MAX_FILES', 100, 1, 10_000),
+      maxRequestBytes: int('FACEGRAPH_MAX_REQUEST_BYTES', 200 * 1024 * 1024, 1, 2 ** 40),
       maxPixels: int('FACEGRAPH_MAX_PIXELS', 100_000_000, 1, 2 ** 31),
       maxPage: int('FACEGRAPH_MAX_PAGE', 200, 1, 10_000),
     },

@@ -108,6 +108,15 @@ export async function startHttpServer(
   if (config.playground) app.use(playgroundRouter(GRAPHQL_PATH));
   app.use(
     GRAPHQL_PATH,
+    // A request over the byte limit is refused from its Content-Length, before a byte of it is read.
+    // (Without a Content-Length — chunked — the per-file and files-per-request limits still bound it.)
+    (req, res, next) => {
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (length <= config.limits.maxRequestBytes) return next();
+      res.set('Connection', 'close').status(413).json({
+        errors: [{ message: `request of ${length} bytes is over the limit of ${config.limits.maxRequestBytes} (FACEGRAPH_MAX_REQUEST_BYTES)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+      });
+    },
     // Who is asking, before anything of the request is read: an unauthenticated upload is never staged.
     async (req, res, next) => {
       try {
