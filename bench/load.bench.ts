@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { DATASETS, median, percentile } from './photos.js';
 
@@ -16,7 +17,9 @@ const MIX: [Op, number][] = [['similarFaces', 0.4], ['facesPage', 0.3], ['search
  * (embedded PGlite, or PostgreSQL when DATABASE_URL is set), seeded with
  * lfw10, then `clients` concurrent clients for `seconds` mixing similarFaces,
  * faces paging, searchByPhoto and ingestion. Reports throughput and latency per
- * operation, errors, and the server's RSS at minute 1 and minute 2.
+ * operation, errors, and the server's RSS at minute 1 and minute 2. Every
+ * request carries an API key (made with `facegraph keys create` before the
+ * server starts), as on a server with owners.
  */
 export async function benchLoad(): Promise<Record<string, unknown>> {
   const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 120);
@@ -24,9 +27,12 @@ export async function benchLoad(): Promise<Record<string, unknown>> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-load-'));
   const port = 4400 + Math.floor(Math.random() * 500);
   const url = `http://127.0.0.1:${port}/graphql`;
+  const env = { ...process.env, PORT: String(port), FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_IMPORT_ROOT: DATASETS };
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'src/cli/facegraph-bin.mjs'), 'keys', 'create', '--owner', 'load'], { cwd: ROOT, env });
+  auth.authorization = `Bearer ${stdout.trim().split('\n').pop()}`;
   const server = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_IMPORT_ROOT: DATASETS },
+    env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {
@@ -87,6 +93,7 @@ export async function benchLoad(): Promise<Record<string, unknown>> {
     return {
       seconds: elapsed,
       clients,
+      authenticated: true,
       errors,
       errorSamples,
       rssMbMinute1: median(rss.slice(Math.max(0, minute - 5), minute)),
@@ -102,6 +109,9 @@ export async function benchLoad(): Promise<Record<string, unknown>> {
   }
 }
 
+/** The API key every request sends. */
+const auth: Record<string, string> = {};
+
 function pick(r: number): Op {
   for (const [op, w] of MIX) {
     if (r < w) return op;
@@ -111,7 +121,7 @@ function pick(r: number): Op {
 }
 
 async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(body.errors[0].message);
   return body.data;
@@ -122,7 +132,7 @@ async function upload(url: string, query: string, name: string, bytes: Uint8Arra
   form.append('operations', JSON.stringify({ query, variables: { [name]: single ? null : [null] } }));
   form.append('map', JSON.stringify({ 0: [single ? `variables.${name}` : `variables.${name}.0`] }));
   form.append('0', new Blob([bytes]), 'photo.jpg');
-  const res = await fetch(url, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true' } });
+  const res = await fetch(url, { method: 'POST', body: form, headers: { 'apollo-require-preflight': 'true', ...auth } });
   const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(body.errors[0].message);
   return body.data;
