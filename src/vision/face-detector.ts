@@ -52,46 +52,44 @@ const SAME_FACE_OVERLAP = 0.5;
  */
 export async function detectFaces(engine: FaceEngine, image: RgbImage, options: FaceDetectorOptions): Promise<LocatedFaces> {
   let passes = 0;
-  const detectOptions = { minScore: options.minScore, maxFaces: options.maxFaces };
-
-  // Every pass of the given orientations goes to the engine in one call, so that it can batch them.
-  const search = async (rotations: QuarterTurn[]): Promise<(Omit<LocatedFaces, 'passes'> | undefined)[]> => {
-    const orientations = rotations.map((rotation) => {
-      const view = rotateView(image, rotation);
-      const regions = rotation === 0 ? tileRegions(view.image, options.tileSize) : [wholeImage(view.image)];
-      return { view, padded: padView(view, PAD_FRACTION), regions };
-    });
-    const inputs = orientations.flatMap(({ view, padded, regions }) => [
-      ...regions.map((region) => (isWhole(region, view.image) ? view.image : cropImage(view.image, region))),
-      padded.image,
-    ]);
-    passes += inputs.length;
-    const results = await engine.detectAll(inputs, detectOptions);
-    let next = 0;
-    return orientations.map(({ view, padded, regions }) => {
-      // Everything in padded-canvas coordinates, where a face cut by the photo's edge still fits.
-      const found: Detection[] = [];
-      for (const region of regions) {
-        for (const d of results[next++]) {
-          if (!isWhole(region, view.image) && touchesCut(d.box, region, view.image)) continue;
-          found.push({ box: { ...d.box, x: d.box.x + region.x + padded.padding, y: d.box.y + region.y + padded.padding }, score: d.score });
-        }
+  const detectIn = async (view: ImageView, regions: Box[]): Promise<Detection[]> => {
+    const found: Detection[] = [];
+    for (const region of regions) {
+      const whole = region.width === view.image.width && region.height === view.image.height;
+      const input = whole ? view.image : cropImage(view.image, region);
+      passes++;
+      for (const d of await engine.detect(input, { minScore: options.minScore, maxFaces: options.maxFaces })) {
+        if (!whole && touchesCut(d.box, region, view.image)) continue;
+        found.push({ box: { ...d.box, x: d.box.x + region.x, y: d.box.y + region.y }, score: d.score });
       }
-      found.push(...results[next++]);
-      const detections = mergeDetections(found)
-        .filter((d) => Math.min(d.box.width, d.box.height) >= options.minFaceSize)
-        .slice(0, options.maxFaces);
-      if (detections.length === 0) return undefined;
-      if (!detections.every((d) => isInside(d.box, padded.padding, view.image))) return { view: padded, detections };
-      return { view, detections: detections.map((d) => ({ ...d, box: { ...d.box, x: d.box.x - padded.padding, y: d.box.y - padded.padding } })) };
-    });
+    }
+    return found;
   };
 
-  let [best] = await search([0]);
+  const inOrientation = async (rotation: QuarterTurn): Promise<Omit<LocatedFaces, 'passes'> | undefined> => {
+    const view = rotateView(image, rotation);
+    const padded = padView(view, PAD_FRACTION);
+    const regions = rotation === 0 ? tileRegions(view.image, options.tileSize) : [wholeImage(view.image)];
+    // Everything in padded-canvas coordinates, where a face cut by the photo's edge still fits.
+    const shift = (d: Detection): Detection => ({ ...d, box: { ...d.box, x: d.box.x + padded.padding, y: d.box.y + padded.padding } });
+    const found = [
+      ...(await detectIn(view, regions)).map(shift),
+      ...(await detectIn(padded, [wholeImage(padded.image)])),
+    ];
+    const detections = mergeDetections(found)
+      .filter((d) => Math.min(d.box.width, d.box.height) >= options.minFaceSize)
+      .slice(0, options.maxFaces);
+    if (detections.length === 0) return undefined;
+    if (!detections.every((d) => isInside(d.box, padded.padding, view.image))) return { view: padded, detections };
+    return { view, detections: detections.map((d) => ({ ...d, box: { ...d.box, x: d.box.x - padded.padding, y: d.box.y - padded.padding } })) };
+  };
+
+  let best = await inOrientation(0);
   if (options.tryRotations && (!best || topScore(best.detections) < CONFIDENT_SCORE)) {
     // SSD also finds faces lying sideways or upside down, at lower scores (measured on lfw10: 0.26-0.91
     // against 0.99-1.00 for the same face upright), so the orientation with the best face wins.
-    for (const candidate of await search([90, 270, 180])) {
+    for (const rotation of [90, 270, 180] as const) {
+      const candidate = await inOrientation(rotation);
       if (candidate && (!best || topScore(candidate.detections) > topScore(best.detections))) best = candidate;
     }
   }
@@ -105,10 +103,6 @@ function topScore(detections: readonly Detection[]): number {
 
 function isInside(box: Box, offset: number, image: { width: number; height: number }): boolean {
   return box.x >= offset && box.y >= offset && box.x + box.width <= offset + image.width && box.y + box.height <= offset + image.height;
-}
-
-function isWhole(region: Box, image: { width: number; height: number }): boolean {
-  return region.width === image.width && region.height === image.height;
 }
 
 function wholeImage(image: { width: number; height: number }): Box {

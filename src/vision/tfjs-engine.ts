@@ -66,13 +66,6 @@ export class TfjsEngine implements FaceEngine {
     }
   }
 
-  /** One image at a time: the reference stays face-api's own single-image `locateFaces`. */
-  async detectAll(images: readonly RgbImage[], options: DetectOptions): Promise<Detection[][]> {
-    const out: Detection[][] = [];
-    for (const image of images) out.push(await this.detect(image, options));
-    return out;
-  }
-
   async landmarks(image: RgbImage, boxes: Box[]): Promise<Point[][]> {
     const clipped = boxes.map((b) => clipBox(b, image));
     // face-api silently drops crops that are empty after clipping; keep positions aligned with the input.

@@ -53,12 +53,6 @@ export interface FaceEngine {
   /** SSD MobileNet v1 face detection on the whole photo. */
   detect(image: RgbImage, options: DetectOptions): Promise<Detection[]>;
   /**
-   * {@link detect} on each of several images (the passes over one photo), in
-   * order. One call, so that an engine can run them as one batch; the results
-   * must equal separate {@link detect} calls.
-   */
-  detectAll(images: readonly RgbImage[], options: DetectOptions): Promise<Detection[][]>;
-  /**
    * 68-point landmarks for each box (face-api's landmark net): the net sees the
    * box clipped to the image, and points come back in photo coordinates.
    */

@@ -17,9 +17,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cropImage } from '../../src/vision/alignment.js';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
-import { identityView, padView } from '../../src/vision/image-transforms.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
 import { ModelManifestMismatchError, defaultManifestPath } from '../../src/vision/onnx/model-manifest.js';
 import { writeNetworkInput } from '../../src/vision/onnx/network-input.js';
@@ -275,7 +273,6 @@ describe('ONNX engine parity with the tfjs-wasm reference', () => {
         load: () => onnx.load(),
         dispose: async () => {},
         detect: (img, options) => onnx.detect(img, options),
-        detectAll: (imgs, options) => onnx.detectAll(imgs, options),
         landmarks: async (img, boxes) =>
           (await onnx.landmarks(img, boxes)).map((points) => points.map((p, k) => (k === 30 ? { x: p.x + landmarkBy, y: p.y } : p))),
         embed: async (img, crops) =>
@@ -308,18 +305,6 @@ describe('ONNX engine parity with the tfjs-wasm reference', () => {
     // face-api answers a crop without pixels with a zero descriptor (its single-input path).
     const [empty] = await onnx.embed(image, [{ x: image.width + 10, y: 0, width: 50, height: 50 }]);
     assert.deepEqual([...empty], new Array(128).fill(0));
-  });
-
-  test('a batch of detector passes gives exactly what separate passes give', async () => {
-    const image = await load(SAMPLES[2]);
-    const padded = padView(identityView(image), 0.5).image;
-    const tile = cropImage(image, { x: 600, y: 300, width: 768, height: 768 });
-    const small = cropImage(image, { x: 0, y: 0, width: 301, height: 700 });
-    const inputs = [image, tile, padded, small, tile, image, small, padded, image]; // more than one batch
-    const batched = await onnx.detectAll(inputs, DETECT_OPTIONS);
-    assert.equal(batched.length, inputs.length);
-    for (const [i, input] of inputs.entries()) assert.deepEqual(batched[i], await onnx.detect(input, DETECT_OPTIONS), `input ${i}`);
-    assert.ok(batched[0].length >= 3, 'the demo photo has faces to compare');
   });
 
   test('start-up refuses a manifest that does not match the weights', async () => {

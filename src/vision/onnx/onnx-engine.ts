@@ -24,8 +24,6 @@ interface Networks {
 const FACE_API_DEFAULT_MIN_SCORE = 0.5;
 const FACE_API_DEFAULT_MAX_RESULTS = 100;
 const DESCRIPTOR_SIZE = 128;
-/** Detector inputs per ONNX Runtime run: a 1920-px photo's passes (whole, six tiles, padded canvas) fit in one. */
-const DETECT_BATCH = 8;
 
 /**
  * face-api's three networks on ONNX Runtime's native CPU kernels: the same
@@ -90,48 +88,24 @@ export class OnnxEngine implements FaceEngine {
   }
 
   async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
-    return (await this.detectAll([image], options))[0];
-  }
-
-  /**
-   * All images in one batched run (up to {@link DETECT_BATCH} at a time):
-   * the thread pool then splits larger work items, and the per-run fixed
-   * costs are paid once. Batching does not change the numbers (checked bit
-   * for bit against single runs).
-   */
-  async detectAll(images: readonly RgbImage[], options: DetectOptions): Promise<Detection[][]> {
-    const out: Detection[][] = [];
-    for (let start = 0; start < images.length; start += DETECT_BATCH) {
-      out.push(...(await this.detectBatch(images.slice(start, start + DETECT_BATCH), options)));
-    }
-    return out;
-  }
-
-  private async detectBatch(images: readonly RgbImage[], options: DetectOptions): Promise<Detection[][]> {
     const nets = await this.ready();
     const spec = NETWORK_SPECS.detector;
     const stats = this.stats.detector;
     let t = performance.now();
-    const per = 3 * spec.inputSize * spec.inputSize;
-    const input = new Float32Array(images.length * per);
-    images.forEach((image, i) => writeNetworkInput(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, input, i * per));
+    const input = new Float32Array(3 * spec.inputSize * spec.inputSize);
+    writeNetworkInput(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, input, 0);
     t = lap(stats, 'prepareMs', t);
-    const out = await nets.detector.run({ input: tensor(nets.ort, input, images.length, spec) });
+    const out = await nets.detector.run({ input: tensor(nets.ort, input, 1, spec) });
     t = lap(stats, 'inferMs', t);
-    const encodings = floats(out.box_encodings);
-    const logits = floats(out.class_logits);
-    const anchors = nets.anchors.length / 4;
+    const decoded = decodeSsdOutput(floats(out.box_encodings), floats(out.class_logits), nets.anchors);
     // SsdMobilenetv1Options: `minConfidence || 0.5`, `maxResults || 100`, as the reference engine gets them.
     const minScore = options.minScore || FACE_API_DEFAULT_MIN_SCORE;
     const maxFaces = options.maxFaces || FACE_API_DEFAULT_MAX_RESULTS;
-    const detections = images.map((image, i) => {
-      const decoded = decodeSsdOutput(encodings.subarray(i * anchors * 4, (i + 1) * anchors * 4), logits.subarray(i * anchors * 3, (i + 1) * anchors * 3), nets.anchors);
-      const kept = nonMaxSuppression(decoded, maxFaces, SSD_IOU_THRESHOLD, minScore);
-      return toDetections(decoded, kept, image, spec.inputSize);
-    });
+    const kept = nonMaxSuppression(decoded, maxFaces, SSD_IOU_THRESHOLD, minScore);
+    const detections = toDetections(decoded, kept, image, spec.inputSize);
     lap(stats, 'finishMs', t);
     stats.calls++;
-    stats.items += images.length;
+    stats.items++;
     return detections;
   }
 
