@@ -5,6 +5,8 @@ import { loadConfig } from '../src/config.js';
 import { createFacegraph } from '../src/facegraph.js';
 import { createEngine } from '../src/vision/engine-factory.js';
 import type { StageTimings } from '../src/vision/face-pipeline.js';
+import type { EngineProfile } from '../src/vision/onnx/engine-profile.js';
+import { OnnxEngine } from '../src/vision/onnx/onnx-engine.js';
 import { benchPhotos, median, percentile } from './photos.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 
@@ -13,6 +15,8 @@ interface RoundResult {
   msPerPhoto: number[];
   stages: StageTimings & { store: number };
   faces: number;
+  /** The ONNX engine's own split of its time (TypeScript around the networks vs ONNX Runtime). */
+  profile?: EngineProfile;
 }
 
 /**
@@ -43,6 +47,9 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     stagesMs: Object.fromEntries((['decode', 'detect', 'landmarks', 'encode', 'store'] as const).map((k) => [k, stageMedian(onnx.rounds, k) / photos.length])),
     baselineStagesMs: Object.fromEntries((['decode', 'detect', 'landmarks', 'encode', 'store'] as const).map((k) => [k, stageMedian(tfjs.rounds, k) / photos.length])),
     rssMb: onnx.rssMb,
+    // Per photo, for the round above: how many inputs each network saw, and the milliseconds spent
+    // building inputs in TypeScript (prepare), inside ONNX Runtime (infer) and reading outputs (finish).
+    onnxNetworks: o.profile && perPhoto(o.profile, photos.length),
     modelLoadSeconds: { onnx: onnx.loadSeconds, tfjs: tfjs.loadSeconds },
   };
 }
@@ -67,6 +74,7 @@ async function measureEngine(name: 'onnx' | 'tfjs', photos: { name: string; byte
       const stages = { decode: 0, detect: 0, landmarks: 0, encode: 0, store: 0 };
       const msPerPhoto: number[] = [];
       let faces = 0;
+      if (engine instanceof OnnxEngine) engine.resetProfile();
       const started = performance.now();
       for (const photo of photos) {
         const t0 = performance.now();
@@ -83,7 +91,7 @@ async function measureEngine(name: 'onnx' | 'tfjs', photos: { name: string; byte
         stages.store += total - (timings.decode + timings.detect + timings.landmarks + timings.encode);
       }
       const seconds = (performance.now() - started) / 1000;
-      results.push({ seconds, msPerPhoto, stages, faces });
+      results.push({ seconds, msPerPhoto, stages, faces, profile: engine instanceof OnnxEngine ? engine.profile() : undefined });
       rssMb = Math.max(rssMb, process.memoryUsage().rss / 2 ** 20);
       console.error(`  ${name} round ${round + 1}/${rounds}: ${photos.length} photos in ${seconds.toFixed(1)} s (${(photos.length / seconds).toFixed(2)} photos/s), ${faces} faces`);
     }
@@ -93,4 +101,13 @@ async function measureEngine(name: 'onnx' | 'tfjs', photos: { name: string; byte
     await fs.rm(dataDir, { recursive: true, force: true });
   }
   return { rounds: results, rssMb, loadSeconds };
+}
+
+function perPhoto(profile: EngineProfile, photos: number): Record<string, Record<string, number>> {
+  return Object.fromEntries(
+    Object.entries(profile).map(([name, p]) => [
+      name,
+      { inputs: p.items / photos, runs: p.calls / photos, prepareMs: p.prepareMs / photos, inferMs: p.inferMs / photos, finishMs: p.finishMs / photos },
+    ]),
+  );
 }
