@@ -67,6 +67,10 @@ export async function startHttpServer(
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // The process handles SIGINT/SIGTERM itself (src/main.ts). Apollo's own handlers would call stop()
+    // concurrently with ours, and Apollo Server 5 leaves a concurrent stop() waiting forever: every
+    // `npm start` hung on Ctrl-C. (Found by the load bench; test/api/shutdown.test.ts.)
+    stopOnTerminationSignals: false,
     validationRules: limits.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
