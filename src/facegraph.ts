@@ -132,7 +132,11 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   };
   // New faces join existing people, or wait for enough similar ones, as soon as their batch is in.
   ingest.onPhoto((event) => {
-    if (event.batchFinished) services.clustering.assignNewFacesSoon(async () => (await ingest.getBatch(event.batchId)).album_id);
+    if (!event.batchFinished) return;
+    ingest.getBatch(event.batchId).then(
+      (batch) => services.clustering.assignNewFacesSoon(batch.album_id),
+      (err: unknown) => console.error('[people] placing new faces failed:', (err as Error).message),
+    );
   });
   const workers = new JobWorkers(queue, jobHandlers(ingest), {
     concurrency: options.workers ?? config.jobs.workers,

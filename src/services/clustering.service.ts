@@ -50,6 +50,8 @@ export interface ClusterRequest {
  */
 export class ClusteringService {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Albums with an incremental run queued and not yet started: asking again adds nothing. */
+  private readonly queuedAlbums = new Set<number>();
   private readonly options: ClusteringOptions;
 
   constructor(
@@ -82,13 +84,17 @@ export class ClusteringService {
   }
 
   /**
-   * Queues an incremental run for the album `album()` names, behind any run in
-   * progress; failures are logged, not thrown (the ingestion hook: a batch is
-   * stored whether or not its faces find people).
+   * Queues an incremental run for the album, behind any run in progress;
+   * failures are logged, not thrown (the ingestion hook: a batch is stored
+   * whether or not its faces find people). One queued run per album: it
+   * places every face of the album that is nobody yet, so a hundred batches
+   * finishing during a long run cost one run after it, not a hundred.
    */
-  assignNewFacesSoon(album: () => Promise<number>): void {
+  assignNewFacesSoon(albumId: number): void {
+    if (this.queuedAlbums.has(albumId)) return;
+    this.queuedAlbums.add(albumId);
     const run = this.tail.then(async () => {
-      const albumId = await album();
+      this.queuedAlbums.delete(albumId);
       const ownerId = await this.albums.ownerOf(albumId);
       if (ownerId === undefined) throw new NotFoundError('album', String(albumId));
       return this.runNow({ ownerId, albumId, mode: 'incremental' }, this.options);
