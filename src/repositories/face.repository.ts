@@ -33,11 +33,6 @@ export class FaceRepository {
     return this.db.selectFrom('faces').select(FACE_COLUMNS).where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
   }
 
-  /** Any owner's face, for routes whose URL signature names the owner (thumbnails). */
-  findAnyById(id: number): Promise<FaceRow | undefined> {
-    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('id', '=', id).executeTakeFirst();
-  }
-
   findByIds(ownerId: number, ids: readonly number[]): Promise<FaceRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.db.selectFrom('faces').select(FACE_COLUMNS).where('owner_id', '=', ownerId).where('id', 'in', ids).execute();

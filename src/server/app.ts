@@ -8,12 +8,11 @@ import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
-import type { Owner } from '../services/api-key.service.js';
 import type { Services } from '../services/services.js';
 import { queryLimits } from '../graphql/query-limits.js';
+import { authenticate, ownerOf } from './authentication.js';
 import { httpErrorHandler } from './http-errors.js';
 import { photoRouter } from './photo-route.js';
 import { playgroundRouter } from './playground.js';
@@ -107,8 +106,8 @@ export async function startHttpServer(
     });
   }
   app.use(webUiRouter());
-  app.use(thumbnailRouter(services));
-  app.use(photoRouter(services));
+  app.use(thumbnailRouter(services, authenticate(services, { cookie: true })));
+  app.use(photoRouter(services, authenticate(services, { cookie: true })));
   if (config.playground) app.use(playgroundRouter(GRAPHQL_PATH));
   app.use(
     GRAPHQL_PATH,
@@ -122,22 +121,14 @@ export async function startHttpServer(
       });
     },
     // Who is asking, before anything of the request is read: an unauthenticated upload is never staged.
-    async (req, res, next) => {
-      try {
-        res.locals.owner = await services.keys.authenticate(req.headers.authorization);
-        next();
-      } catch (err) {
-        if (!(err instanceof AppError) || err.code !== 'UNAUTHENTICATED') return next(err);
-        res.status(401).set('WWW-Authenticate', 'Bearer realm="facegraph"').json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
-      }
-    },
+    authenticate(services),
     graphqlUploadExpress({
       maxFileSize: config.limits.maxFileBytes,
       maxFiles: config.limits.maxFiles,
     }),
     express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ res }) => createContext(services, res.locals.owner as Owner, {
+      context: async ({ res }) => createContext(services, ownerOf(res), {
         maxPage: config.limits.maxPage,
         maxFiles: config.limits.maxFiles,
         stagingDir: path.join(config.dataDir, 'staging'),

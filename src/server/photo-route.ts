@@ -1,8 +1,9 @@
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { AppError } from '../errors.js';
 import { PHOTO_PATH } from '../services/album.service.js';
 import type { Services } from '../services/services.js';
 import { SIGNATURE_LENGTH } from '../services/url-signer.js';
+import { ownerOf } from './authentication.js';
 
 const MIME: Record<string, string> = {
   jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif',
@@ -12,13 +13,13 @@ const MIME: Record<string, string> = {
  * `GET /photos/<imageId>-<signature>`: the stored original photo (URLs come from
  * `Image.url`, see AlbumService.photoUrl), cacheable for a year as immutable
  * (the signature covers the content hash), `private` because these are
- * people's photos, `nosniff` so a photo is never run as something else. No
- * API key is asked: the signature is the permission, as with signed URLs
- * elsewhere, so that `<img>` tags work.
+ * people's photos, `nosniff` so a photo is never run as something else.
+ * `authenticate` runs first: the caller must be the photo's owner (by API key,
+ * or the web page's key cookie, so that `<img>` tags work).
  */
-export function photoRouter(services: Pick<Services, 'albums'>): Router {
+export function photoRouter(services: Pick<Services, 'albums'>, authenticate: RequestHandler): Router {
   const router = express.Router();
-  router.get(`${PHOTO_PATH}/:name`, async (req, res) => {
+  router.get(`${PHOTO_PATH}/:name`, authenticate, async (req, res) => {
     const m = new RegExp(`^([1-9][0-9]{0,14})-([0-9a-f]{${SIGNATURE_LENGTH}})$`).exec(req.params.name);
     if (!m) {
       res.status(404).json({ errors: [{ message: 'no such photo', extensions: { code: 'NOT_FOUND' } }] });
@@ -31,7 +32,7 @@ export function photoRouter(services: Pick<Services, 'albums'>): Router {
       return;
     }
     try {
-      const photo = await services.albums.readPhoto(Number(m[1]), m[2]);
+      const photo = await services.albums.readPhoto(ownerOf(res).id, Number(m[1]), m[2]);
       res.type(MIME[photo.format] ?? 'application/octet-stream').send(photo.bytes);
     } catch (err) {
       res.removeHeader('Cache-Control');

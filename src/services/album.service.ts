@@ -75,14 +75,13 @@ export class AlbumService {
   }
 
   /**
-   * The stored photo of an image, for `GET /photos/<id>-<signature>`. The
-   * signature binds the image id, its bytes and its owner to this installation's
-   * secret: a URL can be neither enumerated by id nor forged for another owner's photo.
+   * The owner's stored photo of an image, for `GET /photos/<id>-<signature>`.
+   * The signature binds the image id, its bytes and its owner to this
+   * installation's secret: a URL can be neither enumerated by id nor forged.
    */
-  async readPhoto(id: number, signature: string): Promise<{ bytes: Buffer; format: string }> {
-    const image = await this.images.findAnyById(id);
-    const owner = image && (await this.albums.ownerOf(image.album_id));
-    if (!image || owner === undefined || !this.signer.verify(signature, 'photo', owner, image.id, image.sha256)) {
+  async readPhoto(ownerId: number, id: number, signature: string): Promise<{ bytes: Buffer; format: string }> {
+    const image = await this.images.findById(ownerId, id);
+    if (!image || !this.signer.verify(signature, 'photo', ownerId, image.id, image.sha256)) {
       throw new NotFoundError('photo', String(id));
     }
     return { bytes: await this.photos.read(image.sha256, image.format), format: image.format };

@@ -40,12 +40,12 @@ export class FaceThumbnailService {
     return `${FACE_THUMBNAIL_PATH}/${face.id}-${this.key(ownerId, face.id, imageSha256, face.box)}.jpg`;
   }
 
-  /** The JPEG for a URL's face id and key; NOT_FOUND unless the key is the face's current one. */
-  async get(faceId: number, key: string): Promise<FaceThumbnail> {
-    const face = await this.faces.findAnyById(faceId);
-    const image = face && (await this.images.findAnyById(face.image_id));
+  /** The JPEG of the owner's face for a URL's face id and key; NOT_FOUND unless the key is the face's current one. */
+  async get(ownerId: number, faceId: number, key: string): Promise<FaceThumbnail> {
+    const face = await this.faces.findById(ownerId, faceId);
+    const image = face && (await this.images.findById(ownerId, face.image_id));
     const box = face && { x: face.box_x, y: face.box_y, width: face.box_width, height: face.box_height };
-    if (!face || !image || !box || this.key(face.owner_id, face.id, image.sha256, box) !== key) {
+    if (!face || !image || !box || this.key(ownerId, face.id, image.sha256, box) !== key) {
       throw new NotFoundError('thumbnail', `${faceId}-${key}`);
     }
     const crop = thumbnailCrop(box, face.landmarks.map(([x, y]) => ({ x, y })), image);

@@ -252,22 +252,29 @@ describe('no search crosses owners', () => {
   });
 });
 
-describe('signed URLs', () => {
-  test("photo and thumbnail URLs work for their owner's page and cannot be forged for another owner's", async () => {
-    const origin = new URL(server.url).origin;
+describe('photo and thumbnail URLs', () => {
+  const get = (p: string, headers: Record<string, string> = {}) => fetch(new URL(p, server.url), { headers }).then((r) => r.status);
+
+  test('need the owner\'s key, as a header or as the web page\'s cookie', async () => {
     assert.match(a.photo, /^\/photos\/\d+-[0-9a-f]{24}$/);
-    assert.equal((await fetch(origin + a.photo)).status, 200);
-    assert.equal((await fetch(origin + a.thumbnail)).status, 200);
-    // Bob stored the same bytes: his own URL for his copy says nothing about Alice's image ids.
+    for (const url of [a.photo, a.thumbnail]) {
+      assert.equal(await get(url), 401, url);
+      assert.equal(await get(url, alice), 200, url);
+      assert.equal(await get(url, { cookie: `facegraph_key=${encodeURIComponent(alice.authorization.slice(7))}` }), 200, url);
+      assert.equal(await get(url, bob), 404, `${url}: another owner's key`);
+    }
+  });
+
+  test('cannot be forged: a signature is for one owner and one photo or face', async () => {
+    // Bob stored the same bytes: his URL for his copy, moved onto Alice's image id, is not hers.
     const [, aliceId] = /^\/photos\/(\d+)-/.exec(a.photo)!;
-    const bobImage = await gql(server.url, `query($f: ID!) { face(id: $f) { image { id url } } }`, { f: bobFaces[0] }, bob);
-    const bobUrl: string = bobImage.data.face.image.url;
-    const forged = bobUrl.replace(/^\/photos\/\d+-/, `/photos/${aliceId}-`);
+    const bobImage = await gql(server.url, `query($f: ID!) { face(id: $f) { thumbnail image { url } } }`, { f: bobFaces[0] }, bob);
+    const forged = (bobImage.data.face.image.url as string).replace(/^\/photos\/\d+-/, `/photos/${aliceId}-`);
     assert.notEqual(forged, a.photo);
-    assert.equal((await fetch(origin + forged)).status, 404);
-    const [, thumbFace, rest] = /^\/thumbnails\/faces\/(\d+)-(.*)$/.exec(a.thumbnail)!;
-    assert.equal((await fetch(`${origin}/thumbnails/faces/${bobFaces[0]}-${rest}`)).status, 404, 'a signature is for one face');
-    assert.ok(thumbFace);
+    assert.equal(await get(forged, alice), 404);
+    const [, rest] = /^\/thumbnails\/faces\/\d+-(.*)$/.exec(a.thumbnail)!;
+    const otherFace = aliceFaces.find((id) => !a.thumbnail.includes(`/${id}-`))!;
+    assert.equal(await get(`/thumbnails/faces/${otherFace}-${rest}`, alice), 404);
   });
 });
 

@@ -27,14 +27,18 @@ type Variables = Record<string, unknown>;
 
 /**
  * The API key, for a server that has keys (a single-user server needs none).
- * Asked for once when the server answers 401, then kept in this browser.
- * Photos and thumbnails need no key: their URLs are signed by the server.
+ * Asked for once when the server answers 401, then kept in this browser; also
+ * as a same-site cookie, which the server accepts for photos and thumbnails
+ * only (an `<img>` cannot send a header), never for GraphQL.
  */
 const KEY_STORAGE = 'facegraph.apiKey';
+const KEY_COOKIE = 'facegraph_key';
 
 function authHeaders(): Record<string, string> {
   const key = localStorage.getItem(KEY_STORAGE);
-  return key ? { authorization: `Bearer ${key}` } : {};
+  if (!key) return {};
+  document.cookie = `${KEY_COOKIE}=${encodeURIComponent(key)}; path=/; SameSite=Strict`;
+  return { authorization: `Bearer ${key}` };
 }
 
 /** After a 401: asks for a key; true if one was given (the caller retries once). */
