@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { cropImage, extractChip, faceChipTransform, similarityTransform } from '../../src/vision/alignment.js';
 import { mergeDetections, tileRegions } from '../../src/vision/face-detector.js';
 import { boxToSource, padView, rotateView } from '../../src/vision/image-transforms.js';
-import { MIRRORED_68 } from '../../src/vision/landmark-averaging.js';
+import { MIRRORED_68, mirroredInside } from '../../src/vision/landmark-averaging.js';
+import { clipBox } from '../../src/vision/tfjs-engine.js';
 import type { Point, RgbImage } from '../../src/vision/types.js';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
@@ -59,6 +60,24 @@ describe('similarity alignment', () => {
     const mirrored = extractChip(img, { a: 1, b: 0, tx: 0, ty: 0, size: 3 }, true);
     assert.deepEqual(pixel(mirrored, 0, 1), [2, 1, 21]);
     assert.deepEqual(pixel(cropImage(img, { x: 1, y: 1, width: 2, height: 2 }, true), 0, 0), [2, 1, 21]);
+  });
+
+  it('mirrors the photo for the landmark net inside the boxes it reads, and only there', () => {
+    const img = ramp(40, 30);
+    const full = cropImage(img, { x: 0, y: 0, width: 40, height: 30 }, true);
+    // Fractional boxes, one cut by the right edge: the engines clip and floor them before reading.
+    const boxes = [
+      { x: 3.6, y: 2.2, width: 10.7, height: 9.9 },
+      { x: 31.5, y: 17.25, width: 12, height: 20 },
+    ];
+    const mirrored = mirroredInside(img, boxes);
+    for (const b of boxes) {
+      const c = clipBox(b, img);
+      for (let y = c.y; y < c.y + c.height; y++) {
+        for (let x = c.x; x < c.x + c.width; x++) assert.deepEqual(pixel(mirrored, x, y), pixel(full, x, y), `(${x}, ${y})`);
+      }
+    }
+    assert.deepEqual(pixel(mirrored, 25, 5), [0, 0, 0], 'outside every box stays black');
   });
 
   it('mirrors the 68 landmarks as an involution that keeps the midline', () => {
