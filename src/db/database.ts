@@ -20,11 +20,11 @@ const INT8_OID = 20;
  * HNSW candidates examined per k-NN query. With pgvector 0.8's iterative scan
  * (`relaxed_order`) a filtered query keeps scanning past this until LIMIT rows
  * pass the filter, so it bounds effort, not result count. On the m = 32 /
- * ef_construction = 200 index (migration 2026-11-28T1600) at 100,000 faces,
- * `npm run bench -- --only search`: recall@10 0.974 at 100, 0.983 at 150,
- * 0.990 at 200, 0.994 at 300 (see the README for latencies).
+ * ef_construction = 400 index (migration 2026-11-28T1600) at 100,000 faces,
+ * `npm run bench -- --only search`: recall@10 0.980 / p95 8.2 ms at 80,
+ * 0.983 / 9.8 ms at 100, 0.986 / 10.3 ms at 120, 0.990 / 12.0 ms at 140.
  */
-export const DEFAULT_EF_SEARCH = 200;
+export const DEFAULT_EF_SEARCH = 100;
 
 /**
  * Opens PostgreSQL when `DATABASE_URL` is set, else the embedded PGlite under
