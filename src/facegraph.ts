@@ -131,12 +131,9 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     thumbnails: new FaceThumbnailService(faces, images, photos, new ThumbnailStore(path.join(config.dataDir, 'thumbnails')), signer),
   };
   // New faces join existing people, or wait for enough similar ones, as soon as their batch is in.
+  // Queued at once (not after another query), so that close() waits for the run through clustering.settled().
   ingest.onPhoto((event) => {
-    if (!event.batchFinished) return;
-    ingest.getBatch(event.batchId).then(
-      (batch) => services.clustering.assignNewFacesSoon(batch.album_id),
-      (err: unknown) => console.error('[people] placing new faces failed:', (err as Error).message),
-    );
+    if (event.batchFinished) services.clustering.assignNewFacesSoon(event.albumId);
   });
   const workers = new JobWorkers(queue, jobHandlers(ingest), {
     concurrency: options.workers ?? config.jobs.workers,

@@ -32,6 +32,7 @@ export interface PhotoOutcome {
 /** One item of a batch got its outcome in this process (progress displays). */
 export interface PhotoEvent {
   batchId: number;
+  albumId: number;
   position: number;
   fileName: string;
   imageId: number | null;
@@ -206,6 +207,7 @@ export class IngestService {
     if (result.recorded) {
       this.photoEvents.emit('photo', {
         batchId,
+        albumId: item.albumId,
         position,
         fileName: item.fileName,
         imageId: outcome.imageId,
