@@ -31,8 +31,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
     }
     const holder = await readPid(file);
-    if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw new DataDirLockedError(dir, holder);
-    if (holder === process.pid) throw new DataDirLockedError(dir, holder);
+    if (holder !== undefined && (holder === process.pid || isAlive(holder))) throw new DataDirLockedError(dir, holder);
     await fs.rm(file, { force: true });
   }
 }

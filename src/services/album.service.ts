@@ -89,7 +89,6 @@ export class AlbumService {
 
   /** Deletes an album, its images and faces; photo files no other album uses are removed after the commit. */
   async delete(ownerId: number, id: number): Promise<void> {
-    if (!(await this.albums.findById(ownerId, id))) throw new NotFoundError('album', String(id));
     const files = await this.images.filesOfAlbum(id);
     if (!(await this.albums.delete(ownerId, id))) throw new NotFoundError('album', String(id));
     await this.releaseFiles(files);
