@@ -1,18 +1,15 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DEMO_DIR, LFW10_DIR } from '../test/helpers/datasets.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const DEMO_DIR = path.join(ROOT, 'node_modules/@vladmandic/face-api/demo');
-export const DATASETS = path.resolve(ROOT, '../shared/datasets');
+export { DATASETS, DEMO_DIR } from '../test/helpers/datasets.js';
 
 /** The benchmark photo set: the six 1920-px face-api demo photos plus the 100 lfw10 photos. */
 export async function benchPhotos(): Promise<{ name: string; bytes: Buffer }[]> {
   const files: string[] = [];
   for (let i = 1; i <= 6; i++) files.push(path.join(DEMO_DIR, `sample${i}.jpg`));
-  const lfw = path.join(DATASETS, 'lfw10');
-  for (const person of (await fs.readdir(lfw)).sort()) {
-    for (const f of (await fs.readdir(path.join(lfw, person))).sort()) files.push(path.join(lfw, person, f));
+  for (const person of (await fs.readdir(LFW10_DIR)).sort()) {
+    for (const f of (await fs.readdir(path.join(LFW10_DIR, person))).sort()) files.push(path.join(LFW10_DIR, person, f));
   }
   return Promise.all(files.map(async (f) => ({ name: path.basename(f), bytes: await fs.readFile(f) })));
 }

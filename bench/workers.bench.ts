@@ -7,8 +7,8 @@ import { loadConfig } from '../src/config.js';
 import { createFacegraph } from '../src/facegraph.js';
 import { WorkerProcess, workerEnv } from '../test/jobs/worker-process.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
+import { DATASETS } from '../test/helpers/datasets.js';
 
-const DATASETS = path.resolve(import.meta.dirname, '../../shared/datasets');
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface WorkersRound {

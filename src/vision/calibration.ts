@@ -6,7 +6,7 @@
  * (`.../dlib-chip150-p0.22+0.25+0.28/lm-mirror-avg`): any change to detection,
  * alignment or the encoder moves the distances, and this must be re-derived.
  *
- * ## How it was chosen (reproduce with `npm run eval -- --dataset ../shared/datasets/lfw10`)
+ * ## How it was chosen (reproduce with `npm run eval -- --dataset test/fixtures/datasets/lfw10`)
  * Split-half over people on lfw10 (10 people x 10 photos, 4,950 pairs): for each
  * of the 126 ways to split the 10 people into two groups of 5, take the threshold
  * with the best balanced accuracy on the pairs within one group, and score it on

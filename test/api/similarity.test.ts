@@ -15,7 +15,7 @@ const personOf = new Map<string, string>();
 const embeddingOf = new Map<string, number[]>();
 
 before(async () => {
-  // ingestPaths reads from the import root: the whole shared datasets folder here.
+  // ingestPaths reads from the import root: the repository's test datasets folder here.
   server = await startTestServer({ FACEGRAPH_IMPORT_ROOT: DATASETS });
   const created = await gql(server.url, `mutation { createAlbum(name: "lfw10") { id } }`);
   albumId = created.data.createAlbum.id;

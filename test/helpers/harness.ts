@@ -10,9 +10,7 @@ import { startHttpServer, type HttpServer } from '../../src/server/app.js';
 import { createEngine } from '../../src/vision/engine-factory.js';
 import type { FaceEngine } from '../../src/vision/types.js';
 
-export const SHARED = path.resolve(import.meta.dirname, '../../../shared');
-export const DATASETS = path.join(SHARED, 'datasets');
-export const DEMO_DIR = path.resolve(import.meta.dirname, '../../node_modules/@vladmandic/face-api/demo');
+export { DATASETS, DEMO_DIR } from './datasets.js';
 
 /**
  * The engine end-to-end tests run: ONNX (the default engine, ~10x faster)

@@ -1,7 +1,7 @@
 /**
  * Detection that does not miss faces (issue 3), on real photos with the real
  * models (tfjs reference engine). Every variant is made here with sharp from
- * the shared datasets and face-api's demo photos, and each test also checks
+ * the repository's datasets and face-api's demo photos, and each test also checks
  * that the plain detector misses what the pipeline finds, so it can fail.
  */
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
+import { LFW10_DIR } from '../helpers/datasets.js';
 import { detectFaces } from '../../src/vision/face-detector.js';
 import { FacePipeline, type AnalyzedPhoto } from '../../src/vision/face-pipeline.js';
 import { boxToSource } from '../../src/vision/image-transforms.js';
@@ -16,7 +17,7 @@ import { FACE_API_MODEL_DIR, TfjsEngine } from '../../src/vision/tfjs-engine.js'
 import type { Box, RgbImage } from '../../src/vision/types.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
 
-const LFW = path.resolve(process.env.FACEGRAPH_DATASETS ?? '../shared/datasets', 'lfw10');
+const LFW = LFW10_DIR;
 const DEMO = path.join(FACE_API_MODEL_DIR, '..', 'demo');
 const engine = new TfjsEngine();
 const defaults = loadConfig({});

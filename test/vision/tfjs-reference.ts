@@ -9,12 +9,13 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LFW10_DIR } from '../helpers/datasets.js';
 import { dlibAlignedCrop } from '../../src/vision/alignment.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from '../../src/vision/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** lfw10 lives in the shared datasets beside the repository (read-only). */
-export const LFW_DIR = path.resolve(here, '..', '..', '..', 'shared', 'datasets', 'lfw10');
+/** lfw10, kept in the repository's test datasets. */
+export const LFW_DIR = LFW10_DIR;
 /** The recorded reference output on lfw10; regenerate with `node --import tsx test/vision/record-tfjs-reference.ts`. */
 export const LFW_RECORDING = path.join(here, 'fixtures', 'lfw10-tfjs-reference.json');
 
