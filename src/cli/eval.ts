@@ -1,31 +1,39 @@
 /**
- * `npm run eval -- --dataset DIR [--out FILE]`
- * `npm run eval -- --pairs FILE.csv --images DIR [--out FILE]`
+ * `npm run eval -- --dataset DIR [--dataset DIR ...] [--groups DIR] [--noface DIR] [--out FILE]`
+ * `npm run eval -- --pairs FILE.csv --images DIR [--noface DIR] [--out FILE]`
  *
  * Runs labelled photos through the ingestion pipeline and prints a JSON report
- * of detection and verification quality (issue 3). Progress goes to stderr so
- * that stdout is the report alone.
+ * of detection and verification quality. With one labelled set the report is
+ * that set's; with several, each set's, and every set scored at a threshold
+ * chosen on the others (held out). Progress goes to stderr so that stdout is
+ * the report alone.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { clusterEmbeddings } from '../clustering/cluster-faces.js';
 import { loadConfig } from '../config.js';
-import { loadIdentityFolders, loadPairsCsv } from '../eval/eval-dataset.js';
-import { evaluate } from '../eval/evaluator.js';
+import { listPhotos, loadIdentityFolders, loadPairsCsv } from '../eval/eval-dataset.js';
+import { evaluateGroups, evaluateNoFace, evaluateSet, type EvaluateOptions, type NoFaceReport } from '../eval/evaluator.js';
+import { chooseThreshold, leaveOneSetOut, scoreAt, type SetPairs } from '../eval/held-out.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { createEngine } from '../vision/engine-factory.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
 
 const USAGE = `usage:
-  npm run eval -- --dataset DIR [--out FILE] [--threshold T]
-  npm run eval -- --pairs FILE.csv --images DIR [--out FILE] [--threshold T]
+  npm run eval -- --dataset DIR [--dataset DIR ...] [--groups DIR ...] [--noface DIR ...] [--out FILE] [--threshold T]
+  npm run eval -- --pairs FILE.csv --images DIR [--noface DIR ...] [--out FILE] [--threshold T]
 
-  --dataset DIR    one folder per person (identity = folder name); all cross pairs are scored
+  --dataset DIR    a labelled set: one folder per person (identity = folder name), or a labels.csv
+                   (file,identity) in DIR; all cross pairs are scored. Repeat for several sets.
+  --groups DIR     group photos of different people: every two faces of one photo are a different-person pair
+  --noface DIR     photos with no human face: every face found is a false face (detection.falseFaces)
   --pairs FILE     CSV with header file_x,file_y,decision (Yes = same person, No = different)
   --images DIR     folder the CSV's file names are relative to
   --out FILE       also write the JSON report to FILE
   --threshold T    cosine-distance threshold to score (default: the calibrated ${DEFAULT_SAME_PERSON_THRESHOLD})
+  With two or more labelled sets (--dataset, --groups), the report adds heldOut: each set scored at the
+  threshold chosen on all the others (best mean balanced accuracy over sets).
   Vision settings come from the environment as in production (FACEGRAPH_ENGINE, FACEGRAPH_MIN_SCORE, ...).
   stdout is the JSON report alone with \`npm run --silent eval -- ...\` (npm prints a header otherwise).`;
 
@@ -34,7 +42,9 @@ async function main(): Promise<number> {
   try {
     ({ values } = parseArgs({
       options: {
-        dataset: { type: 'string' },
+        dataset: { type: 'string', multiple: true },
+        groups: { type: 'string', multiple: true },
+        noface: { type: 'string', multiple: true },
         pairs: { type: 'string' },
         images: { type: 'string' },
         out: { type: 'string' },
@@ -52,10 +62,16 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const byDataset = values.dataset !== undefined;
+  const datasets = values.dataset ?? [];
+  const groups = values.groups ?? [];
+  const noface = values.noface ?? [];
   const byPairs = values.pairs !== undefined || values.images !== undefined;
-  if (byDataset === byPairs || (byPairs && (!values.pairs || !values.images))) {
-    process.stderr.write(`give either --dataset DIR, or --pairs FILE.csv with --images DIR\n${USAGE}\n`);
+  if ((byPairs && (!values.pairs || !values.images)) || (byPairs && datasets.length + groups.length > 0)) {
+    process.stderr.write(`give --pairs FILE.csv with --images DIR, and no --dataset or --groups with them\n${USAGE}\n`);
+    return 2;
+  }
+  if (!byPairs && datasets.length + groups.length + noface.length === 0) {
+    process.stderr.write(`nothing to evaluate\n${USAGE}\n`);
     return 2;
   }
   const threshold = values.threshold === undefined ? DEFAULT_SAME_PERSON_THRESHOLD : Number(values.threshold);
@@ -65,33 +81,68 @@ async function main(): Promise<number> {
   }
 
   const config = loadConfig();
-  const dataset = byDataset
-    ? await loadIdentityFolders(path.resolve(values.dataset!))
-    : await loadPairsCsv(path.resolve(values.pairs!), path.resolve(values.images!));
-  const root = path.resolve(values.dataset ?? values.images!);
   const engine = createEngine(config);
   const pipeline = new FacePipeline(engine, { ...config.vision, maxPixels: config.limits.maxPixels });
-  process.stderr.write(`eval: ${dataset.photos.length} photos, ${dataset.pairs.length} pairs, engine ${engine.name}\n`);
-
-  const report = await evaluate(dataset, pipeline, {
+  const progress = (root: string): EvaluateOptions['onProgress'] => (done, total, photo) => {
+    const what = photo.error ? `error: ${photo.error}` : photo.score === null ? 'NO FACE' : `${photo.faces} face(s), main ${photo.score.toFixed(2)}`;
+    process.stderr.write(`[${String(done).padStart(String(total).length)}/${total}] ${path.relative(root, photo.file)}: ${what}\n`);
+  };
+  const options = (root: string): EvaluateOptions => ({
     threshold,
     cluster: async (embeddings) => clusterEmbeddings(embeddings, { threshold }),
-    onProgress: (done, total, photo) => {
-      const what = photo.error ? `error: ${photo.error}` : photo.score === null ? 'NO FACE' : `${photo.faces} face(s), main ${photo.score.toFixed(2)}`;
-      process.stderr.write(`[${String(done).padStart(String(total).length)}/${total}] ${path.relative(root, photo.file)}: ${what}\n`);
-    },
+    onProgress: progress(root),
   });
-  const json = JSON.stringify(
-    {
-      source: byDataset ? { dataset: values.dataset } : { pairs: values.pairs, images: values.images },
-      model: pipeline.modelId,
-      engine: engine.name,
-      ...report,
-      detection: { ...report.detection, withoutFace: report.detection.withoutFace.map((p) => ({ ...p, file: path.relative(root, p.file) })) },
-    },
-    null,
-    2,
-  );
+  process.stderr.write(`eval: engine ${engine.name}, threshold ${threshold}\n`);
+
+  const sets: Record<string, unknown> = {};
+  const scored: SetPairs[] = [];
+  const labelled = byPairs ? [{ name: path.basename(values.pairs!), root: path.resolve(values.images!) }] : datasets.map((d) => ({ name: path.basename(path.resolve(d)), root: path.resolve(d) }));
+  for (const set of labelled) {
+    const dataset = byPairs ? await loadPairsCsv(path.resolve(values.pairs!), set.root) : await loadIdentityFolders(set.root);
+    process.stderr.write(`eval ${set.name}: ${dataset.photos.length} photos, ${dataset.pairs.length} pairs\n`);
+    const { report, pairs } = await evaluateSet(dataset, pipeline, options(set.root));
+    const relative = report.detection.withoutFace.map((p) => ({ ...p, file: path.relative(set.root, p.file) }));
+    sets[set.name] = { ...report, detection: { ...report.detection, withoutFace: relative } };
+    scored.push({ name: set.name, pairs });
+  }
+  for (const dir of groups.map((g) => path.resolve(g))) {
+    const photos = await listPhotos(dir);
+    process.stderr.write(`eval ${path.basename(dir)} (groups): ${photos.length} photos\n`);
+    const { report, pairs } = await evaluateGroups(photos, pipeline, options(dir));
+    const perPhoto = report.detection.perPhoto.map((p) => ({ ...p, file: path.relative(dir, p.file) }));
+    sets[path.basename(dir)] = { ...report, detection: { ...report.detection, perPhoto } };
+    scored.push({ name: path.basename(dir), pairs });
+  }
+  let noFace: NoFaceReport | undefined;
+  for (const dir of noface.map((n) => path.resolve(n))) {
+    const photos = await listPhotos(dir);
+    process.stderr.write(`eval ${path.basename(dir)} (no face): ${photos.length} photos\n`);
+    const r = await evaluateNoFace(photos, pipeline, progress(dir));
+    const withFalseFaces = r.withFalseFaces.map((p) => ({ ...p, file: path.relative(process.cwd(), p.file) }));
+    noFace = noFace
+      ? { noFacePhotos: noFace.noFacePhotos + r.noFacePhotos, falseFaces: noFace.falseFaces + r.falseFaces, withFalseFaces: [...noFace.withFalseFaces, ...withFalseFaces] }
+      : { ...r, withFalseFaces };
+  }
+
+  const head = { model: pipeline.modelId, engine: engine.name, threshold };
+  let out: Record<string, unknown>;
+  if (scored.length === 1 && groups.length === 0) {
+    // One labelled set: its report, as before, with the no-face counts in its detection section.
+    const only = sets[scored[0].name] as { detection: object };
+    out = { source: byPairs ? { pairs: values.pairs, images: values.images } : { dataset: datasets[0] }, ...head, ...only, detection: { ...only.detection, ...noFace } };
+  } else {
+    out = { source: { datasets, groups, noface }, ...head, ...(noFace ? { detection: noFace } : {}), sets };
+    if (scored.length >= 2) {
+      const all = chooseThreshold(scored);
+      out.heldOut = {
+        method: 'each set scored at the threshold with the best mean balanced accuracy over all the other sets',
+        sets: Object.fromEntries(leaveOneSetOut(scored).map((h) => [h.set, h])),
+        atDefault: Object.fromEntries(scored.map((s) => [s.name, scoreAt(s, threshold)])),
+        chosenOnAll: all,
+      };
+    }
+  }
+  const json = JSON.stringify(out, (_, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2);
   process.stdout.write(`${json}\n`);
   if (values.out) await writeFile(values.out, `${json}\n`);
   await engine.dispose();

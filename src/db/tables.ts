@@ -67,6 +67,8 @@ export interface FaceTable {
   embedding: string;
   /** Which networks and preprocessing made the embedding (see FacePipeline.modelId). */
   model: string;
+  /** How the face was found (vision's FaceSource): by the detector, or as the whole image of a tight crop. */
+  source: ColumnType<'detector' | 'whole-image', 'detector' | 'whole-image' | undefined, 'detector' | 'whole-image'>;
   created_at: ColumnType<Date, never, never>;
 }
 

@@ -16,21 +16,30 @@ export interface EvalDataset {
   pairs: { a: number; b: number; same: boolean }[];
 }
 
+/** A set's own labels, when its photos are not in per-person folders: `file,identity` rows, paths relative to the set. */
+export const LABELS_FILE = 'labels.csv';
+
 /**
- * A folder per person, identity = folder name: every photo is paired with every
- * other (n(n-1)/2 pairs), the protocol of issue 3 for lfw10.
+ * A labelled set: a folder per person, identity = folder name, or the rows of
+ * the set's `labels.csv` when it has one (`file,identity`). Every photo is
+ * paired with every other (n(n-1)/2 pairs), the protocol of issue 3 for lfw10.
  */
 export async function loadIdentityFolders(root: string): Promise<EvalDataset> {
-  const people = (await entries(root, 'directory')).sort();
   const photos: string[] = [];
   const identities: string[] = [];
-  for (const person of people) {
-    const files = (await entries(path.join(root, person), 'file'))
-      .filter((name) => PHOTO_EXTENSIONS.has(path.extname(name).toLowerCase()))
-      .sort();
-    for (const file of files) {
-      photos.push(path.join(root, person, file));
-      identities.push(person);
+  const labels = await readLabels(root);
+  if (labels) {
+    for (const { file, identity } of labels) {
+      photos.push(path.join(root, file));
+      identities.push(identity);
+    }
+  } else {
+    for (const person of (await entries(root, 'directory')).sort()) {
+      const files = (await entries(path.join(root, person), 'file')).filter(isPhoto).sort();
+      for (const file of files) {
+        photos.push(path.join(root, person, file));
+        identities.push(person);
+      }
     }
   }
   if (photos.length < 2) throw new InvalidInputError(`${root}: need at least two photos in per-person folders`, { root });
@@ -39,6 +48,31 @@ export async function loadIdentityFolders(root: string): Promise<EvalDataset> {
     for (let b = a + 1; b < photos.length; b++) pairs.push({ a, b, same: identities[a] === identities[b] });
   }
   return { photos, identities, pairs };
+}
+
+async function readLabels(root: string): Promise<{ file: string; identity: string }[] | undefined> {
+  let text: Buffer;
+  try {
+    text = await readFile(path.join(root, LABELS_FILE));
+  } catch {
+    return undefined;
+  }
+  const rows = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const bad = rows.findIndex((r) => !r.file || !r.identity);
+  if (bad >= 0) throw new InvalidInputError(`${root}/${LABELS_FILE}: line ${bad + 2}: file and identity are required`, { root });
+  return rows.map((r) => ({ file: r.file, identity: r.identity }));
+}
+
+function isPhoto(name: string): boolean {
+  return PHOTO_EXTENSIONS.has(path.extname(name).toLowerCase());
+}
+
+/** Every photo below `dir`, at any depth, sorted (for sets without identities: `--noface`, `--groups`). */
+export async function listPhotos(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await entries(dir, 'directory')).sort()) out.push(...(await listPhotos(path.join(dir, name))));
+  for (const name of (await entries(dir, 'file')).filter(isPhoto).sort()) out.push(path.join(dir, name));
+  return out.sort();
 }
 
 /** Names of the directories or files in `dir`, following symbolic links (a dataset may be a farm of links). */

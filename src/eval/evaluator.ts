@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { AnalyzedPhoto } from '../vision/face-pipeline.js';
+import { mainFace, type FaceSource } from '../vision/face-check.js';
+import type { Box } from '../vision/types.js';
 import { cosineDistance } from '../vision/vector-math.js';
 import { pairwiseClusteringMetrics, type ClusteringMetrics } from './clustering-metrics.js';
 import type { EvalDataset } from './eval-dataset.js';
@@ -13,9 +14,17 @@ import {
   type ScoredPair,
 } from './verification-metrics.js';
 
+/** A face as the evaluation reads it (FacePipeline's AnalyzedFace has all of this). */
+export interface EvalFace {
+  box: Box;
+  score: number;
+  source?: FaceSource;
+  embedding: Float32Array;
+}
+
 /** What the evaluation needs from the pipeline: the very `analyze` that ingestion calls. */
 export interface PhotoAnalyzer {
-  analyze(bytes: Uint8Array): Promise<Pick<AnalyzedPhoto, 'faces'>>;
+  analyze(bytes: Uint8Array): Promise<{ faces: EvalFace[] }>;
 }
 
 /**
@@ -75,35 +84,30 @@ export interface EvalReport {
   calibration?: SplitHalfCalibration;
 }
 
-/** The face an evaluation (and a search by photo) takes as "the" face of a photo: the largest. */
-export function mainFace<F extends { box: { width: number; height: number } }>(faces: readonly F[]): F | undefined {
-  let best: F | undefined;
-  for (const f of faces) if (!best || f.box.width * f.box.height > best.box.width * best.box.height) best = f;
-  return best;
-}
-
 /**
  * Runs every photo of `dataset` through `analyzer`, one at a time (the models
  * already use the cores), and scores the pairs by the cosine distance of their
  * main faces.
  */
 export async function evaluate(dataset: EvalDataset, analyzer: PhotoAnalyzer, options: EvaluateOptions): Promise<EvalReport> {
+  return (await evaluateSet(dataset, analyzer, options)).report;
+}
+
+/** {@link evaluate}, with the scored pairs too (for choosing thresholds across sets). */
+export async function evaluateSet(
+  dataset: EvalDataset,
+  analyzer: PhotoAnalyzer,
+  options: EvaluateOptions,
+): Promise<{ report: EvalReport; pairs: ScoredPair[] }> {
   const started = performance.now();
   const embeddings: (Float32Array | null)[] = [];
   const withoutFace: EvalReport['detection']['withoutFace'] = [];
   let faces = 0;
   for (const [i, file] of dataset.photos.entries()) {
-    const outcome: PhotoOutcome = { file, faces: 0, score: null };
-    let embedding: Float32Array | null = null;
-    try {
-      const result = await analyzer.analyze(await readFile(file));
-      const main = mainFace(result.faces);
-      outcome.faces = result.faces.length;
-      outcome.score = main?.score ?? null;
-      embedding = main?.embedding ?? null;
-    } catch (err) {
-      outcome.error = err instanceof Error ? err.message : String(err);
-    }
+    const analyzed = await analyzeFile(file, analyzer);
+    const main = mainFace(analyzed.faces);
+    const outcome: PhotoOutcome = summary(file, analyzed);
+    const embedding = main?.embedding ?? null;
     faces += outcome.faces;
     if (!embedding) withoutFace.push(outcome.error ? { file, error: outcome.error } : { file });
     embeddings.push(embedding);
@@ -148,5 +152,76 @@ export async function evaluate(dataset: EvalDataset, analyzer: PhotoAnalyzer, op
     const predicted = await options.cluster(embeddings);
     report.clustering = pairwiseClusteringMetrics(dataset.identities as string[], predicted);
   }
+  return { report, pairs: scored };
+}
+
+/** Photos of no human face (`--noface`): every face found there is a false face. */
+export interface NoFaceReport {
+  noFacePhotos: number;
+  falseFaces: number;
+  /** The photos in which a face was found, and how many. */
+  withFalseFaces: { file: string; faces: number }[];
+}
+
+export async function evaluateNoFace(
+  photos: readonly string[],
+  analyzer: PhotoAnalyzer,
+  onProgress?: EvaluateOptions['onProgress'],
+): Promise<NoFaceReport> {
+  const report: NoFaceReport = { noFacePhotos: photos.length, falseFaces: 0, withFalseFaces: [] };
+  for (const [i, file] of photos.entries()) {
+    const outcome = await analyzeFile(file, analyzer);
+    report.falseFaces += outcome.faces.length;
+    if (outcome.faces.length > 0) report.withFalseFaces.push({ file, faces: outcome.faces.length });
+    onProgress?.(i + 1, photos.length, summary(file, outcome));
+  }
   return report;
+}
+
+/**
+ * Group photos (`--groups`): each shows several different people, so every two
+ * faces of one photo are a known different-person pair (the only pairs). The
+ * report says how many faces each photo gave, and how many of those pairs the
+ * threshold wrongly calls the same person.
+ */
+export interface GroupReport {
+  detection: { photos: number; faces: number; perPhoto: { file: string; faces: number }[] };
+  verification: { pairs: number; threshold: number; accuracy: number; falseAccepts: number };
+}
+
+export async function evaluateGroups(
+  photos: readonly string[],
+  analyzer: PhotoAnalyzer,
+  options: EvaluateOptions,
+): Promise<{ report: GroupReport; pairs: ScoredPair[] }> {
+  const perPhoto: GroupReport['detection']['perPhoto'] = [];
+  const pairs: ScoredPair[] = [];
+  for (const [i, file] of photos.entries()) {
+    const outcome = await analyzeFile(file, analyzer);
+    perPhoto.push({ file, faces: outcome.faces.length });
+    outcome.faces.forEach((a, j) => {
+      for (const b of outcome.faces.slice(j + 1)) pairs.push({ distance: cosineDistance(a.embedding, b.embedding), same: false });
+    });
+    options.onProgress?.(i + 1, photos.length, summary(file, outcome));
+  }
+  const accuracy = accuracyAt(pairs, options.threshold);
+  return {
+    report: {
+      detection: { photos: photos.length, faces: perPhoto.reduce((n, p) => n + p.faces, 0), perPhoto },
+      verification: { pairs: pairs.length, threshold: options.threshold, accuracy, falseAccepts: Math.round((1 - accuracy) * pairs.length) },
+    },
+    pairs,
+  };
+}
+
+async function analyzeFile(file: string, analyzer: PhotoAnalyzer): Promise<{ faces: EvalFace[]; error?: string }> {
+  try {
+    return { faces: (await analyzer.analyze(await readFile(file))).faces };
+  } catch (err) {
+    return { faces: [], error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function summary(file: string, outcome: { faces: EvalFace[]; error?: string }): PhotoOutcome {
+  return { file, faces: outcome.faces.length, score: mainFace(outcome.faces)?.score ?? null, ...(outcome.error ? { error: outcome.error } : {}) };
 }

@@ -1,7 +1,7 @@
 import type { AlbumRow, FaceRow, ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
 import type { Page } from '../services/pagination.js';
 import type { Album } from './types/album.type.js';
-import type { Face } from './types/face.type.js';
+import type { Face, FaceSource } from './types/face.type.js';
 import type { Image } from './types/image.type.js';
 import { IngestStatus, type IngestBatch, type IngestItem } from './types/ingest.type.js';
 
@@ -28,6 +28,7 @@ export const toFace = (r: FaceRow): Face => ({
   score: r.score,
   landmarks: r.landmarks.map(([x, y]) => ({ x, y })),
   model: r.model,
+  source: r.source as FaceSource,
   createdAt: r.created_at,
 });
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, FaceRow } from '../db/tables.js';
 import { toVectorSql } from '../db/vector.js';
+import { FACE_COLUMNS } from './face.repository.js';
 import type { Box, Point } from '../vision/types.js';
 
 export interface FaceReencoding {
@@ -11,9 +12,6 @@ export interface FaceReencoding {
   embedding: ArrayLike<number>;
 }
 
-const FACE_COLUMNS = [
-  'id', 'image_id', 'album_id', 'owner_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'created_at',
-] as const;
 
 /**
  * The `faces` queries of a model change: which faces were embedded by another

@@ -2,8 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, FaceRow } from '../db/tables.js';
 import { fromVectorText, toVectorSql } from '../db/vector.js';
 
-const FACE_COLUMNS = [
-  'id', 'image_id', 'album_id', 'owner_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'created_at',
+/** The columns of a `FaceRow`: everything but the embedding, which only some queries need. */
+export const FACE_COLUMNS = [
+  'id', 'image_id', 'album_id', 'owner_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'source', 'created_at',
 ] as const;
 
 export interface NearestQuery {

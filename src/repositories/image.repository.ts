@@ -19,6 +19,8 @@ export interface NewFace {
   landmarks: Point[];
   embedding: ArrayLike<number>;
   model: string;
+  /** How the face was found (vision's FaceSource). */
+  source: 'detector' | 'whole-image';
 }
 
 /** Kysely/PostgreSQL unique-violation SQLSTATE. */
@@ -102,6 +104,7 @@ export class ImageRepository {
                 landmarks: JSON.stringify(f.landmarks.map((p) => [round2(p.x), round2(p.y)])),
                 embedding: toVectorSql(f.embedding),
                 model: f.model,
+                source: f.source,
               })),
             )
             .execute();

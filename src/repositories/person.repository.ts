@@ -1,16 +1,15 @@
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { DEFAULT_EF_SEARCH } from '../db/database.js';
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
+import { FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
 
 const PERSON_COLUMNS = [
   'people.id', 'people.owner_id', 'people.name', 'people.hidden', 'people.thumbnail_face_id', 'people.thumbnail_by_user',
   'people.face_count', 'people.merged_into_id', 'people.created_at', 'people.updated_at',
 ] as const;
 
-const FACE_COLUMNS = [
-  'faces.id', 'faces.image_id', 'faces.album_id', 'faces.owner_id', 'faces.box_x', 'faces.box_y', 'faces.box_width', 'faces.box_height',
-  'faces.score', 'faces.landmarks', 'faces.model', 'faces.created_at',
-] as const;
+/** face.repository's FACE_COLUMNS, qualified for joins. */
+const FACE_COLUMNS = FACE_COLUMN_NAMES.map((c) => `faces.${c}` as const);
 
 /** Which person a face is, and who said so. */
 export interface FaceAssignment {

@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { AlbumRepository } from '../repositories/album.repository.js';
 import type { FaceDistance, FaceRepository } from '../repositories/face.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
+import type { FaceSource } from '../vision/face-check.js';
 import type { Box } from '../vision/types.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
 import { checkRange, paginate, type Page, type PageArgs } from './pagination.js';
@@ -16,6 +17,7 @@ export interface SearchOptions {
 export interface PhotoFaceMatches {
   box: Box;
   score: number;
+  source: FaceSource;
   matches: FaceDistance[];
 }
 
@@ -79,7 +81,7 @@ export class FaceService {
     const photo = await this.analyzer.analyze(bytes);
     const out: PhotoFaceMatches[] = [];
     for (const face of photo.faces) {
-      out.push({ box: face.box, score: face.score, matches: await this.faces.nearest({ ...query, embedding: face.embedding }) });
+      out.push({ box: face.box, score: face.score, source: face.source, matches: await this.faces.nearest({ ...query, embedding: face.embedding }) });
     }
     return out;
   }

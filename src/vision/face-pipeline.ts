@@ -1,15 +1,19 @@
 import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
+import { checkFace, type FaceSource } from './face-check.js';
 import { detectFaces } from './face-detector.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
-import { boxToSource, type QuarterTurn } from './image-transforms.js';
+import { boxToSource, identityView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks } from './landmark-averaging.js';
-import type { Box, FaceEngine, Point, RgbImage } from './types.js';
+import type { Box, Detection, FaceEngine, Point, RgbImage } from './types.js';
 import { l2Normalize } from './vector-math.js';
 
 /** One face as the rest of facegraph sees it: original-photo coordinates, unit-length embedding. */
 export interface AnalyzedFace {
   box: Box;
+  /** Detector confidence; 0 for a face found as the whole image. */
   score: number;
+  /** How the face was found. */
+  source: FaceSource;
   landmarks: Point[];
   embedding: Float32Array;
 }
@@ -24,6 +28,8 @@ export interface AnalyzedPhoto {
    * photo, else the photo is stored sideways (boxes are still in its own coordinates).
    */
   rotation: QuarterTurn;
+  /** Detector boxes dropped because they failed the face check (see face-check.ts). */
+  rejected: number;
   /** Milliseconds spent in each stage, for benchmarks and metrics. */
   timings: StageTimings;
 }
@@ -44,6 +50,11 @@ export interface PipelineOptions extends DecodeLimits {
   detectTileSize?: number;
   /** Try 90/270/180-degree turns when nothing is found upright (default true). */
   detectRotations?: boolean;
+  /**
+   * When the detector keeps no face, take the whole image as the face if the
+   * face check says it is one: a tight face crop (default true).
+   */
+  wholeImageFallback?: boolean;
 }
 
 /**
@@ -83,29 +94,42 @@ export class FacePipeline {
 
     // Landmarks and chips are taken in the view the faces were found in, where they are upright.
     t = performance.now();
-    const landmarks = await averagedLandmarks(this.engine, view.image, detections.map((d) => d.box));
+    const fits = await averagedLandmarks(this.engine, view.image, detections.map((d) => d.box));
+    let kept = detections.flatMap((d, i) => (checkFace(fits[i], d.box, 'detector').isFace ? [{ ...d, source: 'detector' as FaceSource, fit: fits[i] }] : []));
+    const rejected = detections.length - kept.length;
+    let faceView: ImageView = view;
+    if (kept.length === 0 && (this.options.wholeImageFallback ?? true)) {
+      const whole: Detection = { box: { x: 0, y: 0, width: image.width, height: image.height }, score: 0 };
+      const [fit] = await averagedLandmarks(this.engine, image, [whole.box]);
+      if (checkFace(fit, whole.box, 'whole-image').isFace) {
+        kept = [{ ...whole, source: 'whole-image', fit }];
+        faceView = identityView(image);
+      }
+    }
+    const landmarks = kept.map((k) => k.fit.points);
     timings.landmarks = performance.now() - t;
 
     t = performance.now();
     // Each face is encoded from chips at a few margins and the unit descriptors averaged.
     const chips = landmarks.flatMap((points) =>
-      FACE_CHIP_PADDINGS.map((padding) => extractChip(view.image, faceChipTransform(points, FACE_CHIP_SIZE, padding))),
+      FACE_CHIP_PADDINGS.map((padding) => extractChip(faceView.image, faceChipTransform(points, FACE_CHIP_SIZE, padding))),
     );
     const raw = chips.length === 0 ? [] : await this.engine.embed(...sideBySide(chips));
     const descriptors = landmarks.map((_, i) => meanOfUnit(raw.slice(i * FACE_CHIP_PADDINGS.length, (i + 1) * FACE_CHIP_PADDINGS.length)));
     timings.encode = performance.now() - t;
 
     const toPhoto = (p: Point): Point => {
-      const q = view.toSource(p);
+      const q = faceView.toSource(p);
       return { x: q.x * scale, y: q.y * scale };
     };
-    const faces = detections.map((d, i) => ({
-      box: scaleBox(clampBox(boxToSource(view, d.box), image), scale),
+    const faces = kept.map((d, i) => ({
+      box: scaleBox(clampBox(boxToSource(faceView, d.box), image), scale),
       score: d.score,
+      source: d.source,
       landmarks: landmarks[i].map(toPhoto),
       embedding: l2Normalize(descriptors[i]),
     }));
-    return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: view.rotation, timings };
+    return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, timings };
   }
 }
 

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadIdentityFolders, loadPairsCsv } from '../../src/eval/eval-dataset.js';
-import { evaluate, mainFace, type PhotoAnalyzer } from '../../src/eval/evaluator.js';
+import { evaluate, type PhotoAnalyzer } from '../../src/eval/evaluator.js';
+import { mainFace } from '../../src/vision/face-check.js';
 
 // A fake analyzer: each file's bytes name a direction; "none" means no face.
 const unit = (angle: number) => Float32Array.from({ length: 128 }, (_, i) => (i === 0 ? Math.cos(angle) : i === 1 ? Math.sin(angle) : 0));
@@ -37,8 +38,10 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 describe('evaluate', () => {
-  it('picks the largest face as the main one', () => {
-    assert.equal(mainFace([{ box: { width: 5, height: 5 } }, { box: { width: 6, height: 6 } }])?.box.width, 6);
+  it('picks the main face by size weighted by confidence, not size alone', () => {
+    assert.equal(mainFace([{ box: { width: 5, height: 5 }, score: 0.9 }, { box: { width: 6, height: 6 }, score: 0.9 }])?.box.width, 6);
+    // A box a little larger but doubtful loses to the confident face (36 * 0.5^2 = 9 < 25 * 1^2).
+    assert.equal(mainFace([{ box: { width: 5, height: 5 }, score: 1 }, { box: { width: 6, height: 6 }, score: 0.5 }])?.box.width, 5);
     assert.equal(mainFace([]), undefined);
   });
 

@@ -46,6 +46,7 @@ before(async () => {
       faces.map((f) => ({
         box: { x: 0, y: 0, width: 100, height: 100 },
         score: 1,
+        source: 'detector' as const,
         landmarks: [],
         embedding: lib.embeddings.subarray(f * lib.dim, (f + 1) * lib.dim),
         model: 'synthetic',

@@ -1,6 +1,21 @@
-import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from './connection.type.js';
 import { BoxType, PointType } from './geometry.type.js';
+
+export enum FaceSource {
+  DETECTOR = 'detector',
+  WHOLE_IMAGE = 'whole-image',
+}
+registerEnumType(FaceSource, {
+  name: 'FaceSource',
+  description: 'How a face was found.',
+  valuesConfig: {
+    DETECTOR: { description: 'By the face detector.' },
+    WHOLE_IMAGE: {
+      description: 'As the whole image: a tight face crop in which the detector found nothing, taken whole because its landmarks are a face\'s.',
+    },
+  },
+});
 
 @ObjectType({ description: 'One face found in a photo.' })
 export class Face {
@@ -8,7 +23,8 @@ export class Face {
   imageId!: number;
   albumId!: number;
   @Field(() => BoxType) box!: BoxType;
-  @Field(() => Float, { description: 'Detector confidence in [0, 1].' }) score!: number;
+  @Field(() => Float, { description: 'Detector confidence in [0, 1]; 0 for a face found as the whole image.' }) score!: number;
+  @Field(() => FaceSource, { description: 'How the face was found.' }) source!: FaceSource;
   @Field(() => [PointType], { description: "The 68 landmarks (iBUG 300-W order) used to align the face." })
   landmarks!: PointType[];
   @Field(() => String, { description: 'Identifies the networks and preprocessing that made the embedding.' })
@@ -29,6 +45,7 @@ export class FaceMatch {
 export class PhotoFaceMatches {
   @Field(() => BoxType) box!: BoxType;
   @Field(() => Float) score!: number;
+  @Field(() => FaceSource, { description: 'How the face was found.' }) source!: FaceSource;
   @Field(() => [FaceMatch]) matches!: FaceMatch[];
 }
 
