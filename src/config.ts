@@ -60,6 +60,12 @@ export interface Config {
      * orientation with the best face (`FACEGRAPH_DETECT_ROTATIONS`, default true).
      */
     detectRotations: boolean;
+    /**
+     * The face check of vision/face-check.ts on every detector box, and the whole-image fallback for tight
+     * crops (`FACEGRAPH_FACE_CHECK`, default true). Off gives the pipeline as it was before the check, for
+     * before/after evaluations.
+     */
+    faceCheck: boolean;
   };
   limits: {
     /** Bytes per uploaded file (`FACEGRAPH_MAX_FILE_BYTES`, default 50 MB). */
@@ -182,6 +188,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxSide: int('FACEGRAPH_MAX_SIDE', 1920, 256, 8192),
       detectTileSize: int('FACEGRAPH_DETECT_TILE', 768, 0, 8192),
       detectRotations: bool('FACEGRAPH_DETECT_ROTATIONS', true),
+      faceCheck: bool('FACEGRAPH_FACE_CHECK', true),
     },
     limits: {
       maxFileBytes: int('FACEGRAPH_MAX_FILE_BYTES', 50 * 1024 * 1024, 1, 2 ** 31),

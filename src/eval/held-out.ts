@@ -1,4 +1,4 @@
-import { accuracyAt, balancedAccuracyAt, bestAccuracy, rocAuc, type ScoredPair } from './verification-metrics.js';
+import { accuracyAt, balancedAccuracyAt, bestAccuracy, confusionAt, rocAuc, type ScoredPair } from './verification-metrics.js';
 
 /** The scored pairs of one labelled set. */
 export interface SetPairs {
@@ -26,14 +26,34 @@ export interface HeldOutScore {
 const GRID = Array.from({ length: 601 }, (_, i) => i * 0.0005);
 
 /**
- * The threshold with the best mean balanced accuracy over `sets`, each set
- * weighing the same whatever its number of pairs (lfw10's 4,950 pairs would
- * otherwise decide alone). Among equally good thresholds, the middle of the
- * longest run of them, so the choice does not sit on a data point.
+ * Balanced accuracy over several sets, each set weighing the same within each
+ * class: the mean same-person accept rate over the sets that have same-person
+ * pairs, and the mean different-person reject rate over the sets that have
+ * different-person pairs, averaged. So lfw10's 4,950 pairs do not decide alone,
+ * and a set of one class only (edge's photos of one man, the group photos'
+ * strangers) counts for its class, not as a whole vote.
+ */
+export function macroBalancedAccuracy(sets: readonly SetPairs[], threshold: number): number {
+  const accept: number[] = [];
+  const reject: number[] = [];
+  for (const s of sets) {
+    const c = confusionAt(s.pairs, threshold);
+    if (c.truePositives + c.falseNegatives > 0) accept.push(c.truePositives / (c.truePositives + c.falseNegatives));
+    if (c.trueNegatives + c.falsePositives > 0) reject.push(c.trueNegatives / (c.trueNegatives + c.falsePositives));
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rates = [accept, reject].filter((xs) => xs.length > 0).map(mean);
+  return rates.length === 0 ? 0 : mean(rates);
+}
+
+/**
+ * The threshold with the best {@link macroBalancedAccuracy} over `sets`.
+ * Among equally good thresholds, the middle of the longest run of them, so
+ * the choice does not sit on a data point.
  */
 export function chooseThreshold(sets: readonly SetPairs[]): { threshold: number; meanBalancedAccuracy: number } {
   if (sets.length === 0) throw new RangeError('chooseThreshold needs at least one set');
-  const scores = GRID.map((t) => sets.reduce((sum, s) => sum + balancedAccuracyAt(s.pairs, t), 0) / sets.length);
+  const scores = GRID.map((t) => macroBalancedAccuracy(sets, t));
   const best = Math.max(...scores);
   let run = { start: 0, length: 0 };
   for (let i = 0; i < scores.length; ) {

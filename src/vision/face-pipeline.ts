@@ -51,10 +51,11 @@ export interface PipelineOptions extends DecodeLimits {
   /** Try 90/270/180-degree turns when nothing is found upright (default true). */
   detectRotations?: boolean;
   /**
-   * When the detector keeps no face, take the whole image as the face if the
-   * face check says it is one: a tight face crop (default true).
+   * Check every detector box with vision/face-check.ts and, when the detector
+   * keeps no face, take the whole image as the face if the check says it is
+   * one: a tight face crop (default true).
    */
-  wholeImageFallback?: boolean;
+  faceCheck?: boolean;
 }
 
 /**
@@ -95,10 +96,13 @@ export class FacePipeline {
     // Landmarks and chips are taken in the view the faces were found in, where they are upright.
     t = performance.now();
     const fits = await averagedLandmarks(this.engine, view.image, detections.map((d) => d.box));
-    let kept = detections.flatMap((d, i) => (checkFace(fits[i], d.box, 'detector').isFace ? [{ ...d, source: 'detector' as FaceSource, fit: fits[i] }] : []));
+    const check = this.options.faceCheck ?? true;
+    let kept = detections.flatMap((d, i) =>
+      !check || checkFace(fits[i], d.box, 'detector').isFace ? [{ ...d, source: 'detector' as FaceSource, fit: fits[i] }] : [],
+    );
     const rejected = detections.length - kept.length;
     let faceView: ImageView = view;
-    if (kept.length === 0 && (this.options.wholeImageFallback ?? true)) {
+    if (kept.length === 0 && check) {
       const whole: Detection = { box: { x: 0, y: 0, width: image.width, height: image.height }, score: 0 };
       const [fit] = await averagedLandmarks(this.engine, image, [whole.box]);
       if (checkFace(fit, whole.box, 'whole-image').isFace) {

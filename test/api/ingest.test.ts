@@ -87,6 +87,30 @@ describe('ingestImages over multipart HTTP', () => {
   });
 });
 
+describe('how faces were found', () => {
+  test('a tight face crop is stored with its face found as the whole image; the cat photo with none', async () => {
+    const album = await createAlbum('tight crops');
+    const files = [
+      { ...(await fileFromPath(path.join(DATASETS, 'lfw10-tight/Colin_Powell/Colin_Powell_0001.jpg'))), name: 'tight.jpg' },
+      await fileFromPath(path.join(DATASETS, 'noface/chelsea.png')),
+      await fileFromPath(path.join(DATASETS, 'lfw10/Colin_Powell/Colin_Powell_0001.jpg')),
+    ];
+    const query = `mutation($albumId: ID!, $files: [Upload!]!) {
+      ingestImages(albumId: $albumId, files: $files) { items { fileName image { faces { id source score box { x y width height } } } } }
+    }`;
+    const r = await gqlUpload(server.url, query, { albumId: album }, 'files', files);
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const [tight, cat, photo] = r.data.ingestImages.items;
+    assert.deepEqual(tight.image.faces.map((f: any) => [f.source, f.score, f.box]), [['WHOLE_IMAGE', 0, { x: 0, y: 0, width: 150, height: 150 }]]);
+    assert.deepEqual(cat.image.faces, []);
+    assert.deepEqual(photo.image.faces.map((f: any) => f.source), ['DETECTOR']);
+    // The crop is searchable like any face: its nearest stored face is the same man's full photo.
+    const near = await gql(server.url, `query($id: ID!) { similarFaces(faceId: $id, limit: 1) { face { id source } } }`, { id: tight.image.faces[0].id });
+    assert.equal(near.data.similarFaces[0].face.id, photo.image.faces[0].id);
+    await assertConsistent(server);
+  });
+});
+
 describe('bad input', () => {
   async function badFiles(): Promise<UploadFile[]> {
     const jpeg = await fileFromPath(path.join(DEMO_DIR, 'sample2.jpg'));

@@ -40,7 +40,7 @@ after(() => rm(root, { recursive: true, force: true }));
 describe('evaluate', () => {
   it('picks the main face by size weighted by confidence, not size alone', () => {
     assert.equal(mainFace([{ box: { width: 5, height: 5 }, score: 0.9 }, { box: { width: 6, height: 6 }, score: 0.9 }])?.box.width, 6);
-    // A box a little larger but doubtful loses to the confident face (36 * 0.5^2 = 9 < 25 * 1^2).
+    // A box a little larger but doubtful loses to the confident face (36 * 0.5 = 18 < 25 * 1).
     assert.equal(mainFace([{ box: { width: 5, height: 5 }, score: 1 }, { box: { width: 6, height: 6 }, score: 0.5 }])?.box.width, 5);
     assert.equal(mainFace([]), undefined);
   });

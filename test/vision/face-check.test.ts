@@ -1,0 +1,107 @@
+/**
+ * Faces you can trust (issue 13), on real photos with the real models (the
+ * test engine, ONNX by default): no face where there is none, the tight crop's
+ * face found as the whole image, and the check is what does it — each test
+ * also runs the pipeline with the check off, so that it can fail.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { checkFace, mainFace } from '../../src/vision/face-check.js';
+import { FacePipeline } from '../../src/vision/face-pipeline.js';
+import type { Point } from '../../src/vision/types.js';
+import { cosineDistance } from '../../src/vision/vector-math.js';
+import { DATASETS } from '../helpers/datasets.js';
+import { testEngine } from '../helpers/harness.js';
+
+const defaults = loadConfig({});
+const pipeline = (faceCheck: boolean) =>
+  new FacePipeline(testEngine(), { ...defaults.vision, faceCheck, maxPixels: defaults.limits.maxPixels });
+const checked = pipeline(true);
+const unchecked = pipeline(false);
+const read = (relative: string) => fs.readFile(path.join(DATASETS, relative));
+
+after(() => testEngine().dispose());
+
+describe('no false faces', () => {
+  it('finds no face in any of the 13 photos without a person; the cat SSD is sure of is rejected', async () => {
+    const files = (await fs.readdir(path.join(DATASETS, 'noface'))).sort();
+    assert.equal(files.length, 13);
+    for (const file of files) {
+      const result = await checked.analyze(await read(`noface/${file}`));
+      assert.equal(result.faces.length, 0, `${file}: ${result.faces.length} face(s)`);
+    }
+    // Without the check the cat is a face (SSD 0.93): the check, not the detector, keeps it out.
+    const cat = await unchecked.analyze(await read('noface/chelsea.png'));
+    assert.equal(cat.faces.length, 1);
+    assert.ok(cat.faces[0].score > 0.9);
+    assert.equal((await checked.analyze(await read('noface/chelsea.png'))).rejected, 1);
+  });
+
+  it('keeps exactly the one face of each oneface photo and all 22 faces of the demo group photos', async () => {
+    for (const file of ['astronaut.png', 'camera.png']) {
+      assert.equal((await checked.analyze(await read(`oneface/${file}`))).faces.length, 1, file);
+    }
+    const perPhoto = [];
+    for (let i = 1; i <= 6; i++) perPhoto.push((await checked.analyze(await read(`groups/sample${i}.jpg`))).faces.length);
+    assert.deepEqual(perPhoto, [3, 3, 3, 4, 5, 4]);
+  });
+
+  it('rejects a box twice as wide as tall, and landmarks the mirror image does not repeat', () => {
+    const face = averageFace(100, 120);
+    assert.deepEqual(checkFace({ points: face, disagreement: 0.02 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector'), { isFace: true });
+    assert.equal(checkFace({ points: face, disagreement: 0.02 }, { x: 0, y: 0, width: 240, height: 120 }, 'detector').rejection, 'box-shape');
+    assert.equal(checkFace({ points: face, disagreement: 0.1 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector').rejection, 'landmarks-disagree');
+    // Upside down: the mouth above the eyes.
+    const flipped = face.map((p) => ({ x: p.x, y: 120 - p.y }));
+    assert.equal(checkFace({ points: flipped, disagreement: 0.02 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector').rejection, 'face-geometry');
+  });
+
+  it('picks the main face by confidence-weighted size', () => {
+    const faces = [
+      { box: { x: 0, y: 0, width: 120, height: 120 }, score: 0.6 },
+      { box: { x: 200, y: 0, width: 100, height: 100 }, score: 0.99 },
+    ];
+    assert.equal(mainFace(faces), faces[1]);
+  });
+});
+
+describe('tight face crops', () => {
+  it('gives every tight crop of lfw10 (one per person) its face, found as the whole image where SSD sees none', async () => {
+    const people = (await fs.readdir(path.join(DATASETS, 'lfw10-tight'))).sort();
+    let wholeImage = 0;
+    let missedWithoutFallback = 0;
+    for (const person of people) {
+      const file = `lfw10-tight/${person}/${person}_0001.jpg`;
+      const bytes = await read(file);
+      const result = await checked.analyze(bytes);
+      assert.equal(result.faces.length, 1, `${file}: ${result.faces.length} faces`);
+      if (result.faces[0].source === 'whole-image') {
+        wholeImage++;
+        assert.deepEqual(result.faces[0].box, { x: 0, y: 0, width: 150, height: 150 });
+      }
+      if ((await unchecked.analyze(bytes)).faces.length === 0) missedWithoutFallback++;
+      // The same person as in the full lfw10 photo.
+      const full = mainFace((await checked.analyze(await read(`lfw10/${person}/${person}_0001.jpg`))).faces)!;
+      const distance = cosineDistance(full.embedding, result.faces[0].embedding);
+      assert.ok(distance < defaults.vision.minScore, `${person}: crop vs photo distance ${distance.toFixed(3)}`);
+    }
+    assert.ok(missedWithoutFallback >= 5, `the detector alone missed only ${missedWithoutFallback} of ${people.length} crops: the test no longer tests the fallback`);
+    assert.equal(wholeImage, missedWithoutFallback);
+  });
+});
+
+/** dlib's mean face scaled into a width x height box: a plausible 68-point face. */
+function averageFace(width: number, height: number): Point[] {
+  const points: Point[] = [];
+  for (let i = 0; i < 68; i++) points.push({ x: width / 2, y: height / 2 });
+  const set = (from: number, to: number, x: number, y: number) => {
+    for (let i = from; i < to; i++) points[i] = { x: x * width + (i - from), y: y * height };
+  };
+  set(36, 42, 0.3, 0.4); // left eye
+  set(42, 48, 0.62, 0.4); // right eye
+  set(48, 68, 0.42, 0.75); // mouth
+  return points;
+}
