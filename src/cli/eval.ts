@@ -15,7 +15,8 @@ import { clusterEmbeddings } from '../clustering/cluster-faces.js';
 import { loadConfig } from '../config.js';
 import { listPhotos, loadIdentityFolders, loadPairsCsv } from '../eval/eval-dataset.js';
 import { evaluateGroups, evaluateNoFace, evaluateSet, type EvaluateOptions, type NoFaceReport } from '../eval/evaluator.js';
-import { chooseThreshold, leaveOneSetOut, scoreAt, type SetPairs } from '../eval/held-out.js';
+import { chooseThreshold, leaveOneSetOut, macroBalancedAccuracy, scoreAt, type SetPairs } from '../eval/held-out.js';
+import { accuracyAt } from '../eval/verification-metrics.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { createEngine } from '../vision/engine-factory.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
@@ -139,6 +140,12 @@ async function main(): Promise<number> {
         sets: Object.fromEntries(leaveOneSetOut(scored).map((h) => [h.set, h])),
         atDefault: Object.fromEntries(scored.map((s) => [s.name, scoreAt(s, threshold)])),
         chosenOnAll: all,
+        // How the choice moves the numbers: every set's accuracy at thresholds around the usual range.
+        sweep: Array.from({ length: 9 }, (_, i) => 0.06 + i * 0.005).map((t) => ({
+          threshold: Number(t.toFixed(3)),
+          macroBalancedAccuracy: macroBalancedAccuracy(scored, t),
+          accuracy: Object.fromEntries(scored.map((s) => [s.name, accuracyAt(s.pairs, t)])),
+        })),
       };
     }
   }

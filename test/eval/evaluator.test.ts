@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadIdentityFolders, loadPairsCsv } from '../../src/eval/eval-dataset.js';
-import { evaluate, type PhotoAnalyzer } from '../../src/eval/evaluator.js';
+import { listPhotos, loadIdentityFolders, loadPairsCsv } from '../../src/eval/eval-dataset.js';
+import { evaluate, evaluateGroups, evaluateNoFace, type PhotoAnalyzer } from '../../src/eval/evaluator.js';
 import { mainFace } from '../../src/vision/face-check.js';
 
 // A fake analyzer: each file's bytes name a direction; "none" means no face.
@@ -86,5 +86,40 @@ describe('evaluate', () => {
     });
     // a/1, a/2 in x; b/1 in y; b/2 unassigned: precision 1, recall 1 of 2.
     assert.deepEqual(report.clustering, { identities: 2, people: 2, pairwisePrecision: 1, pairwiseRecall: 0.5, pairwiseF1: 2 / 3 });
+  });
+});
+
+describe('labels, photos without a face and group photos', () => {
+  it('reads identities from a labels.csv when the set has one', async () => {
+    const dir = path.join(root, 'labelled');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'x.jpg'), '0');
+    await writeFile(path.join(dir, 'y.jpg'), '0.1');
+    await writeFile(path.join(dir, 'z.jpg'), '2');
+    await writeFile(path.join(dir, 'labels.csv'), 'file,identity\nx.jpg,ann\ny.jpg,ann\nz.jpg,bob\n');
+    const dataset = await loadIdentityFolders(dir);
+    assert.deepEqual(dataset.identities, ['ann', 'ann', 'bob']);
+    assert.deepEqual(dataset.pairs.map((p) => p.same), [true, false, false]);
+  });
+
+  it('counts every face in a no-face folder as a false face', async () => {
+    const photos = (await listPhotos(root)).filter((p) => !p.includes('labelled'));
+    assert.equal(photos.length, 4, 'notes.txt and the CSVs are not photos');
+    const report = await evaluateNoFace(photos, analyzer);
+    // Three of the four give two faces each (the fake analyzer's two boxes); "none" gives none.
+    assert.equal(report.noFacePhotos, 4);
+    assert.equal(report.falseFaces, 6);
+    assert.equal(report.withFalseFaces.length, 3);
+  });
+
+  it('pairs the faces of each group photo as different people', async () => {
+    const { report, pairs } = await evaluateGroups([path.join(root, 'a/1.jpg'), path.join(root, 'b/2.jpg')], analyzer, { threshold: 0.01 });
+    // a/1 gives two faces 1.5 rad apart: one pair, rightly rejected; b/2 gives none.
+    assert.deepEqual(report.detection.perPhoto.map((p) => p.faces), [2, 0]);
+    assert.equal(pairs.length, 1);
+    assert.equal(pairs[0].same, false);
+    assert.equal(report.verification.accuracy, 1);
+    const loose = await evaluateGroups([path.join(root, 'a/1.jpg')], analyzer, { threshold: 1 });
+    assert.equal(loose.report.verification.falseAccepts, 1);
   });
 });
