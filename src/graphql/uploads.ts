@@ -5,7 +5,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { AppError, PayloadTooLargeError } from '../errors.js';
-import type { IngestSource, StagedUpload } from '../services/ingest.service.js';
+import type { IngestSource } from '../services/ingest-source.js';
+import type { StagedUpload } from '../services/ingest.service.js';
 
 /** The value a GraphQL `Upload` argument resolves to. */
 export type UploadArg = Promise<FileUpload>;

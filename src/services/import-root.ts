@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ForbiddenPathError, NotFoundError } from '../errors.js';
-import type { IngestSource } from './ingest.service.js';
+import type { IngestSource } from './ingest-source.js';
 
 /**
  * Server-side paths for `ingestPaths`, confined to one folder. A path is

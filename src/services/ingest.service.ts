@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
 import { AppError, NotFoundError } from '../errors.js';
-import { matchFaces } from '../jobs/face-matching.js';
+import { matchFaces } from '../vision/box-matching.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue, type JobRequest } from '../jobs/job-queue.js';
 import type { UploadSpool } from '../jobs/upload-spool.js';
@@ -15,13 +15,9 @@ import type { IngestBatchRepository, ItemOutcome, NewItem, PendingItem } from '.
 import { sha256Hex, type PhotoStore } from '../repositories/photo-store.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
 import type { ImportRoot } from './import-root.js';
+import type { IngestSource } from './ingest-source.js';
 
 /** One file to ingest: a name for the client, and a way to get its bytes that may fail on its own. */
-export interface IngestSource {
-  fileName: string;
-  read(): Promise<Uint8Array>;
-}
-
 export interface PhotoOutcome {
   image: ImageRow;
   created: boolean;

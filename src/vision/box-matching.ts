@@ -1,4 +1,4 @@
-import type { Box } from '../vision/types.js';
+import type { Box } from './types.js';
 
 /** Intersection over union of two boxes, in [0, 1]. */
 export function iou(a: Box, b: Box): number {
