@@ -112,7 +112,8 @@ async function main(): Promise<number> {
     const { report, pairs } = await evaluateGroups(photos, pipeline, options(dir));
     const perPhoto = report.detection.perPhoto.map((p) => ({ ...p, file: path.relative(dir, p.file) }));
     sets[path.basename(dir)] = { ...report, detection: { ...report.detection, perPhoto } };
-    scored.push({ name: path.basename(dir), pairs });
+    // A folder of one-face photos (tight crops) has no pairs: it is there for its detection numbers.
+    if (pairs.length > 0) scored.push({ name: path.basename(dir), pairs });
   }
   let noFace: NoFaceReport | undefined;
   for (const dir of noface.map((n) => path.resolve(n))) {
@@ -127,7 +128,7 @@ async function main(): Promise<number> {
 
   const head = { model: pipeline.modelId, engine: engine.name, threshold };
   let out: Record<string, unknown>;
-  if (scored.length === 1 && groups.length === 0) {
+  if (labelled.length === 1 && groups.length === 0) {
     // One labelled set: its report, as before, with the no-face counts in its detection section.
     const only = sets[scored[0].name] as { detection: object };
     out = { source: byPairs ? { pairs: values.pairs, images: values.images } : { dataset: datasets[0] }, ...head, ...only, detection: { ...only.detection, ...noFace } };
