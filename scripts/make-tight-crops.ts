@@ -6,22 +6,14 @@
  *   square (4 px below the centre). LFW photos are centred on the face, so the
  *   square lies inside it, whatever any detector says.
  * - groups-tight/*: the middle of each of the 22 faces of the six group photos
- *   (boxes as drawn by hand-checked SSD runs, test/vision/face-detection.test.ts):
+ *   (GROUP_FACES in test/helpers/datasets.ts):
  *   a square of 70 % of the box width, centred 55 % down the box.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { DATASETS, LFW10_DIR } from '../test/helpers/datasets.js';
+import { DATASETS, GROUP_FACES, LFW10_DIR } from '../test/helpers/datasets.js';
 
-const GROUP_FACES: Record<string, number[][]> = {
-  sample1: [[414, 355, 177, 240], [838, 421, 186, 228], [1476, 199, 203, 241]],
-  sample2: [[1447, 153, 194, 242], [902, 220, 151, 233], [361, 126, 153, 259]],
-  sample3: [[585, 329, 199, 271], [1514, 292, 170, 280], [1075, 215, 220, 299]],
-  sample4: [[664, 53, 187, 258], [257, 185, 162, 245], [989, 180, 169, 227], [1277, 144, 145, 244]],
-  sample5: [[787, 109, 156, 212], [1113, 198, 158, 236], [1406, 390, 165, 271], [598, 415, 166, 249], [377, 859, 172, 301]],
-  sample6: [[681, 321, 160, 307], [1180, 305, 188, 280], [1487, 263, 212, 296], [250, 468, 210, 291]],
-};
 
 const tight = (image: sharp.Sharp, left: number, top: number, side: number, out: string) =>
   image.extract({ left, top, width: side, height: side }).resize(150, 150).grayscale().jpeg({ quality: 90 }).toFile(out);

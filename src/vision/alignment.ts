@@ -7,7 +7,8 @@ const REL_X = 0.5;
 const REL_Y = 0.43;
 const REL_SCALE = 0.45;
 
-function centre(points: Point[]): Point {
+/** The centroid of `points`. */
+export function centre(points: readonly Point[]): Point {
   let x = 0;
   let y = 0;
   for (const p of points) {

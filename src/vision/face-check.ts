@@ -1,3 +1,4 @@
+import { centre } from './alignment.js';
 import type { LandmarkFit } from './landmark-averaging.js';
 import type { Box, Point } from './types.js';
 
@@ -101,16 +102,6 @@ function faceGeometry(points: readonly Point[]): FaceGeometry {
     rollDegrees: (Math.atan2(ey, ex) * 180) / Math.PI,
     mouthBelowEyes: (ex * my - ey * mx) / eyeSpan,
   };
-}
-
-function centre(points: readonly Point[]): Point {
-  let x = 0;
-  let y = 0;
-  for (const p of points) {
-    x += p.x;
-    y += p.y;
-  }
-  return { x: x / points.length, y: y / points.length };
 }
 
 /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
-import { LFW10_DIR } from '../helpers/datasets.js';
+import { GROUP_FACES, LFW10_DIR } from '../helpers/datasets.js';
 import { detectFaces } from '../../src/vision/face-detector.js';
 import { FacePipeline, type AnalyzedPhoto } from '../../src/vision/face-pipeline.js';
 import { boxToSource } from '../../src/vision/image-transforms.js';
@@ -24,15 +24,7 @@ const defaults = loadConfig({});
 const pipeline = (overrides: Partial<typeof defaults.vision> = {}) =>
   new FacePipeline(engine, { ...defaults.vision, ...overrides, maxPixels: defaults.limits.maxPixels });
 
-/** Faces of face-api's demo photos as SSD finds them at full size ([x, y, width, height]). */
-const DEMO_FACES: Record<string, number[][]> = {
-  sample1: [[414, 355, 177, 240], [838, 421, 186, 228], [1476, 199, 203, 241]],
-  sample2: [[1447, 153, 194, 242], [902, 220, 151, 233], [361, 126, 153, 259]],
-  sample3: [[585, 329, 199, 271], [1514, 292, 170, 280], [1075, 215, 220, 299]],
-  sample4: [[664, 53, 187, 258], [257, 185, 162, 245], [989, 180, 169, 227], [1277, 144, 145, 244]],
-  sample5: [[787, 109, 156, 212], [1113, 198, 158, 236], [1406, 390, 165, 271], [598, 415, 166, 249], [377, 859, 172, 301]],
-  sample6: [[681, 321, 160, 307], [1180, 305, 188, 280], [1487, 263, 212, 296], [250, 468, 210, 291]],
-};
+const DEMO_FACES = GROUP_FACES;
 
 async function raw(image: sharp.Sharp): Promise<RgbImage> {
   const { data, info } = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
