@@ -204,11 +204,12 @@ export async function evaluateGroups(
     });
     options.onProgress?.(i + 1, photos.length, summary(file, outcome));
   }
-  const accuracy = accuracyAt(pairs, options.threshold);
+  // A folder of one-face photos (tight crops) has no pairs, and so no accuracy.
+  const accuracy = pairs.length > 0 ? accuracyAt(pairs, options.threshold) : Number.NaN;
   return {
     report: {
       detection: { photos: photos.length, faces: perPhoto.reduce((n, p) => n + p.faces, 0), perPhoto },
-      verification: { pairs: pairs.length, threshold: options.threshold, accuracy, falseAccepts: Math.round((1 - accuracy) * pairs.length) },
+      verification: { pairs: pairs.length, threshold: options.threshold, accuracy, falseAccepts: pairs.length > 0 ? Math.round((1 - accuracy) * pairs.length) : 0 },
     },
     pairs,
   };
