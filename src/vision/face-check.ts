@@ -20,16 +20,19 @@ export type FaceRejection = 'landmarks-disagree' | 'box-shape' | 'face-geometry'
  * faces of the demo group photos 0.008-0.046 (the highest a turned face in
  * sample2), the tight crops of lfw10 at most 0.031; the cat of
  * noface/chelsea.png 0.105 (SSD score 0.93); the whole noface photos
- * 0.070-0.20. The price: lfw10's backgrounds hold 4 boxes that fail (0.065-0.13,
- * or too narrow), and they are real people, but no face to recognise: three
- * half-faces cut by the photo's edge and one blurred 33-px bystander.
+ * 0.070-0.20. The bound sits half-way (geometrically) between the faces'
+ * 0.046 and the cat's 0.105, not just above the faces seen so far: a real
+ * face missed on a photo nobody tuned on costs as much as a false one. The
+ * price: lfw10's backgrounds hold 3 boxes that fail (0.11-0.13, or too narrow)
+ * that are real people but no face to recognise: two half-faces cut by the
+ * photo's edge and one blurred 33-px bystander.
  */
-export const MAX_DISAGREEMENT = 0.058;
+export const MAX_DISAGREEMENT = 0.07;
 /**
  * The same for the whole-image fallback, which has no detector's word behind
  * it, measured as the fallback reads an image (padded, box grown: see
- * face-pipeline.ts): stricter, between lfw10's tight crops (at most 0.019) and
- * the closest noface photo (0.047, coffee.png). 7 of the 22 crops cut from the
+ * face-pipeline.ts): stricter, half-way (geometrically) between lfw10's tight
+ * crops (at most 0.019) and the closest noface photo (0.047, coffee.png). 7 of the 22 crops cut from the
  * group photos pass; the other 15 (tilted heads, eyes closed, off-centre:
  * 0.030-0.104) stay missed rather than risk a false face.
  */
