@@ -2,8 +2,8 @@ import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
 import { parseId } from '../ids.js';
 import { toFace } from '../mappers.js';
-import { BoxInput } from '../types/box.input.js';
 import { Face } from '../types/face.type.js';
+import { BoxType } from '../types/geometry.type.js';
 
 /** Corrections of the detector by hand: delete a false face, add a missed one. */
 @Resolver(() => Face)
@@ -23,7 +23,7 @@ export class FaceCorrectionResolver {
   })
   async addFace(
     @Arg('imageId', () => ID) imageId: string,
-    @Arg('box', () => BoxInput) box: BoxInput,
+    @Arg('box', () => BoxType) box: BoxType,
     @Arg('force', () => Boolean, { nullable: true, defaultValue: false, description: 'Store the face even where the landmark check finds none.' })
     force: boolean | null,
     @Ctx() ctx: GraphQLContext,
