@@ -12,6 +12,7 @@ import { UploadSpool } from './jobs/upload-spool.js';
 import { AccessRepository } from './repositories/access.repository.js';
 import { AlbumRepository } from './repositories/album.repository.js';
 import { ClusteringRepository } from './repositories/clustering.repository.js';
+import { FaceCorrectionRepository } from './repositories/face-correction.repository.js';
 import { FaceReencodeRepository } from './repositories/face-reencode.repository.js';
 import { FaceRepository } from './repositories/face.repository.js';
 import { ImageRepository } from './repositories/image.repository.js';
@@ -23,6 +24,7 @@ import { ThumbnailStore } from './repositories/thumbnail-store.js';
 import { AlbumService } from './services/album.service.js';
 import { ApiKeyService } from './services/api-key.service.js';
 import { ClusteringService } from './services/clustering.service.js';
+import { FaceCorrectionService } from './services/face-correction.service.js';
 import { FaceThumbnailService } from './services/face-thumbnail.service.js';
 import { FaceAnalyzer } from './services/face-analyzer.js';
 import { FaceService } from './services/face.service.js';
@@ -120,14 +122,16 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     waitSeconds: config.jobs.ingestWaitSeconds,
   });
 
+  const clustering = new ClusteringService(new ClusteringRepository(db), albums);
   const services: Services = {
     keys: new ApiKeyService(access),
     albums: new AlbumService(albums, images, photos, signer, config.limits.maxPage),
     faces: new FaceService(faces, albums, analyzer, config.limits.maxPage),
+    corrections: new FaceCorrectionService(new FaceCorrectionRepository(db), faces, images, photos, analyzer, clustering, config.vision.minFaceSize),
     ingest,
     imports,
     people: new PeopleService(new PersonRepository(db), new PersonMergeRepository(db), faces, albums, config.limits.maxPage),
-    clustering: new ClusteringService(new ClusteringRepository(db), albums),
+    clustering,
     thumbnails: new FaceThumbnailService(faces, images, photos, new ThumbnailStore(path.join(config.dataDir, 'thumbnails')), signer),
   };
   // New faces join existing people, or wait for enough similar ones, as soon as their batch is in.

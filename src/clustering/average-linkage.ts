@@ -16,7 +16,8 @@ export interface LinkageInput {
   /**
    * Per starting cluster, the photos it has faces in (only photos holding more
    * than one clustered face matter), or null: clusters sharing a photo are
-   * never merged.
+   * never merged. Any other cannot-link is a key of the same kind (see
+   * cluster-faces.ts: "not this person").
    */
   photos: (readonly number[] | null)[];
   /** Candidate merges: clusters are only merged along (chains of) these edges. */

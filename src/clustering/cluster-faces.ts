@@ -28,6 +28,12 @@ export interface FaceClusteringInput {
    */
   founders?: ArrayLike<boolean>;
   anchors?: readonly ClusterAnchor[];
+  /**
+   * Per face, indices into `anchors` of the people it may never join (a user
+   * said "not this person"). Kept like the same-photo rule: no merge may
+   * bring the face, or any group holding it, into such a person.
+   */
+  cannotJoin?: readonly (readonly number[] | undefined)[];
 }
 
 export interface NewPerson {
@@ -145,6 +151,7 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
     const shared = [...new Set(anchors[anchorOrder[q]].imageIds)].filter((id) => seen.get(id)! > 1);
     if (shared.length > 0) photos[n + q] = shared;
   }
+  addCannotJoin(photos, input.cannotJoin ?? [], faceOrder, anchorOrder);
 
   // Few faces to place (an incremental run, a small album): compare them with everything, exactly.
   const graphOptions = { k: options.neighbours, maxDistance: options.threshold };
@@ -216,6 +223,31 @@ export function clusterEmbeddings(
     out[i] = person >= 0 ? person : null;
   });
   return out;
+}
+
+/**
+ * Turns "face f may not join anchor a" into one more cannot-link key shared by
+ * the two points, as if they had a photo in common: a negative number, which
+ * no image id is.
+ */
+function addCannotJoin(
+  keys: (number[] | null)[],
+  cannotJoin: readonly (readonly number[] | undefined)[],
+  faceOrder: Int32Array,
+  anchorOrder: Int32Array,
+): void {
+  const n = faceOrder.length;
+  const pointOfFace = new Int32Array(n);
+  faceOrder.forEach((f, p) => (pointOfFace[f] = p));
+  const pointOfAnchor = new Int32Array(anchorOrder.length);
+  anchorOrder.forEach((a, q) => (pointOfAnchor[a] = n + q));
+  const add = (point: number, key: number) => (keys[point] ??= []).push(key);
+  cannotJoin.forEach((anchors, f) => {
+    for (const a of anchors ?? []) {
+      add(pointOfFace[f], -(a + 1));
+      add(pointOfAnchor[a], -(a + 1));
+    }
+  });
 }
 
 /** Indices 0..n-1 sorted by their vectors, lexicographically: a content order, not an arrival order. */

@@ -49,6 +49,9 @@ export interface ImageTable {
   created_at: ColumnType<Date, never, never>;
 }
 
+/** `faces.source` (vision's FaceSource). */
+export type FaceSourceValue = 'detector' | 'whole-image' | 'manual';
+
 export interface FaceTable {
   id: Generated<number>;
   image_id: number;
@@ -67,8 +70,8 @@ export interface FaceTable {
   embedding: string;
   /** Which networks and preprocessing made the embedding (see FacePipeline.modelId). */
   model: string;
-  /** How the face was found (vision's FaceSource): by the detector, or as the whole image of a tight crop. */
-  source: ColumnType<'detector' | 'whole-image', 'detector' | 'whole-image' | undefined, 'detector' | 'whole-image'>;
+  /** How the face was found (vision's FaceSource): by the detector, as the whole image of a tight crop, or drawn by a user. */
+  source: ColumnType<FaceSourceValue, FaceSourceValue | undefined, FaceSourceValue>;
   created_at: ColumnType<Date, never, never>;
 }
 
@@ -117,6 +120,17 @@ export interface FacePersonTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/**
+ * "This face is not this person": a user took the face out of the person.
+ * Clustering never puts the face back into it (a cannot-link, like two faces
+ * of one photo); rows go with the face or the person.
+ */
+export interface FacePersonRejectionTable {
+  face_id: number;
+  person_id: number;
+  created_at: ColumnType<Date, never, never>;
+}
+
 export interface PersonMergeTable {
   id: Generated<number>;
   into_person_id: number;
@@ -145,6 +159,7 @@ export interface DB {
   ingest_items: IngestItemTable;
   people: PersonTable;
   face_people: FacePersonTable;
+  face_person_rejections: FacePersonRejectionTable;
   person_merges: PersonMergeTable;
   person_merge_faces: PersonMergeFaceTable;
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AlbumResolver } from './resolvers/album.resolver.js';
+import { FaceCorrectionResolver } from './resolvers/face-correction.resolver.js';
 import { FaceResolver } from './resolvers/face.resolver.js';
 import { ImageResolver } from './resolvers/image.resolver.js';
 import { IngestItemResolver, IngestResolver } from './resolvers/ingest.resolver.js';
@@ -11,7 +12,7 @@ import { AlbumPeopleResolver, FacePeopleResolver, PersonMergeResolver, PersonRes
 export function buildFacegraphSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [
-      AlbumResolver, ImageResolver, FaceResolver, IngestResolver, IngestItemResolver,
+      AlbumResolver, ImageResolver, FaceResolver, FaceCorrectionResolver, IngestResolver, IngestItemResolver,
       PersonResolver, PersonMergeResolver, AlbumPeopleResolver, FacePeopleResolver,
     ],
     validate: false,

@@ -26,6 +26,8 @@ export interface FreeFaces {
   previous: (number | null)[];
   /** Shorter side of each face's box, in photo pixels. */
   sizes: number[];
+  /** People (active ones: a rejected person merged since is its merge target) each face may never join. */
+  rejected: number[][];
 }
 
 /** An existing person as the run sees it: the faces it keeps whatever happens. */
@@ -112,7 +114,30 @@ export class ClusteringRepository {
       embeddings.set(c, offset);
       offset += c.length;
     }
-    return { ids, imageIds, embeddings, previous, sizes };
+    return { ids, imageIds, embeddings, previous, sizes, rejected: await this.rejectionsOf(scope.ownerId, ids) };
+  }
+
+  /**
+   * For each face, the active people a user said it is not: a rejected person
+   * merged away since stands for the person it was merged into (following the
+   * chain), so "not this person" survives merges.
+   */
+  private async rejectionsOf(ownerId: number, faceIds: number[]): Promise<number[][]> {
+    const { rows } = await sql<{ face_id: number; person_id: number }>`
+      WITH RECURSIVE chain(face_id, person_id, merged_into_id) AS (
+        SELECT r.face_id, p.id, p.merged_into_id FROM face_person_rejections r JOIN people p ON p.id = r.person_id
+        WHERE p.owner_id = ${ownerId}
+        UNION
+        SELECT c.face_id, p.id, p.merged_into_id FROM chain c JOIN people p ON p.id = c.merged_into_id
+      )
+      SELECT face_id, person_id FROM chain WHERE merged_into_id IS NULL`.execute(this.db);
+    const byFace = new Map<number, number[]>();
+    for (const r of rows) {
+      const list = byFace.get(Number(r.face_id)) ?? [];
+      list.push(Number(r.person_id));
+      byFace.set(Number(r.face_id), list);
+    }
+    return faceIds.map((id) => byFace.get(id) ?? []);
   }
 
   /**

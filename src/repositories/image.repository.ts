@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import type { DB, ImageRow } from '../db/tables.js';
+import type { DB, FaceSourceValue, ImageRow } from '../db/tables.js';
 import { toVectorSql } from '../db/vector.js';
 import type { Box, Point } from '../vision/types.js';
 
@@ -20,7 +20,7 @@ export interface NewFace {
   embedding: ArrayLike<number>;
   model: string;
   /** How the face was found (vision's FaceSource). */
-  source: 'detector' | 'whole-image';
+  source: FaceSourceValue;
 }
 
 /** Kysely/PostgreSQL unique-violation SQLSTATE. */
@@ -92,20 +92,7 @@ export class ImageRepository {
           await trx
             .insertInto('faces')
             .values(
-              faces.map((f) => ({
-                image_id: inserted.id,
-                album_id: image.albumId,
-                owner_id: sql<number>`(SELECT owner_id FROM albums WHERE id = ${image.albumId})`,
-                box_x: f.box.x,
-                box_y: f.box.y,
-                box_width: f.box.width,
-                box_height: f.box.height,
-                score: f.score,
-                landmarks: JSON.stringify(f.landmarks.map((p) => [round2(p.x), round2(p.y)])),
-                embedding: toVectorSql(f.embedding),
-                model: f.model,
-                source: f.source,
-              })),
+              faces.map((f) => faceValues(inserted.id, image.albumId, f)),
             )
             .execute();
         }
@@ -145,6 +132,24 @@ export class ImageRepository {
   allFiles(): Promise<{ sha256: string; format: string }[]> {
     return this.db.selectFrom('images').select(['sha256', 'format']).distinct().execute();
   }
+}
+
+/** The `faces` row of a new face of an image; the owner is the album's. */
+export function faceValues(imageId: number, albumId: number, f: NewFace) {
+  return {
+    image_id: imageId,
+    album_id: albumId,
+    owner_id: sql<number>`(SELECT owner_id FROM albums WHERE id = ${albumId})`,
+    box_x: f.box.x,
+    box_y: f.box.y,
+    box_width: f.box.width,
+    box_height: f.box.height,
+    score: f.score,
+    landmarks: JSON.stringify(f.landmarks.map((p) => [round2(p.x), round2(p.y)])),
+    embedding: toVectorSql(f.embedding),
+    model: f.model,
+    source: f.source,
+  };
 }
 
 function round2(v: number): number {

@@ -181,7 +181,7 @@ export class PersonRepository {
    * the person's faces (`1 - e·centroid`). Ordered on the faces' HNSW index by
    * cosine distance to the centroid, which for one person ranks faces exactly
    * as the mean distance does; faces sharing a photo with the person are left out,
-   * and so are other owners' faces.
+   * and so are faces a user said are not this person, and other owners' faces.
    */
   async suggestions(ownerId: number, personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
     return this.db.transaction().execute(async (trx) => {
@@ -200,6 +200,16 @@ export class PersonRepository {
                 .innerJoin('face_people', 'face_people.face_id', 'other.id')
                 .whereRef('other.image_id', '=', 'faces.image_id')
                 .where('face_people.person_id', '=', personId)
+                .select(sql`1`.as('one')),
+            ),
+          ),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('face_person_rejections as r')
+                .whereRef('r.face_id', '=', 'faces.id')
+                .where('r.person_id', '=', personId)
                 .select(sql`1`.as('one')),
             ),
           ),
@@ -258,9 +268,34 @@ export class PersonRepository {
         .values({ face_id: faceId, person_id: personId, assigned_by: 'user' })
         .onConflict((oc) => oc.column('face_id').doUpdateSet({ person_id: personId, assigned_by: 'user', updated_at: new Date() }))
         .execute();
-      if (personId !== null) await pinFaces(trx, personId);
+      if (personId !== null) {
+        await pinFaces(trx, personId);
+        // The user's latest word wins: a face put back by hand is no longer "not this person".
+        await trx.deleteFrom('face_person_rejections').where('face_id', '=', faceId).where('person_id', '=', personId).execute();
+      }
       const touched = [before?.person_id, personId].filter((id): id is number => id !== null && id !== undefined);
       await refreshPeople(trx, touched);
+    });
+  }
+
+  /**
+   * "Not this person": the face leaves the person and becomes free for
+   * clustering to place elsewhere, with a cannot-link that keeps it out of
+   * this person for good. Acting on a person confirms its remaining faces,
+   * as every user edit does, so that re-clustering keeps the person as the
+   * user now sees it.
+   */
+  async rejectFace(faceId: number, personId: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
+      await trx.deleteFrom('face_people').where('face_id', '=', faceId).where('person_id', '=', personId).execute();
+      await trx
+        .insertInto('face_person_rejections')
+        .values({ face_id: faceId, person_id: personId })
+        .onConflict((oc) => oc.columns(['face_id', 'person_id']).doNothing())
+        .execute();
+      await pinFaces(trx, personId);
+      await refreshPeople(trx, [personId]);
     });
   }
 }

@@ -126,6 +126,7 @@ export class ClusteringService {
     const started = performance.now();
     const free = await this.repository.freeFaces(scope);
     const staying = await this.repository.stayingPeople(scope);
+    const anchorOf = new Map(staying.map((p, q) => [p.personId, q]));
     const result = clusterFaces(
       {
         embeddings: free.embeddings,
@@ -133,6 +134,7 @@ export class ClusteringService {
         imageIds: free.imageIds,
         founders: free.sizes.map((size) => size >= this.minFoundingFaceSize),
         anchors: staying.map((p) => ({ count: p.count, sum: p.sum, imageIds: p.imageIds })),
+        cannotJoin: free.rejected.map((ids) => ids.flatMap((id) => (anchorOf.has(id) ? [anchorOf.get(id)!] : []))),
       },
       options,
     );
@@ -184,7 +186,8 @@ export class ClusteringService {
  * Gives a new group the id of the machine-made person most of whose faces it
  * holds, so that re-clustering the same faces keeps the same person ids (and
  * a client's links to them). Largest overlaps are matched first, each old id
- * once; -1 where a new person must be created.
+ * once, never to a group with a face a user rejected from that person; -1
+ * where a new person must be created.
  */
 function reuseIds(free: FreeFaces, people: { faces: number[] }[], staying: StayingPerson[]): number[] {
   const stays = new Set(staying.map((p) => p.personId));
@@ -197,7 +200,10 @@ function reuseIds(free: FreeFaces, people: { faces: number[] }[], staying: Stayi
       const id = free.previous[i];
       if (id !== null && !stays.has(id)) overlap.set(id, (overlap.get(id) ?? 0) + 1);
     }
+    // A group holding a face that is "not this person" never takes that person's id.
+    const refused = new Set(person.faces.flatMap((i) => free.rejected[i]));
     for (const [id, count] of overlap) {
+      if (refused.has(id)) continue;
       // A majority of the new group, and of the old person's faces: the same person, not a fragment of one.
       if (count * 2 > person.faces.length && count * 2 > sizeOf.get(id)!) candidates.push({ k, id, overlap: count });
     }

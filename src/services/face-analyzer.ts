@@ -1,4 +1,5 @@
-import type { AnalyzedFace, FacePipeline, StageTimings } from '../vision/face-pipeline.js';
+import type { AnalyzedFace, BoxAnalysis, FacePipeline, StageTimings } from '../vision/face-pipeline.js';
+import type { Box } from '../vision/types.js';
 
 export interface AnalysisResult {
   width: number;
@@ -30,12 +31,22 @@ export class FaceAnalyzer {
   }
 
   analyze(bytes: Uint8Array): Promise<AnalysisResult> {
-    const run = this.tail.then(async () => {
+    return this.inTurn(async () => {
       const photo = await this.pipeline.analyze(bytes);
       const result = { ...photo, model: this.pipeline.modelId };
       for (const observer of this.observers) observer(result);
       return result;
     });
+  }
+
+  /** The face inside a box drawn on the photo (original pixels), with the landmark check's verdict; see FacePipeline.analyzeBox. */
+  analyzeBox(bytes: Uint8Array, box: Box): Promise<BoxAnalysis & { model: string }> {
+    return this.inTurn(async () => ({ ...(await this.pipeline.analyzeBox(bytes, box)), model: this.pipeline.modelId }));
+  }
+
+  /** Runs `work` after every photo queued before it. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work);
     this.tail = run.catch(() => undefined);
     return run;
   }

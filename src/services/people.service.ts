@@ -133,6 +133,22 @@ export class PeopleService {
     return face;
   }
 
+  /**
+   * "Not this person": takes the face out of the person for good (see
+   * PersonRepository.rejectFace). BAD_USER_INPUT when the face is not in the
+   * person. Returns the face, now in no person until clustering places it.
+   */
+  async rejectFace(ownerId: number, faceId: number, personId: number): Promise<FaceRow> {
+    const face = await this.requireFace(ownerId, faceId);
+    await this.get(ownerId, personId);
+    const [assignment] = await this.people.assignmentsOf([faceId]);
+    if (assignment?.personId !== personId) {
+      throw new InvalidInputError(`face ${faceId} is not in person ${personId}`, { argument: 'personId' });
+    }
+    await this.people.rejectFace(faceId, personId);
+    return face;
+  }
+
   /** Folds `from` into `into`; the returned merge can be undone with `undoMerge`. */
   async merge(ownerId: number, into: number, from: readonly number[]): Promise<PersonMergeRow> {
     const others = [...new Set(from)];

@@ -1,6 +1,7 @@
 import type { AlbumService } from './album.service.js';
 import type { ApiKeyService } from './api-key.service.js';
 import type { ClusteringService } from './clustering.service.js';
+import type { FaceCorrectionService } from './face-correction.service.js';
 import type { FaceThumbnailService } from './face-thumbnail.service.js';
 import type { FaceService } from './face.service.js';
 import type { ImportRoot } from './import-root.js';
@@ -16,6 +17,7 @@ export interface Services {
   keys: ApiKeyService;
   albums: AlbumService;
   faces: FaceService;
+  corrections: FaceCorrectionService;
   ingest: IngestService;
   imports: ImportRoot;
   people: PeopleService;

@@ -6,9 +6,10 @@ import type { Box, Point } from './types.js';
  * How a face was found: by the SSD detector, or — for a photo in which the
  * detector found nothing — as the whole image, when the image is itself a
  * tight crop of a face (forehead and chin cut off, which SSD was never trained
- * to see).
+ * to see), or in a box a user drew (`manual`), which is checked like a
+ * detector box.
  */
-export type FaceSource = 'detector' | 'whole-image';
+export type FaceSource = 'detector' | 'whole-image' | 'manual';
 
 /** Why a candidate is not taken as a human face. */
 export type FaceRejection = 'landmarks-disagree' | 'box-shape' | 'face-geometry';
@@ -122,8 +123,8 @@ export function mainFace<F extends { box: { width: number; height: number }; sco
   let best: F | undefined;
   let bestWeight = -1;
   for (const f of faces) {
-    // A whole-image face has no detector score; it is only ever a photo's one face.
-    const confidence = f.source === 'whole-image' ? 1 : f.score;
+    // Whole-image and hand-drawn faces have no detector score; a person vouches for the latter.
+    const confidence = f.source === 'whole-image' || f.source === 'manual' ? 1 : f.score;
     const weight = f.box.width * f.box.height * confidence;
     if (weight > bestWeight) {
       best = f;

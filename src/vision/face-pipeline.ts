@@ -1,9 +1,9 @@
 import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
-import { checkFace, type FaceSource } from './face-check.js';
+import { checkFace, type FaceCheck, type FaceSource } from './face-check.js';
 import { detectFaces } from './face-detector.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
-import { averagedLandmarks } from './landmark-averaging.js';
+import { averagedLandmarks, type LandmarkFit } from './landmark-averaging.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from './types.js';
 import { l2Normalize } from './vector-math.js';
 
@@ -80,6 +80,23 @@ export class FacePipeline {
     return result;
   }
 
+  /**
+   * The face inside a box a user drew (original-photo pixels of the upright
+   * photo): the same landmarks, face chips and embedding as a detected face
+   * (so the same model id), and the landmark check's verdict on it, for the
+   * caller to act on. The box is taken as the photo shows it, upright: no
+   * quarter turns are tried.
+   */
+  async analyzeBox(bytes: Uint8Array, box: Box): Promise<BoxAnalysis> {
+    const photo = await decodePhoto(bytes, this.options);
+    const { image, scale } = photo;
+    const inWorkingCopy = clampBox(scaleBox(box, 1 / scale), image);
+    const [fit] = await averagedLandmarks(this.engine, image, [inWorkingCopy]);
+    const check = checkFace(fit, inWorkingCopy, 'manual');
+    const [face] = await this.encode(identityView(image), [{ box: inWorkingCopy, score: 0, source: 'manual', fit }], photo);
+    return { width: photo.width, height: photo.height, face, check };
+  }
+
   async analyzeDecoded(photo: DecodedPhoto): Promise<AnalyzedPhoto> {
     const { image, scale } = photo;
     const timings: StageTimings = { decode: 0, detect: 0, landmarks: 0, encode: 0 };
@@ -110,31 +127,53 @@ export class FacePipeline {
         faceView = whole.view;
       }
     }
-    const landmarks = kept.map((k) => k.fit.points);
     timings.landmarks = performance.now() - t;
 
     t = performance.now();
-    // Each face is encoded from chips at a few margins and the unit descriptors averaged.
-    const chips = landmarks.flatMap((points) =>
-      FACE_CHIP_PADDINGS.map((padding) => extractChip(faceView.image, faceChipTransform(points, FACE_CHIP_SIZE, padding))),
-    );
-    const raw = chips.length === 0 ? [] : await this.engine.embed(...sideBySide(chips));
-    const descriptors = landmarks.map((_, i) => meanOfUnit(raw.slice(i * FACE_CHIP_PADDINGS.length, (i + 1) * FACE_CHIP_PADDINGS.length)));
+    const faces = await this.encode(faceView, kept, photo);
     timings.encode = performance.now() - t;
-
-    const toPhoto = (p: Point): Point => {
-      const q = faceView.toSource(p);
-      return { x: q.x * scale, y: q.y * scale };
-    };
-    const faces = kept.map((d, i) => ({
-      box: scaleBox(clampBox(boxToSource(faceView, d.box), image), scale),
-      score: d.score,
-      source: d.source,
-      landmarks: landmarks[i].map(toPhoto),
-      embedding: l2Normalize(descriptors[i]),
-    }));
     return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, timings };
   }
+
+  /**
+   * Chips, embeddings and photo coordinates of faces whose landmarks are
+   * known (`view` coordinates): the one encoding step every face takes,
+   * detected, whole-image or drawn. Each face is encoded from chips at a few
+   * margins and the unit descriptors averaged.
+   */
+  private async encode(view: ImageView, found: FoundFace[], photo: DecodedPhoto): Promise<AnalyzedFace[]> {
+    const { image, scale } = photo;
+    const chips = found.flatMap(({ fit }) =>
+      FACE_CHIP_PADDINGS.map((padding) => extractChip(view.image, faceChipTransform(fit.points, FACE_CHIP_SIZE, padding))),
+    );
+    const raw = chips.length === 0 ? [] : await this.engine.embed(...sideBySide(chips));
+    const n = FACE_CHIP_PADDINGS.length;
+    const toPhoto = (p: Point): Point => {
+      const q = view.toSource(p);
+      return { x: q.x * scale, y: q.y * scale };
+    };
+    return found.map((d, i) => ({
+      box: scaleBox(clampBox(boxToSource(view, d.box), image), scale),
+      score: d.score,
+      source: d.source,
+      landmarks: d.fit.points.map(toPhoto),
+      embedding: l2Normalize(meanOfUnit(raw.slice(i * n, (i + 1) * n))),
+    }));
+  }
+}
+
+/** A face whose landmarks are known, in the coordinates of the view it was found in. */
+interface FoundFace extends Detection {
+  source: FaceSource;
+  fit: LandmarkFit;
+}
+
+/** The face a user's box holds, and whether the landmark check believes it is one. */
+export interface BoxAnalysis {
+  width: number;
+  height: number;
+  face: AnalyzedFace;
+  check: FaceCheck;
 }
 
 /** Canvas added around a whole image taken as a face, in its longer side (as the detector's padded pass). */

@@ -103,6 +103,19 @@ describe('clusterFaces rules', () => {
     assert.equal(r.anchorOf[0], 1, 'the other, identical, anchor takes it');
   });
 
+  test('"not this person": a face never joins an anchor it may not join, nor does any group holding it', () => {
+    const a = new Float32Array(dim);
+    a[0] = 3;
+    const anchors = [{ count: 3, sum: a, imageIds: [] }];
+    const faces = pack([near(0, 1, 0.01), near(0, 2, 0.01)]);
+    const free = clusterFaces({ embeddings: faces, dim, imageIds: [1, 2], anchors }, { ...options, minFaces: 1 });
+    assert.deepEqual([...free.anchorOf], [0, 0], 'without the rule both faces join');
+    const r = clusterFaces({ embeddings: faces, dim, imageIds: [1, 2], anchors, cannotJoin: [[0], undefined] }, { ...options, minFaces: 1 });
+    assert.equal(r.anchorOf[0], -1);
+    assert.equal(r.anchorOf[1], 0, 'the other face still joins');
+    assert.equal(r.personOf[0], 0, 'the rejected face is a person of its own');
+  });
+
   test('clusterEmbeddings numbers the clusters of the evaluation and leaves photos without a face out', () => {
     const out = clusterEmbeddings([near(0, 1, 0.01), null, near(0, 2, 0.01), near(0, 3, 0.01), near(4, 5, 0.01)], { threshold: 0.05, minFaces: 3 });
     assert.deepEqual(out, [0, null, 0, 0, null]);

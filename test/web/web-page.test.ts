@@ -19,6 +19,12 @@ if (skip) console.log(`# web page tests skipped: ${skip}`);
 const SAMPLES = ['sample1.jpg', 'sample2.jpg', 'sample3.jpg'];
 const FACES_PER_SAMPLE = 3;
 const INGEST_TIMEOUT = 180_000;
+/** The detector's boxes on sample3.jpg (1920 x 1350), left to right. */
+const SAMPLE3_FACES = [
+  { x: 585, y: 329, width: 199, height: 271 },
+  { x: 1045, y: 217, width: 260, height: 322 },
+  { x: 1480, y: 317, width: 211, height: 267 },
+];
 
 describe('web page', () => {
   let server: TestServer;
@@ -209,6 +215,96 @@ describe('web page', () => {
     assert.notEqual(data.face.person?.id, personId);
   });
 
+  step('a face box can be removed and a missed face drawn with the mouse; a box with no face needs "Add it anyway"', async () => {
+    await page.goto(`${front.origin}/#/albums/${albumId}`);
+    await page.getByRole('button', { name: 'Correct faces' }).click();
+    await page.getByTestId('edit-help').waitFor();
+    const photo = page.locator('.photo-grid .photo').filter({ hasText: 'sample2.jpg' });
+    const frame = photo.locator('.photo-frame');
+    const box = photo.locator('.face-box').first();
+    const faceId = (await box.getAttribute('data-face-id'))!;
+    const removed = (await gql(server.url, 'query($id: ID!) { face(id: $id) { box { x y width height } } }', { id: faceId })).data.face.box;
+    await box.getByRole('button', { name: 'Not a face: remove it' }).click();
+    await photo.locator(`.face-box[data-face-id="${faceId}"]`).waitFor({ state: 'detached' });
+    assert.equal((await gql(server.url, 'query($id: ID!) { face(id: $id) { id } }', { id: faceId })).data.face, null);
+    assert.equal(await photo.locator('.face-box').count(), FACES_PER_SAMPLE - 1);
+    await screenshot(page, 'face-removed');
+
+    // Drawn back where it was, by dragging with the mouse.
+    await photo.scrollIntoViewIfNeeded();
+    const at = (await frame.boundingBox())!;
+    const [sx, sy] = [at.width / 1920, at.height / 1367];
+    await drag(at.x + removed.x * sx, at.y + removed.y * sy, at.x + (removed.x + removed.width) * sx, at.y + (removed.y + removed.height) * sy);
+    await photo.locator('.face-box').nth(FACES_PER_SAMPLE - 1).waitFor();
+    const manual = await manualFaces('sample2.jpg');
+    assert.equal(manual.length, 1, 'one face added by hand');
+
+    // A box on the floor: the server finds no face, and the page asks before adding it anyway.
+    await photo.scrollIntoViewIfNeeded();
+    const f = (await frame.boundingBox())!;
+    await drag(f.x + 0.45 * f.width, f.y + 0.85 * f.height, f.x + 0.55 * f.width, f.y + 0.97 * f.height);
+    await page.getByTestId('force-prompt').waitFor();
+    await screenshot(page, 'force-prompt');
+    await page.getByTestId('force-prompt').getByRole('button', { name: 'Add it anyway' }).click();
+    await photo.locator('.face-box').nth(FACES_PER_SAMPLE).waitFor();
+    const forced = (await manualFaces('sample2.jpg')).find((m) => m.id !== manual[0].id)!;
+    assert.ok(forced.box.y > 0.8 * 1367, JSON.stringify(forced.box));
+    // Taken back: the album has its nine faces again.
+    await photo.locator(`.face-box[data-face-id="${forced.id}"] .remove-face`).click();
+    await photo.locator(`.face-box[data-face-id="${forced.id}"]`).waitFor({ state: 'detached' });
+    assert.match((await page.getByTestId('album-counts').textContent()) ?? '', /3 photos · 9 faces/);
+    await page.getByRole('button', { name: 'Done correcting' }).click();
+    await page.locator('.photo-grid a.face-box').first().waitFor();
+
+    async function drag(x0: number, y0: number, x1: number, y1: number) {
+      await page.mouse.move(x0, y0);
+      await page.mouse.down();
+      await page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, { steps: 4 });
+      await page.mouse.move(x1, y1, { steps: 4 });
+      await page.mouse.up();
+    }
+  });
+
+  step('on a touch screen a face box is removed and drawn back with a finger', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    try {
+      phone.on('pageerror', (e) => problems.push(`phone page error: ${e.message}`));
+      await phone.goto(`${front.origin}/#/albums/${albumId}`);
+      await phone.getByRole('button', { name: 'Correct faces' }).tap();
+      const photo = phone.locator('.photo-grid .photo').filter({ hasText: 'sample3.jpg' });
+      await photo.scrollIntoViewIfNeeded();
+      const box = photo.locator('.face-box').first();
+      const faceId = (await box.getAttribute('data-face-id'))!;
+      await box.locator('.remove-face').tap();
+      await photo.locator(`.face-box[data-face-id="${faceId}"]`).waitFor({ state: 'detached' });
+      await photo.scrollIntoViewIfNeeded();
+      const old = (await gql(server.url, `query($a: ID!) { album(id: $a) { faceCount } }`, { a: albumId })).data.album.faceCount;
+      assert.equal(old, 8);
+      // The removed face's place, from the API's box in photo pixels, on screen now.
+      const frame = (await photo.locator('.photo-frame').boundingBox())!;
+      const first = (await manualFaces('sample3.jpg', true)).sort((a, b) => a.box.x - b.box.x);
+      const removed = SAMPLE3_FACES.find((b) => !first.some((f) => Math.abs(f.box.x - b.x) < 20))!;
+      const sx = frame.width / 1920;
+      const sy = frame.height / 1350;
+      // A real finger drag (CDP touch events, from which Chromium makes touch pointer events).
+      const cdp = await phone.context().newCDPSession(phone);
+      const points = [0, 0.5, 1].map((t) => ({
+        x: frame.x + (removed.x + t * removed.width) * sx,
+        y: frame.y + (removed.y + t * removed.height) * sy,
+      }));
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [points[0]] });
+      for (const p of points.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [p] });
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await photo.locator('.face-box').nth(FACES_PER_SAMPLE - 1).waitFor();
+      const manual = await manualFaces('sample3.jpg');
+      assert.equal(manual.length, 1);
+      assert.ok(Math.abs(manual[0].box.x - removed.x) < 30 && Math.abs(manual[0].box.y - removed.y) < 30, JSON.stringify({ manual, removed }));
+      await screenshot(phone, 'face-drawn-phone');
+    } finally {
+      await phone.close();
+    }
+  });
+
   step('the albums list shows the album with its counts', async () => {
     await page.getByRole('link', { name: 'Albums' }).first().click();
     await page.locator('.album-card').first().waitFor();
@@ -266,6 +362,13 @@ describe('web page', () => {
         throw err;
       }
     });
+  }
+
+  /** The faces of a stored sample added by hand (`all`: every face of it). */
+  async function manualFaces(fileName: string, all = false): Promise<{ id: string; box: { x: number; y: number; width: number; height: number } }[]> {
+    const { data } = await gql(server.url, 'query($a: ID!) { album(id: $a) { images(first: 10) { edges { node { fileName faces { id source box { x y width height } } } } } } }', { a: albumId });
+    const image = data.album.images.edges.map((e: any) => e.node).find((n: any) => n.fileName === fileName);
+    return image.faces.filter((f: any) => all || f.source === 'MANUAL');
   }
 
   async function personFaceCount(id: string): Promise<number> {

@@ -125,6 +125,18 @@ export class PersonResolver {
     return toFace(face);
   }
 
+  @Mutation(() => Face, {
+    description:
+      '"Not this person": takes the face out of the person, and clustering never puts it back in (a cannot-link kept in the database). The face is then in no person until clustering places it elsewhere; moveFace into the person lifts the rule. BAD_USER_INPUT if the face is not in the person.',
+  })
+  async rejectFaceFromPerson(
+    @Arg('faceId', () => ID) faceId: string,
+    @Arg('personId', () => ID) personId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Face> {
+    return toFace(await ctx.services.people.rejectFace(ctx.owner.id, parseId(faceId, 'faceId'), parseId(personId, 'personId')));
+  }
+
   @Mutation(() => PersonMerge, { description: 'Merges people into one; `undoMerge` takes it back.' })
   async mergePeople(
     @Arg('into', () => ID) into: string,

@@ -5,6 +5,7 @@ import { BoxType, PointType } from './geometry.type.js';
 export enum FaceSource {
   DETECTOR = 'detector',
   WHOLE_IMAGE = 'whole-image',
+  MANUAL = 'manual',
 }
 registerEnumType(FaceSource, {
   name: 'FaceSource',
@@ -14,6 +15,7 @@ registerEnumType(FaceSource, {
     WHOLE_IMAGE: {
       description: 'As the whole image: a tight face crop in which the detector found nothing, taken whole because its landmarks are a face\'s.',
     },
+    MANUAL: { description: 'Added by hand (addFace): in a box a user drew, where the detector had missed it.' },
   },
 });
 
@@ -23,7 +25,7 @@ export class Face {
   imageId!: number;
   albumId!: number;
   @Field(() => BoxType) box!: BoxType;
-  @Field(() => Float, { description: 'Detector confidence in [0, 1]; 0 for a face found as the whole image.' }) score!: number;
+  @Field(() => Float, { description: 'Detector confidence in [0, 1]; 0 for a face found as the whole image or added by hand.' }) score!: number;
   @Field(() => FaceSource, { description: 'How the face was found.' }) source!: FaceSource;
   @Field(() => [PointType], { description: "The 68 landmarks (iBUG 300-W order) used to align the face." })
   landmarks!: PointType[];

@@ -1,7 +1,8 @@
-import { Field, Float, ObjectType } from 'type-graphql';
+import { Field, Float, InputType, ObjectType } from 'type-graphql';
 
-/** A rectangle in pixels of the upright original photo. */
+/** A rectangle in pixels of the upright original photo; also what a client sends (`BoxInput`, addFace). */
 @ObjectType('Box', { description: 'A rectangle in pixels of the upright (EXIF-rotated) original photo.' })
+@InputType('BoxInput', { description: 'A rectangle in pixels of the upright (EXIF-rotated) original photo, as `Image.width` x `Image.height` count them.' })
 export class BoxType {
   @Field(() => Float) x!: number;
   @Field(() => Float) y!: number;

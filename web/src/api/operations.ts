@@ -211,3 +211,26 @@ export async function searchByPhoto(file: File, limit = 8): Promise<PhotoSearchR
   );
   return data.searchByPhoto;
 }
+
+/** Deletes a face that is not one: it leaves the photo, its person and every search. */
+export async function deleteFace(id: string): Promise<void> {
+  await request(`mutation DeleteFace($id: ID!) { deleteFace(id: $id) }`, { id });
+}
+
+/**
+ * Adds a face the detector missed, in a box drawn on the photo (photo pixels).
+ * Without `force` the server refuses (BAD_USER_INPUT with a `rejection`) a box
+ * where its landmark check finds no face.
+ */
+export async function addFace(imageId: string, box: Box, force = false): Promise<{ id: string }> {
+  const data = await request<{ addFace: { id: string } }>(
+    `mutation AddFace($imageId: ID!, $box: BoxInput!, $force: Boolean) { addFace(imageId: $imageId, box: $box, force: $force) { id } }`,
+    { imageId, box, force },
+  );
+  return data.addFace;
+}
+
+/** "Not this person": the face leaves the person, and grouping never puts it back. */
+export async function rejectFaceFromPerson(faceId: string, personId: string): Promise<void> {
+  await request(`mutation RejectFace($faceId: ID!, $personId: ID!) { rejectFaceFromPerson(faceId: $faceId, personId: $personId) { id } }`, { faceId, personId });
+}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { albumPeople, albumPhotos, clusterFaces, getAlbum } from '../api/operations';
+import { ApiError } from '../api/graphql-client';
+import { addFace, albumPeople, albumPhotos, clusterFaces, deleteFace, getAlbum, type Box } from '../api/operations';
 import { PeopleStrip } from '../components/people-strip';
 import { PhotoCard } from '../components/photo-card';
 import { ErrorNote, Loading, plural } from '../components/status';
@@ -14,6 +15,11 @@ export function AlbumView({ id }: { id: string }) {
   const [clusterError, setClusterError] = useState<unknown>();
   const [clusterNote, setClusterNote] = useState('');
   const [minFaces, setMinFaces] = useState('');
+  const [editing, setEditing] = useState(false);
+  const [editBusy, setEditBusy] = useState(false);
+  const [editError, setEditError] = useState<unknown>();
+  /** A drawn box where the server found no face: added only if the user insists. */
+  const [unsure, setUnsure] = useState<{ imageId: string; box: Box } | null>(null);
 
   // After uploads or clustering, counts, people and the grid all change: fetch them again.
   const refresh = () => {
@@ -36,6 +42,22 @@ export function AlbumView({ id }: { id: string }) {
       setClusterError(err);
     } finally {
       setClustering(false);
+    }
+  }
+
+  /** Runs a correction, then refreshes; a drawn box where the server found no face asks whether to add it anyway. */
+  async function correct(what: () => Promise<unknown>, drawn?: { imageId: string; box: Box }) {
+    setEditBusy(true);
+    setEditError(undefined);
+    setUnsure(null);
+    try {
+      await what();
+      refresh();
+    } catch (err) {
+      if (drawn && err instanceof ApiError && err.code === 'BAD_USER_INPUT' && err.errors[0]?.extensions?.rejection) setUnsure(drawn);
+      else setEditError(err);
+    } finally {
+      setEditBusy(false);
     }
   }
 
@@ -87,7 +109,29 @@ export function AlbumView({ id }: { id: string }) {
       </section>
 
       <section aria-label="Photos">
-        <h2>Photos</h2>
+        <div class="section-head">
+          <h2>Photos</h2>
+          <button type="button" aria-pressed={editing} onClick={() => { setEditing(!editing); setUnsure(null); }}>
+            {editing ? 'Done correcting' : 'Correct faces'}
+          </button>
+        </div>
+        {editing && (
+          <p class="muted" data-testid="edit-help">
+            Remove a box that is not a face with its ×; drag on a photo (mouse or finger) to draw a box around a face that was missed.
+          </p>
+        )}
+        <ErrorNote error={editError} />
+        {unsure && (
+          <p class="notice" role="alert" data-testid="force-prompt">
+            No face found in the box you drew.{' '}
+            <button type="button" class="small" disabled={editBusy} onClick={() => void correct(() => addFace(unsure.imageId, unsure.box, true))}>
+              Add it anyway
+            </button>{' '}
+            <button type="button" class="small" onClick={() => setUnsure(null)}>
+              Cancel
+            </button>
+          </p>
+        )}
         <div class="photo-grid">
           {photos.items.map((p) => (
             <PhotoCard
@@ -98,6 +142,7 @@ export function AlbumView({ id }: { id: string }) {
               height={p.height}
               caption={`${p.fileName} · ${plural(p.faces.length, 'face')}`}
               faces={p.faces.map((f) => ({ id: f.id, box: f.box, label: f.person?.name, thumbnail: f.thumbnail }))}
+              editing={editing ? { busy: editBusy, onRemove: (faceId) => void correct(() => deleteFace(faceId)), onDraw: (box) => void correct(() => addFace(p.id, box), { imageId: p.id, box }) } : undefined}
             />
           ))}
         </div>

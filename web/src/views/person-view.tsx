@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { albumPeople, getAlbum, getPerson, listPeople, hidePerson, mergePeople, moveFace, renamePerson, undoMerge, type PersonSummary } from '../api/operations';
+import { albumPeople, getAlbum, getPerson, listPeople, hidePerson, mergePeople, rejectFaceFromPerson, renamePerson, undoMerge, type PersonSummary } from '../api/operations';
 import { FaceThumb } from '../components/face-thumb';
 import { ErrorNote, Loading, plural } from '../components/status';
 import { useAsync, usePaged } from '../hooks';
@@ -105,9 +105,9 @@ export function PersonView({ id, albumId }: { id: string; albumId?: string }) {
               type="button"
               class="small"
               disabled={busy}
-              title="This is not them: take the face out of this person"
+              title="This is not them: take the face out of this person, and never group it with them again"
               onClick={() => act(async () => {
-                await moveFace(f.id, null);
+                await rejectFaceFromPerson(f.id, id);
                 setRemoved((s) => new Set(s).add(f.id));
               })}
             >
