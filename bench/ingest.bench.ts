@@ -8,6 +8,7 @@ import type { StageTimings } from '../src/vision/face-pipeline.js';
 import type { EngineProfile } from '../src/vision/onnx/engine-profile.js';
 import { OnnxEngine } from '../src/vision/onnx/onnx-engine.js';
 import { benchPhotos, median, percentile } from './photos.js';
+import { openVanillaFaceApi } from './vanilla-face-api.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 
 interface RoundResult {
@@ -20,7 +21,7 @@ interface RoundResult {
 }
 
 type Photo = { name: string; bytes: Buffer };
-type EngineName = 'onnx' | 'tfjs';
+type EngineName = 'onnx' | 'tfjs' | 'vanilla';
 const STAGES = ['decode', 'detect', 'landmarks', 'encode', 'store'] as const;
 
 /**
@@ -35,6 +36,10 @@ const STAGES = ['decode', 'detect', 'landmarks', 'encode', 'store'] as const;
  * the other, the load average here changed from 4.7 to 1.4 between the two
  * phases of one run). ONNX rounds beyond the baseline's run first, with only
  * the ONNX engine loaded; `rssMb` is that process.
+ *
+ * The paired rounds also run plain face-api with its defaults (see
+ * vanilla-face-api.ts), photo by photo beside facegraph: `speedupVsVanilla`
+ * is what a user comparing the two would see.
  */
 export async function benchIngest(): Promise<Record<string, unknown>> {
   const photos = await benchPhotos();
@@ -45,18 +50,24 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
   const onnxRounds: RoundResult[] = [];
   const tfjsRounds: RoundResult[] = [];
   const ratios: number[] = [];
+  const vanillaRounds: RoundResult[] = [];
+  const vanillaRatios: number[] = [];
   let tfjs: Lane | undefined;
+  let vanilla: Lane | undefined;
   let rssMb = 0;
   try {
     for (let round = 0; round < rounds - pairedRounds; round++) onnxRounds.push((await runRound([onnx], photos, round))[0]);
     rssMb = process.memoryUsage().rss / 2 ** 20;
     tfjs = await openLane('tfjs', photos);
+    vanilla = await openVanillaLane(photos);
     for (let round = 0; round < pairedRounds; round++) {
-      const [o, t] = await runRound([onnx, tfjs], photos, onnxRounds.length);
+      const [o, t, v] = await runRound([onnx, tfjs, vanilla], photos, onnxRounds.length);
       onnxRounds.push(o);
       tfjsRounds.push(t);
+      vanillaRounds.push(v);
       ratios.push(t.seconds / o.seconds);
-      console.error(`  paired round ${round + 1}/${pairedRounds}: tfjs / onnx = ${(t.seconds / o.seconds).toFixed(2)}`);
+      vanillaRatios.push(v.seconds / o.seconds);
+      console.error(`  paired round ${round + 1}/${pairedRounds}: tfjs / onnx = ${(t.seconds / o.seconds).toFixed(2)}, plain face-api / onnx = ${(v.seconds / o.seconds).toFixed(2)}`);
     }
   } finally {
     await onnx.close();
@@ -66,6 +77,9 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
   const pick = (rs: RoundResult[]) => rs.slice().sort((a, b) => a.seconds - b.seconds)[rs.length >> 1];
   const o = pick(onnxRounds);
   const t = pick(tfjsRounds);
+  const v = pick(vanillaRounds);
+  // The six 1920-px demo group photos are the first six of every round.
+  const groupMs = onnxRounds.flatMap((r) => r.msPerPhoto.slice(0, 6));
   const stageMedian = (rs: RoundResult[], k: (typeof STAGES)[number]) => median(rs.map((r) => r.stages[k]));
   return {
     engine: 'onnx',
@@ -78,6 +92,13 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     // Median over the paired rounds of (tfjs time / ONNX time) for the same photos under the same load.
     speedup: median(ratios),
     pairedSpeedups: ratios,
+    // Plain face-api with its defaults, paired photo by photo: what a user would otherwise run.
+    vanillaPhotosPerSec: photos.length / v.seconds,
+    speedupVsVanilla: median(vanillaRatios),
+    vanillaFaces: v.faces,
+    vanillaP50MsPerPhoto: median(vanillaRounds.flatMap((r) => r.msPerPhoto)),
+    vanillaP95MsPerPhoto: percentile(vanillaRounds.flatMap((r) => r.msPerPhoto), 95),
+    groupP95MsPerPhoto: percentile(groupMs, 95),
     p50MsPerPhoto: median(onnxRounds.flatMap((r) => r.msPerPhoto)),
     p95MsPerPhoto: percentile(onnxRounds.flatMap((r) => r.msPerPhoto), 95),
     stagesMs: Object.fromEntries(STAGES.map((k) => [k, stageMedian(onnxRounds, k) / photos.length])),
@@ -86,7 +107,7 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     // Per photo, for the round above: how many inputs each network saw, and the milliseconds spent
     // building inputs in TypeScript (prepare), inside ONNX Runtime (infer) and reading outputs (finish).
     onnxNetworks: o.profile && perPhoto(o.profile, photos.length),
-    modelLoadSeconds: { onnx: onnx.loadSeconds, tfjs: tfjs?.loadSeconds },
+    modelLoadSeconds: { onnx: onnx.loadSeconds, tfjs: tfjs?.loadSeconds, vanilla: vanilla?.loadSeconds },
     // 1-minute load average before and after: the machine is shared, and this says how much.
     loadAverage,
   };
@@ -133,6 +154,25 @@ async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
       await engine.dispose();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Plain face-api as a lane: analysis only, no database. */
+async function openVanillaLane(photos: Photo[]): Promise<Lane> {
+  const face = await openVanillaFaceApi();
+  await face.analyze(photos[0].bytes);
+  return {
+    name: 'vanilla',
+    loadSeconds: face.loadSeconds,
+    async ingest(_albumId, photo) {
+      const t0 = performance.now();
+      const timings = await face.analyze(photo.bytes);
+      return { ms: performance.now() - t0, timings };
+    },
+    createAlbum: async () => 0,
+    resetProfile: () => undefined,
+    profile: () => undefined,
+    close: async () => undefined,
   };
 }
 

@@ -11,6 +11,31 @@ const require = createRequire(import.meta.url);
 /** Folder holding the tfjs weight manifests shipped inside `@vladmandic/face-api`. */
 export const FACE_API_MODEL_DIR = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
 
+let faceApi: Promise<FaceApi> | undefined;
+
+/**
+ * face-api on tfjs' WebAssembly backend with the three networks facegraph uses
+ * loaded from the npm package: once per process (the reference engine and the
+ * benchmark's plain face-api baseline share it).
+ */
+export function loadFaceApi(): Promise<FaceApi> {
+  faceApi ??= (async () => {
+    // Loaded lazily: requiring tfjs costs a second and most processes (CLI, tests of storage) never need it.
+    const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string, usePlatformFetch?: boolean): void };
+    // Point tfjs at the .wasm files inside the npm package: never a CDN.
+    wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
+    const tf = faceapi.tf as unknown as { setBackend(name: string): Promise<boolean>; ready(): Promise<void> };
+    await tf.setBackend('wasm');
+    await tf.ready();
+    await faceapi.nets.ssdMobilenetv1.loadFromDisk(FACE_API_MODEL_DIR);
+    await faceapi.nets.faceLandmark68Net.loadFromDisk(FACE_API_MODEL_DIR);
+    await faceapi.nets.faceRecognitionNet.loadFromDisk(FACE_API_MODEL_DIR);
+    return faceapi;
+  })();
+  return faceApi;
+}
+
 /**
  * The reference engine: face-api's own networks on tfjs' WebAssembly backend.
  * Slow (about 1 photo/s per core) but it is the definition of correct output
@@ -27,21 +52,7 @@ export class TfjsEngine implements FaceEngine {
 
   private ready(): Promise<FaceApi> {
     if (this.api) return Promise.resolve(this.api);
-    this.loading ??= (async () => {
-      // Loaded lazily: requiring tfjs costs a second and most processes (CLI, tests of storage) never need it.
-      const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-      const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string, usePlatformFetch?: boolean): void };
-      // Point tfjs at the .wasm files inside the npm package: never a CDN.
-      wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
-      const tf = faceapi.tf as unknown as { setBackend(name: string): Promise<boolean>; ready(): Promise<void> };
-      await tf.setBackend('wasm');
-      await tf.ready();
-      await faceapi.nets.ssdMobilenetv1.loadFromDisk(FACE_API_MODEL_DIR);
-      await faceapi.nets.faceLandmark68Net.loadFromDisk(FACE_API_MODEL_DIR);
-      await faceapi.nets.faceRecognitionNet.loadFromDisk(FACE_API_MODEL_DIR);
-      this.api = faceapi;
-      return faceapi;
-    })();
+    this.loading ??= loadFaceApi().then((api) => (this.api = api));
     return this.loading;
   }
 
