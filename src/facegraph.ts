@@ -83,7 +83,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     throw err;
   }
   const { db } = database;
-  const policy = { retries: config.jobs.retries, retryDelaySeconds: config.jobs.retryDelaySeconds, timeoutSeconds: config.jobs.timeoutSeconds };
+  const policy = { retries: config.jobs.retries, retryDelaySeconds: config.jobs.retryDelaySeconds, leaseSeconds: config.jobs.leaseSeconds };
   const queue: JobQueue =
     database.kind === 'postgres' ? new PgBossQueue({ ...policy, connectionString: config.databaseUrl! }) : new LocalQueue(db, policy);
   try {
@@ -138,6 +138,8 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   const workers = new JobWorkers(queue, jobHandlers(ingest), {
     concurrency: options.workers ?? config.jobs.workers,
     pollSeconds: config.jobs.pollSeconds,
+    leaseSeconds: config.jobs.leaseSeconds,
+    timeoutSeconds: config.jobs.timeoutSeconds,
     observer: metrics,
   });
   if (options.startWorkers ?? true) workers.start();
