@@ -18,6 +18,8 @@ import { ImageRepository } from './repositories/image.repository.js';
 import { IngestBatchRepository } from './repositories/ingest-batch.repository.js';
 import { PersonMergeRepository } from './repositories/person-merge.repository.js';
 import { PersonRepository } from './repositories/person.repository.js';
+import { LocalEventBus, type EventBus } from './repositories/event-bus.js';
+import { PgEventBus } from './repositories/pg-event-bus.js';
 import { PhotoStore } from './repositories/photo-store.js';
 import { ThumbnailStore } from './repositories/thumbnail-store.js';
 import { AlbumService } from './services/album.service.js';
@@ -28,6 +30,7 @@ import { FaceAnalyzer } from './services/face-analyzer.js';
 import { FaceService } from './services/face.service.js';
 import { ImportRoot } from './services/import-root.js';
 import { IngestService } from './services/ingest.service.js';
+import { LiveEventsService } from './services/live-events.service.js';
 import { PeopleService } from './services/people.service.js';
 import type { Services } from './services/services.js';
 import { UrlSigner } from './services/url-signer.js';
@@ -106,6 +109,9 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
 
   analyzer.observe((result) => metrics.analyzed(result.timings));
   const imports = new ImportRoot(config.importRoot, config.limits.maxFileBytes);
+  // PostgreSQL's LISTEN/NOTIFY carries events between processes (workers publish, API processes follow);
+  // PGlite is opened by one process only, so its events never leave it.
+  const events: EventBus = database.kind === 'postgres' ? new PgEventBus(db, config.databaseUrl!) : new LocalEventBus();
   const ingest = new IngestService({
     albums,
     images,
@@ -117,6 +123,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     spool: new UploadSpool(config.dataDir),
     queue,
     observer: metrics,
+    events,
     waitSeconds: config.jobs.ingestWaitSeconds,
   });
 
@@ -125,6 +132,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     albums: new AlbumService(albums, images, photos, signer, config.limits.maxPage),
     faces: new FaceService(faces, albums, analyzer, config.limits.maxPage),
     ingest,
+    live: new LiveEventsService(events, ingest, albums),
     imports,
     people: new PeopleService(new PersonRepository(db), new PersonMergeRepository(db), faces, albums, config.limits.maxPage),
     clustering: new ClusteringService(new ClusteringRepository(db), albums),
@@ -134,6 +142,12 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   // Queued at once (not after another query), so that close() waits for the run through clustering.settled().
   ingest.onPhoto((event) => {
     if (event.batchFinished) services.clustering.assignNewFacesSoon(event.albumId);
+  });
+  services.clustering.observe((scope, summary) => {
+    const facesPlaced = summary.joinedExisting + summary.inNewPeople;
+    if (scope.albumId === null || facesPlaced + summary.newPeople + summary.removedPeople === 0) return;
+    const event = { kind: 'people', albumId: scope.albumId, newPeople: summary.newPeople, removedPeople: summary.removedPeople, facesPlaced } as const;
+    events.publish(event).catch((err) => console.error('[events] could not publish a people event:', (err as Error).message));
   });
   const workers = new JobWorkers(queue, jobHandlers(ingest), {
     concurrency: options.workers ?? config.jobs.workers,
@@ -170,6 +184,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       await workers.stop(graceMs);
       await queue.stop();
       await services.clustering.settled();
+      await events.close();
       await database.close();
       if (!options.engine) await engine.dispose();
     },

@@ -5,6 +5,7 @@ import type { FaceThumbnailService } from './face-thumbnail.service.js';
 import type { FaceService } from './face.service.js';
 import type { ImportRoot } from './import-root.js';
 import type { IngestService } from './ingest.service.js';
+import type { LiveEventsService } from './live-events.service.js';
 import type { PeopleService } from './people.service.js';
 
 /**
@@ -17,6 +18,8 @@ export interface Services {
   albums: AlbumService;
   faces: FaceService;
   ingest: IngestService;
+  /** Live streams for subscriptions. */
+  live: LiveEventsService;
   imports: ImportRoot;
   people: PeopleService;
   clustering: ClusteringService;
