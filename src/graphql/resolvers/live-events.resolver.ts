@@ -3,9 +3,10 @@ import type { SubscribeResolverData } from 'type-graphql';
 import type { AlbumEvent as AlbumEventPayload, BatchProgress } from '../../services/live-events.service.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId } from '../ids.js';
-import { toAlbumEvent, toBatchProgress, toImage } from '../mappers.js';
+import { toAlbumEvent, toBatchProgress } from '../mappers.js';
 import { Image } from '../types/image.type.js';
 import { AlbumEvent, IngestBatchProgress } from '../types/live-event.type.js';
+import { loadImage } from './image.resolver.js';
 
 type SubscribeData = SubscribeResolverData<unknown, Record<string, string>, GraphQLContext>;
 
@@ -39,9 +40,7 @@ export class LiveEventsResolver {
 @Resolver(() => AlbumEvent)
 export class AlbumEventResolver {
   @FieldResolver(() => Image, { nullable: true, description: 'PHOTO_STORED: the stored photo.' })
-  async image(@Root() event: AlbumEvent, @Ctx() ctx: GraphQLContext): Promise<Image | null> {
-    if (event.imageId === null) return null;
-    const row = await ctx.loaders.image.load(event.imageId);
-    return row ? toImage(row) : null;
+  image(@Root() event: AlbumEvent, @Ctx() ctx: GraphQLContext): Promise<Image | null> {
+    return loadImage(ctx, event.imageId);
   }
 }
