@@ -30,6 +30,8 @@ export class JobLease {
     private readonly options: JobLeaseOptions,
   ) {
     this.timer = setInterval(() => void this.renew(), Math.max(250, (options.leaseSeconds * 1000) / 4));
+    // A job abandoned at shutdown must not keep the process alive through its heartbeat.
+    this.timer.unref();
   }
 
   /** The job ended: no more renewals. */

@@ -130,6 +130,21 @@ export async function getBatch(id: string): Promise<IngestBatch | null> {
   return data.ingestBatch;
 }
 
+export interface AlbumEvent { kind: 'PHOTO_STORED' | 'PEOPLE_CHANGED'; faceCount: number | null }
+
+/**
+ * Calls `onEvent` for photos stored in the album and its people changing (clustering after a batch), until
+ * `signal` aborts. Live updates are an extra: when the WebSocket fails, the page simply shows what it loaded.
+ */
+export function followAlbum(albumId: string, onEvent: (event: AlbumEvent) => void, signal: AbortSignal): void {
+  subscribe<{ albumEvents: AlbumEvent }>(
+    `subscription AlbumEvents($a: ID!) { albumEvents(albumId: $a) { kind faceCount } }`,
+    { a: albumId },
+    (data) => onEvent(data.albumEvents),
+    signal,
+  ).catch(() => {});
+}
+
 const POLL_MS = 700;
 const finished = (b: IngestBatch | null) => !b || (b.status !== 'QUEUED' && b.status !== 'RUNNING');
 

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { albumPeople, albumPhotos, clusterFaces, getAlbum } from '../api/operations';
+import { useEffect, useState } from 'preact/hooks';
+import { albumPeople, albumPhotos, clusterFaces, followAlbum, getAlbum } from '../api/operations';
 import { PeopleStrip } from '../components/people-strip';
 import { PhotoCard } from '../components/photo-card';
 import { ErrorNote, Loading, plural } from '../components/status';
@@ -21,6 +21,17 @@ export function AlbumView({ id }: { id: string }) {
     people.reload();
     photos.reset();
   };
+
+  // People are placed by clustering on the server after each batch: show them when the server says so.
+  useEffect(() => {
+    const stop = new AbortController();
+    followAlbum(id, (event) => {
+      if (event.kind !== 'PEOPLE_CHANGED') return;
+      album.reload();
+      people.reload();
+    }, stop.signal);
+    return () => stop.abort();
+  }, [id]);
 
   async function cluster() {
     setClustering(true);
