@@ -101,8 +101,15 @@ export interface JobsConfig {
    */
   ingestWaitSeconds: number;
   /**
-   * A job running longer than this is presumed lost with its worker (killed,
-   * host gone) and handed to another (`FACEGRAPH_JOB_TIMEOUT_SECONDS`, default 300).
+   * How long a claimed job stays with its worker without news from it (`FACEGRAPH_JOB_LEASE_SECONDS`,
+   * default 20). The worker renews the lease every quarter of it while the job runs, however slow the
+   * photo; a worker that dies (kill -9, lost host) stops renewing, and within about a lease and a quarter
+   * its job is failed back to the queue for a retry on another worker.
+   */
+  leaseSeconds: number;
+  /**
+   * The longest a job may run (`FACEGRAPH_JOB_TIMEOUT_SECONDS`, default 300): past it the worker stops
+   * renewing the lease, so a handler stuck for good has its job retried elsewhere a lease later.
    */
   timeoutSeconds: number;
   /** Retries of a job that failed unexpectedly, before its dead letter (`FACEGRAPH_JOB_RETRIES`, default 3). */
@@ -201,6 +208,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       workers,
       ingestWaitSeconds:
         env.FACEGRAPH_INGEST_WAIT_SECONDS === 'until-done' ? Infinity : num('FACEGRAPH_INGEST_WAIT_SECONDS', workers > 0 ? DEFAULT_INGEST_WAIT_SECONDS : 0, 0, 86_400),
+      leaseSeconds: int('FACEGRAPH_JOB_LEASE_SECONDS', 20, 2, 3600),
       timeoutSeconds: int('FACEGRAPH_JOB_TIMEOUT_SECONDS', 300, 2, 86_400),
       retries: int('FACEGRAPH_JOB_RETRIES', 3, 0, 100),
       retryDelaySeconds: int('FACEGRAPH_JOB_RETRY_DELAY_SECONDS', 5, 0, 3600),

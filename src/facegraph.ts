@@ -19,6 +19,8 @@ import { ImageRepository } from './repositories/image.repository.js';
 import { IngestBatchRepository } from './repositories/ingest-batch.repository.js';
 import { PersonMergeRepository } from './repositories/person-merge.repository.js';
 import { PersonRepository } from './repositories/person.repository.js';
+import { LocalEventBus, type EventBus } from './repositories/event-bus.js';
+import { PgEventBus } from './repositories/pg-event-bus.js';
 import { PhotoStore } from './repositories/photo-store.js';
 import { ThumbnailStore } from './repositories/thumbnail-store.js';
 import { AlbumService } from './services/album.service.js';
@@ -30,6 +32,7 @@ import { FaceAnalyzer } from './services/face-analyzer.js';
 import { FaceService } from './services/face.service.js';
 import { ImportRoot } from './services/import-root.js';
 import { IngestService } from './services/ingest.service.js';
+import { LiveEventsService } from './services/live-events.service.js';
 import { PeopleService } from './services/people.service.js';
 import type { Services } from './services/services.js';
 import { UrlSigner } from './services/url-signer.js';
@@ -85,7 +88,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     throw err;
   }
   const { db } = database;
-  const policy = { retries: config.jobs.retries, retryDelaySeconds: config.jobs.retryDelaySeconds, timeoutSeconds: config.jobs.timeoutSeconds };
+  const policy = { retries: config.jobs.retries, retryDelaySeconds: config.jobs.retryDelaySeconds, leaseSeconds: config.jobs.leaseSeconds };
   const queue: JobQueue =
     database.kind === 'postgres' ? new PgBossQueue({ ...policy, connectionString: config.databaseUrl! }) : new LocalQueue(db, policy);
   try {
@@ -108,6 +111,9 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
 
   analyzer.observe((result) => metrics.analyzed(result.timings));
   const imports = new ImportRoot(config.importRoot, config.limits.maxFileBytes);
+  // PostgreSQL's LISTEN/NOTIFY carries events between processes (workers publish, API processes follow);
+  // PGlite is opened by one process only, so its events never leave it.
+  const events: EventBus = database.kind === 'postgres' ? new PgEventBus(db, config.databaseUrl!) : new LocalEventBus();
   const ingest = new IngestService({
     albums,
     images,
@@ -119,6 +125,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     spool: new UploadSpool(config.dataDir),
     queue,
     observer: metrics,
+    events,
     waitSeconds: config.jobs.ingestWaitSeconds,
   });
 
@@ -129,6 +136,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     faces: new FaceService(faces, albums, analyzer, config.limits.maxPage),
     corrections: new FaceCorrectionService(new FaceCorrectionRepository(db), faces, images, photos, analyzer, clustering, config.vision.minFaceSize),
     ingest,
+    live: new LiveEventsService(events, ingest, albums),
     imports,
     people: new PeopleService(new PersonRepository(db), new PersonMergeRepository(db), faces, albums, config.limits.maxPage),
     clustering,
@@ -139,9 +147,17 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   ingest.onPhoto((event) => {
     if (event.batchFinished) services.clustering.assignNewFacesSoon(event.albumId);
   });
+  services.clustering.observe((scope, summary) => {
+    const facesPlaced = summary.joinedExisting + summary.inNewPeople;
+    if (scope.albumId === null || facesPlaced + summary.newPeople + summary.removedPeople === 0) return;
+    const event = { kind: 'people', albumId: scope.albumId, newPeople: summary.newPeople, removedPeople: summary.removedPeople, facesPlaced } as const;
+    events.publish(event).catch((err) => console.error('[events] could not publish a people event:', (err as Error).message));
+  });
   const workers = new JobWorkers(queue, jobHandlers(ingest), {
     concurrency: options.workers ?? config.jobs.workers,
     pollSeconds: config.jobs.pollSeconds,
+    leaseSeconds: config.jobs.leaseSeconds,
+    timeoutSeconds: config.jobs.timeoutSeconds,
     observer: metrics,
   });
   if (options.startWorkers ?? true) workers.start();
@@ -172,6 +188,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       await workers.stop(graceMs);
       await queue.stop();
       await services.clustering.settled();
+      await events.close();
       await database.close();
       if (!options.engine) await engine.dispose();
     },

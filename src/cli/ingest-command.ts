@@ -134,11 +134,22 @@ const BATCH_FIELDS = 'id status total done failed';
 /**
  * Uploads the photos in requests of `batchSize` files (two in flight, so the
  * server always has work) and follows the batches until every photo has its
- * outcome. The server keeps what it received even if this process stops;
- * a re-run sends everything again and the server skips what it already has.
+ * outcome: live through `ingestBatchProgress` and `albumEvents` subscriptions,
+ * or by polling `ingestBatch` once the WebSocket fails (an older server, a
+ * proxy without WebSocket). The server keeps what it received even if this
+ * process stops; a re-run sends everything again and the server skips what
+ * it already has.
  */
 async function ingestThroughServer(root: string, files: string[], options: IngestCommandOptions): Promise<number> {
   const client = new GraphQLHttpClient(options.server!);
+  try {
+    return await sendAndFollow(client, files, options);
+  } finally {
+    await client.close();
+  }
+}
+
+async function sendAndFollow(client: GraphQLHttpClient, files: string[], options: IngestCommandOptions): Promise<number> {
   const album = await findOrCreateRemoteAlbum(client, options.album);
   const baseFaces = album.faceCount;
   const batches = new Map<string, RemoteBatch>();
@@ -146,6 +157,34 @@ async function ingestThroughServer(root: string, files: string[], options: Inges
   const reporter = new ProgressReporter(files.length, 'ingest', { tty: options.tty, intervalMs: options.intervalMs });
   let uploading = true;
   let uploadError: Error | undefined;
+
+  // Live progress while the WebSocket works; polling from its first failure on.
+  let live = true;
+  let newFaces = 0;
+  const followed = new Set<string>();
+  const fallBack = (err: Error) => {
+    if (live) console.error(`facegraph ingest: live progress unavailable (${err.message}); polling instead`);
+    live = false;
+  };
+  const albumEvents = client.subscribe<{ albumEvents: { kind: string; faceCount: number | null } }>(
+    `subscription($a: ID!) { albumEvents(albumId: $a) { kind faceCount } }`,
+    { a: album.id },
+    ({ albumEvents: e }) => (newFaces += e.kind === 'PHOTO_STORED' ? (e.faceCount ?? 0) : 0),
+  );
+  albumEvents.done.catch(fallBack);
+  const follow = (id: string) => {
+    followed.add(id);
+    client
+      .subscribe<{ ingestBatchProgress: { batch: RemoteBatch } }>(
+        `subscription($id: ID!) { ingestBatchProgress(id: $id) { batch { ${BATCH_FIELDS} } } }`,
+        { id },
+        (data) => batches.set(id, data.ingestBatchProgress.batch),
+      )
+      .done.catch((err: Error) => {
+        followed.delete(id);
+        fallBack(err);
+      });
+  };
 
   const chunks: string[][] = [];
   for (let i = 0; i < files.length; i += options.batchSize) chunks.push(files.slice(i, i + options.batchSize));
@@ -161,6 +200,7 @@ async function ingestThroughServer(root: string, files: string[], options: Inges
           chunk,
         );
         batches.set(r.ingestImages.id, r.ingestImages);
+        if (live && r.ingestImages.status !== 'DONE' && r.ingestImages.status !== 'FAILED') follow(r.ingestImages.id);
       } catch (err) {
         uploadError = err as Error;
       }
@@ -170,14 +210,13 @@ async function ingestThroughServer(root: string, files: string[], options: Inges
 
   const refresh = async () => {
     for (const [id, b] of batches) {
-      if (b.status === 'DONE' || b.status === 'FAILED') continue;
+      if (b.status === 'DONE' || b.status === 'FAILED' || (live && followed.has(id))) continue;
       const r = await client.request<{ ingestBatch: RemoteBatch | null }>(`query($id: ID!) { ingestBatch(id: $id) { ${BATCH_FIELDS} } }`, { id });
       if (r.ingestBatch) batches.set(id, r.ingestBatch);
     }
-    const a = await client.request<{ album: { faceCount: number } }>(`query($id: ID!) { album(id: $id) { faceCount } }`, { id: album.id });
     counts.done = [...batches.values()].reduce((n, b) => n + b.done + b.failed, 0);
     counts.failed = [...batches.values()].reduce((n, b) => n + b.failed, 0);
-    counts.faces = a.album.faceCount - baseFaces;
+    counts.faces = live ? newFaces : await albumFaces(client, album.id) - baseFaces;
     reporter.update(counts);
   };
 
@@ -185,9 +224,11 @@ async function ingestThroughServer(root: string, files: string[], options: Inges
     await refresh().catch((err) => console.error(`facegraph ingest: progress query failed: ${(err as Error).message}`));
     const open = [...batches.values()].some((b) => b.status !== 'DONE' && b.status !== 'FAILED');
     if (!uploading && (!open || options.signal.aborted || uploadError)) break;
-    await sleep(1000);
+    await sleep(live ? 250 : 1000);
   }
+  albumEvents.stop();
   await uploads;
+  counts.faces = await albumFaces(client, album.id).then((n) => n - baseFaces, () => counts.faces);
   if (uploadError) {
     reporter.stop(`facegraph ingest: upload failed: ${uploadError.message}`);
     return 1;
@@ -201,6 +242,11 @@ async function ingestThroughServer(root: string, files: string[], options: Inges
   }
   reporter.stop(`facegraph ingest: ${counts.done - counts.failed} stored or already there, ${counts.failed} failed; ${counts.faces} new faces (album ${album.id})`);
   return 0;
+}
+
+async function albumFaces(client: GraphQLHttpClient, id: string): Promise<number> {
+  const a = await client.request<{ album: { faceCount: number } }>(`query($id: ID!) { album(id: $id) { faceCount } }`, { id });
+  return a.album.faceCount;
 }
 
 async function findOrCreateRemoteAlbum(client: GraphQLHttpClient, name: string): Promise<{ id: string; faceCount: number }> {

@@ -1,9 +1,12 @@
 import type { AlbumRow, FaceRow, ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
+import type { BatchSnapshot, ItemSnapshot } from '../repositories/event-bus.js';
+import type { AlbumEvent as AlbumEventPayload, BatchProgress } from '../services/live-events.service.js';
 import type { Page } from '../services/pagination.js';
 import type { Album } from './types/album.type.js';
 import type { Face, FaceSource } from './types/face.type.js';
 import type { Image } from './types/image.type.js';
 import { IngestStatus, type IngestBatch, type IngestItem } from './types/ingest.type.js';
+import { AlbumEventKind, type AlbumEvent, type IngestBatchProgress } from './types/live-event.type.js';
 
 /** Row -> GraphQL object shapes. Kept in one place so resolvers stay one-liners. */
 export const toAlbum = (r: AlbumRow): Album => ({ id: r.id, name: r.name, createdAt: r.created_at });
@@ -49,6 +52,29 @@ export const toIngestItem = (r: IngestItemRow): IngestItem => ({
   fileName: r.file_name,
   error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
 });
+
+const fromBatchSnapshot = (b: BatchSnapshot): IngestBatch => ({
+  id: b.id,
+  albumId: b.albumId,
+  status: IngestStatus[b.status],
+  total: b.total,
+  done: b.done,
+  failed: b.failed,
+  createdAt: new Date(b.createdAt),
+  finishedAt: b.finishedAt ? new Date(b.finishedAt) : null,
+});
+
+const fromItemSnapshot = (i: ItemSnapshot): IngestItem => ({ position: i.position, imageId: i.imageId, fileName: i.fileName, error: i.error });
+
+export const toBatchProgress = (p: BatchProgress): IngestBatchProgress => ({
+  batch: fromBatchSnapshot(p.batch),
+  finishedItems: p.finishedItems.map(fromItemSnapshot),
+});
+
+export const toAlbumEvent = (e: AlbumEventPayload): AlbumEvent =>
+  e.kind === 'photo'
+    ? { kind: AlbumEventKind.PHOTO_STORED, albumId: e.albumId, batchId: e.batchId, imageId: e.imageId, faceCount: e.faces, facesPlaced: null, newPeople: null, removedPeople: null }
+    : { kind: AlbumEventKind.PEOPLE_CHANGED, albumId: e.albumId, batchId: null, imageId: null, faceCount: null, facesPlaced: e.facesPlaced, newPeople: e.newPeople, removedPeople: e.removedPeople };
 
 /** Shapes a service page as a Relay connection. */
 export function toConnection<TRow extends { id: number }, TNode>(page: Page<TRow>, map: (row: TRow) => TNode) {

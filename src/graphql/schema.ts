@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { AlbumResolver } from './resolvers/album.resolver.js';
 import { FaceCorrectionResolver } from './resolvers/face-correction.resolver.js';
 import { FaceResolver } from './resolvers/face.resolver.js';
 import { ImageResolver } from './resolvers/image.resolver.js';
 import { IngestItemResolver, IngestResolver } from './resolvers/ingest.resolver.js';
+import { AlbumEventResolver, LiveEventsResolver } from './resolvers/live-events.resolver.js';
 import { AlbumPeopleResolver, FacePeopleResolver, PersonMergeResolver, PersonResolver } from './resolvers/person.resolver.js';
 
 /** Builds the executable schema from the resolvers (code-first). */
@@ -14,8 +16,12 @@ export function buildFacegraphSchema(): Promise<GraphQLSchema> {
     resolvers: [
       AlbumResolver, ImageResolver, FaceResolver, FaceCorrectionResolver, IngestResolver, IngestItemResolver,
       PersonResolver, PersonMergeResolver, AlbumPeopleResolver, FacePeopleResolver,
+      LiveEventsResolver, AlbumEventResolver,
     ],
     validate: false,
+    // type-graphql insists on a PubSub once a schema has subscriptions, even when every @Subscription brings its
+    // own `subscribe`, as ours do (the streams come from LiveEventsService over the EventBus). This one is unused.
+    pubSub: createPubSub(),
   });
 }
 

@@ -24,6 +24,12 @@ export interface JobQueue {
   complete(job: ClaimedJob): Promise<void>;
   /** The job failed: retry later, or dead-letter it when out of retries. */
   fail(job: ClaimedJob, error: Error): Promise<void>;
+  /**
+   * Extends the claim on a running job to `seconds` from now, so that the queue
+   * does not presume its worker dead. False when the job is no longer this
+   * worker's (its lease ran out and it was handed back, or it was finished).
+   */
+  renew(job: ClaimedJob, seconds: number): Promise<boolean>;
   /** Jobs waiting (created or due for retry) per queue. */
   depth(): Promise<Record<string, number>>;
   /** Wakes this process's idle consumers: new jobs were just sent. */
@@ -59,7 +65,8 @@ export interface SqlExecutor {
 export interface QueuePolicy {
   retries: number;
   retryDelaySeconds: number;
-  timeoutSeconds: number;
+  /** A claimed job not renewed for this long is failed back to the queue: its worker is presumed dead. */
+  leaseSeconds: number;
 }
 
 /**

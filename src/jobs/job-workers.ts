@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { JobLease } from './job-lease.js';
 import type { ClaimedJob, JobHandler, JobOutcome, JobQueue } from './job-queue.js';
 
 export interface JobObserver {
@@ -10,6 +11,10 @@ export interface JobWorkersOptions {
   concurrency: number;
   /** How long an idle loop waits before looking again (a local `notify` wakes it sooner). */
   pollSeconds: number;
+  /** The lease a running job's heartbeat renews (default 20 s; see `JobLease`). */
+  leaseSeconds?: number;
+  /** The longest a job keeps renewing its lease (default 300 s). */
+  timeoutSeconds?: number;
   observer?: JobObserver;
 }
 
@@ -20,7 +25,8 @@ export type JobStats = Record<string, Partial<Record<JobOutcome | 'error', numbe
  * The consumer loops of one process. Each loop claims one job at a time from
  * the queues in the order the handlers were given (so ingestion goes before
  * re-encoding, and dead letters last), runs its handler, and reports the
- * result back to the queue. Database trouble never ends a loop: claiming is
+ * result back to the queue. While a handler runs, its job's lease is renewed
+ * (`JobLease`), so only a dead worker's jobs are handed to others. Database trouble never ends a loop: claiming is
  * retried at the poll pace and reporting with backoff, and a report that
  * cannot be made at all leaves the job to expire and run again — handlers are
  * idempotent, so that costs time, never correctness.
@@ -95,6 +101,11 @@ export class JobWorkers {
     const handler = this.handlers.get(job.queue)!;
     const started = performance.now();
     this.active++;
+    const lease = new JobLease(this.queue, job, {
+      leaseSeconds: this.options.leaseSeconds ?? 20,
+      timeoutSeconds: this.options.timeoutSeconds ?? 300,
+      onLost: (lost, reason) => console.error(`[jobs] ${lost.queue} ${lost.id} ${reason}`),
+    });
     let outcome: JobOutcome | 'error';
     let error: Error | undefined;
     try {
@@ -104,6 +115,7 @@ export class JobWorkers {
       outcome = 'error';
       console.error(`[jobs] ${job.queue} ${job.id} attempt ${job.attempt} failed: ${error.message}`);
     } finally {
+      lease.stop();
       this.active--;
     }
     const seconds = (performance.now() - started) / 1000;

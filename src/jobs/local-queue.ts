@@ -90,6 +90,11 @@ export class LocalQueue implements JobQueue {
     }
   }
 
+  /** One process owns the database, so a job cannot outlive its worker: nothing to renew. */
+  async renew(): Promise<boolean> {
+    return true;
+  }
+
   async depth(): Promise<Record<string, number>> {
     const { rows } = await this.sql.executeSql(
       `SELECT queue, count(*)::int AS n FROM local_jobs WHERE state IN ('created', 'retry') GROUP BY queue`,

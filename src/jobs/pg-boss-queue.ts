@@ -12,9 +12,15 @@ export interface PgBossQueueOptions extends QueuePolicy {
  * The queue on PostgreSQL: pg-boss 10 (the last line that runs on Node 20).
  * Jobs live in the `pgboss` schema of the application's own database, are
  * claimed with `FOR UPDATE SKIP LOCKED`, retried with exponential backoff, and
- * dead-lettered to `<queue>-dead` when out of retries. A job whose worker died
- * (kill -9, lost host) stays active until `timeoutSeconds`, when pg-boss's
- * maintenance — run by whichever process gets its lock — fails it into a retry.
+ * dead-lettered to `<queue>-dead` when out of retries.
+ *
+ * A dead worker (kill -9, lost host) is found by its lease: a job's pg-boss
+ * expiry is `leaseSeconds`, and `renew` pushes it forward while the job runs
+ * (see `JobLease`). pg-boss's maintenance — run every quarter lease by whichever
+ * process gets its lock — fails jobs whose lease ran out into a retry, in one
+ * statement that checks the expiry itself, so a lease renewed a moment earlier
+ * is never taken. pg-boss 10 has no API to extend a running job, so `renew`
+ * writes `expire_in` of the job row, the column its expiry reads.
  *
  * Consumption uses `fetch` / `complete` / `fail` rather than `boss.work()`:
  * pg-boss's worker loop does not await its completion calls, so a database
@@ -33,8 +39,8 @@ export class PgBossQueue implements JobQueue {
       max: options.poolSize ?? 4,
       application_name: 'facegraph-jobs',
       schedule: false,
-      // Expired jobs (their worker died) are noticed at this pace.
-      maintenanceIntervalSeconds: Math.min(120, Math.max(1, Math.ceil(options.timeoutSeconds / 2))),
+      // Jobs whose lease ran out (their worker died) are noticed at this pace.
+      maintenanceIntervalSeconds: Math.max(1, Math.ceil(options.leaseSeconds / 4)),
     });
     // Without a listener an 'error' event would throw; connection errors during
     // a database restart are expected and pg-boss recovers from them itself.
@@ -49,12 +55,12 @@ export class PgBossQueue implements JobQueue {
 
   async start(): Promise<void> {
     await this.boss.start();
-    const { retries, retryDelaySeconds, timeoutSeconds } = this.options;
+    const { retries, retryDelaySeconds, leaseSeconds } = this.options;
     for (const queue of WORK_QUEUES) {
       const dead = deadLetterOf(queue);
       // Dead letters are kept two weeks and never retried: they are the record of what gave up.
       await this.boss.createQueue(dead, { name: dead, retryLimit: 0, retentionMinutes: 14 * 24 * 60 });
-      const policy = { name: queue, retryLimit: retries, retryDelay: Math.max(1, retryDelaySeconds), retryBackoff: true, expireInSeconds: timeoutSeconds, deadLetter: dead };
+      const policy = { name: queue, retryLimit: retries, retryDelay: Math.max(1, retryDelaySeconds), retryBackoff: true, expireInSeconds: leaseSeconds, deadLetter: dead };
       await this.boss.createQueue(queue, policy);
       // createQueue keeps an existing queue's settings; bring them in line with this configuration.
       await this.boss.updateQueue(queue, policy);
@@ -88,6 +94,16 @@ export class PgBossQueue implements JobQueue {
 
   async fail(job: ClaimedJob, error: Error): Promise<void> {
     await this.boss.fail(job.queue, job.id, { message: error.message });
+  }
+
+  async renew(job: ClaimedJob, seconds: number): Promise<boolean> {
+    const { rows } = await this.boss.getDb().executeSql(
+      `UPDATE pgboss.job SET expire_in = (now() - started_on) + $3 * interval '1 second'
+       WHERE name = $1 AND id = $2 AND state = 'active'
+       RETURNING id`,
+      [job.queue, job.id, seconds],
+    );
+    return rows.length > 0;
   }
 
   async depth(): Promise<Record<string, number>> {

@@ -49,6 +49,8 @@ export interface RecordResult {
   recorded: boolean;
   /** The batch finished with this item. */
   finished: boolean;
+  /** The batch after the change (when recorded), for progress events. */
+  batch?: IngestBatchRow;
 }
 
 /**
@@ -175,9 +177,15 @@ export class IngestBatchRepository {
     return rows.map((r) => r.position);
   }
 
-  /** QUEUED -> RUNNING when the first of its files starts. */
-  async markRunning(batchId: number): Promise<void> {
-    await this.db.updateTable('ingest_batches').set({ status: 'RUNNING' }).where('id', '=', batchId).where('status', '=', 'QUEUED').execute();
+  /** QUEUED -> RUNNING when the first of its files starts; the batch when this call moved it, else undefined. */
+  async markRunning(batchId: number): Promise<IngestBatchRow | undefined> {
+    return (await this.db
+      .updateTable('ingest_batches')
+      .set({ status: 'RUNNING' })
+      .where('id', '=', batchId)
+      .where('status', '=', 'QUEUED')
+      .returningAll()
+      .executeTakeFirst()) as IngestBatchRow | undefined;
   }
 
   /**
@@ -208,7 +216,8 @@ export class IngestBatchRepository {
         .executeTakeFirstOrThrow();
       const finished = counts.done + counts.failed >= counts.total;
       if (finished) await closeBatch(trx, batchId);
-      return { recorded: true, finished };
+      const batch = (await trx.selectFrom('ingest_batches').selectAll().where('id', '=', batchId).executeTakeFirstOrThrow()) as IngestBatchRow;
+      return { recorded: true, finished, batch };
     });
   }
 

@@ -16,6 +16,7 @@ import { authenticate, ownerOf } from './authentication.js';
 import { httpErrorHandler } from './http-errors.js';
 import { photoRouter } from './photo-route.js';
 import { playgroundRouter } from './playground.js';
+import { startSubscriptionServer } from './subscription-server.js';
 import { thumbnailRouter } from './thumbnail-route.js';
 import { webUiRouter } from './web-ui.js';
 
@@ -59,6 +60,15 @@ export async function startHttpServer(
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const limits = queryLimits();
+  const contextLimits = { maxPage: config.limits.maxPage, maxFiles: config.limits.maxFiles, stagingDir: path.join(config.dataDir, 'staging') };
+  const subscriptions = startSubscriptionServer({
+    server,
+    path: GRAPHQL_PATH,
+    schema,
+    services,
+    validationRules: limits.validationRules,
+    contextLimits,
+  });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError,
@@ -73,6 +83,8 @@ export async function startHttpServer(
     validationRules: limits.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // Open subscriptions end with the server, so that stop() does not wait on their sockets.
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       ApolloServerPluginLandingPageDisabled(),
       // graphql-armor is typed against Apollo's CJS build; the plugin objects are the same.
       ...(limits.plugins as unknown as ApolloServerPlugin<GraphQLContext>[]),
@@ -128,11 +140,7 @@ export async function startHttpServer(
     }),
     express.json({ limit: JSON_BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ res }) => createContext(services, ownerOf(res), {
-        maxPage: config.limits.maxPage,
-        maxFiles: config.limits.maxFiles,
-        stagingDir: path.join(config.dataDir, 'staging'),
-      }),
+      context: async ({ res }) => createContext(services, ownerOf(res), contextLimits),
     }),
   );
   app.use(httpErrorHandler);

@@ -11,6 +11,7 @@ const ASSETS: Record<string, string> = {
   'react-dom.js': path.join(pkgDir('react-dom'), 'umd/react-dom.production.min.js'),
   'graphiql.js': path.join(pkgDir('graphiql'), 'graphiql.min.js'),
   'graphiql.css': path.join(pkgDir('graphiql'), 'graphiql.min.css'),
+  'graphql-ws.js': path.join(pkgDir('graphql-ws'), 'umd/graphql-ws.min.js'),
 };
 
 const PAGE = (endpoint: string) => `<!doctype html>
@@ -27,8 +28,23 @@ const PAGE = (endpoint: string) => `<!doctype html>
   <script src="/playground/react.js"></script>
   <script src="/playground/react-dom.js"></script>
   <script src="/playground/graphiql.js"></script>
+  <script src="/playground/graphql-ws.js"></script>
   <script>
-    const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)} });
+    // Subscriptions go over a WebSocket on the same path. Browsers cannot set headers on it, so the key from
+    // GraphiQL's Headers tab ({"Authorization": "Bearer fg_..."}) is sent in connection_init instead.
+    const wsUrl = new URL(${JSON.stringify(endpoint)}, location.href);
+    wsUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const connectionParams = () => {
+      try {
+        const headers = JSON.parse(localStorage.getItem('graphiql:headers') || '{}');
+        const authorization = headers.Authorization || headers.authorization;
+        return authorization ? { authorization } : {};
+      } catch {
+        return {};
+      }
+    };
+    const wsClient = graphqlWs.createClient({ url: wsUrl.href, connectionParams, lazy: true });
+    const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(endpoint)}, wsClient });
     const defaultQuery = '# Welcome to facegraph.\\n# Try: { albums(first: 10) { edges { node { id name imageCount faceCount } } } }\\n';
     ReactDOM.createRoot(document.getElementById('graphiql'))
       .render(React.createElement(GraphiQL, { fetcher, defaultQuery }));
@@ -36,7 +52,10 @@ const PAGE = (endpoint: string) => `<!doctype html>
 </body>
 </html>`;
 
-/** GraphiQL, served by facegraph itself: the page at GET /graphql (browsers) and its assets under /playground. */
+/**
+ * GraphiQL, served by facegraph itself: the page at GET /graphql (browsers) and its assets under /playground.
+ * Its fetcher runs subscriptions over graphql-ws on the same path.
+ */
 export function playgroundRouter(endpoint: string): Router {
   const router = express.Router();
   router.get('/playground/:file', (req, res, next) => {

@@ -53,6 +53,7 @@ export class ClusteringService {
   /** Albums with an incremental run queued and not yet started: asking again adds nothing. */
   private readonly queuedAlbums = new Set<number>();
   private readonly options: ClusteringOptions;
+  private readonly observers = new Set<(scope: ClusteringScope, summary: ClusteringSummary) => void>();
 
   constructor(
     private readonly repository: ClusteringRepository,
@@ -104,6 +105,12 @@ export class ClusteringService {
       if (err instanceof NotFoundError) return;
       console.error('[people] placing new faces failed:', err instanceof Error ? err.message : err);
     });
+  }
+
+  /** Calls `listener` after every run of this process (to announce changed people); returns the unsubscribe function. */
+  observe(listener: (scope: ClusteringScope, summary: ClusteringSummary) => void): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
   }
 
   /** Resolves once every queued run has finished (before the database closes). */
@@ -170,7 +177,7 @@ export class ClusteringService {
     const created = await this.repository.apply(changes);
     const kept = new Set([...staying.map((p) => p.personId), ...newPersonOf.filter((id) => id >= 0)]);
     const removedPeople = new Set(free.previous.filter((id): id is number => id !== null && !kept.has(id))).size;
-    return {
+    const summary: ClusteringSummary = {
       faces: free.ids.length,
       joinedExisting,
       inNewPeople,
@@ -179,6 +186,8 @@ export class ClusteringService {
       removedPeople,
       seconds: (performance.now() - started) / 1000,
     };
+    for (const observer of this.observers) observer(scope, summary);
+    return summary;
   }
 }
 

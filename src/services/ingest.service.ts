@@ -9,6 +9,7 @@ import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue, type JobRequest } from '../jobs/job-queue.js';
 import type { UploadSpool } from '../jobs/upload-spool.js';
 import type { AlbumRepository } from '../repositories/album.repository.js';
+import { toBatchSnapshot, type EventBus, type FacegraphEvent, type ItemSnapshot } from '../repositories/event-bus.js';
 import type { FaceReencodeRepository } from '../repositories/face-reencode.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { IngestBatchRepository, ItemOutcome, NewItem, PendingItem } from '../repositories/ingest-batch.repository.js';
@@ -63,6 +64,8 @@ export interface IngestServiceDeps {
   spool: UploadSpool;
   queue: JobQueue;
   observer?: IngestObserver;
+  /** Where batch progress and stored photos are announced, for subscriptions in any process. */
+  events?: EventBus;
   /** How long enqueueing requests wait for their batch to finish (see JobsConfig.ingestWaitSeconds). */
   waitSeconds: number;
 }
@@ -154,8 +157,11 @@ export class IngestService {
   }
 
   /** Closes a batch early: its waiting items fail with CANCELLED. Returns how many were cancelled. */
-  cancelBatch(batchId: number, reason = 'stopped before this photo was processed'): Promise<number> {
-    return this.deps.batches.cancelPending(batchId, { code: 'CANCELLED', message: reason });
+  async cancelBatch(batchId: number, reason = 'stopped before this photo was processed'): Promise<number> {
+    const cancelled = await this.deps.batches.cancelPending(batchId, { code: 'CANCELLED', message: reason });
+    const batch = await this.deps.batches.findById(batchId);
+    if (batch) await this.announce({ kind: 'batch', batch: toBatchSnapshot(batch), items: [] });
+    return cancelled;
   }
 
   /** The batch once it has finished, or as it stands after `seconds`. */
@@ -187,7 +193,8 @@ export class IngestService {
       await this.removeSpooled(await this.deps.batches.itemSource(batchId, position));
       return 'skipped';
     }
-    await this.deps.batches.markRunning(batchId);
+    const started = await this.deps.batches.markRunning(batchId);
+    if (started) await this.announce({ kind: 'batch', batch: toBatchSnapshot(started), items: [] });
     let outcome: ItemOutcome;
     let stored: PhotoOutcome | undefined;
     try {
@@ -198,8 +205,11 @@ export class IngestService {
       outcome = { position, imageId: null, error: { code: err.code, message: err.message } };
       this.deps.observer?.photoFailed(err.code);
     }
-    const result = await this.record(batchId, outcome);
+    const result = await this.record(batchId, outcome, item.fileName);
     await this.removeSpooled({ kind: item.sourceKind, ref: item.source });
+    if (result.recorded && stored?.created) {
+      await this.announce({ kind: 'photo', albumId: item.albumId, batchId, imageId: stored.image.id, faces: stored.faces });
+    }
     if (result.recorded) {
       this.photoEvents.emit('photo', {
         batchId,
@@ -228,7 +238,7 @@ export class IngestService {
     const item = await this.deps.batches.pendingItem(batchId, position);
     if (!item) return 'skipped';
     const message = `the photo could not be processed (gave up after retries${reason ? `: ${reason}` : ''})`;
-    await this.record(batchId, { position, imageId: null, error: { code: 'INTERNAL_SERVER_ERROR', message } });
+    await this.record(batchId, { position, imageId: null, error: { code: 'INTERNAL_SERVER_ERROR', message } }, item.fileName);
     this.deps.observer?.photoFailed('INTERNAL_SERVER_ERROR');
     await this.removeSpooled({ kind: item.sourceKind, ref: item.source });
     return 'success';
@@ -340,10 +350,23 @@ export class IngestService {
     return batch;
   }
 
-  private async record(batchId: number, outcome: ItemOutcome) {
+  private async record(batchId: number, outcome: ItemOutcome, fileName: string) {
     const result = await this.deps.batches.recordItem(batchId, outcome);
     if (result.finished) this.finished.emit(String(batchId));
+    if (result.batch) {
+      const item: ItemSnapshot = { position: outcome.position, imageId: outcome.imageId, fileName, error: outcome.error };
+      await this.announce({ kind: 'batch', batch: toBatchSnapshot(result.batch), items: [item] });
+    }
     return result;
+  }
+
+  /** Publishes an event; a failure costs followers an update (they re-read), never the photo. */
+  private async announce(event: FacegraphEvent): Promise<void> {
+    try {
+      await this.deps.events?.publish(event);
+    } catch (err) {
+      console.error(`[events] could not publish a ${event.kind} event: ${(err as Error).message}`);
+    }
   }
 
   private async readSource(item: PendingItem): Promise<Uint8Array> {

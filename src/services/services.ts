@@ -6,6 +6,7 @@ import type { FaceThumbnailService } from './face-thumbnail.service.js';
 import type { FaceService } from './face.service.js';
 import type { ImportRoot } from './import-root.js';
 import type { IngestService } from './ingest.service.js';
+import type { LiveEventsService } from './live-events.service.js';
 import type { PeopleService } from './people.service.js';
 
 /**
@@ -19,6 +20,8 @@ export interface Services {
   faces: FaceService;
   corrections: FaceCorrectionService;
   ingest: IngestService;
+  /** Live streams for subscriptions. */
+  live: LiveEventsService;
   imports: ImportRoot;
   people: PeopleService;
   clustering: ClusteringService;

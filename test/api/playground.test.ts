@@ -15,7 +15,9 @@ test('GET /graphql from a browser is GraphiQL, served entirely by facegraph (no 
   assert.match(html, /GraphiQL/);
   assert.doesNotMatch(html, /https?:\/\//, 'no external URL in the page');
   const scripts = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
-  assert.ok(scripts.length >= 4);
+  assert.ok(scripts.length >= 5);
+  assert.ok(scripts.includes('/playground/graphql-ws.js'), 'the WebSocket client for subscriptions');
+  assert.match(html, /wsClient/, 'the fetcher runs subscriptions over the WebSocket');
   for (const asset of scripts) {
     const r = await fetch(new URL(asset, server.url));
     assert.equal(r.status, 200, asset);

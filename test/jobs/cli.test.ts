@@ -145,4 +145,17 @@ describe('facegraph ingest --server', () => {
       await server.destroy();
     }
   });
+
+  test('batches that come back QUEUED are followed live through the ingestBatchProgress subscription', async () => {
+    const server = await startTestServer({ FACEGRAPH_INGEST_WAIT_SECONDS: '0' });
+    try {
+      const args = ['ingest', photoDir, '--album', 'live', '--server', server.url.replace(/\/graphql$/, ''), '--batch-size', '3', '--progress', 'lines'];
+      const run = await cli(args);
+      assert.equal(run.code, 0, run.err);
+      assert.doesNotMatch(run.err, /polling instead/);
+      assert.match(run.err, /6 stored or already there, 0 failed; 6 new faces/);
+    } finally {
+      await server.destroy();
+    }
+  });
 });

@@ -10,7 +10,7 @@ import { LocalQueue } from '../../src/jobs/local-queue.js';
 
 // The embedded queue keeps pg-boss's contract; these run on an in-memory PGlite.
 let database: Database;
-const policy = { retries: 2, retryDelaySeconds: 1, timeoutSeconds: 60 };
+const policy = { retries: 2, retryDelaySeconds: 1, leaseSeconds: 60 };
 
 before(async () => {
   database = await openDatabase({ databaseUrl: undefined, dataDir: null });

@@ -32,3 +32,10 @@ test('ingest mutations wait 5 s by default (small uploads finish, albums return 
   assert.equal(loadConfig({ FACEGRAPH_WORKERS: '0' }).jobs.ingestWaitSeconds, 0);
   assert.equal(loadConfig({ FACEGRAPH_INGEST_WAIT_SECONDS: 'until-done' }).jobs.ingestWaitSeconds, Infinity);
 });
+
+test('a running job holds a 20 s lease by default, renewed for at most the 300 s timeout; both validated', () => {
+  assert.deepEqual([loadConfig({}).jobs.leaseSeconds, loadConfig({}).jobs.timeoutSeconds], [20, 300]);
+  assert.equal(loadConfig({ FACEGRAPH_JOB_LEASE_SECONDS: '8' }).jobs.leaseSeconds, 8);
+  assert.throws(() => loadConfig({ FACEGRAPH_JOB_LEASE_SECONDS: '1' }), /FACEGRAPH_JOB_LEASE_SECONDS/);
+  assert.throws(() => loadConfig({ FACEGRAPH_JOB_LEASE_SECONDS: 'soon' }), /FACEGRAPH_JOB_LEASE_SECONDS/);
+});

@@ -33,18 +33,21 @@ describe('web page', () => {
   let page: Page;
   let albumId: string;
   const requests: string[] = [];
+  const sockets: string[] = [];
   const problems: string[] = [];
   let failed: string | undefined;
 
   before(async () => {
     if (skip) return;
     await resetScreenshots();
-    server = await startTestServer();
+    // Uploads come back QUEUED at once, so that the page follows them (over the ingestBatchProgress subscription).
+    server = await startTestServer({ FACEGRAPH_INGEST_WAIT_SECONDS: '0' });
     front = await pageOrigin(server.url);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(30_000);
     page.on('request', (r) => requests.push(r.url()));
+    page.on('websocket', (ws) => sockets.push(ws.url()));
     // HTTP failures are told by the response listener, with their URL.
     page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(`console: ${m.text()}`));
     page.on('response', (r) => {
@@ -87,6 +90,7 @@ describe('web page', () => {
     const broken = page.locator('.upload-item[data-file="broken.jpg"]');
     assert.equal(await broken.getAttribute('data-phase'), 'failed');
     assert.match((await broken.locator('.upload-state').textContent()) ?? '', /UNSUPPORTED_IMAGE/);
+    assert.ok(sockets.some((u) => new URL(u).pathname === '/graphql'), `batches followed over the WebSocket: ${JSON.stringify(sockets)}`);
   });
 
   step('files dropped on the album go up the same way', async () => {

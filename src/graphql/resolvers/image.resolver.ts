@@ -6,12 +6,18 @@ import { Album } from '../types/album.type.js';
 import { Face } from '../types/face.type.js';
 import { Image } from '../types/image.type.js';
 
+/** An image of the caller's by id, through the request's batch loader (null: none, or another owner's). */
+export async function loadImage(ctx: GraphQLContext, id: number | null): Promise<Image | null> {
+  if (id === null) return null;
+  const row = await ctx.loaders.image.load(id);
+  return row ? toImage(row) : null;
+}
+
 @Resolver(() => Image)
 export class ImageResolver {
   @Query(() => Image, { nullable: true })
-  async image(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Image | null> {
-    const row = await ctx.loaders.image.load(parseId(id, 'id'));
-    return row ? toImage(row) : null;
+  image(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Image | null> {
+    return loadImage(ctx, parseId(id, 'id'));
   }
 
   @Mutation(() => Boolean, { description: 'Deletes the image and its faces. NOT_FOUND if there is none.' })

@@ -3,11 +3,12 @@ import { GraphQLUpload } from 'graphql-upload-minimal';
 import { InvalidInputError } from '../../errors.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId } from '../ids.js';
-import { toAlbum, toImage, toIngestBatch, toIngestItem } from '../mappers.js';
+import { toAlbum, toIngestBatch, toIngestItem } from '../mappers.js';
 import { Album } from '../types/album.type.js';
 import { Image } from '../types/image.type.js';
 import { IngestBatch, IngestItem } from '../types/ingest.type.js';
 import { stageUploads, type UploadArg } from '../uploads.js';
+import { loadImage } from './image.resolver.js';
 
 @Resolver(() => IngestBatch)
 export class IngestResolver {
@@ -83,9 +84,7 @@ export class IngestResolver {
 @Resolver(() => IngestItem)
 export class IngestItemResolver {
   @FieldResolver(() => Image, { nullable: true, description: 'The stored image, unless the file failed.' })
-  async image(@Root() item: IngestItem, @Ctx() ctx: GraphQLContext): Promise<Image | null> {
-    if (item.imageId === null) return null;
-    const row = await ctx.loaders.image.load(item.imageId);
-    return row ? toImage(row) : null;
+  image(@Root() item: IngestItem, @Ctx() ctx: GraphQLContext): Promise<Image | null> {
+    return loadImage(ctx, item.imageId);
   }
 }

@@ -1,8 +1,10 @@
+import { createClient, type Client } from 'graphql-ws';
+
 /**
- * The page's GraphQL client: JSON POSTs for operations, and the GraphQL
- * multipart request spec for uploads. Uploads go through XMLHttpRequest
- * because fetch cannot report upload progress over HTTP/1.1, and the page
- * shows progress per file.
+ * The page's GraphQL client: JSON POSTs for operations, the GraphQL
+ * multipart request spec for uploads, and subscriptions over one WebSocket
+ * (graphql-ws). Uploads go through XMLHttpRequest because fetch cannot
+ * report upload progress over HTTP/1.1, and the page shows progress per file.
  */
 
 export const ENDPOINT = '/graphql';
@@ -134,6 +136,54 @@ function setPath(target: Variables, varPath: string, value: unknown): void {
     node = node[key];
   });
   node[keys[keys.length - 1]] = value;
+}
+
+let socket: Client | undefined;
+
+/** The WebSocket failed (refused, closed, no WebSocket on the way): the caller falls back to polling. */
+export class SocketError extends Error {
+  constructor(readonly closeCode?: number) {
+    super(`live updates unavailable${closeCode ? ` (WebSocket closed with ${closeCode})` : ''}`);
+    this.name = 'SocketError';
+  }
+}
+
+/**
+ * Runs a subscription on the page's one WebSocket (same path as GraphQL over
+ * HTTP; the key goes in connection_init, since a WebSocket cannot carry
+ * headers), calling `onData` with each result. Resolves when the server ends
+ * it; rejects with ApiError for the server's errors (NOT_FOUND, ...), with
+ * SocketError when the socket fails.
+ */
+export function subscribe<T>(query: string, variables: Variables, onData: (data: T) => void, signal?: AbortSignal): Promise<void> {
+  const url = new URL(ENDPOINT, location.href);
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  socket ??= createClient({
+    url: url.href,
+    lazy: true,
+    retryAttempts: 1,
+    connectionParams: () => {
+      const key = localStorage.getItem(KEY_STORAGE);
+      return key ? { authorization: `Bearer ${key}` } : {};
+    },
+  });
+  return new Promise<void>((resolve, reject) => {
+    const stop = socket!.subscribe<T>(
+      { query, variables },
+      {
+        next: (result) => {
+          if (result.errors?.length) reject(new ApiError(result.errors as GraphQLErrorBody[]));
+          else if (result.data) onData(result.data);
+        },
+        error: (err) => reject(Array.isArray(err) ? new ApiError(err as GraphQLErrorBody[]) : new SocketError((err as { code?: number })?.code)),
+        complete: resolve,
+      },
+    );
+    signal?.addEventListener('abort', () => {
+      stop();
+      resolve();
+    }, { once: true });
+  });
 }
 
 /** A short human message for any error the page shows. */

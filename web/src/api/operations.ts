@@ -3,7 +3,7 @@
  * place so that a schema change shows up here, and so the page doubles as a
  * readable reference client of facegraph's public API.
  */
-import { ApiError, request, upload, type UploadOptions } from './graphql-client';
+import { ApiError, request, SocketError, subscribe, upload, type UploadOptions } from './graphql-client';
 
 export interface Box { x: number; y: number; width: number; height: number }
 export interface PageInfo { hasNextPage: boolean; endCursor: string | null }
@@ -128,6 +128,46 @@ export async function ingestPhoto(albumId: string, file: File, options: UploadOp
 export async function getBatch(id: string): Promise<IngestBatch | null> {
   const data = await request<{ ingestBatch: IngestBatch | null }>(`query Batch($id: ID!) { ingestBatch(id: $id) { ...Batch } } ${BATCH}`, { id });
   return data.ingestBatch;
+}
+
+export interface AlbumEvent { kind: 'PHOTO_STORED' | 'PEOPLE_CHANGED'; faceCount: number | null }
+
+/**
+ * Calls `onEvent` for photos stored in the album and its people changing (clustering after a batch), until
+ * `signal` aborts. Live updates are an extra: when the WebSocket fails, the page simply shows what it loaded.
+ */
+export function followAlbum(albumId: string, onEvent: (event: AlbumEvent) => void, signal: AbortSignal): void {
+  subscribe<{ albumEvents: AlbumEvent }>(
+    `subscription AlbumEvents($a: ID!) { albumEvents(albumId: $a) { kind faceCount } }`,
+    { a: albumId },
+    (data) => onEvent(data.albumEvents),
+    signal,
+  ).catch(() => {});
+}
+
+const POLL_MS = 700;
+const finished = (b: IngestBatch | null) => !b || (b.status !== 'QUEUED' && b.status !== 'RUNNING');
+
+/**
+ * The batch once it is DONE or FAILED (null if it is gone). Followed live
+ * through the ingestBatchProgress subscription, which ends when the batch
+ * does; polled with ingestBatch when the WebSocket fails. `signal` stops
+ * following (the page went elsewhere): the batch is returned as it stands.
+ */
+export async function waitForBatch(batch: IngestBatch, signal?: AbortSignal): Promise<IngestBatch | null> {
+  if (finished(batch)) return batch;
+  try {
+    await subscribe(`subscription Progress($id: ID!) { ingestBatchProgress(id: $id) { batch { status } } }`, { id: batch.id }, () => {}, signal);
+    return await getBatch(batch.id);
+  } catch (err) {
+    if (!(err instanceof SocketError)) throw err;
+  }
+  let current: IngestBatch | null = batch;
+  while (!finished(current) && !signal?.aborted) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    current = await getBatch(batch.id);
+  }
+  return current;
 }
 
 export async function deleteImage(id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../api/graphql-client';
-import { getBatch, ingestPhoto, type IngestBatch } from '../api/operations';
+import { ingestPhoto, waitForBatch, type IngestBatch } from '../api/operations';
 import { plural } from './status';
 
 type Phase = 'waiting' | 'uploading' | 'processing' | 'done' | 'failed';
@@ -17,7 +17,6 @@ interface Upload {
 
 /** Two files in flight: enough to keep the server busy without one slow file holding back the rest. */
 const PARALLEL = 2;
-const POLL_MS = 700;
 
 /**
  * Photos dropped or picked go up one request each, so every file has its own
@@ -31,7 +30,11 @@ export function UploadPanel({ albumId, onStored }: { albumId: string; onStored: 
   const running = useRef(new Set<number>());
   const input = useRef<HTMLInputElement>(null);
   const live = useRef(true);
-  useEffect(() => () => void (live.current = false), []);
+  const leaving = useRef(new AbortController());
+  useEffect(() => () => {
+    live.current = false;
+    leaving.current.abort();
+  }, []);
 
   const patch = (key: number, change: Partial<Upload>) =>
     live.current && setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...change } : u)));
@@ -57,11 +60,8 @@ export function UploadPanel({ albumId, onStored }: { albumId: string; onStored: 
         },
       });
       patch(u.key, { phase: 'processing', sent: 1 });
-      // Batches run as jobs: a busy server answers QUEUED or RUNNING and fills the items in later.
-      while (batch && (batch.status === 'QUEUED' || batch.status === 'RUNNING') && live.current) {
-        await new Promise((r) => setTimeout(r, POLL_MS));
-        batch = await getBatch(batch.id);
-      }
+      // Batches run as jobs: a busy server answers QUEUED or RUNNING, and says when it is done over the subscription.
+      if (batch) batch = await waitForBatch(batch, leaving.current.signal);
       const item = batch?.items[0];
       if (item?.error) patch(u.key, { phase: 'failed', error: `${item.error.code}: ${item.error.message}` });
       else if (item?.image) {

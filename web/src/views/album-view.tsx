@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/graphql-client';
-import { addFace, albumPeople, albumPhotos, clusterFaces, deleteFace, getAlbum, type Box } from '../api/operations';
+import { addFace, albumPeople, albumPhotos, clusterFaces, deleteFace, followAlbum, getAlbum, type Box } from '../api/operations';
 import { PeopleStrip } from '../components/people-strip';
 import { PhotoCard } from '../components/photo-card';
 import { ErrorNote, Loading, plural } from '../components/status';
@@ -27,6 +27,17 @@ export function AlbumView({ id }: { id: string }) {
     people.reload();
     photos.reset();
   };
+
+  // People are placed by clustering on the server after each batch: show them when the server says so.
+  useEffect(() => {
+    const stop = new AbortController();
+    followAlbum(id, (event) => {
+      if (event.kind !== 'PEOPLE_CHANGED') return;
+      album.reload();
+      people.reload();
+    }, stop.signal);
+    return () => stop.abort();
+  }, [id]);
 
   async function cluster() {
     setClustering(true);
