@@ -48,6 +48,10 @@ export async function openDatabase(
     });
     // A dropped connection must not crash the process; the pool replaces it.
     pool.on('error', (err) => console.error('[db] idle client error:', err.message));
+    // node-postgres emits a checked-out client's connection error on the client itself, where no listener
+    // means a crash (seen: a worker killed by a PostgreSQL restart between two statements of a job). The
+    // statement in flight fails on its own and the job is retried.
+    pool.on('connect', (client) => client.on('error', (err) => console.error('[db] client error:', err.message)));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
