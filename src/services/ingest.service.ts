@@ -18,7 +18,7 @@ import type { FaceAnalyzer } from './face-analyzer.js';
 import type { ImportRoot } from './import-root.js';
 import type { IngestSource } from './ingest-source.js';
 
-/** One file to ingest: a name for the client, and a way to get its bytes that may fail on its own. */
+/** What ingesting one photo did: the image (new or already in the album) and how many faces were stored now. */
 export interface PhotoOutcome {
   image: ImageRow;
   created: boolean;
