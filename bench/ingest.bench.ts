@@ -30,16 +30,18 @@ const STAGES = ['decode', 'detect', 'landmarks', 'encode', 'store'] as const;
  * in the same run, the tfjs-wasm engine. Each round ingests every photo into a
  * fresh album so nothing is deduplicated away.
  *
- * The speedup comes from paired rounds: both engines loaded, each photo
- * ingested by one engine then the other (the order alternating), so that a
- * machine shared with other work slows both alike (measured one engine after
+ * The speedup comes from paired rounds: all lanes loaded, each chunk of ten
+ * photos ingested by one lane then the others (the order alternating), so that
+ * a machine shared with other work slows all alike (measured one engine after
  * the other, the load average here changed from 4.7 to 1.4 between the two
- * phases of one run). ONNX rounds beyond the baseline's run first, with only
- * the ONNX engine loaded; `rssMb` is that process.
+ * phases of one run). facegraph runs as configured (by default an analysis
+ * thread per core, as many photos in flight); the baselines one photo at a
+ * time, as they run. ONNX rounds beyond the baseline's run first, with only
+ * facegraph loaded; `rssMb` is that process's peak.
  *
  * The paired rounds also run plain face-api with its defaults (see
- * vanilla-face-api.ts), photo by photo beside facegraph: `speedupVsVanilla`
- * is what a user comparing the two would see.
+ * vanilla-face-api.ts) beside facegraph: `speedupVsVanilla` is what a user
+ * comparing the two would see.
  */
 export async function benchIngest(): Promise<Record<string, unknown>> {
   const photos = await benchPhotos();
@@ -54,10 +56,10 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
   const vanillaRatios: number[] = [];
   let tfjs: Lane | undefined;
   let vanilla: Lane | undefined;
-  let rssMb = 0;
+  // Peak resident memory of the process (main thread and analysis threads) while facegraph alone ingests.
+  const peakRss = { mb: process.memoryUsage().rss / 2 ** 20 };
   try {
-    for (let round = 0; round < rounds - pairedRounds; round++) onnxRounds.push((await runRound([onnx], photos, round))[0]);
-    rssMb = process.memoryUsage().rss / 2 ** 20;
+    for (let round = 0; round < rounds - pairedRounds; round++) onnxRounds.push((await runRound([onnx], photos, round, peakRss))[0]);
     tfjs = await openLane('tfjs', photos);
     vanilla = await openVanillaLane(photos);
     for (let round = 0; round < pairedRounds; round++) {
@@ -103,7 +105,9 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     p95MsPerPhoto: percentile(onnxRounds.flatMap((r) => r.msPerPhoto), 95),
     stagesMs: Object.fromEntries(STAGES.map((k) => [k, stageMedian(onnxRounds, k) / photos.length])),
     baselineStagesMs: Object.fromEntries(STAGES.map((k) => [k, stageMedian(tfjsRounds, k) / photos.length])),
-    rssMb,
+    // Measured only in rounds with facegraph alone (BENCH_ROUNDS > BENCH_BASELINE_ROUNDS).
+    rssMb: rounds > pairedRounds ? peakRss.mb : undefined,
+    analyzers: onnx.parallel,
     // Per photo, for the round above: how many inputs each network saw, and the milliseconds spent
     // building inputs in TypeScript (prepare), inside ONNX Runtime (infer) and reading outputs (finish).
     onnxNetworks: o.profile && perPhoto(o.profile, photos.length),
@@ -113,36 +117,58 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
   };
 }
 
+/** Photos per paired chunk: each lane ingests a chunk (facegraph several photos at once), then the next lane the same chunk. */
+const CHUNK = 10;
+
+interface Ingested {
+  ms: number;
+  timings: StageTimings & { faces: number };
+}
+
 /** One engine with its own facegraph on its own embedded database. */
 interface Lane {
   name: EngineName;
   loadSeconds: number;
-  ingest(albumId: number, photo: Photo): Promise<{ ms: number; timings: StageTimings & { faces: number } }>;
+  /** Photos in analysis at once: facegraph's analysis threads (`FACEGRAPH_ANALYZERS`), 1 for the baselines. */
+  parallel: number;
+  ingest(albumId: number, photo: Photo): Promise<Ingested>;
   createAlbum(name: string): Promise<number>;
   resetProfile(): void;
   profile(): EngineProfile | undefined;
   close(): Promise<void>;
 }
 
+/**
+ * A lane as a user runs it: the configuration from the environment (FACEGRAPH_PRECISION,
+ * FACEGRAPH_ANALYZERS, FACEGRAPH_THREADS...), always on a fresh embedded database. With one
+ * analyzer the engine runs in this thread and its profile (`onnxNetworks`) is reported; with
+ * several, each analysis thread has its own engine and only stage timings come back.
+ */
 async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `facegraph-bench-${name}-`));
-  const config = loadConfig({ FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_ENGINE: name });
-  const engine = createEngine(config);
+  const { DATABASE_URL: _ignored, ...env } = process.env;
+  const config = loadConfig({ ...env, FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_ENGINE: name });
+  const engine = config.analyzers === 1 ? createEngine(config) : undefined;
   const loadStart = performance.now();
-  await engine.load();
+  const fg = await createFacegraph(config, { engine, workers: 0 });
+  await fg.analyzer.load();
   const loadSeconds = (performance.now() - loadStart) / 1000;
-  const fg = await createFacegraph(config, { engine });
-  let last: (StageTimings & { faces: number }) | undefined;
-  fg.analyzer.observe((r) => (last = { ...r.timings, faces: r.faces.length }));
-  // One warm-up photo per engine: first-call allocations are not steady-state speed.
-  await fg.pipeline.analyze(photos[0].bytes);
+  const timings = new Map<Uint8Array, StageTimings & { faces: number }>();
+  fg.analyzer.observe((r, bytes) => timings.set(bytes, { ...r.timings, faces: r.faces.length }));
+  // One warm-up photo per analysis thread: first-call allocations are not steady-state speed.
+  await Promise.all(Array.from({ length: config.analyzers }, () => fg.analyzer.analyze(photos[0].bytes)));
   return {
     name,
     loadSeconds,
+    parallel: config.analyzers,
     async ingest(albumId, photo) {
       const t0 = performance.now();
       await fg.services.ingest.ingestOne(albumId, { fileName: photo.name, read: async () => photo.bytes });
-      return { ms: performance.now() - t0, timings: last! };
+      const ms = performance.now() - t0;
+      const seen = timings.get(photo.bytes);
+      if (!seen) throw new Error(`${photo.name} was not analysed (a duplicate in the round?)`);
+      timings.delete(photo.bytes);
+      return { ms, timings: seen };
     },
     async createAlbum(album) {
       return (await fg.services.albums.create(LOCAL_OWNER.id, album)).id;
@@ -151,19 +177,19 @@ async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
     profile: () => (engine instanceof OnnxEngine ? engine.profile() : undefined),
     async close() {
       await fg.close();
-      await engine.dispose();
+      await engine?.dispose();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
 }
-
-/** Plain face-api as a lane: analysis only, no database. */
+/** Plain face-api as a lane: analysis only, no database, one photo at a time (tfjs-wasm uses one core). */
 async function openVanillaLane(photos: Photo[]): Promise<Lane> {
   const face = await openVanillaFaceApi();
   await face.analyze(photos[0].bytes);
   return {
     name: 'vanilla',
     loadSeconds: face.loadSeconds,
+    parallel: 1,
     async ingest(_albumId, photo) {
       const t0 = performance.now();
       const timings = await face.analyze(photo.bytes);
@@ -176,8 +202,13 @@ async function openVanillaLane(photos: Photo[]): Promise<Lane> {
   };
 }
 
-/** One round of every photo through each lane, photo by photo, the lanes' order alternating. */
-async function runRound(lanes: Lane[], photos: Photo[], round: number): Promise<RoundResult[]> {
+/**
+ * One round of every photo through each lane, chunk by chunk: a lane ingests a chunk of
+ * {@link CHUNK} photos (`parallel` of them in flight at once, as a batch's job consumers
+ * would), then the next lane the same chunk, the lanes' order alternating, so all see the same
+ * load. `seconds` is the sum of the chunks' wall times; `msPerPhoto` each photo's own latency.
+ */
+async function runRound(lanes: Lane[], photos: Photo[], round: number, peakRss?: { mb: number }): Promise<RoundResult[]> {
   const albums = await Promise.all(lanes.map((lane) => lane.createAlbum(`bench ${lane.name} ${round}`)));
   const results: RoundResult[] = lanes.map(() => ({
     seconds: 0,
@@ -186,20 +217,26 @@ async function runRound(lanes: Lane[], photos: Photo[], round: number): Promise<
     faces: 0,
   }));
   for (const lane of lanes) lane.resetProfile();
-  for (const [i, photo] of photos.entries()) {
+  for (let start = 0, c = 0; start < photos.length; start += CHUNK, c++) {
+    const chunk = photos.slice(start, start + CHUNK);
     for (let k = 0; k < lanes.length; k++) {
-      const l = (k + i + round) % lanes.length;
-      const { ms, timings } = await lanes[l].ingest(albums[l], photo);
+      const l = (k + c + round) % lanes.length;
       const r = results[l];
-      r.msPerPhoto.push(ms);
-      r.seconds += ms / 1000;
-      r.faces += timings.faces;
-      r.stages.decode += timings.decode;
-      r.stages.detect += timings.detect;
-      r.stages.landmarks += timings.landmarks;
-      r.stages.encode += timings.encode;
-      // Everything that is not inference: hashing, the dedupe lookup, the photo file and the transaction.
-      r.stages.store += ms - (timings.decode + timings.detect + timings.landmarks + timings.encode);
+      const t0 = performance.now();
+      const done = await inParallel(chunk, lanes[l].parallel, (photo) => lanes[l].ingest(albums[l], photo));
+      r.seconds += (performance.now() - t0) / 1000;
+      if (peakRss) peakRss.mb = Math.max(peakRss.mb, process.memoryUsage().rss / 2 ** 20);
+      for (const { ms, timings } of done) {
+        r.msPerPhoto.push(ms);
+        r.faces += timings.faces;
+        r.stages.decode += timings.decode;
+        r.stages.detect += timings.detect;
+        r.stages.landmarks += timings.landmarks;
+        r.stages.encode += timings.encode;
+        // Everything that is not analysis: hashing, the dedupe lookup, the photo file, the transaction (and, with
+        // several photos in flight, waiting for the main thread).
+        r.stages.store += ms - (timings.decode + timings.detect + timings.landmarks + timings.encode);
+      }
     }
   }
   lanes.forEach((lane, l) => {
@@ -208,6 +245,20 @@ async function runRound(lanes: Lane[], photos: Photo[], round: number): Promise<
     console.error(`  ${lane.name} round ${round + 1}: ${photos.length} photos in ${r.seconds.toFixed(1)} s (${(photos.length / r.seconds).toFixed(2)} photos/s), ${r.faces} faces`);
   });
   return results;
+}
+
+/** Runs `work` on every item, at most `limit` at once; results in the items' order. */
+async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
 }
 
 function perPhoto(profile: EngineProfile, photos: number): Record<string, Record<string, number>> {

@@ -28,8 +28,17 @@ export interface Config {
   importRoot: string | undefined;
   /** Inference engine (`FACEGRAPH_ENGINE`: onnx | tfjs). */
   engine: 'onnx' | 'tfjs';
-  /** Intra-op threads for the ONNX engine (`FACEGRAPH_THREADS`, default = cores). */
+  /**
+   * Intra-op threads for the ONNX engine in all (`FACEGRAPH_THREADS`, default = cores), shared out among
+   * the analysis threads: each gets `threads / analyzers` (at least one).
+   */
   threads: number;
+  /**
+   * Photos analysed at once, each in its own worker thread with its own ONNX Runtime sessions
+   * (`FACEGRAPH_ANALYZERS`, default = cores, at most 4). 1 analyses in the main thread, one photo at a
+   * time, with every intra-op thread on it. The tfjs engine always runs in the main thread.
+   */
+  analyzers: number;
   vision: {
     /**
      * Detector score below which a face is dropped (`FACEGRAPH_MIN_SCORE`, default 0.5). Measured
@@ -85,8 +94,8 @@ export interface Config {
 
 export interface JobsConfig {
   /**
-   * Job consumers this process runs (`FACEGRAPH_WORKERS`, default 1). 0 makes an
-   * API-only process that enqueues but never processes: run `facegraph worker`s.
+   * Job consumers this process runs (`FACEGRAPH_WORKERS`, default: as many as analysis threads). 0
+   * makes an API-only process that enqueues but never processes: run `facegraph worker`s.
    */
   workers: number;
   /**
@@ -122,6 +131,8 @@ export interface JobsConfig {
 
 /** How long an ingest mutation waits for its batch by default: small uploads finish, large ones return at once. */
 export const DEFAULT_INGEST_WAIT_SECONDS = 5;
+/** Analysis threads by default at most: each holds its own copy of the networks (~150 MB). */
+const MAX_DEFAULT_ANALYZERS = 4;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -173,7 +184,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const engine = (env.FACEGRAPH_ENGINE || 'onnx') as Config['engine'];
   if (engine !== 'onnx' && engine !== 'tfjs') problems.push(`FACEGRAPH_ENGINE must be onnx or tfjs, got "${engine}"`);
 
-  const workers = int('FACEGRAPH_WORKERS', 1, 0, 64);
+  const threads = int('FACEGRAPH_THREADS', os.availableParallelism(), 1, 256);
+  const analyzers = engine === 'onnx' ? int('FACEGRAPH_ANALYZERS', Math.min(threads, MAX_DEFAULT_ANALYZERS), 1, 64) : 1;
+  // As many job consumers as analysis threads, so that a batch keeps every one of them busy.
+  const workers = int('FACEGRAPH_WORKERS', analyzers, 0, 64);
 
   const production = env.NODE_ENV === 'production';
   const config: Config = {
@@ -186,7 +200,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databaseUrl,
     importRoot: env.FACEGRAPH_IMPORT_ROOT ? path.resolve(env.FACEGRAPH_IMPORT_ROOT) : undefined,
     engine,
-    threads: int('FACEGRAPH_THREADS', os.availableParallelism(), 1, 256),
+    threads,
+    analyzers,
     vision: {
       // face-api treats 0 as "unset" (0.5) and fails at 1, so both ends are excluded.
       minScore: num('FACEGRAPH_MIN_SCORE', 0.5, 0.01, 0.99),

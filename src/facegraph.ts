@@ -38,14 +38,17 @@ import type { Services } from './services/services.js';
 import { UrlSigner } from './services/url-signer.js';
 import { createEngine } from './vision/engine-factory.js';
 import { FacePipeline } from './vision/face-pipeline.js';
+import { PipelinePool, pipelineOptions } from './vision/pipeline-pool.js';
 import type { FaceEngine } from './vision/types.js';
 
 export interface Facegraph {
   config: Readonly<Config>;
   database: Database;
   photos: PhotoStore;
-  pipeline: FacePipeline;
-  /** The serialised vision pipeline every service shares; observe it for per-stage timings. */
+  /**
+   * The vision pipeline every service shares (in this thread, or `config.analyzers` analysis threads);
+   * observe it for per-stage timings, `load()` it to load the models before the first photo.
+   */
   analyzer: FaceAnalyzer;
   services: Services;
   /** pg-boss on PostgreSQL, the in-process table queue on PGlite. */
@@ -105,9 +108,12 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   const faces = new FaceRepository(db);
   const batches = new IngestBatchRepository(db);
   const photos = new PhotoStore(path.join(config.dataDir, 'photos'));
+  // Never loaded when analysis threads run the pipeline: then it only names the model they run.
   const engine = options.engine ?? createEngine(config);
-  const pipeline = new FacePipeline(engine, { ...config.vision, maxPixels: config.limits.maxPixels });
-  const analyzer = new FaceAnalyzer(pipeline);
+  const pipeline = new FacePipeline(engine, pipelineOptions(config));
+  // An engine handed in (tests, benchmarks) lives in this thread; threads build their own from the config.
+  const pool = !options.engine && config.analyzers > 1 ? new PipelinePool(config, config.analyzers, pipeline.modelId) : undefined;
+  const analyzer = pool ? new FaceAnalyzer(pool, pool.size) : new FaceAnalyzer(pipeline);
 
   analyzer.observe((result) => metrics.analyzed(result.timings));
   const imports = new ImportRoot(config.importRoot, config.limits.maxFileBytes);
@@ -174,7 +180,6 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     config,
     database,
     photos,
-    pipeline,
     analyzer,
     services,
     queue,
@@ -190,6 +195,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       await services.clustering.settled();
       await events.close();
       await database.close();
+      await pool?.close();
       if (!options.engine) await engine.dispose();
     },
   };

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   );
   console.log(`facegraph: ${facegraph.queue.kind} queue; ${workers === 0 ? 'no job workers in this process (FACEGRAPH_WORKERS=0)' : `${workers} job worker(s) in this process`}`);
   // Load the networks now so the first request does not pay for it (an API-only process needs them for searchByPhoto).
-  facegraph.pipeline.engine.load().catch((err) => console.error('facegraph: model load failed:', err));
+  facegraph.analyzer.load().catch((err) => console.error('facegraph: model load failed:', err));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -20,6 +20,7 @@ import { accuracyAt } from '../eval/verification-metrics.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { createEngine } from '../vision/engine-factory.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
+import { pipelineOptions } from '../vision/pipeline-pool.js';
 
 const USAGE = `usage:
   npm run eval -- --dataset DIR [--dataset DIR ...] [--groups DIR ...] [--noface DIR ...] [--out FILE] [--threshold T]
@@ -83,7 +84,7 @@ async function main(): Promise<number> {
 
   const config = loadConfig();
   const engine = createEngine(config);
-  const pipeline = new FacePipeline(engine, { ...config.vision, maxPixels: config.limits.maxPixels });
+  const pipeline = new FacePipeline(engine, pipelineOptions(config));
   const progress = (root: string): EvaluateOptions['onProgress'] => (done, total, photo) => {
     const what = photo.error ? `error: ${photo.error}` : photo.score === null ? 'NO FACE' : `${photo.faces} face(s), main ${photo.score.toFixed(2)}`;
     process.stderr.write(`[${String(done).padStart(String(total).length)}/${total}] ${path.relative(root, photo.file)}: ${what}\n`);

@@ -22,7 +22,7 @@ export async function runWorker(options: WorkerCommandOptions): Promise<void> {
   const concurrency = options.concurrency ?? Math.max(1, config.jobs.workers);
   const facegraph = await createFacegraph(config, { workers: concurrency, startWorkers: false, processMetrics: true });
   // Load the networks before taking jobs, so the first job does not run into its timeout.
-  await facegraph.pipeline.engine.load();
+  await facegraph.analyzer.load();
   const ops = options.port === undefined
     ? undefined
     : await startOpsServer({ checkDatabase: facegraph.checkDatabase, metrics: facegraph.metrics }, options.port, config.host);

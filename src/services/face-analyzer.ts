@@ -1,4 +1,5 @@
-import type { AnalyzedFace, BoxAnalysis, FacePipeline, StageTimings } from '../vision/face-pipeline.js';
+import type { AnalyzedFace, BoxAnalysis, StageTimings } from '../vision/face-pipeline.js';
+import type { PhotoAnalysis } from '../vision/pipeline-pool.js';
 import type { Box } from '../vision/types.js';
 
 export interface AnalysisResult {
@@ -11,22 +12,33 @@ export interface AnalysisResult {
 }
 
 /**
- * The vision pipeline as services see it. Photos are analysed one at a time:
- * the engine already uses every core for one photo, and running two at once
- * would only double the memory.
+ * The vision pipeline as services see it. At most `parallel` photos are in
+ * analysis at once, the rest wait their turn in order: 1 for a pipeline in
+ * this thread (the engine already uses every core for one photo, and a second
+ * photo would only double the memory), the pool's size for a
+ * {@link PipelinePool} of analysis threads.
  */
 export class FaceAnalyzer {
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly observers: ((result: AnalysisResult) => void)[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private running = 0;
+  private readonly observers: ((result: AnalysisResult, bytes: Uint8Array) => void)[] = [];
 
-  constructor(private readonly pipeline: FacePipeline) {}
+  constructor(
+    private readonly pipeline: PhotoAnalysis & { load?(): Promise<void> },
+    private readonly parallel = 1,
+  ) {}
 
   get model(): string {
     return this.pipeline.modelId;
   }
 
-  /** Calls `observer` after every analysed photo (metrics, benchmarks). */
-  observe(observer: (result: AnalysisResult) => void): void {
+  /** Loads the models now rather than with the first photo (a server at start-up, a worker before it claims jobs). */
+  async load(): Promise<void> {
+    await this.pipeline.load?.();
+  }
+
+  /** Calls `observer` after every analysed photo, with the photo's bytes (metrics, benchmarks). */
+  observe(observer: (result: AnalysisResult, bytes: Uint8Array) => void): void {
     this.observers.push(observer);
   }
 
@@ -34,7 +46,7 @@ export class FaceAnalyzer {
     return this.inTurn(async () => {
       const photo = await this.pipeline.analyze(bytes);
       const result = { ...photo, model: this.pipeline.modelId };
-      for (const observer of this.observers) observer(result);
+      for (const observer of this.observers) observer(result, bytes);
       return result;
     });
   }
@@ -44,10 +56,16 @@ export class FaceAnalyzer {
     return this.inTurn(async () => ({ ...(await this.pipeline.analyzeBox(bytes, box)), model: this.pipeline.modelId }));
   }
 
-  /** Runs `work` after every photo queued before it. */
-  private inTurn<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work);
-    this.tail = run.catch(() => undefined);
-    return run;
+  /** Runs `work` once fewer than `parallel` others run, after every call queued before it. */
+  private async inTurn<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.parallel) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 }

@@ -157,7 +157,7 @@ describe('ingestImages as durable jobs', () => {
     try {
       const deadline = Date.now() + 300_000;
       for (;;) {
-        const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM faces WHERE model <> ${fg.pipeline.modelId}`.execute(db);
+        const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM faces WHERE model <> ${fg.analyzer.model}`.execute(db);
         if (left.rows[0].n === 0) break;
         assert.ok(Date.now() < deadline, 're-encode did not finish');
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -168,7 +168,7 @@ describe('ingestImages as durable jobs', () => {
     const now = await sql<{ id: number; embedding: string; model: string }>`SELECT id, embedding::text AS embedding, model FROM faces WHERE album_id = ${Number(albumId)} ORDER BY id`.execute(db);
     assert.deepEqual(now.rows.map((f) => f.id), original.rows.map((f) => f.id), 'same face ids');
     for (const [i, face] of now.rows.entries()) {
-      assert.equal(face.model, fg.pipeline.modelId);
+      assert.equal(face.model, fg.analyzer.model);
       const a = JSON.parse(face.embedding) as number[];
       const b = JSON.parse(original.rows[i].embedding) as number[];
       const cos = a.reduce((s, v, k) => s + v * b[k], 0);

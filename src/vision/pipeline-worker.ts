@@ -1,0 +1,45 @@
+/**
+ * Entry point of one analysis thread of {@link PipelinePool}: its own engine
+ * (ONNX Runtime sessions with `threads` intra-op threads) and its own
+ * {@link FacePipeline}, analysing one photo at a time. The main thread keeps
+ * the database, the GraphQL server and the file store; several of these
+ * threads keep the cores busy with photos meanwhile.
+ *
+ * Messages in: {@link PoolRequest}. Messages out: one `ready` (or `failed`)
+ * after the models are loaded, then one {@link PoolReply} per request.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppError } from '../errors.js';
+import { createEngine } from './engine-factory.js';
+import { FacePipeline } from './face-pipeline.js';
+import type { PoolReply, PoolRequest, PoolStartup, SerializedError } from './pipeline-pool.js';
+
+const port = parentPort;
+if (!port) throw new Error('pipeline-worker.ts runs as a worker thread of PipelinePool');
+
+const { config, threads } = workerData as PoolStartup;
+const engine = createEngine({ ...config, threads });
+const pipeline = new FacePipeline(engine, pipelineOptions());
+
+function pipelineOptions() {
+  return { ...config.vision, maxPixels: config.limits.maxPixels };
+}
+
+function serialize(err: unknown): SerializedError {
+  if (err instanceof AppError) return { name: err.name, message: err.message, code: err.code, details: err.details };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { name: e.name, message: e.message, stack: e.stack };
+}
+
+engine.load().then(
+  () => port.postMessage({ type: 'ready', modelId: pipeline.modelId }),
+  (err: unknown) => port.postMessage({ type: 'failed', error: serialize(err) }),
+);
+
+port.on('message', (request: PoolRequest) => {
+  const work = request.kind === 'photo' ? pipeline.analyze(request.bytes) : pipeline.analyzeBox(request.bytes, request.box);
+  work.then(
+    (value) => port.postMessage({ id: request.id, ok: true, value } satisfies PoolReply),
+    (err: unknown) => port.postMessage({ id: request.id, ok: false, error: serialize(err) } satisfies PoolReply),
+  );
+});
