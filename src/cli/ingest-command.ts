@@ -47,8 +47,9 @@ export async function findPhotos(root: string): Promise<string[]> {
 }
 
 /**
- * This process opens the database and runs the pipeline itself, one photo at
- * a time, through the same per-photo code as the job workers. Photos already
+ * This process opens the database and runs the pipeline itself, through the
+ * same per-photo code as the job workers, with as many photos in flight as it
+ * has analysis threads (`FACEGRAPH_ANALYZERS`). Photos already
  * in the album (same bytes) are recognised by their hash and skipped without
  * analysis, which is what makes a re-run after Ctrl-C resume.
  */
@@ -74,9 +75,14 @@ async function ingestEmbedded(root: string, files: string[], options: IngestComm
       reporter.update(counts);
     });
     try {
-      for (let position = 0; position < files.length && !options.signal.aborted; position++) {
-        await processWithRetry(() => ingest.processItem(batch.id, position), (reason) => ingest.giveUpItem(batch.id, position, reason));
-      }
+      let next = 0;
+      const runner = async () => {
+        while (next < files.length && !options.signal.aborted) {
+          const position = next++;
+          await processWithRetry(() => ingest.processItem(batch.id, position), (reason) => ingest.giveUpItem(batch.id, position, reason));
+        }
+      };
+      await Promise.all(Array.from({ length: config.analyzers }, runner));
     } finally {
       unsubscribe();
     }
