@@ -24,7 +24,13 @@ export interface EvalFace {
 
 /** What the evaluation needs from the pipeline: the very `analyze` that ingestion calls. */
 export interface PhotoAnalyzer {
-  analyze(bytes: Uint8Array): Promise<{ faces: EvalFace[] }>;
+  analyze(bytes: Uint8Array): Promise<AnalyzerResult>;
+}
+
+/** What one photo gave: its faces and, when the analyzer says, the SSD passes it took (FacePipeline does). */
+export interface AnalyzerResult {
+  faces: EvalFace[];
+  detectorPasses?: number;
 }
 
 /**
@@ -61,6 +67,8 @@ export interface EvalReport {
     /** Faces found in all photos, main or not. */
     faces: number;
     secondsPerPhoto: number;
+    /** Mean SSD passes a photo, when the analyzer reports them: deterministic, unlike the seconds. */
+    detectorPassesPerPhoto?: number;
   };
   verification: {
     pairs: number;
@@ -103,8 +111,9 @@ export async function evaluateSet(
   const embeddings: (Float32Array | null)[] = [];
   const withoutFace: EvalReport['detection']['withoutFace'] = [];
   let faces = 0;
+  const passes = new PassCounter();
   for (const [i, file] of dataset.photos.entries()) {
-    const analyzed = await analyzeFile(file, analyzer);
+    const analyzed = passes.add(await analyzeFile(file, analyzer));
     const main = mainFace(analyzed.faces);
     const outcome: PhotoOutcome = summary(file, analyzed);
     const embedding = main?.embedding ?? null;
@@ -127,6 +136,7 @@ export async function evaluateSet(
       withoutFace,
       faces,
       secondsPerPhoto: (performance.now() - started) / 1000 / Math.max(1, dataset.photos.length),
+      ...passes.perPhoto(),
     },
     verification: {
       pairs: scored.length,
@@ -159,6 +169,7 @@ export async function evaluateSet(
 export interface NoFaceReport {
   noFacePhotos: number;
   falseFaces: number;
+  detectorPassesPerPhoto?: number;
   /** The photos in which a face was found, and how many. */
   withFalseFaces: { file: string; faces: number }[];
 }
@@ -169,13 +180,14 @@ export async function evaluateNoFace(
   onProgress?: EvaluateOptions['onProgress'],
 ): Promise<NoFaceReport> {
   const report: NoFaceReport = { noFacePhotos: photos.length, falseFaces: 0, withFalseFaces: [] };
+  const passes = new PassCounter();
   for (const [i, file] of photos.entries()) {
-    const outcome = await analyzeFile(file, analyzer);
+    const outcome = passes.add(await analyzeFile(file, analyzer));
     report.falseFaces += outcome.faces.length;
     if (outcome.faces.length > 0) report.withFalseFaces.push({ file, faces: outcome.faces.length });
     onProgress?.(i + 1, photos.length, summary(file, outcome));
   }
-  return report;
+  return { ...report, ...passes.perPhoto() };
 }
 
 /**
@@ -185,7 +197,7 @@ export async function evaluateNoFace(
  * threshold wrongly calls the same person.
  */
 export interface GroupReport {
-  detection: { photos: number; faces: number; perPhoto: { file: string; faces: number }[] };
+  detection: { photos: number; faces: number; perPhoto: { file: string; faces: number }[]; detectorPassesPerPhoto?: number };
   verification: { pairs: number; threshold: number; accuracy: number; falseAccepts: number };
 }
 
@@ -196,8 +208,9 @@ export async function evaluateGroups(
 ): Promise<{ report: GroupReport; pairs: ScoredPair[] }> {
   const perPhoto: GroupReport['detection']['perPhoto'] = [];
   const pairs: ScoredPair[] = [];
+  const passes = new PassCounter();
   for (const [i, file] of photos.entries()) {
-    const outcome = await analyzeFile(file, analyzer);
+    const outcome = passes.add(await analyzeFile(file, analyzer));
     perPhoto.push({ file, faces: outcome.faces.length });
     outcome.faces.forEach((a, j) => {
       for (const b of outcome.faces.slice(j + 1)) pairs.push({ distance: cosineDistance(a.embedding, b.embedding), same: false });
@@ -208,16 +221,37 @@ export async function evaluateGroups(
   const accuracy = pairs.length > 0 ? accuracyAt(pairs, options.threshold) : Number.NaN;
   return {
     report: {
-      detection: { photos: photos.length, faces: perPhoto.reduce((n, p) => n + p.faces, 0), perPhoto },
+      detection: { photos: photos.length, faces: perPhoto.reduce((n, p) => n + p.faces, 0), perPhoto, ...passes.perPhoto() },
       verification: { pairs: pairs.length, threshold: options.threshold, accuracy, falseAccepts: pairs.length > 0 ? Math.round((1 - accuracy) * pairs.length) : 0 },
     },
     pairs,
   };
 }
 
-async function analyzeFile(file: string, analyzer: PhotoAnalyzer): Promise<{ faces: EvalFace[]; error?: string }> {
+/** Sums the SSD passes of a set's photos; a photo that failed to decode counts as one of 0 passes. */
+class PassCounter {
+  private photos = 0;
+  private passes = 0;
+  private reported = false;
+
+  add<T extends { detectorPasses?: number }>(outcome: T): T {
+    this.photos++;
+    if (outcome.detectorPasses !== undefined) {
+      this.passes += outcome.detectorPasses;
+      this.reported = true;
+    }
+    return outcome;
+  }
+
+  perPhoto(): { detectorPassesPerPhoto?: number } {
+    return this.reported ? { detectorPassesPerPhoto: this.passes / this.photos } : {};
+  }
+}
+
+async function analyzeFile(file: string, analyzer: PhotoAnalyzer): Promise<{ faces: EvalFace[]; detectorPasses?: number; error?: string }> {
   try {
-    return { faces: (await analyzer.analyze(await readFile(file))).faces };
+    const { faces, detectorPasses } = await analyzer.analyze(await readFile(file));
+    return detectorPasses === undefined ? { faces } : { faces, detectorPasses };
   } catch (err) {
     return { faces: [], error: err instanceof Error ? err.message : String(err) };
   }

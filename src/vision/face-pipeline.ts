@@ -30,6 +30,8 @@ export interface AnalyzedPhoto {
   rotation: QuarterTurn;
   /** Detector boxes dropped because they failed the face check (see face-check.ts). */
   rejected: number;
+  /** SSD passes the detector ran (see face-detector.ts): the dominant cost of a photo. */
+  detectorPasses: number;
   /** Milliseconds spent in each stage, for benchmarks and metrics. */
   timings: StageTimings;
 }
@@ -101,7 +103,7 @@ export class FacePipeline {
     const { image, scale } = photo;
     const timings: StageTimings = { decode: 0, detect: 0, landmarks: 0, encode: 0 };
     let t = performance.now();
-    const { view, detections } = await detectFaces(this.engine, image, {
+    const { view, detections, passes } = await detectFaces(this.engine, image, {
       minScore: this.options.minScore,
       maxFaces: this.options.maxFaces,
       minFaceSize: this.options.minFaceSize / scale,
@@ -132,7 +134,7 @@ export class FacePipeline {
     t = performance.now();
     const faces = await this.encode(faceView, kept, photo);
     timings.encode = performance.now() - t;
-    return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, timings };
+    return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, detectorPasses: passes, timings };
   }
 
   /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
-import { GROUP_FACES, LFW10_DIR } from '../helpers/datasets.js';
+import { DATASETS, GROUP_FACES, LFW10_DIR } from '../helpers/datasets.js';
 import { detectFaces } from '../../src/vision/face-detector.js';
 import { FacePipeline, type AnalyzedPhoto } from '../../src/vision/face-pipeline.js';
 import { boxToSource } from '../../src/vision/image-transforms.js';
@@ -40,6 +40,43 @@ function iou(a: Box, b: Box): number {
   const i = Math.max(0, w) * Math.max(0, h);
   return i / (a.width * a.height + b.width * b.height - i);
 }
+
+describe('detector passes (issue 14: extra passes only where they can add a face)', () => {
+  it('takes one SSD pass for an ordinary portrait, as plain face-api does', async () => {
+    for (const file of ['Colin_Powell/Colin_Powell_0001.jpg', 'Tony_Blair/Tony_Blair_0006.jpg']) {
+      const result = await pipeline().analyze(await sharp(path.join(LFW, file)).toBuffer());
+      assert.equal(result.faces.length, 1, file);
+      assert.equal(result.detectorPasses, 1, file);
+    }
+  });
+
+  it('still runs the canvas for bystanders the whole photo is unsure of, and finds them', async () => {
+    // The main face scores 0.999 in the whole photo, the two bystanders ~0.1; the canvas finds them at ~0.8.
+    const bytes = await sharp(path.join(LFW, 'Colin_Powell/Colin_Powell_0010.jpg')).toBuffer();
+    assert.equal(await plainDetections(bytes), 1);
+    const result = await pipeline().analyze(bytes);
+    assert.equal(result.detectorPasses, 2);
+    assert.equal(result.faces.length, 3);
+  });
+
+  it('still runs the canvas for a face cut by the photo edge', async () => {
+    const image = await raw(sharp(path.join(DATASETS, 'edge/obama_partial_face.jpg')));
+    const { view, detections, passes } = await detectFaces(engine, image, { ...defaults.vision, tileSize: 0, tryRotations: true });
+    // The whole photo finds it confidently, but at the edge: the canvas runs (no turns).
+    assert.equal(passes, 2);
+    assert.equal(detections.length, 1);
+    assert.ok(boxToSource(view, detections[0].box).x < 2, JSON.stringify(detections[0].box));
+  });
+
+  it('still runs the canvas and the turns for a tight crop, and finds its face', async () => {
+    const bytes = await sharp(path.join(DATASETS, 'lfw10-tight/Colin_Powell/Colin_Powell_0005.jpg')).toBuffer();
+    assert.equal(await plainDetections(bytes), 0);
+    const result = await pipeline().analyze(bytes);
+    assert.equal(result.detectorPasses, 8, 'whole + canvas in each of the four orientations');
+    assert.equal(result.faces.length, 1);
+    assert.equal(result.rotation, 0);
+  });
+});
 
 describe('tight face crops', () => {
   it('finds exactly one face in faces cut tightly out of group photos', async () => {
@@ -82,6 +119,7 @@ describe('photos stored sideways without an EXIF tag', () => {
     const upright = await pipeline().analyze(await sharp(file).toBuffer());
     assert.equal(upright.faces.length, 1);
     assert.equal(upright.rotation, 0);
+    assert.equal(upright.detectorPasses, 1);
     const u = upright.faces[0];
     const { width: W, height: H } = upright;
     for (const turn of [90, 180, 270] as const) {
@@ -91,6 +129,8 @@ describe('photos stored sideways without an EXIF tag', () => {
       const result: AnalyzedPhoto = await pipeline().analyze(bytes);
       assert.equal(result.faces.length, 1, `${turn}: ${result.faces.length} faces`);
       assert.equal(result.rotation, (360 - turn) % 360, `${turn}: found under the turn that undoes it`);
+      // No confident upright face: all three turns are searched.
+      assert.ok(result.detectorPasses >= 4, `${turn}: ${result.detectorPasses} passes`);
       // Where the upright box lands in the turned photo.
       const b = u.box;
       const expected: Box =
