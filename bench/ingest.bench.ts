@@ -16,6 +16,8 @@ interface RoundResult {
   msPerPhoto: number[];
   stages: StageTimings & { store: number };
   faces: number;
+  /** SSD passes (whole photo, canvas, tiles, turns), summed over the round's photos (facegraph lanes). */
+  passes: number;
   /** The ONNX engine's own split of its time (TypeScript around the networks vs ONNX Runtime). */
   profile?: EngineProfile;
 }
@@ -87,6 +89,7 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     engine: 'onnx',
     photos: photos.length,
     faces: o.faces,
+    detectorPassesPerPhoto: o.passes / photos.length,
     rounds: onnxRounds.length,
     baselineRounds: tfjsRounds.length,
     photosPerSec: photos.length / o.seconds,
@@ -122,7 +125,7 @@ const CHUNK = 10;
 
 interface Ingested {
   ms: number;
-  timings: StageTimings & { faces: number };
+  timings: StageTimings & { faces: number; passes?: number };
 }
 
 /** One engine with its own facegraph on its own embedded database. */
@@ -153,8 +156,8 @@ async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
   const fg = await createFacegraph(config, { engine, workers: 0 });
   await fg.analyzer.load();
   const loadSeconds = (performance.now() - loadStart) / 1000;
-  const timings = new Map<Uint8Array, StageTimings & { faces: number }>();
-  fg.analyzer.observe((r, bytes) => timings.set(bytes, { ...r.timings, faces: r.faces.length }));
+  const timings = new Map<Uint8Array, StageTimings & { faces: number; passes: number }>();
+  fg.analyzer.observe((r, bytes) => timings.set(bytes, { ...r.timings, faces: r.faces.length, passes: r.detectorPasses }));
   // One warm-up photo per analysis thread: first-call allocations are not steady-state speed.
   await Promise.all(Array.from({ length: config.analyzers }, () => fg.analyzer.analyze(photos[0].bytes)));
   return {
@@ -215,6 +218,7 @@ async function runRound(lanes: Lane[], photos: Photo[], round: number, peakRss?:
     msPerPhoto: [],
     stages: { decode: 0, detect: 0, landmarks: 0, encode: 0, store: 0 },
     faces: 0,
+    passes: 0,
   }));
   for (const lane of lanes) lane.resetProfile();
   for (let start = 0, c = 0; start < photos.length; start += CHUNK, c++) {
@@ -229,6 +233,7 @@ async function runRound(lanes: Lane[], photos: Photo[], round: number, peakRss?:
       for (const { ms, timings } of done) {
         r.msPerPhoto.push(ms);
         r.faces += timings.faces;
+        r.passes += timings.passes ?? 0;
         r.stages.decode += timings.decode;
         r.stages.detect += timings.detect;
         r.stages.landmarks += timings.landmarks;

@@ -8,6 +8,8 @@ export interface AnalysisResult {
   format: string;
   model: string;
   faces: AnalyzedFace[];
+  /** SSD passes the photo took (see vision/face-detector.ts). */
+  detectorPasses: number;
   timings: StageTimings;
 }
 
