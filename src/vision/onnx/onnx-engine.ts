@@ -3,6 +3,7 @@ import { clipBox } from '../tfjs-engine.js';
 import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage } from '../types.js';
 import { convertFaceApiModels } from './convert-face-api.js';
 import { type EngineProfile, emptyProfile, type NetworkProfile } from './engine-profile.js';
+import type { EnginePrecision } from './int8-support.js';
 import { landmarksToImage } from './landmark-postprocess.js';
 import { verifyModelManifest } from './model-manifest.js';
 import { writeNetworkInput } from './network-input.js';
@@ -38,11 +39,15 @@ const DESCRIPTOR_SIZE = 128;
  */
 export class OnnxEngine implements FaceEngine {
   readonly name = 'onnx';
+  /** The detector's arithmetic (see {@link OnnxEngineConfig.precision}); the other networks are always float32. */
+  readonly precision: EnginePrecision;
   private networks: Networks | undefined;
   private loading: Promise<Networks> | undefined;
   private stats = emptyProfile();
 
-  constructor(private readonly config: OnnxEngineConfig = {}) {}
+  constructor(private readonly config: OnnxEngineConfig = {}) {
+    this.precision = config.precision ?? 'fp32';
+  }
 
   async load(): Promise<void> {
     await this.ready();
@@ -64,7 +69,7 @@ export class OnnxEngine implements FaceEngine {
   }
 
   private async open(): Promise<Networks> {
-    const models = await convertFaceApiModels(this.config.modelDir);
+    const models = await convertFaceApiModels(this.config.modelDir, this.precision);
     await verifyModelManifest(models.manifest, this.config.manifestPath);
     // Loaded here, not at import: the native runtime is only needed once a photo is analysed.
     const ort = await import('onnxruntime-node');
