@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/bench-int8-detector.ts [--runs N] [--threads 1,2] [--profile]`
+ * `npx tsx scripts/bench-int8-detector.ts [--runs N] [--threads 1,2] [--profile] [--engine]`
  *
  * Times the SSD detector graph as float32 and as the two int8 forms
  * (QLinearConv nodes, or QDQ for ONNX Runtime to fuse) on the same prepared
@@ -8,6 +8,9 @@
  * int8 scores are from float32 on those inputs, and with --profile which
  * kernels ONNX Runtime ran (by op type), which is how to check that the convs
  * run as quantized kernels rather than being dequantized back to float.
+ * --engine also times whole OnnxEngine calls, fp32 and int8 engines alternating:
+ * detect() split into input preparation, ONNX Runtime and post-processing, and
+ * embed() of three chips (the recognition net, float32 in both).
  */
 import { readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,6 +18,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { InferenceSession, OnnxValue } from 'onnxruntime-node';
 import { decodePhoto } from '../src/vision/image-decoder.js';
+import { OnnxEngine } from '../src/vision/onnx/onnx-engine.js';
+import type { RgbImage } from '../src/vision/types.js';
 import { writeNetworkInput } from '../src/vision/onnx/network-input.js';
 import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT, SSD_IOU_THRESHOLD } from '../src/vision/onnx/network-specs.js';
 import { buildSsdMobilenetInt8Graph } from '../src/vision/onnx/ssd-mobilenet-int8-graph.js';
@@ -24,7 +29,12 @@ import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '12' }, threads: { type: 'string', default: '1,2' }, profile: { type: 'boolean', default: false } },
+  options: {
+    runs: { type: 'string', default: '12' },
+    threads: { type: 'string', default: '1,2' },
+    profile: { type: 'boolean', default: false },
+    engine: { type: 'boolean', default: false },
+  },
 });
 const runs = Number(values.runs);
 const threadCounts = values.threads.split(',').map(Number);
@@ -47,8 +57,10 @@ const files = [
   ...['George_W_Bush', 'Tony_Blair', 'Colin_Powell'].map((p) => `${root}/lfw10/${p}/${p}_0001.jpg`),
 ];
 const inputs: Float32Array[] = [];
+const images: RgbImage[] = [];
 for (const file of files) {
-  const { image } = await decodePhoto(await readFile(file), { maxPixels: 100_000_000 } as never);
+  const { image } = await decodePhoto(await readFile(file), { maxPixels: 100_000_000, maxSide: 1920 });
+  images.push(image);
   const x = new Float32Array(3 * size * size);
   writeNetworkInput(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, x, 0);
   inputs.push(x);
@@ -144,5 +156,38 @@ if (values.profile) {
     const rows = [...byOp].sort((a, b) => b[1] - a[1]).map(([op, ms]) => `${op} ${ms.toFixed(2)} ms`);
     console.log(`profile ${v} (1 thread, ms per pass by kernel op type): ${rows.join(', ')}`);
     await rm(file, { force: true });
+  }
+}
+
+if (values.engine) {
+  for (const threads of threadCounts) {
+    const engines = { fp32: new OnnxEngine({ precision: 'fp32', threads }), int8: new OnnxEngine({ precision: 'int8', threads }) };
+    await Promise.all(Object.values(engines).map((e) => e.load()));
+    const rows = { fp32: { prepare: [] as number[], infer: [] as number[], finish: [] as number[], chip: [] as number[] }, int8: { prepare: [] as number[], infer: [] as number[], finish: [] as number[], chip: [] as number[] } };
+    for (let r = -2; r < runs; r++) {
+      const image = images[(r + 2) % images.length];
+      const order = r % 2 === 0 ? (['fp32', 'int8'] as const) : (['int8', 'fp32'] as const);
+      for (const v of order) {
+        const e = engines[v];
+        e.resetProfile();
+        const faces = await e.detect(image, { minScore: 0.5, maxFaces: 100 });
+        const box = faces[0]?.box ?? { x: 0, y: 0, width: 150, height: 150 };
+        await e.embed(image, [box, { ...box, x: box.x + 2 }, { ...box, y: box.y + 2 }]);
+        const p = e.profile();
+        if (r < 0) continue;
+        rows[v].prepare.push(p.detector.prepareMs);
+        rows[v].infer.push(p.detector.inferMs);
+        rows[v].finish.push(p.detector.finishMs);
+        rows[v].chip.push(p.recognition.inferMs / 3);
+      }
+    }
+    for (const v of ['fp32', 'int8'] as const) {
+      const m = (xs: number[]) => median(xs).toFixed(1);
+      console.log(
+        `engine threads ${threads} ${v}: detect() prepare ${m(rows[v].prepare)} + ORT ${m(rows[v].infer)} + post ${m(rows[v].finish)} ms; ` +
+          `recognition ${m(rows[v].chip)} ms/chip (batch of 3, float32)`,
+      );
+    }
+    await Promise.all(Object.values(engines).map((e) => e.dispose()));
   }
 }

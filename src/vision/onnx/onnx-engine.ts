@@ -36,6 +36,10 @@ const DESCRIPTOR_SIZE = 128;
  * All faces of a photo go through the landmark net in one batch and through
  * the recognition net in one batch. The models are converted from the tfjs
  * weights in memory on {@link load}, after checking the committed manifest.
+ *
+ * With `precision: 'int8'` the detector is the quantized graph
+ * (`ssd-mobilenet-int8-graph.ts`): 2-3x faster on CPUs with VNNI, boxes within
+ * a few percent of float32's; landmarks and descriptors stay float32.
  */
 export class OnnxEngine implements FaceEngine {
   readonly name = 'onnx';
