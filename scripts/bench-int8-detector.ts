@@ -20,7 +20,7 @@ import type { InferenceSession, OnnxValue } from 'onnxruntime-node';
 import { decodePhoto } from '../src/vision/image-decoder.js';
 import { OnnxEngine } from '../src/vision/onnx/onnx-engine.js';
 import type { RgbImage } from '../src/vision/types.js';
-import { writeNetworkInput } from '../src/vision/onnx/network-input.js';
+import { writeNetworkInput, writeNetworkInputUint8 } from '../src/vision/onnx/network-input.js';
 import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT, SSD_IOU_THRESHOLD } from '../src/vision/onnx/network-specs.js';
 import { buildSsdMobilenetInt8Graph } from '../src/vision/onnx/ssd-mobilenet-int8-graph.js';
 import { buildSsdMobilenetGraph } from '../src/vision/onnx/ssd-mobilenet-graph.js';
@@ -57,6 +57,7 @@ const files = [
   ...['George_W_Bush', 'Tony_Blair', 'Colin_Powell'].map((p) => `${root}/lfw10/${p}/${p}_0001.jpg`),
 ];
 const inputs: Float32Array[] = [];
+const inputsUint8: Uint8Array[] = [];
 const images: RgbImage[] = [];
 for (const file of files) {
   const { image } = await decodePhoto(await readFile(file), { maxPixels: 100_000_000, maxSide: 1920 });
@@ -64,6 +65,9 @@ for (const file of files) {
   const x = new Float32Array(3 * size * size);
   writeNetworkInput(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, x, 0);
   inputs.push(x);
+  const q = new Uint8Array(3 * size * size);
+  writeNetworkInputUint8(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, q, 0);
+  inputsUint8.push(q);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -112,12 +116,15 @@ for (const threads of threadCounts) {
   const times = Object.fromEntries(Object.keys(graphs).map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
   const fidelity = Object.fromEntries(Object.keys(graphs).map((v) => [v, emptyFidelity()])) as Record<Variant, Fidelity>;
   for (let r = -2; r < runs; r++) {
-    const x = inputs[(r + 2) % inputs.length];
+    const k = (r + 2) % inputs.length;
+    // The float graph takes the float32 input, the int8 graphs the same square as uint8 pixels.
+    const feed = (v: Variant) =>
+      v === 'fp32' ? new ort.Tensor('float32', inputs[k], [1, 3, size, size]) : new ort.Tensor('uint8', inputsUint8[k], [1, 3, size, size]);
     const order = (Object.keys(graphs) as Variant[]).sort(() => (r % 2 === 0 ? 1 : -1));
     const outs = new Map<Variant, Record<string, OnnxValue>>();
     for (const v of order) {
       const t = performance.now();
-      const out = await sessions[v].run({ input: new ort.Tensor('float32', x, [1, 3, size, size]) });
+      const out = await sessions[v].run({ input: feed(v) });
       if (r >= 0) times[v].push(performance.now() - t);
       outs.set(v, out);
     }
@@ -140,7 +147,7 @@ if (values.profile) {
       enableProfiling: true,
       profileFilePrefix: prefix,
     });
-    for (let i = 0; i < 3; i++) await session.run({ input: new ort.Tensor('float32', inputs[0], [1, 3, size, size]) });
+    for (let i = 0; i < 3; i++) await session.run({ input: new ort.Tensor('uint8', inputsUint8[0], [1, 3, size, size]) });
     session.endProfiling();
     await session.release();
     // onnxruntime-node does not return the file name: it is the prefix plus a timestamp.

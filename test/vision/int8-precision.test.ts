@@ -3,10 +3,11 @@
  * the engine factory), and that the int8 detector finds the faces the float32
  * one finds on real photos. The bounds were set from measurement: on these
  * photos (the six demo group photos and lfw10 portraits) the int8 detector's
- * worst box IoU with float32 was 0.93 and its worst score difference 0.08
- * (scripts/bench-int8-detector.ts reports both); the test allows IoU >= 0.85
- * and 0.15, about twice the measured error, and would fail on a detector off
- * by a box shift of a tenth of the face or a misplaced quantization scale.
+ * worst box IoU with float32 was 0.937 and its worst score difference 0.10
+ * (scripts/bench-int8-detector.ts reports both on more photos: 0.934 and 0.10
+ * over 90 faces); the test allows IoU >= 0.85 and 0.2, about twice the measured
+ * error, and fails on a detector whose boxes are off by a tenth of the face or
+ * whose scores are off by 0.3 (checked below), or that loses a face.
  * Speed is not asserted: the machine is shared.
  */
 import assert from 'node:assert/strict';
@@ -17,6 +18,8 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { createEngine } from '../../src/vision/engine-factory.js';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
 import { cpuHasFastInt8, resolvePrecision } from '../../src/vision/onnx/int8-support.js';
+import { writeNetworkInput, writeNetworkInputUint8 } from '../../src/vision/onnx/network-input.js';
+import { NETWORK_SPECS } from '../../src/vision/onnx/network-specs.js';
 import { OnnxEngine } from '../../src/vision/onnx/onnx-engine.js';
 import type { Box, Detection, RgbImage } from '../../src/vision/types.js';
 import { DECODE_LIMITS, DETECT_OPTIONS } from './tfjs-reference.js';
@@ -79,7 +82,7 @@ const PHOTOS = [
   `${ROOT}/knn/test/alex_lacamoire1.jpg`,
 ];
 const MIN_IOU = 0.85;
-const MAX_SCORE_DIFF = 0.15;
+const MAX_SCORE_DIFF = 0.2;
 
 function iou(a: Box, b: Box): number {
   const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
@@ -106,6 +109,22 @@ function match(a: Detection[], b: Detection[]): { iou: number; scoreDiff: number
       });
   return [...oneWay(a, b), ...oneWay(b, a)];
 }
+
+test('the int8 detector input is the float32 input as pixels, rounded: within half a level', async () => {
+  const spec = NETWORK_SPECS.detector;
+  const { image } = await decodePhoto(await readFile(PHOTOS[0]), DECODE_LIMITS);
+  // The whole 1920-px photo (downsampled) and a small crop (upsampled, padded at the end).
+  for (const crop of [{ x: 0, y: 0, width: image.width, height: image.height }, { x: 700, y: 90, width: 200, height: 300 }]) {
+    const float = new Float32Array(3 * spec.inputSize ** 2);
+    const uint8 = new Uint8Array(float.length);
+    writeNetworkInput(image, crop, spec, float, 0);
+    writeNetworkInputUint8(image, crop, spec, uint8, 0);
+    let worst = 0;
+    float.forEach((x, i) => (worst = Math.max(worst, Math.abs((x - spec.offset) * spec.divisor - uint8[i]))));
+    assert.ok(worst <= 0.5 + 1e-4, `uint8 input off by ${worst} levels`);
+    assert.ok(worst > 0.4, 'the resized values are not all integers: rounding must show');
+  }
+});
 
 describe('the int8 detector on real photos', () => {
   const fp32 = new OnnxEngine({ precision: 'fp32', threads: 2 });
@@ -150,7 +169,7 @@ describe('the int8 detector on real photos', () => {
     assert.ok(match(a, b).every((m) => m.iou >= MIN_IOU && m.scoreDiff <= MAX_SCORE_DIFF), 'the real int8 detections pass');
     const shifted = b.map((d) => ({ ...d, box: { ...d.box, x: d.box.x + d.box.width / 10 } }));
     assert.ok(match(a, shifted).some((m) => m.iou < MIN_IOU));
-    const rescored = b.map((d) => ({ ...d, score: d.score - 0.2 }));
+    const rescored = b.map((d) => ({ ...d, score: d.score - 0.3 }));
     assert.ok(match(a, rescored).some((m) => m.scoreDiff > MAX_SCORE_DIFF));
     assert.ok(match(a, b.slice(1)).some((m) => m.iou === 0 || m.iou < MIN_IOU), 'a missing face fails');
   });

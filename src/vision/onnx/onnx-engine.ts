@@ -6,7 +6,7 @@ import { type EngineProfile, emptyProfile, type NetworkProfile } from './engine-
 import type { EnginePrecision } from './int8-support.js';
 import { landmarksToImage } from './landmark-postprocess.js';
 import { verifyModelManifest } from './model-manifest.js';
-import { writeNetworkInput } from './network-input.js';
+import { writeNetworkInput, writeNetworkInputUint8 } from './network-input.js';
 import { NETWORK_SPECS, type NetworkSpec, SSD_IOU_THRESHOLD } from './network-specs.js';
 import { defaultThreads, type OnnxEngineConfig } from './onnx-engine-config.js';
 import { decodeSsdOutput, nonMaxSuppression, toDetections } from './ssd-postprocess.js';
@@ -101,10 +101,21 @@ export class OnnxEngine implements FaceEngine {
     const spec = NETWORK_SPECS.detector;
     const stats = this.stats.detector;
     let t = performance.now();
-    const input = new Float32Array(3 * spec.inputSize * spec.inputSize);
-    writeNetworkInput(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, input, 0);
+    const whole = { x: 0, y: 0, width: image.width, height: image.height };
+    const shape = [1, 3, spec.inputSize, spec.inputSize];
+    let input: Tensor;
+    if (this.precision === 'int8') {
+      // The int8 detector takes the resized pixels as uint8: half the preparation time of float32.
+      const data = new Uint8Array(3 * spec.inputSize * spec.inputSize);
+      writeNetworkInputUint8(image, whole, spec, data, 0);
+      input = new nets.ort.Tensor('uint8', data, shape);
+    } else {
+      const data = new Float32Array(3 * spec.inputSize * spec.inputSize);
+      writeNetworkInput(image, whole, spec, data, 0);
+      input = tensor(nets.ort, data, 1, spec);
+    }
     t = lap(stats, 'prepareMs', t);
-    const out = await nets.detector.run({ input: tensor(nets.ort, input, 1, spec) });
+    const out = await nets.detector.run({ input });
     t = lap(stats, 'inferMs', t);
     const decoded = decodeSsdOutput(floats(out.box_encodings), floats(out.class_logits), nets.anchors);
     // SsdMobilenetv1Options: `minConfidence || 0.5`, `maxResults || 100`, as the reference engine gets them.
