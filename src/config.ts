@@ -39,6 +39,13 @@ export interface Config {
    * time, with every intra-op thread on it. The tfjs engine always runs in the main thread.
    */
   analyzers: number;
+  /**
+   * Arithmetic of the ONNX engine's detector (`FACEGRAPH_PRECISION`: auto | int8 | fp32, default fp32).
+   * auto runs the int8 detector (2-3x faster) where the CPU has VNNI or AMX int8, fp32 elsewhere.
+   * The default stays fp32 while int8 turns the cat of noface/chelsea.png into a face (the face
+   * check's margin on it is a few pixels of box either way: see ssd-mobilenet-int8-graph.ts).
+   */
+  precision: 'auto' | 'int8' | 'fp32';
   vision: {
     /**
      * Detector score below which a face is dropped (`FACEGRAPH_MIN_SCORE`, default 0.5). Measured
@@ -187,6 +194,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const threads = int('FACEGRAPH_THREADS', os.availableParallelism(), 1, 256);
   const analyzers = engine === 'onnx' ? int('FACEGRAPH_ANALYZERS', Math.min(threads, MAX_DEFAULT_ANALYZERS), 1, 64) : 1;
   // As many job consumers as analysis threads, so that a batch keeps every one of them busy.
+  const precision = (env.FACEGRAPH_PRECISION || 'fp32') as Config['precision'];
+  if (!['auto', 'int8', 'fp32'].includes(precision)) problems.push(`FACEGRAPH_PRECISION must be auto, int8 or fp32, got "${precision}"`);
+
   const workers = int('FACEGRAPH_WORKERS', analyzers, 0, 64);
 
   const production = env.NODE_ENV === 'production';
@@ -202,6 +212,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     engine,
     threads,
     analyzers,
+    precision,
     vision: {
       // face-api treats 0 as "unset" (0.5) and fails at 1, so both ends are excluded.
       minScore: num('FACEGRAPH_MIN_SCORE', 0.5, 0.01, 0.99),

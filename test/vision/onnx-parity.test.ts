@@ -165,7 +165,8 @@ function report(t: { diagnostic(message: string): void }, w: Worst): void {
 
 describe('ONNX engine parity with the tfjs-wasm reference', () => {
   const reference = new TfjsEngine();
-  const onnx = new OnnxEngine();
+  // Parity is a float32 property: pinned, whatever FACEGRAPH_PRECISION or the CPU would pick.
+  const onnx = new OnnxEngine({ precision: 'fp32' });
 
   before(async () => {
     await Promise.all([reference.load(), onnx.load()]);
@@ -315,7 +316,7 @@ describe('ONNX engine parity with the tfjs-wasm reference', () => {
     manifest.networks.recognition.weights['face_recognition_model.bin'] = '0'.repeat(64);
     manifest.networks.landmarks.preprocessing.mean[0] = 123;
     await writeFile(tampered, JSON.stringify(manifest));
-    const engine = new OnnxEngine({ manifestPath: tampered, threads: 1 });
+    const engine = new OnnxEngine({ manifestPath: tampered, threads: 1, precision: 'fp32' });
     await assert.rejects(engine.load(), (err: unknown) => {
       assert.ok(err instanceof ModelManifestMismatchError);
       assert.equal(err.differences.length, 2, err.message);

@@ -5,6 +5,8 @@ import { buildLandmarkNetGraph } from './landmark-net-graph.js';
 import { describeModels, type ModelManifest } from './model-manifest.js';
 import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT } from './network-specs.js';
 import { buildRecognitionNetGraph } from './recognition-net-graph.js';
+import type { EnginePrecision } from './int8-support.js';
+import { buildSsdMobilenetInt8Graph } from './ssd-mobilenet-int8-graph.js';
 import { buildSsdMobilenetGraph } from './ssd-mobilenet-graph.js';
 import { loadTfjsWeights } from './tfjs-weights.js';
 
@@ -24,9 +26,10 @@ export interface FaceApiOnnxModels {
  * graphs, in memory (12 million weights, 45 MB as float32: about a second).
  * Building at start-up rather than shipping .onnx files means there is no
  * generated artifact that can go stale: the weights in node_modules are the
- * only source, and the manifest pins their hashes.
+ * only source, and the manifest pins their hashes. With `precision` int8 the
+ * detector is the quantized graph; the other two networks are float32 either way.
  */
-export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR): Promise<FaceApiOnnxModels> {
+export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precision: EnginePrecision = 'fp32'): Promise<FaceApiOnnxModels> {
   const pkg = JSON.parse(await readFile(path.join(modelDir, '..', 'package.json'), 'utf8')) as { version: string };
   const [ssd, landmarks, recognition] = await Promise.all([
     loadTfjsWeights(modelDir, NETWORK_SPECS.detector.model),
@@ -35,7 +38,10 @@ export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR): Promi
   ]);
   const anchors = ssd.get(SSD_ANCHORS_WEIGHT, 3);
   return {
-    detector: buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize),
+    detector:
+      precision === 'int8'
+        ? buildSsdMobilenetInt8Graph(ssd, NETWORK_SPECS.detector.inputSize)
+        : buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize),
     landmarks: buildLandmarkNetGraph(landmarks, NETWORK_SPECS.landmarks.inputSize),
     recognition: buildRecognitionNetGraph(recognition, NETWORK_SPECS.recognition.inputSize),
     anchors: anchors.data,

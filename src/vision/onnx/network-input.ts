@@ -21,6 +21,63 @@ const f32 = Math.fround;
  * never materialised, and each source row is interpolated horizontally once.
  */
 export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec, out: Float32Array, offset: number): void {
+  const size = spec.inputSize;
+  const plane = size * size;
+  const [m0, m1, m2] = spec.mean.map(f32);
+  const { divisor, offset: bias } = spec;
+  resizeRows(image, crop, spec, (t, b, ay, oy) => {
+    let o = offset + oy * size;
+    for (let ox = 0; ox < size; ox++, o++) {
+      const d = ox * 3;
+      let tv = t[d];
+      let v = f32(tv + f32((b[d] - tv) * ay));
+      out[o] = f32(f32(v - m0) / divisor) + bias;
+      tv = t[d + 1];
+      v = f32(tv + f32((b[d + 1] - tv) * ay));
+      out[o + plane] = f32(f32(v - m1) / divisor) + bias;
+      tv = t[d + 2];
+      v = f32(tv + f32((b[d + 2] - tv) * ay));
+      out[o + 2 * plane] = f32(f32(v - m2) / divisor) + bias;
+    }
+  });
+}
+
+/**
+ * The same resized square as {@link writeNetworkInput}, before normalisation,
+ * as uint8 NCHW: each resized pixel value rounded half up. What the int8
+ * detector takes (see DETECTOR_INPUT_QUANT): a quarter of the bytes and no
+ * normalisation per value, 20-30 % faster than the float32 input (paired:
+ * 11.9 -> 9.7 ms for a 1920-px photo, 4.2 -> 2.9 ms for a 250-px one).
+ */
+export function writeNetworkInputUint8(image: RgbImage, crop: Box, spec: NetworkSpec, out: Uint8Array, offset: number): void {
+  const size = spec.inputSize;
+  const plane = size * size;
+  resizeRows(image, crop, spec, (t, b, ay, oy) => {
+    let o = offset + oy * size;
+    for (let ox = 0; ox < size; ox++, o++) {
+      const d = ox * 3;
+      // Values are in [0, 255]; the Uint8Array store truncates, so + 0.5 rounds half up.
+      let tv = t[d];
+      out[o] = f32(tv + f32((b[d] - tv) * ay)) + 0.5;
+      tv = t[d + 1];
+      out[o + plane] = f32(tv + f32((b[d + 1] - tv) * ay)) + 0.5;
+      tv = t[d + 2];
+      out[o + 2 * plane] = f32(tv + f32((b[d + 2] - tv) * ay)) + 0.5;
+    }
+  });
+}
+
+/**
+ * Steps 1 and 2 of {@link writeNetworkInput}: calls `emitRow` once per output
+ * row with the two horizontally interpolated source rows (RGB interleaved, the
+ * zero row for padding) and the vertical weight; the caller lerps and stores.
+ */
+function resizeRows(
+  image: RgbImage,
+  crop: Box,
+  spec: NetworkSpec,
+  emitRow: (top: Float32Array, bottom: Float32Array, ay: number, oy: number) => void,
+): void {
   const { x: cx, y: cy, width: cw, height: ch } = crop;
   const size = spec.inputSize;
   const side = Math.max(cw, ch);
@@ -29,11 +86,8 @@ export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec,
   // Offset of the crop inside the padded square.
   const padLeft = cw < ch ? before : 0;
   const padTop = ch < cw ? before : 0;
-  const plane = size * size;
   const src = image.data;
   const stride = image.width * 3;
-  const [m0, m1, m2] = spec.mean.map(f32);
-  const { divisor, offset: bias } = spec;
   const scale = f32(side / size);
 
   // Horizontal taps of every output column: byte offsets within a source row (-1 = padding) and weight.
@@ -99,20 +153,6 @@ export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec,
       lerpRow(rowB, bottom);
       bottomRow = rowB;
     }
-    const t = rowT >= 0 ? top : zero;
-    const b = rowB >= 0 ? bottom : zero;
-    let o = offset + oy * size;
-    for (let ox = 0; ox < size; ox++, o++) {
-      const d = ox * 3;
-      let tv = t[d];
-      let v = f32(tv + f32((b[d] - tv) * ay));
-      out[o] = f32(f32(v - m0) / divisor) + bias;
-      tv = t[d + 1];
-      v = f32(tv + f32((b[d + 1] - tv) * ay));
-      out[o + plane] = f32(f32(v - m1) / divisor) + bias;
-      tv = t[d + 2];
-      v = f32(tv + f32((b[d + 2] - tv) * ay));
-      out[o + 2 * plane] = f32(f32(v - m2) / divisor) + bias;
-    }
+    emitRow(rowT >= 0 ? top : zero, rowB >= 0 ? bottom : zero, ay, oy);
   }
 }

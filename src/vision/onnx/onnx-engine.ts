@@ -3,9 +3,10 @@ import { clipBox } from '../tfjs-engine.js';
 import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage } from '../types.js';
 import { convertFaceApiModels } from './convert-face-api.js';
 import { type EngineProfile, emptyProfile, type NetworkProfile } from './engine-profile.js';
+import type { EnginePrecision } from './int8-support.js';
 import { landmarksToImage } from './landmark-postprocess.js';
 import { verifyModelManifest } from './model-manifest.js';
-import { writeNetworkInput } from './network-input.js';
+import { writeNetworkInput, writeNetworkInputUint8 } from './network-input.js';
 import { NETWORK_SPECS, type NetworkSpec, SSD_IOU_THRESHOLD } from './network-specs.js';
 import { defaultThreads, type OnnxEngineConfig } from './onnx-engine-config.js';
 import { decodeSsdOutput, nonMaxSuppression, toDetections } from './ssd-postprocess.js';
@@ -35,14 +36,22 @@ const DESCRIPTOR_SIZE = 128;
  * All faces of a photo go through the landmark net in one batch and through
  * the recognition net in one batch. The models are converted from the tfjs
  * weights in memory on {@link load}, after checking the committed manifest.
+ *
+ * With `precision: 'int8'` the detector is the quantized graph
+ * (`ssd-mobilenet-int8-graph.ts`): 2-3x faster on CPUs with VNNI, boxes within
+ * a few percent of float32's; landmarks and descriptors stay float32.
  */
 export class OnnxEngine implements FaceEngine {
   readonly name = 'onnx';
+  /** The detector's arithmetic (see {@link OnnxEngineConfig.precision}); the other networks are always float32. */
+  readonly precision: EnginePrecision;
   private networks: Networks | undefined;
   private loading: Promise<Networks> | undefined;
   private stats = emptyProfile();
 
-  constructor(private readonly config: OnnxEngineConfig = {}) {}
+  constructor(private readonly config: OnnxEngineConfig = {}) {
+    this.precision = config.precision ?? 'fp32';
+  }
 
   async load(): Promise<void> {
     await this.ready();
@@ -64,7 +73,7 @@ export class OnnxEngine implements FaceEngine {
   }
 
   private async open(): Promise<Networks> {
-    const models = await convertFaceApiModels(this.config.modelDir);
+    const models = await convertFaceApiModels(this.config.modelDir, this.precision);
     await verifyModelManifest(models.manifest, this.config.manifestPath);
     // Loaded here, not at import: the native runtime is only needed once a photo is analysed.
     const ort = await import('onnxruntime-node');
@@ -92,10 +101,21 @@ export class OnnxEngine implements FaceEngine {
     const spec = NETWORK_SPECS.detector;
     const stats = this.stats.detector;
     let t = performance.now();
-    const input = new Float32Array(3 * spec.inputSize * spec.inputSize);
-    writeNetworkInput(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, input, 0);
+    const whole = { x: 0, y: 0, width: image.width, height: image.height };
+    const shape = [1, 3, spec.inputSize, spec.inputSize];
+    let input: Tensor;
+    if (this.precision === 'int8') {
+      // The int8 detector takes the resized pixels as uint8: half the preparation time of float32.
+      const data = new Uint8Array(3 * spec.inputSize * spec.inputSize);
+      writeNetworkInputUint8(image, whole, spec, data, 0);
+      input = new nets.ort.Tensor('uint8', data, shape);
+    } else {
+      const data = new Float32Array(3 * spec.inputSize * spec.inputSize);
+      writeNetworkInput(image, whole, spec, data, 0);
+      input = tensor(nets.ort, data, 1, spec);
+    }
     t = lap(stats, 'prepareMs', t);
-    const out = await nets.detector.run({ input: tensor(nets.ort, input, 1, spec) });
+    const out = await nets.detector.run({ input });
     t = lap(stats, 'inferMs', t);
     const decoded = decodeSsdOutput(floats(out.box_encodings), floats(out.class_logits), nets.anchors);
     // SsdMobilenetv1Options: `minConfidence || 0.5`, `maxResults || 100`, as the reference engine gets them.

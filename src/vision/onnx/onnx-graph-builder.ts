@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { hwioToOihw, hwioToOihwDepthwise, type TfPadding, tfPad } from './tf-layout.js';
 import type { WeightTensor } from './tfjs-weights.js';
 
 const { onnx } = onnxProto;
@@ -8,8 +9,7 @@ export const ONNX_OPSET = 17;
 /** IR version matching the opset (ONNX 1.12+); onnx-proto's schema (IR 8) encodes it. */
 const IR_VERSION = 8;
 
-/** TensorFlow's padding modes, which face-api's layers are written in. */
-export type TfPadding = 'same' | 'valid';
+export type { TfPadding } from './tf-layout.js';
 
 /**
  * A tensor in the graph being built. Shapes are NCHW with the batch as -1 so
@@ -40,9 +40,9 @@ export class OnnxGraphBuilder {
 
   constructor(private readonly graphName: string) {}
 
-  /** Declares a float32 graph input; `-1` dimensions become the symbolic batch `N`. */
-  input(name: string, shape: number[]): GraphValue {
-    this.inputs.push(valueInfo(name, shape));
+  /** Declares a graph input (float32 unless told); `-1` dimensions become the symbolic batch `N`. */
+  input(name: string, shape: number[], elemType: TensorDataType = 'float'): GraphValue {
+    this.inputs.push(valueInfo(name, shape, elemType));
     return { name, shape };
   }
 
@@ -54,12 +54,17 @@ export class OnnxGraphBuilder {
 
   /** A float32 initializer. raw_data is little-endian in ONNX, as is every platform Node runs on here. */
   constant(data: Float32Array, dims: number[], hint = 'const'): string {
+    return this.typedConstant(data, dims, hint);
+  }
+
+  /** An initializer of the typed array's element type (float32, int8, uint8 or int32). */
+  protected typedConstant(data: Float32Array | Int8Array | Uint8Array | Int32Array, dims: number[], hint: string): string {
     const name = this.uniqueName(hint);
     this.initializers.push(
       onnx.TensorProto.create({
         name,
         dims,
-        dataType: onnx.TensorProto.DataType.FLOAT,
+        dataType: DATA_TYPES[elementType(data)],
         rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
       }),
     );
@@ -239,7 +244,7 @@ export class OnnxGraphBuilder {
     return this.constant(b.data, like.shape.length === 4 ? [b.data.length, 1, 1] : [b.data.length], 'c');
   }
 
-  private op(type: string, inputs: string[], shape: readonly number[], attrs: Record<string, Attr> = {}): GraphValue {
+  protected op(type: string, inputs: string[], shape: readonly number[], attrs: Record<string, Attr> = {}): GraphValue {
     const name = this.uniqueName(type.toLowerCase());
     this.nodes.push(node(type, inputs, [name], name, attrs));
     return { name, shape };
@@ -250,42 +255,29 @@ export class OnnxGraphBuilder {
   }
 }
 
-/** TF output size and (before, after) padding of one spatial axis. */
-function tfPad(size: number, kernel: number, stride: number, padding: TfPadding): [number, number, number] {
-  if (padding === 'valid') return [Math.floor((size - kernel) / stride) + 1, 0, 0];
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
-  const before = Math.floor(total / 2);
-  return [out, before, total - before];
+/** The ONNX element types the graphs use. */
+export type TensorDataType = 'float' | 'int8' | 'uint8' | 'int32';
+
+const DATA_TYPES: Record<TensorDataType, number> = {
+  float: onnx.TensorProto.DataType.FLOAT,
+  int8: onnx.TensorProto.DataType.INT8,
+  uint8: onnx.TensorProto.DataType.UINT8,
+  int32: onnx.TensorProto.DataType.INT32,
+};
+
+function elementType(data: Float32Array | Int8Array | Uint8Array | Int32Array): TensorDataType {
+  if (data instanceof Float32Array) return 'float';
+  if (data instanceof Int8Array) return 'int8';
+  if (data instanceof Uint8Array) return 'uint8';
+  return 'int32';
 }
 
-function hwioToOihw(f: WeightTensor): Float32Array {
-  const [kh, kw, cin, cout] = f.shape;
-  const out = new Float32Array(f.data.length);
-  for (let h = 0; h < kh; h++)
-    for (let w = 0; w < kw; w++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) out[((o * cin + i) * kh + h) * kw + w] = f.data[((h * kw + w) * cin + i) * cout + o];
-  return out;
-}
-
-/** [kh, kw, C, M] -> [C * M, 1, kh, kw], TF's channel-major order of depthwise outputs. */
-function hwioToOihwDepthwise(f: WeightTensor): Float32Array {
-  const [kh, kw, c, m] = f.shape;
-  const out = new Float32Array(f.data.length);
-  for (let h = 0; h < kh; h++)
-    for (let w = 0; w < kw; w++)
-      for (let i = 0; i < c; i++)
-        for (let j = 0; j < m; j++) out[((i * m + j) * kh + h) * kw + w] = f.data[((h * kw + w) * c + i) * m + j];
-  return out;
-}
-
-function valueInfo(name: string, shape: number[]) {
+function valueInfo(name: string, shape: number[], elemType: TensorDataType = 'float') {
   return onnx.ValueInfoProto.create({
     name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType: DATA_TYPES[elemType],
         shape: { dim: shape.map((d) => (d < 0 ? { dimParam: 'N' } : { dimValue: d })) },
       },
     },

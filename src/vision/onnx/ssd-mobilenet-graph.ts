@@ -2,9 +2,9 @@ import { type GraphValue, OnnxGraphBuilder } from './onnx-graph-builder.js';
 import type { TfjsWeights } from './tfjs-weights.js';
 
 /** tf.batchNorm's epsilon in face-api's MobileNet v1 (the float32 nearest 0.001). */
-const BATCH_NORM_EPSILON = 0.0010000000474974513;
+export const BATCH_NORM_EPSILON = 0.0010000000474974513;
 /** Depthwise layers of MobileNet v1 that halve the resolution. */
-const STRIDE_2_LAYERS = new Set([2, 4, 6, 12]);
+export const STRIDE_2_LAYERS = new Set([2, 4, 6, 12]);
 
 /**
  * face-api's SSD MobileNet v1 as an ONNX graph, from the tfjs weights: a port
@@ -13,14 +13,21 @@ const STRIDE_2_LAYERS = new Set([2, 4, 6, 12]);
  * encodings [N, 5118, 4] and class logits [N, 5118, 3] of the six box
  * predictors, in face-api's anchor order. Box decoding, the sigmoid and NMS
  * stay in TypeScript (`ssd-postprocess.ts`), as face-api does them on the CPU.
+ *
+ * `probe`, for calibrating the int8 graph, makes every MobileNet and prediction
+ * layer's ReLU6 output a graph output too, named as {@link ssdLayerName} does.
  */
-export function buildSsdMobilenetGraph(weights: TfjsWeights, inputSize: number): Uint8Array {
+export function buildSsdMobilenetGraph(weights: TfjsWeights, inputSize: number, probe = false): Uint8Array {
   const g = new OnnxGraphBuilder('ssd_mobilenetv1');
   const w = (name: string, rank?: number) => weights.get(name, rank);
 
+  const tap = (x: GraphValue, name: string): GraphValue => {
+    if (probe) g.output(x, name);
+    return x;
+  };
   const pointwise = (x: GraphValue, prefix: string, idx: number, stride: number): GraphValue => {
     const out = g.conv(x, w(`${prefix}/Conv2d_${idx}_pointwise/weights`, 4), undefined, stride, 'same');
-    return g.clip(g.add(out, w(`${prefix}/Conv2d_${idx}_pointwise/convolution_bn_offset`, 1)), 0, 6);
+    return tap(g.clip(g.add(out, w(`${prefix}/Conv2d_${idx}_pointwise/convolution_bn_offset`, 1)), 0, 6), ssdLayerName(prefix, idx, 'pointwise'));
   };
   const depthwise = (x: GraphValue, idx: number, stride: number): GraphValue => {
     const p = `MobilenetV1/Conv2d_${idx}_depthwise`;
@@ -30,7 +37,7 @@ export function buildSsdMobilenetGraph(weights: TfjsWeights, inputSize: number):
       { mean: w(`${p}/BatchNorm/moving_mean`, 1), variance: w(`${p}/BatchNorm/moving_variance`, 1), offset: w(`${p}/BatchNorm/beta`, 1), scale: w(`${p}/BatchNorm/gamma`, 1) },
       BATCH_NORM_EPSILON,
     );
-    return g.clip(bn, 0, 6);
+    return tap(g.clip(bn, 0, 6), ssdLayerName('MobilenetV1', idx, 'depthwise'));
   };
 
   const input = g.input('input', [-1, 3, inputSize, inputSize]);
@@ -65,4 +72,9 @@ export function buildSsdMobilenetGraph(weights: TfjsWeights, inputSize: number):
   g.output(g.concat(boxes, 1), 'box_encodings');
   g.output(g.concat(classes, 1), 'class_logits');
   return g.toBytes('face-api SSD MobileNet v1, converted from @vladmandic/face-api tfjs weights');
+}
+
+/** The name of one conv layer's output, as the calibration file and the probe outputs know it. */
+export function ssdLayerName(prefix: 'MobilenetV1' | 'Prediction' | string, idx: number, kind: 'pointwise' | 'depthwise'): string {
+  return `${prefix}/Conv2d_${idx}_${kind}`;
 }

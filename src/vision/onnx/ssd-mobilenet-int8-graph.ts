@@ -1,0 +1,145 @@
+import { type Int8GraphForm, Int8GraphBuilder, type QuantizedValue } from './int8-graph-builder.js';
+import type { GraphValue } from './onnx-graph-builder.js';
+import { BATCH_NORM_EPSILON, ssdLayerName, STRIDE_2_LAYERS } from './ssd-mobilenet-graph.js';
+import { hwioToOihwDepthwise } from './tf-layout.js';
+import type { TfjsWeights, WeightTensor } from './tfjs-weights.js';
+import { type ActivationQuant, foldBatchNorm } from './weight-quantization.js';
+
+/**
+ * Every MobileNet conv but the first reads a ReLU6 output, so [0, 6] in 255
+ * steps holds it exactly, and the uint8 saturation of a conv's output with this
+ * quantization *is* the ReLU6: the Clip nodes disappear.
+ */
+export const RELU6_QUANT: ActivationQuant = { scale: 6 / 255, zeroPoint: 0 };
+
+/**
+ * The network input. The float graph takes x = pixel / 127.5 - 1 in [-1, 1]
+ * (`NETWORK_SPECS.detector`); this one takes the resized pixels themselves as
+ * uint8 (`writeNetworkInputUint8`, 20-30 % less preparation time), read as
+ * x = (q - 128) / 127.5 so that TF's zero padding is exactly the zero point.
+ * That reads every pixel half a level low (x - 0.5/127.5), which the first
+ * conv's bias puts back ({@link INPUT_OFFSET_CORRECTION}); what remains is the
+ * rounding of the resized value, half a level at most.
+ */
+export const DETECTOR_INPUT_QUANT: ActivationQuant = { scale: 1 / 127.5, zeroPoint: 128 };
+/** x_true - x_read for every pixel of the uint8 input: added to the first conv as bias * sum of its weights. */
+export const INPUT_OFFSET_CORRECTION = 0.5 / 127.5;
+
+/**
+ * Layers the int8 detector runs in float32: none. Measured on 72 faces of the
+ * repository's photos (scripts/bench-int8-detector.ts style, detections vs
+ * float32), mean 1 - IoU: all int8 0.028; first conv float 0.027; first conv
+ * and the eight prediction layers 0.026; plus MobileNet layers 12-13 0.029.
+ * The error is the uint8 activations' (step 6/255) throughout, not any one
+ * layer's, so keeping layers float buys nothing.
+ */
+export const SSD_FLOAT_LAYERS: readonly string[] = [];
+
+/** How to build the int8 detector; the defaults are the engine's. */
+export interface SsdInt8Options {
+  form?: Int8GraphForm;
+  /** Layer names (`ssdLayerName`) to keep float32, between DequantizeLinear and QuantizeLinear. */
+  floatLayers?: readonly string[];
+}
+
+/**
+ * face-api's SSD MobileNet v1 (see `ssd-mobilenet-graph.ts`, which this
+ * follows layer by layer) with its 35 convs (27 MobileNet, 8 prediction) in
+ * int8: weights per output channel, depthwise BatchNorms folded in first,
+ * ReLU6 outputs as uint8 (scale 6/255). The six box-predictor heads stay float
+ * on the dequantized feature maps: under 1 % of the multiply-adds, and their
+ * outputs are the box offsets and logits, where rounding would show directly.
+ * Same outputs as the float graph; the input is the same square as uint8
+ * pixels instead of float32.
+ *
+ * Measured against float32: boxes within IoU 0.93 and scores within 0.10 on
+ * 90 faces of the demo group photos and lfw10; the evaluation equal on every
+ * labelled set to a pair or two;
+ * descriptors of the same face, through the float32 landmark and recognition
+ * nets, within cosine distance 0.0086 (median 0.00012) on 40 lfw10 photos:
+ * 1/8 of the same-person threshold, so the pipeline's modelId stays. One
+ * difference: noface/chelsea.png's cat, which both detectors box at 0.93, passes
+ * the face check with the int8 box. That check's margin on the cat is a few
+ * pixels of box either way: on the photo shaved by 4 px at 16 offsets, the cat
+ * passes 4 times with float32 and 3 times with int8.
+ */
+export function buildSsdMobilenetInt8Graph(weights: TfjsWeights, inputSize: number, options: SsdInt8Options = {}): Uint8Array {
+  const form = options.form ?? 'qlinear';
+  const floatLayers = new Set(options.floatLayers ?? SSD_FLOAT_LAYERS);
+  const g = new Int8GraphBuilder('ssd_mobilenetv1_int8', form);
+  const w = (name: string, rank?: number) => weights.get(name, rank);
+  const input: QuantizedValue = { ...g.input('input', [-1, 3, inputSize, inputSize], 'uint8'), quant: DETECTOR_INPUT_QUANT };
+  /** A layer's input as float (the network input without the offset correction: for experiments only). */
+  const asFloat = (x: QuantizedValue | undefined): GraphValue => g.dequantize(x ?? input);
+
+  /** `x` undefined = the network input. */
+  const pointwise = (x: QuantizedValue | undefined, prefix: string, idx: number, stride: number): QuantizedValue => {
+    const filters = w(`${prefix}/Conv2d_${idx}_pointwise/weights`, 4);
+    const bias = w(`${prefix}/Conv2d_${idx}_pointwise/convolution_bn_offset`, 1);
+    if (floatLayers.has(ssdLayerName(prefix, idx, 'pointwise'))) {
+      const out = g.conv(asFloat(x), filters, undefined, stride, 'same');
+      return g.quantize(g.clip(g.add(out, bias), 0, 6), RELU6_QUANT);
+    }
+    return g.conv8(x ?? input, { filters, bias: x ? bias.data : correctInputOffset(filters, bias.data), stride, padding: 'same', output: RELU6_QUANT });
+  };
+  const depthwise = (x: QuantizedValue, idx: number, stride: number): QuantizedValue => {
+    const p = `MobilenetV1/Conv2d_${idx}_depthwise`;
+    const filters = w(`${p}/depthwise_weights`, 4);
+    const bn = {
+      mean: w(`${p}/BatchNorm/moving_mean`, 1),
+      variance: w(`${p}/BatchNorm/moving_variance`, 1),
+      offset: w(`${p}/BatchNorm/beta`, 1),
+      scale: w(`${p}/BatchNorm/gamma`, 1),
+    };
+    if (floatLayers.has(ssdLayerName('MobilenetV1', idx, 'depthwise'))) {
+      const out = g.batchNorm(g.conv(asFloat(x), filters, undefined, stride, 'same', true), bn, BATCH_NORM_EPSILON);
+      return g.quantize(g.clip(out, 0, 6), RELU6_QUANT);
+    }
+    const folded = foldBatchNorm(
+      hwioToOihwDepthwise(filters),
+      { mean: bn.mean.data, variance: bn.variance.data, offset: bn.offset.data, scale: bn.scale.data },
+      BATCH_NORM_EPSILON,
+    );
+    return g.conv8(x, { filters, oihw: folded.weights, bias: folded.bias, stride, padding: 'same', depthwise: true, output: RELU6_QUANT });
+  };
+
+  let out = pointwise(undefined, 'MobilenetV1', 0, 2);
+  let conv11: QuantizedValue | undefined;
+  for (let layer = 1; layer <= 13; layer++) {
+    out = depthwise(out, layer, STRIDE_2_LAYERS.has(layer) ? 2 : 1);
+    out = pointwise(out, 'MobilenetV1', layer, 1);
+    if (layer === 11) conv11 = out;
+  }
+  if (!conv11) throw new Error('unreachable: MobileNet v1 has 13 layers');
+
+  const conv0 = pointwise(out, 'Prediction', 0, 1);
+  const conv1 = pointwise(conv0, 'Prediction', 1, 2);
+  const conv2 = pointwise(conv1, 'Prediction', 2, 1);
+  const conv3 = pointwise(conv2, 'Prediction', 3, 2);
+  const conv4 = pointwise(conv3, 'Prediction', 4, 1);
+  const conv5 = pointwise(conv4, 'Prediction', 5, 2);
+  const conv6 = pointwise(conv5, 'Prediction', 6, 1);
+  const conv7 = pointwise(conv6, 'Prediction', 7, 2);
+
+  const features = [conv11, out, conv1, conv3, conv5, conv7].map((f) => g.dequantize(f));
+  const boxes: GraphValue[] = [];
+  const classes: GraphValue[] = [];
+  features.forEach((x, i) => {
+    const p = `Prediction/BoxPredictor_${i}`;
+    const box = g.conv(x, w(`${p}/BoxEncodingPredictor/weights`, 4), w(`${p}/BoxEncodingPredictor/biases`, 1), 1, 'same');
+    const cls = g.conv(x, w(`${p}/ClassPredictor/weights`, 4), w(`${p}/ClassPredictor/biases`, 1), 1, 'same');
+    boxes.push(g.flattenNhwc(box, 4));
+    classes.push(g.flattenNhwc(cls, 3));
+  });
+  g.output(g.concat(boxes, 1), 'box_encodings');
+  g.output(g.concat(classes, 1), 'class_logits');
+  return g.toBytes(`face-api SSD MobileNet v1, int8 (${form}), converted from @vladmandic/face-api tfjs weights`);
+}
+
+/** The first conv's bias plus {@link INPUT_OFFSET_CORRECTION} times the sum of each output channel's weights (HWIO). */
+function correctInputOffset(filters: WeightTensor, bias: Float32Array): Float32Array {
+  const cout = filters.shape[3];
+  const sums = new Float64Array(cout);
+  filters.data.forEach((v, i) => (sums[i % cout] += v));
+  return Float32Array.from(bias, (b, o) => b + INPUT_OFFSET_CORRECTION * sums[o]);
+}
