@@ -4,7 +4,7 @@ import { FacePipeline } from '../src/vision/face-pipeline.js';
 import { PipelinePool, pipelineOptions } from '../src/vision/pipeline-pool.js';
 import { benchPhotos } from '../bench/photos.js';
 const photos = await benchPhotos();
-const config = loadConfig({});
+const config = loadConfig(process.env);
 const local = new FacePipeline(createEngine(config), pipelineOptions(config));
 await local.engine.load();
 const pool = new PipelinePool(config, 2, 'x'); await pool.load();

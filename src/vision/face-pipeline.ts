@@ -1,9 +1,9 @@
 import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
-import { checkFace, type FaceCheck, type FaceSource } from './face-check.js';
+import { checkFace, isDoubtful, type FaceCheck, type FaceSource } from './face-check.js';
 import { detectFaces } from './face-detector.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
-import { averagedLandmarks, type LandmarkFit } from './landmark-averaging.js';
+import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from './types.js';
 import { l2Normalize } from './vector-math.js';
 
@@ -93,8 +93,7 @@ export class FacePipeline {
     const photo = await decodePhoto(bytes, this.options);
     const { image, scale } = photo;
     const inWorkingCopy = clampBox(scaleBox(box, 1 / scale), image);
-    const [fit] = await averagedLandmarks(this.engine, image, [inWorkingCopy]);
-    const check = checkFace(fit, inWorkingCopy, 'manual');
+    const [{ fit, check }] = await this.checkedFits(image, [inWorkingCopy], 'manual');
     const [face] = await this.encode(identityView(image), [{ box: inWorkingCopy, score: 0, source: 'manual', fit }], photo);
     return { width: photo.width, height: photo.height, face, check };
   }
@@ -114,11 +113,11 @@ export class FacePipeline {
 
     // Landmarks and chips are taken in the view the faces were found in, where they are upright.
     t = performance.now();
-    const fits = await averagedLandmarks(this.engine, view.image, detections.map((d) => d.box));
     const check = this.options.faceCheck ?? true;
-    let kept = detections.flatMap((d, i) =>
-      !check || checkFace(fits[i], d.box, 'detector').isFace ? [{ ...d, source: 'detector' as FaceSource, fit: fits[i] }] : [],
-    );
+    const fits = check
+      ? await this.checkedFits(view.image, detections.map((d) => d.box), 'detector')
+      : (await averagedLandmarks(this.engine, view.image, detections.map((d) => d.box))).map((fit) => ({ fit, check: { isFace: true } }));
+    let kept = detections.flatMap((d, i) => (fits[i].check.isFace ? [{ ...d, source: 'detector' as FaceSource, fit: fits[i].fit }] : []));
     const rejected = detections.length - kept.length;
     let faceView: ImageView = view;
     if (kept.length === 0 && check) {
@@ -135,6 +134,17 @@ export class FacePipeline {
     const faces = await this.encode(faceView, kept, photo);
     timings.encode = performance.now() - t;
     return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, detectorPasses: passes, timings };
+  }
+
+  /** Landmarks of each box and the face check's verdict, with a second look (nudged boxes) where one reading is doubtful. */
+  private async checkedFits(image: RgbImage, boxes: Box[], source: FaceSource): Promise<{ fit: LandmarkFit; check: FaceCheck }[]> {
+    const fits = await averagedLandmarks(this.engine, image, boxes);
+    const doubtful = fits.flatMap((fit, i) => (isDoubtful(fit, source) ? [i] : []));
+    const nudged = await nudgedDisagreement(this.engine, image, doubtful.map((i) => boxes[i]), doubtful.map((i) => fits[i]));
+    return fits.map((fit, i) => {
+      const k = doubtful.indexOf(i);
+      return { fit, check: checkFace(fit, boxes[i], source, k < 0 ? undefined : nudged[k]) };
+    });
   }
 
   /**

@@ -14,14 +14,17 @@ export { DATASETS, DEMO_DIR } from './datasets.js';
 
 /**
  * The engine end-to-end tests run: ONNX (the default engine, ~10x faster)
- * unless FACEGRAPH_TEST_ENGINE=tfjs. Its parity with the tfjs reference is
- * proven by test/vision/onnx-parity.test.ts. One per test process: loading
+ * unless FACEGRAPH_TEST_ENGINE=tfjs, at the precision a server here would
+ * run. Its fp32 parity with the tfjs reference is proven by
+ * test/vision/onnx-parity.test.ts, int8 against fp32 by
+ * test/vision/int8-precision.test.ts. One per test process: loading
  * the networks costs seconds.
  */
 let sharedEngine: FaceEngine | undefined;
 export const TEST_ENGINE = (process.env.FACEGRAPH_TEST_ENGINE ?? 'onnx') as 'onnx' | 'tfjs';
 export function testEngine(): FaceEngine {
-  sharedEngine ??= createEngine({ engine: TEST_ENGINE, threads: os.availableParallelism() });
+  // The precision a server on this machine would run (FACEGRAPH_PRECISION, default auto: int8 on VNNI CPUs).
+  sharedEngine ??= createEngine({ engine: TEST_ENGINE, threads: os.availableParallelism(), precision: loadConfig(process.env).precision });
   return sharedEngine;
 }
 

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
+import { createEngine } from '../../src/vision/engine-factory.js';
 import { checkFace, mainFace } from '../../src/vision/face-check.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import type { Point } from '../../src/vision/types.js';
@@ -40,6 +42,30 @@ describe('no false faces', () => {
     assert.equal((await checked.analyze(await read('noface/chelsea.png'))).rejected, 1);
   });
 
+  it('rejects the cat however its box falls: with the int8 detector, and with the photo cut by a few pixels', async () => {
+    // One reading of the cat's box passes the bound by chance (int8: 0.050; fp32 with the photo cut by 4 px: 0.039-0.066);
+    // the second look at nudged boxes is what rejects it. Both detectors, the photo whole and cut at four offsets.
+    const bytes = await read('noface/chelsea.png');
+    const cuts = [[0, 0, 0, 0], [4, 0, 0, 4], [0, 4, 4, 0], [4, 4, 0, 0], [0, 0, 4, 4]];
+    const { width, height } = await sharp(bytes).metadata();
+    for (const precision of ['fp32', 'int8'] as const) {
+      const engine = createEngine({ ...defaults, precision }, () => 'flags : avx512_vnni');
+      try {
+        const withCheck = new FacePipeline(engine, { ...defaults.vision, maxPixels: defaults.limits.maxPixels });
+        let boxesSeen = 0;
+        for (const [l, t, r, b] of cuts) {
+          const cut = await sharp(bytes).extract({ left: l, top: t, width: width! - l - r, height: height! - t - b }).png().toBuffer();
+          const result = await withCheck.analyze(cut);
+          assert.equal(result.faces.length, 0, `${precision}, cut ${[l, t, r, b]}: the cat taken as a face`);
+          boxesSeen += result.rejected;
+        }
+        assert.ok(boxesSeen >= cuts.length, `${precision}: SSD boxes the cat every time (${boxesSeen}), so the check is what rejects it`);
+      } finally {
+        await engine.dispose();
+      }
+    }
+  });
+
   it('keeps exactly the one face of each oneface photo and all 22 faces of the demo group photos', async () => {
     for (const file of ['astronaut.png', 'camera.png']) {
       assert.equal((await checked.analyze(await read(`oneface/${file}`))).faces.length, 1, file);
@@ -57,6 +83,17 @@ describe('no false faces', () => {
     // Upside down: the mouth above the eyes.
     const flipped = face.map((p) => ({ x: p.x, y: 120 - p.y }));
     assert.equal(checkFace({ points: flipped, disagreement: 0.02 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector').rejection, 'face-geometry');
+  });
+
+  it('takes a doubtful reading only with a steady second look at nudged boxes', () => {
+    const face = averageFace(100, 120);
+    const box = { x: 0, y: 0, width: 100, height: 120 };
+    const doubtful = { points: face, disagreement: 0.05 };
+    assert.equal(checkFace(doubtful, box, 'detector').isFace, false, 'no second look: not taken on one reading');
+    assert.equal(checkFace(doubtful, box, 'detector', 0.05).isFace, true);
+    assert.equal(checkFace(doubtful, box, 'detector', 0.08).rejection, 'landmarks-disagree');
+    assert.equal(checkFace(doubtful, box, 'manual', 0.08).isFace, false, 'a drawn box is checked alike');
+    assert.equal(checkFace({ points: face, disagreement: 0.03 }, box, 'detector').isFace, true, 'a clear reading needs no second look');
   });
 
   it('picks the main face by confidence-weighted size', () => {

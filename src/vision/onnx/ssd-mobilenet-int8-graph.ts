@@ -58,10 +58,11 @@ export interface SsdInt8Options {
  * descriptors of the same face, through the float32 landmark and recognition
  * nets, within cosine distance 0.0086 (median 0.00012) on 40 lfw10 photos:
  * 1/8 of the same-person threshold, so the pipeline's modelId stays. One
- * difference: noface/chelsea.png's cat, which both detectors box at 0.93, passes
- * the face check with the int8 box. That check's margin on the cat is a few
- * pixels of box either way: on the photo shaved by 4 px at 16 offsets, the cat
- * passes 4 times with float32 and 3 times with int8.
+ * difference was noface/chelsea.png's cat, which both detectors box at 0.93: one
+ * landmark reading of its int8 box passed the face check, where a few pixels
+ * of box decide either way (on the photo cut by 4 px at 16 offsets it passed 4
+ * times with float32, 3 with int8). The check now takes a second look at such
+ * doubtful boxes (face-check.ts, DOUBTFUL_DISAGREEMENT) and rejects it in all.
  */
 export function buildSsdMobilenetInt8Graph(weights: TfjsWeights, inputSize: number, options: SsdInt8Options = {}): Uint8Array {
   const form = options.form ?? 'qlinear';
