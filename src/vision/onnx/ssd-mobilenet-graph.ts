@@ -4,7 +4,7 @@ import type { TfjsWeights } from './tfjs-weights.js';
 /** tf.batchNorm's epsilon in face-api's MobileNet v1 (the float32 nearest 0.001). */
 export const BATCH_NORM_EPSILON = 0.0010000000474974513;
 /** Depthwise layers of MobileNet v1 that halve the resolution. */
-export const STRIDE_2_LAYERS = new Set([2, 4, 6, 12]);
+const STRIDE_2_LAYERS = new Set([2, 4, 6, 12]);
 
 /**
  * face-api's SSD MobileNet v1 as an ONNX graph, from the tfjs weights: a port
@@ -41,14 +41,35 @@ export function buildSsdMobilenetGraph(weights: TfjsWeights, inputSize: number, 
   };
 
   const input = g.input('input', [-1, 3, inputSize, inputSize]);
+  const features = ssdFeatureMaps(input, pointwise, depthwise);
+  addBoxPredictors(g, weights, features);
+  return g.toBytes('face-api SSD MobileNet v1, converted from @vladmandic/face-api tfjs weights');
+}
+
+/** The name of one conv layer's output, as the calibration file and the probe outputs know it. */
+export function ssdLayerName(prefix: 'MobilenetV1' | 'Prediction' | string, idx: number, kind: 'pointwise' | 'depthwise'): string {
+  return `${prefix}/Conv2d_${idx}_${kind}`;
+}
+
+/**
+ * The topology both detector graphs share (float32 here, int8 in
+ * ssd-mobilenet-int8-graph.ts): MobileNet v1's 13 depthwise + pointwise
+ * layers, then the 8 prediction convs; returns the six feature maps the box
+ * predictors read, in face-api's order. Each graph brings its own layers.
+ */
+export function ssdFeatureMaps<V>(
+  input: V,
+  pointwise: (x: V, prefix: string, idx: number, stride: number) => V,
+  depthwise: (x: V, idx: number, stride: number) => V,
+): V[] {
   let out = pointwise(input, 'MobilenetV1', 0, 2);
-  let conv11: GraphValue | undefined;
+  let conv11: V | undefined;
   for (let layer = 1; layer <= 13; layer++) {
     out = depthwise(out, layer, STRIDE_2_LAYERS.has(layer) ? 2 : 1);
     out = pointwise(out, 'MobilenetV1', layer, 1);
     if (layer === 11) conv11 = out;
   }
-  if (!conv11) throw new Error('unreachable: MobileNet v1 has 13 layers');
+  if (conv11 === undefined) throw new Error('unreachable: MobileNet v1 has 13 layers');
 
   const conv0 = pointwise(out, 'Prediction', 0, 1);
   const conv1 = pointwise(conv0, 'Prediction', 1, 2);
@@ -58,8 +79,15 @@ export function buildSsdMobilenetGraph(weights: TfjsWeights, inputSize: number, 
   const conv5 = pointwise(conv4, 'Prediction', 5, 2);
   const conv6 = pointwise(conv5, 'Prediction', 6, 1);
   const conv7 = pointwise(conv6, 'Prediction', 7, 2);
+  return [conv11, out, conv1, conv3, conv5, conv7];
+}
 
-  const features = [conv11, out, conv1, conv3, conv5, conv7];
+/**
+ * The six box predictors (float32 in both graphs) on the feature maps, and the
+ * graph's two outputs: box encodings [N, 5118, 4] and class logits [N, 5118, 3].
+ */
+export function addBoxPredictors(g: OnnxGraphBuilder, weights: TfjsWeights, features: GraphValue[]): void {
+  const w = (name: string, rank?: number) => weights.get(name, rank);
   const boxes: GraphValue[] = [];
   const classes: GraphValue[] = [];
   features.forEach((x, i) => {
@@ -71,10 +99,4 @@ export function buildSsdMobilenetGraph(weights: TfjsWeights, inputSize: number, 
   });
   g.output(g.concat(boxes, 1), 'box_encodings');
   g.output(g.concat(classes, 1), 'class_logits');
-  return g.toBytes('face-api SSD MobileNet v1, converted from @vladmandic/face-api tfjs weights');
-}
-
-/** The name of one conv layer's output, as the calibration file and the probe outputs know it. */
-export function ssdLayerName(prefix: 'MobilenetV1' | 'Prediction' | string, idx: number, kind: 'pointwise' | 'depthwise'): string {
-  return `${prefix}/Conv2d_${idx}_${kind}`;
 }

@@ -1,6 +1,6 @@
 import { type Int8GraphForm, Int8GraphBuilder, type QuantizedValue } from './int8-graph-builder.js';
 import type { GraphValue } from './onnx-graph-builder.js';
-import { BATCH_NORM_EPSILON, ssdLayerName, STRIDE_2_LAYERS } from './ssd-mobilenet-graph.js';
+import { addBoxPredictors, BATCH_NORM_EPSILON, ssdFeatureMaps, ssdLayerName } from './ssd-mobilenet-graph.js';
 import { hwioToOihwDepthwise } from './tf-layout.js';
 import type { TfjsWeights, WeightTensor } from './tfjs-weights.js';
 import { type ActivationQuant, foldBatchNorm } from './weight-quantization.js';
@@ -104,36 +104,11 @@ export function buildSsdMobilenetInt8Graph(weights: TfjsWeights, inputSize: numb
     return g.conv8(x, { filters, oihw: folded.weights, bias: folded.bias, stride, padding: 'same', depthwise: true, output: RELU6_QUANT });
   };
 
-  let out = pointwise(undefined, 'MobilenetV1', 0, 2);
-  let conv11: QuantizedValue | undefined;
-  for (let layer = 1; layer <= 13; layer++) {
-    out = depthwise(out, layer, STRIDE_2_LAYERS.has(layer) ? 2 : 1);
-    out = pointwise(out, 'MobilenetV1', layer, 1);
-    if (layer === 11) conv11 = out;
-  }
-  if (!conv11) throw new Error('unreachable: MobileNet v1 has 13 layers');
-
-  const conv0 = pointwise(out, 'Prediction', 0, 1);
-  const conv1 = pointwise(conv0, 'Prediction', 1, 2);
-  const conv2 = pointwise(conv1, 'Prediction', 2, 1);
-  const conv3 = pointwise(conv2, 'Prediction', 3, 2);
-  const conv4 = pointwise(conv3, 'Prediction', 4, 1);
-  const conv5 = pointwise(conv4, 'Prediction', 5, 2);
-  const conv6 = pointwise(conv5, 'Prediction', 6, 1);
-  const conv7 = pointwise(conv6, 'Prediction', 7, 2);
-
-  const features = [conv11, out, conv1, conv3, conv5, conv7].map((f) => g.dequantize(f));
-  const boxes: GraphValue[] = [];
-  const classes: GraphValue[] = [];
-  features.forEach((x, i) => {
-    const p = `Prediction/BoxPredictor_${i}`;
-    const box = g.conv(x, w(`${p}/BoxEncodingPredictor/weights`, 4), w(`${p}/BoxEncodingPredictor/biases`, 1), 1, 'same');
-    const cls = g.conv(x, w(`${p}/ClassPredictor/weights`, 4), w(`${p}/ClassPredictor/biases`, 1), 1, 'same');
-    boxes.push(g.flattenNhwc(box, 4));
-    classes.push(g.flattenNhwc(cls, 3));
-  });
-  g.output(g.concat(boxes, 1), 'box_encodings');
-  g.output(g.concat(classes, 1), 'class_logits');
+  // `undefined` stands for the network input (see pointwise above).
+  const features = ssdFeatureMaps<QuantizedValue | undefined>(undefined, pointwise, (x, idx, stride) => depthwise(x!, idx, stride)).map((f) =>
+    g.dequantize(f!),
+  );
+  addBoxPredictors(g, weights, features);
   return g.toBytes(`face-api SSD MobileNet v1, int8 (${form}), converted from @vladmandic/face-api tfjs weights`);
 }
 
