@@ -56,7 +56,10 @@ describe('detector passes (issue 14: extra passes only where they can add a face
     assert.equal(await plainDetections(bytes), 1);
     const result = await pipeline().analyze(bytes);
     assert.equal(result.detectorPasses, 2);
-    assert.equal(result.faces.length, 3);
+    // Found: the face and both bystanders. The blurred 42-px one is then dropped by the face check's second look
+    // (its nudged readings average 0.074: see face-check.ts), so two are kept.
+    assert.equal(result.faces.length + result.rejected, 3);
+    assert.equal(result.faces.length, 2);
   });
 
   it('still runs the canvas for a face cut by the photo edge', async () => {

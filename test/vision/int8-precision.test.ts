@@ -49,8 +49,8 @@ describe('choosing the precision', () => {
     assert.equal(resolvePrecision('fp32', cpuinfo('avx512_vnni')), 'fp32');
   });
 
-  test('FACEGRAPH_PRECISION is auto by default, takes auto / int8 / fp32, and refuses anything else', () => {
-    assert.equal(loadConfig({}).precision, 'auto');
+  test('FACEGRAPH_PRECISION is fp32 by default, takes auto / int8 / fp32, and refuses anything else', () => {
+    assert.equal(loadConfig({}).precision, 'fp32');
     assert.equal(loadConfig({ FACEGRAPH_PRECISION: 'auto' }).precision, 'auto');
     assert.equal(loadConfig({ FACEGRAPH_PRECISION: 'int8' }).precision, 'int8');
     assert.equal(loadConfig({ FACEGRAPH_PRECISION: 'fp32' }).precision, 'fp32');
