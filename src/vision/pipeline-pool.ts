@@ -66,6 +66,8 @@ export class PipelinePool implements PhotoAnalysis {
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
+  /** Intra-op threads of each analysis thread's ONNX Runtime sessions: the configured threads shared out. */
+  private readonly threadsEach: number;
 
   constructor(
     private readonly config: Config,
@@ -73,8 +75,8 @@ export class PipelinePool implements PhotoAnalysis {
     /** The model id this configuration's pipeline has (computed in this thread, without loading anything). */
     readonly modelId: string,
   ) {
-    const threads = Math.max(1, Math.floor(config.threads / size));
-    for (let i = 0; i < size; i++) this.lanes.push(this.startLane(threads));
+    this.threadsEach = Math.max(1, Math.floor(config.threads / size));
+    for (let i = 0; i < size; i++) this.lanes.push(this.startLane());
   }
 
   /** Resolves when every thread has its models loaded; rejects with the first load error. */
@@ -113,8 +115,8 @@ export class PipelinePool implements PhotoAnalysis {
     }
   }
 
-  private startLane(threads: number): Lane {
-    const worker = startWorker({ config: this.config, threads });
+  private startLane(): Lane {
+    const worker = startWorker({ config: this.config, threads: this.threadsEach });
     // Idle analysis threads must not keep a finished process alive.
     worker.unref();
     const lane: Lane = { worker, ready: Promise.resolve() };
@@ -148,7 +150,7 @@ export class PipelinePool implements PhotoAnalysis {
     if (index < 0 || this.closed) return;
     lane.job?.reject(err);
     lane.job = undefined;
-    this.lanes[index] = this.startLane(Math.max(1, Math.floor(this.config.threads / this.size)));
+    this.lanes[index] = this.startLane();
     this.dispatch();
   }
 }

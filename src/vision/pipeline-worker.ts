@@ -12,18 +12,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import { createEngine } from './engine-factory.js';
 import { FacePipeline } from './face-pipeline.js';
-import type { PoolReply, PoolRequest, PoolStartup, SerializedError } from './pipeline-pool.js';
+import { pipelineOptions, type PoolReply, type PoolRequest, type PoolStartup, type SerializedError } from './pipeline-pool.js';
 
 const port = parentPort;
 if (!port) throw new Error('pipeline-worker.ts runs as a worker thread of PipelinePool');
 
 const { config, threads } = workerData as PoolStartup;
 const engine = createEngine({ ...config, threads });
-const pipeline = new FacePipeline(engine, pipelineOptions());
-
-function pipelineOptions() {
-  return { ...config.vision, maxPixels: config.limits.maxPixels };
-}
+const pipeline = new FacePipeline(engine, pipelineOptions(config));
 
 function serialize(err: unknown): SerializedError {
   if (err instanceof AppError) return { name: err.name, message: err.message, code: err.code, details: err.details };
