@@ -93,7 +93,7 @@ export class FacePipeline {
     const photo = await decodePhoto(bytes, this.options);
     const { image, scale } = photo;
     const inWorkingCopy = clampBox(scaleBox(box, 1 / scale), image);
-    const [{ fit, check }] = await this.checkedFits(image, [inWorkingCopy], 'manual');
+    const [{ fit, check }] = await this.checkedFits(image, [{ box: inWorkingCopy }], 'manual');
     const [face] = await this.encode(identityView(image), [{ box: inWorkingCopy, score: 0, source: 'manual', fit }], photo);
     return { width: photo.width, height: photo.height, face, check };
   }
@@ -115,7 +115,7 @@ export class FacePipeline {
     t = performance.now();
     const check = this.options.faceCheck ?? true;
     const fits = check
-      ? await this.checkedFits(view.image, detections.map((d) => d.box), 'detector')
+      ? await this.checkedFits(view.image, detections, 'detector')
       : (await averagedLandmarks(this.engine, view.image, detections.map((d) => d.box))).map((fit) => ({ fit, check: { isFace: true } }));
     let kept = detections.flatMap((d, i) => (fits[i].check.isFace ? [{ ...d, source: 'detector' as FaceSource, fit: fits[i].fit }] : []));
     const rejected = detections.length - kept.length;
@@ -137,13 +137,18 @@ export class FacePipeline {
   }
 
   /** Landmarks of each box and the face check's verdict, with a second look (nudged boxes) where one reading is doubtful. */
-  private async checkedFits(image: RgbImage, boxes: Box[], source: FaceSource): Promise<{ fit: LandmarkFit; check: FaceCheck }[]> {
+  private async checkedFits(
+    image: RgbImage,
+    candidates: { box: Box; score?: number }[],
+    source: FaceSource,
+  ): Promise<{ fit: LandmarkFit; check: FaceCheck }[]> {
+    const boxes = candidates.map((c) => c.box);
     const fits = await averagedLandmarks(this.engine, image, boxes);
     const doubtful = fits.flatMap((fit, i) => (isDoubtful(fit, source) ? [i] : []));
     const nudged = await nudgedDisagreement(this.engine, image, doubtful.map((i) => boxes[i]), doubtful.map((i) => fits[i]));
     return fits.map((fit, i) => {
       const k = doubtful.indexOf(i);
-      return { fit, check: checkFace(fit, boxes[i], source, k < 0 ? undefined : nudged[k]) };
+      return { fit, check: checkFace(fit, boxes[i], source, k < 0 ? undefined : nudged[k], candidates[i].score) };
     });
   }
 

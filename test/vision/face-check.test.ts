@@ -66,6 +66,26 @@ describe('no false faces', () => {
     }
   });
 
+  it('rejects a weakly scored box whose second look is only just steady enough: a coin, a cup', async () => {
+    // Each passed the nudged bound (0.064) alone: SSD's score (0.51-0.55) is the second weak vote that rejects it.
+    const variants = [
+      { precision: 'fp32', file: 'coins.png', edit: (img: sharp.Sharp) => img.extract({ left: 2, top: 2, width: 382, height: 301 }) },
+      { precision: 'int8', file: 'coffee.png', edit: (img: sharp.Sharp) => img.extract({ left: 1, top: 3, width: 599, height: 397 }) },
+      { precision: 'int8', file: 'coffee.png', edit: (img: sharp.Sharp) => img.rotate(3, { background: '#808080' }) },
+    ] as const;
+    for (const { precision, file, edit } of variants) {
+      const engine = createEngine({ ...defaults, precision }, () => 'flags : avx512_vnni');
+      try {
+        const photo = await edit(sharp(await read(`noface/${file}`))).png().toBuffer();
+        const result = await new FacePipeline(engine, { ...defaults.vision, maxPixels: defaults.limits.maxPixels }).analyze(photo);
+        assert.equal(result.faces.length, 0, `${precision} ${file}: taken as a face`);
+        assert.equal(result.rejected, 1, `${precision} ${file}: SSD boxes it, the check rejects it`);
+      } finally {
+        await engine.dispose();
+      }
+    }
+  });
+
   it('keeps exactly the one face of each oneface photo and all 22 faces of the demo group photos', async () => {
     for (const file of ['astronaut.png', 'camera.png']) {
       assert.equal((await checked.analyze(await read(`oneface/${file}`))).faces.length, 1, file);
@@ -94,6 +114,10 @@ describe('no false faces', () => {
     assert.equal(checkFace(doubtful, box, 'detector', 0.08).rejection, 'landmarks-disagree');
     assert.equal(checkFace(doubtful, box, 'manual', 0.08).isFace, false, 'a drawn box is checked alike');
     assert.equal(checkFace({ points: face, disagreement: 0.03 }, box, 'detector').isFace, true, 'a clear reading needs no second look');
+    assert.equal(checkFace(doubtful, box, 'detector', 0.05, 0.9).isFace, true, 'a confident detector');
+    assert.equal(checkFace(doubtful, box, 'detector', 0.05, 0.55).isFace, false, 'a weak score needs a steadier second look');
+    assert.equal(checkFace(doubtful, box, 'detector', 0.04, 0.55).isFace, true);
+    assert.equal(checkFace({ points: face, disagreement: 0.03 }, box, 'detector', undefined, 0.55).isFace, true, 'a clear reading of a weak box');
   });
 
   it('picks the main face by confidence-weighted size', () => {
