@@ -19,6 +19,7 @@ import { chooseThreshold, leaveOneSetOut, macroBalancedAccuracy, scoreAt, type S
 import { accuracyAt } from '../eval/verification-metrics.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { createEngine } from '../vision/engine-factory.js';
+import { OnnxEngine } from '../vision/onnx/onnx-engine.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
 import { pipelineOptions } from '../vision/pipeline-pool.js';
 
@@ -94,7 +95,7 @@ async function main(): Promise<number> {
     cluster: async (embeddings) => clusterEmbeddings(embeddings, { threshold }),
     onProgress: progress(root),
   });
-  process.stderr.write(`eval: engine ${engine.name}, threshold ${threshold}\n`);
+  process.stderr.write(`eval: engine ${engine.name}${engine instanceof OnnxEngine ? ` (${engine.precision})` : ''}, threshold ${threshold}\n`);
 
   const sets: Record<string, unknown> = {};
   const scored: SetPairs[] = [];
@@ -122,12 +123,12 @@ async function main(): Promise<number> {
     process.stderr.write(`eval ${path.basename(dir)} (no face): ${photos.length} photos\n`);
     const r = await evaluateNoFace(photos, pipeline, progress(dir));
     const withFalseFaces = r.withFalseFaces.map((p) => ({ ...p, file: path.relative(process.cwd(), p.file) }));
-    noFace = noFace
-      ? { noFacePhotos: noFace.noFacePhotos + r.noFacePhotos, falseFaces: noFace.falseFaces + r.falseFaces, withFalseFaces: [...noFace.withFalseFaces, ...withFalseFaces] }
-      : { ...r, withFalseFaces };
+    noFace = noFace ? mergeNoFace(noFace, { ...r, withFalseFaces }) : { ...r, withFalseFaces };
   }
 
-  const head = { model: pipeline.modelId, engine: engine.name, threshold };
+  // The ONNX engine's detector arithmetic (FACEGRAPH_PRECISION resolved on this CPU); tfjs is float32.
+  const precision = engine instanceof OnnxEngine ? engine.precision : 'fp32';
+  const head = { model: pipeline.modelId, engine: engine.name, precision, threshold };
   let out: Record<string, unknown>;
   if (labelled.length === 1 && groups.length === 0) {
     // One labelled set: its report, as before, with the no-face counts in its detection section.
@@ -165,3 +166,16 @@ main().then(
     process.exit(1);
   },
 );
+
+/** Two no-face folders' reports as one: counts summed, passes per photo weighted by photos. */
+function mergeNoFace(a: NoFaceReport, b: NoFaceReport): NoFaceReport {
+  const noFacePhotos = a.noFacePhotos + b.noFacePhotos;
+  const passes = (r: NoFaceReport) => (r.detectorPassesPerPhoto ?? 0) * r.noFacePhotos;
+  return {
+    noFacePhotos,
+    falseFaces: a.falseFaces + b.falseFaces,
+    detectorPassesPerPhoto:
+      a.detectorPassesPerPhoto === undefined || b.detectorPassesPerPhoto === undefined ? undefined : (passes(a) + passes(b)) / noFacePhotos,
+    withFalseFaces: [...a.withFalseFaces, ...b.withFalseFaces],
+  };
+}
