@@ -32,6 +32,8 @@ export const RESNET_BLOCKS: readonly ResidualBlock[] = [
 
 /** The first conv layer (7 x 7, stride 2, ReLU), before the max pool. */
 export const FIRST_CONV = 'conv32_down';
+/** The max pool after it, the first block's input (a probe name; no weights of its own). */
+export const FIRST_POOL = 'conv32_down/pool';
 
 /**
  * face-api's face recognition ResNet-34-like net (`FaceRecognitionNet`, dlib's
@@ -40,7 +42,8 @@ export const FIRST_CONV = 'conv32_down';
  * (not normalised) descriptors.
  *
  * `probe`, for calibrating the int8 graph, makes every quantization point a
- * graph output too: the first conv's ReLU output (`conv32_down`), and per
+ * graph output too: the first conv's ReLU output (`conv32_down`) and its max
+ * pool (`conv32_down/pool`, the first block's input), and per
  * block `<block>/conv1` (ReLU), `<block>/conv2` (before the residual add,
  * signed) and `<block>` (after the add's ReLU).
  */
@@ -77,7 +80,7 @@ export function buildRecognitionNetGraph(weights: TfjsWeights, inputSize: number
 
   const input = g.input('input', [-1, 3, inputSize, inputSize]);
   let out = convLayer(input, FIRST_CONV, 2, true, 'valid');
-  out = g.pool('max', out, 3, 2, 'valid');
+  out = tap(g.pool('max', out, 3, 2, 'valid'), FIRST_POOL);
   for (const block of RESNET_BLOCKS) out = block.kind === 'down' ? residualDown(out, block.name) : residual(out, block.name);
 
   const globalAvg = g.globalAveragePool(out);
