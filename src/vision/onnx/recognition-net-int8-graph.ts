@@ -122,7 +122,7 @@ export const RECOGNITION_INPUT_QUANT: ActivationQuant = { scale: 1 / 255, zeroPo
  *
  * Measured against float32 (scripts/bench-int8-recognition.ts, 1 intra-op
  * thread, batches of 3 chips, paired runs on a shared 2-core Zen 5 with VNNI):
- * 5.6 -> 2.0 ms per chip at load average 5-6, 8.2 -> 3.0 at load 7 (2.8-3.1x).
+ * 5.3 -> 1.9 ms per chip at load average 3.1 (2.8x paired), 2.8-3.1x at load 5-7.
  * Descriptors of the evaluation's 771 chips within cosine distance 0.0007
  * (median 0.00025), face embeddings within 0.0003 (p99 0.00022): 1/230 of the
  * same-person threshold, and below the int8 detector's own effect on them
