@@ -10,7 +10,8 @@
  * run as quantized kernels rather than being dequantized back to float.
  * --engine also times whole OnnxEngine calls, fp32 and int8 engines alternating:
  * detect() split into input preparation, ONNX Runtime and post-processing, and
- * embed() of three chips (the recognition net, float32 in both).
+ * embed() of three chips (the recognition net: float32, and int8 in the int8 engine;
+ * scripts/bench-int8-recognition.ts times the net itself).
  */
 import { readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -192,7 +193,7 @@ if (values.engine) {
       const m = (xs: number[]) => median(xs).toFixed(1);
       console.log(
         `engine threads ${threads} ${v}: detect() prepare ${m(rows[v].prepare)} + ORT ${m(rows[v].infer)} + post ${m(rows[v].finish)} ms; ` +
-          `recognition ${m(rows[v].chip)} ms/chip (batch of 3, float32)`,
+          `recognition ${m(rows[v].chip)} ms/chip (batch of 3, ${v === 'int8' ? 'int8' : 'float32'})`,
       );
     }
     await Promise.all(Object.values(engines).map((e) => e.dispose()));

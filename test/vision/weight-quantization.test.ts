@@ -1,7 +1,7 @@
 /** The int8 conv arithmetic of weight-quantization.ts, on small hand-checked tensors. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { foldBatchNorm, quantizeBias, quantizeWeightsPerChannel } from '../../src/vision/onnx/weight-quantization.js';
+import { activationQuantForRange, foldBatchNorm, quantizeBias, quantizeWeightsPerChannel } from '../../src/vision/onnx/weight-quantization.js';
 
 test('weights: symmetric per output channel, each channel using the full [-127, 127]', () => {
   // Two channels of three weights, magnitudes a thousand times apart.
@@ -29,4 +29,16 @@ test('BatchNorm folds into the weights and a bias', () => {
   // g = 4 / sqrt(3 + 1) = 2.
   assert.deepEqual([...folded.weights], [4, -8]);
   assert.deepEqual([...folded.bias], [0.5 - 1 * 2]);
+});
+
+test('activation ranges: 255 steps, real 0 exact; a ReLU range has zero point 0', () => {
+  assert.deepEqual(activationQuantForRange(0, 25.5), { scale: Math.fround(0.1), zeroPoint: 0 });
+  // [-5.1, 20.4]: 25.5 / 255 = 0.1 a step, 0 at 51 steps up.
+  const signed = activationQuantForRange(-5.1, 20.4);
+  assert.equal(signed.zeroPoint, 51);
+  assert.ok(Math.abs(signed.scale - 0.1) < 1e-7);
+  // A range not holding 0 is widened to it; an empty one is refused.
+  assert.deepEqual(activationQuantForRange(1, 25.5), activationQuantForRange(0, 25.5));
+  assert.equal(activationQuantForRange(-2.55, -1).zeroPoint, 255);
+  assert.throws(() => activationQuantForRange(0, 0), /empty range/);
 });

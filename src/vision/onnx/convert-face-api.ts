@@ -5,6 +5,7 @@ import { buildLandmarkNetGraph } from './landmark-net-graph.js';
 import { describeModels, type ModelManifest } from './model-manifest.js';
 import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT } from './network-specs.js';
 import { buildRecognitionNetGraph } from './recognition-net-graph.js';
+import { buildRecognitionNetInt8Graph, loadRecognitionCalibration } from './recognition-net-int8-graph.js';
 import type { EnginePrecision } from './int8-support.js';
 import { buildSsdMobilenetInt8Graph } from './ssd-mobilenet-int8-graph.js';
 import { buildSsdMobilenetGraph } from './ssd-mobilenet-graph.js';
@@ -27,7 +28,9 @@ export interface FaceApiOnnxModels {
  * Building at start-up rather than shipping .onnx files means there is no
  * generated artifact that can go stale: the weights in node_modules are the
  * only source, and the manifest pins their hashes. With `precision` int8 the
- * detector is the quantized graph; the other two networks are float32 either way.
+ * detector and the recogniser are the quantized graphs (the recogniser's
+ * activation ranges from models/recognition-int8-calibration.json); the
+ * landmark net is float32 either way.
  */
 export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precision: EnginePrecision = 'fp32'): Promise<FaceApiOnnxModels> {
   const pkg = JSON.parse(await readFile(path.join(modelDir, '..', 'package.json'), 'utf8')) as { version: string };
@@ -43,7 +46,10 @@ export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precis
         ? buildSsdMobilenetInt8Graph(ssd, NETWORK_SPECS.detector.inputSize)
         : buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize),
     landmarks: buildLandmarkNetGraph(landmarks, NETWORK_SPECS.landmarks.inputSize),
-    recognition: buildRecognitionNetGraph(recognition, NETWORK_SPECS.recognition.inputSize),
+    recognition:
+      precision === 'int8'
+        ? buildRecognitionNetInt8Graph(recognition, NETWORK_SPECS.recognition.inputSize, await loadRecognitionCalibration())
+        : buildRecognitionNetGraph(recognition, NETWORK_SPECS.recognition.inputSize),
     anchors: anchors.data,
     manifest: describeModels(pkg.version, {
       detector: ssd.sha256,

@@ -11,9 +11,11 @@ export interface OnnxEngineConfig {
   threads?: number;
   /**
    * `fp32` (default): face-api's networks as they are, matching the tfjs reference.
-   * `int8`: the detector quantized (`ssd-mobilenet-int8-graph.ts`), 2-3x faster on CPUs
-   * with VNNI; the landmark and recognition nets stay float32, so descriptors live in
-   * the same space. `createEngine` resolves `FACEGRAPH_PRECISION=auto` to one of these.
+   * `int8`: the detector and the recogniser quantized (`ssd-mobilenet-int8-graph.ts`,
+   * `recognition-net-int8-graph.ts`), each 2-3x faster on CPUs with VNNI; the landmark net
+   * stays float32. Descriptors stay in float32's space (within cosine distance 0.001 of
+   * float32's), so the model id is the same. `createEngine` resolves
+   * `FACEGRAPH_PRECISION=auto` to one of these.
    */
   precision?: EnginePrecision;
   /** Folder of face-api's tfjs weights; default: the one inside `@vladmandic/face-api`. */

@@ -188,11 +188,16 @@ export class OnnxGraphBuilder {
     return this.op('Flatten', [pooled.name], [x.shape[0], x.shape[1]], { axis: 1 });
   }
 
-  /** Zero padding at the end of each axis (`after[i]` elements on axis i). */
-  padEnd(x: GraphValue, after: number[]): GraphValue {
+  /**
+   * Padding at the end of each axis (`after[i]` elements on axis i): zeros, or
+   * the scalar initializer `value` (the zero point of a quantized tensor).
+   */
+  padEnd(x: GraphValue, after: number[], value?: string): GraphValue {
     const pads = [...after.map(() => 0), ...after];
     const shape = x.shape.map((d, i) => (d < 0 ? d : d + after[i]));
-    return this.op('Pad', [x.name, this.int64Constant(pads, 'pads')], shape, { mode: 'constant' });
+    const inputs = [x.name, this.int64Constant(pads, 'pads')];
+    if (value !== undefined) inputs.push(value);
+    return this.op('Pad', inputs, shape, { mode: 'constant' });
   }
 
   /** [N, C] x weights[C, K] (+ bias[K]). */

@@ -84,3 +84,17 @@ export function foldBatchNorm(weights: Float32Array, p: BatchNormParams, epsilon
   }
   return { weights: folded, bias };
 }
+
+/**
+ * The uint8 quantization of activations in [min, max]: 255 steps over the
+ * range widened to hold 0, with the zero point an integer so that real 0 (a
+ * ReLU's output, the padding) is exact. min = 0 gives zero point 0, whose
+ * saturation below is a ReLU.
+ */
+export function activationQuantForRange(min: number, max: number): ActivationQuant {
+  const lo = Math.min(min, 0);
+  const hi = Math.max(max, 0);
+  if (!(hi > lo)) throw new Error(`activationQuantForRange: empty range [${min}, ${max}]`);
+  const scale = (hi - lo) / 255;
+  return { scale: Math.fround(scale), zeroPoint: Math.round((0 - lo) / scale) };
+}
