@@ -6,6 +6,7 @@ import { createFacegraph } from '../src/facegraph.js';
 import { createEngine } from '../src/vision/engine-factory.js';
 import type { StageTimings } from '../src/vision/face-pipeline.js';
 import type { EngineProfile } from '../src/vision/onnx/engine-profile.js';
+import { describePrecision, readCpuInfo, resolvePrecision } from '../src/vision/onnx/int8-support.js';
 import { OnnxEngine } from '../src/vision/onnx/onnx-engine.js';
 import { benchPhotos, median, percentile } from './photos.js';
 import { openVanillaFaceApi } from './vanilla-face-api.js';
@@ -111,6 +112,8 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     // Measured only in rounds with facegraph alone (BENCH_ROUNDS > BENCH_BASELINE_ROUNDS).
     rssMb: rounds > pairedRounds ? peakRss.mb : undefined,
     analyzers: onnx.parallel,
+    // Each network's arithmetic, FACEGRAPH_PRECISION resolved on this CPU.
+    precision: describePrecision(resolvePrecision(loadConfig(process.env).precision, readCpuInfo())),
     // Per photo, for the round above: how many inputs each network saw, and the milliseconds spent
     // building inputs in TypeScript (prepare), inside ONNX Runtime (infer) and reading outputs (finish).
     onnxNetworks: o.profile && perPhoto(o.profile, photos.length),

@@ -19,6 +19,7 @@ import { chooseThreshold, leaveOneSetOut, macroBalancedAccuracy, scoreAt, type S
 import { accuracyAt } from '../eval/verification-metrics.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { createEngine } from '../vision/engine-factory.js';
+import { describePrecision } from '../vision/onnx/int8-support.js';
 import { OnnxEngine } from '../vision/onnx/onnx-engine.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
 import { pipelineOptions } from '../vision/pipeline-pool.js';
@@ -95,7 +96,7 @@ async function main(): Promise<number> {
     cluster: async (embeddings) => clusterEmbeddings(embeddings, { threshold }),
     onProgress: progress(root),
   });
-  process.stderr.write(`eval: engine ${engine.name}${engine instanceof OnnxEngine ? ` (${engine.precision})` : ''}, threshold ${threshold}\n`);
+  process.stderr.write(`eval: engine ${engine.name}${engine instanceof OnnxEngine ? ` (${describePrecision(engine.precision)})` : ''}, threshold ${threshold}\n`);
 
   const sets: Record<string, unknown> = {};
   const scored: SetPairs[] = [];
@@ -126,8 +127,8 @@ async function main(): Promise<number> {
     noFace = noFace ? mergeNoFace(noFace, { ...r, withFalseFaces }) : { ...r, withFalseFaces };
   }
 
-  // The ONNX engine's detector arithmetic (FACEGRAPH_PRECISION resolved on this CPU); tfjs is float32.
-  const precision = engine instanceof OnnxEngine ? engine.precision : 'fp32';
+  // The ONNX engine's networks' arithmetic (FACEGRAPH_PRECISION resolved on this CPU); tfjs is float32.
+  const precision = engine instanceof OnnxEngine ? describePrecision(engine.precision) : 'fp32';
   const head = { model: pipeline.modelId, engine: engine.name, precision, threshold };
   let out: Record<string, unknown>;
   if (labelled.length === 1 && groups.length === 0) {

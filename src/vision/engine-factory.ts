@@ -10,7 +10,7 @@ import type { FaceEngine } from './types.js';
  * engine that defines correct output and serves as the fallback. Neither loads
  * its runtime or weights until its first use.
  *
- * `precision` (absent = `fp32`, the configuration's default) is resolved here, the one place that looks at
+ * `precision` (absent = `fp32`; the configuration's default is `auto`) is resolved here, the one place that looks at
  * the CPU (`cpuinfo`, default this machine's `/proc/cpuinfo`), so the ONNX
  * engine is told `fp32` or `int8` and never guesses. The tfjs engine is float32.
  */

@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createEngine } from '../../src/vision/engine-factory.js';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
-import { cpuHasFastInt8, resolvePrecision } from '../../src/vision/onnx/int8-support.js';
+import { cpuHasFastInt8, describePrecision, resolvePrecision } from '../../src/vision/onnx/int8-support.js';
 import { writeNetworkInput, writeNetworkInputUint8 } from '../../src/vision/onnx/network-input.js';
 import { NETWORK_SPECS } from '../../src/vision/onnx/network-specs.js';
 import { OnnxEngine } from '../../src/vision/onnx/onnx-engine.js';
@@ -41,16 +41,19 @@ describe('choosing the precision', () => {
     assert.equal(cpuHasFastInt8(''), false);
   });
 
-  test('auto follows the CPU and is fp32 when the CPU is unknown; int8 and fp32 are forced', () => {
-    assert.equal(resolvePrecision('auto', cpuinfo(`${AVX2_ONLY} avx512_vnni`)), 'int8');
-    assert.equal(resolvePrecision('auto', cpuinfo(AVX2_ONLY)), 'fp32');
-    assert.equal(resolvePrecision('auto', undefined), 'fp32');
-    assert.equal(resolvePrecision('int8', cpuinfo(AVX2_ONLY)), 'int8');
-    assert.equal(resolvePrecision('fp32', cpuinfo('avx512_vnni')), 'fp32');
+  test('auto runs the recogniser in int8 where the CPU is fast at it, the detector in fp32; int8 and fp32 are forced', () => {
+    const both = (p: 'fp32' | 'int8') => ({ detector: p, recognition: p });
+    assert.deepEqual(resolvePrecision('auto', cpuinfo(`${AVX2_ONLY} avx512_vnni`)), { detector: 'fp32', recognition: 'int8' });
+    assert.deepEqual(resolvePrecision('auto', cpuinfo(AVX2_ONLY)), both('fp32'));
+    assert.deepEqual(resolvePrecision('auto', undefined), both('fp32'));
+    assert.deepEqual(resolvePrecision('int8', cpuinfo(AVX2_ONLY)), both('int8'));
+    assert.deepEqual(resolvePrecision('fp32', cpuinfo('avx512_vnni')), both('fp32'));
+    assert.equal(describePrecision({ detector: 'fp32', recognition: 'int8' }), 'detector-fp32+recognition-int8');
+    assert.equal(describePrecision(both('int8')), 'int8');
   });
 
-  test('FACEGRAPH_PRECISION is fp32 by default, takes auto / int8 / fp32, and refuses anything else', () => {
-    assert.equal(loadConfig({}).precision, 'fp32');
+  test('FACEGRAPH_PRECISION is auto by default, takes auto / int8 / fp32, and refuses anything else', () => {
+    assert.equal(loadConfig({}).precision, 'auto');
     assert.equal(loadConfig({ FACEGRAPH_PRECISION: 'auto' }).precision, 'auto');
     assert.equal(loadConfig({ FACEGRAPH_PRECISION: 'int8' }).precision, 'int8');
     assert.equal(loadConfig({ FACEGRAPH_PRECISION: 'fp32' }).precision, 'fp32');
@@ -64,14 +67,14 @@ describe('choosing the precision', () => {
     const vnni = () => cpuinfo(`${AVX2_ONLY} avx512_vnni`);
     const plain = () => cpuinfo(AVX2_ONLY);
     const engine = (precision: 'auto' | 'int8' | 'fp32', cpu: () => string | undefined) =>
-      (createEngine({ engine: 'onnx', threads: 1, precision }, cpu) as OnnxEngine).precision;
-    assert.equal(engine('auto', vnni), 'int8');
+      describePrecision((createEngine({ engine: 'onnx', threads: 1, precision }, cpu) as OnnxEngine).precision);
+    assert.equal(engine('auto', vnni), 'detector-fp32+recognition-int8');
     assert.equal(engine('auto', plain), 'fp32');
     assert.equal(engine('auto', () => undefined), 'fp32');
     assert.equal(engine('int8', plain), 'int8');
     assert.equal(engine('fp32', vnni), 'fp32');
-    assert.equal((createEngine({ engine: 'onnx', threads: 1 }, vnni) as OnnxEngine).precision, 'fp32', 'no precision given: fp32');
-    assert.equal(new OnnxEngine().precision, 'fp32', 'an engine built without a precision is the float32 one');
+    assert.equal(describePrecision((createEngine({ engine: 'onnx', threads: 1 }, vnni) as OnnxEngine).precision), 'fp32', 'no precision given: fp32');
+    assert.equal(describePrecision(new OnnxEngine().precision), 'fp32', 'an engine built without a precision is the float32 one');
   });
 });
 

@@ -6,7 +6,7 @@ import { describeModels, type ModelManifest } from './model-manifest.js';
 import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT } from './network-specs.js';
 import { buildRecognitionNetGraph } from './recognition-net-graph.js';
 import { buildRecognitionNetInt8Graph, loadRecognitionCalibration } from './recognition-net-int8-graph.js';
-import type { EnginePrecision } from './int8-support.js';
+import type { NetworkPrecisions } from './int8-support.js';
 import { buildSsdMobilenetInt8Graph } from './ssd-mobilenet-int8-graph.js';
 import { buildSsdMobilenetGraph } from './ssd-mobilenet-graph.js';
 import { loadTfjsWeights } from './tfjs-weights.js';
@@ -27,12 +27,12 @@ export interface FaceApiOnnxModels {
  * graphs, in memory (12 million weights, 45 MB as float32: about a second).
  * Building at start-up rather than shipping .onnx files means there is no
  * generated artifact that can go stale: the weights in node_modules are the
- * only source, and the manifest pins their hashes. With `precision` int8 the
- * detector and the recogniser are the quantized graphs (the recogniser's
- * activation ranges from models/recognition-int8-calibration.json); the
- * landmark net is float32 either way.
+ * only source, and the manifest pins their hashes. A network whose `precision`
+ * is int8 (the detector, the recogniser) is built as the quantized graph (the
+ * recogniser's activation ranges from models/recognition-int8-calibration.json);
+ * the landmark net is float32 either way.
  */
-export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precision: EnginePrecision = 'fp32'): Promise<FaceApiOnnxModels> {
+export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precision: NetworkPrecisions = { detector: 'fp32', recognition: 'fp32' }): Promise<FaceApiOnnxModels> {
   const pkg = JSON.parse(await readFile(path.join(modelDir, '..', 'package.json'), 'utf8')) as { version: string };
   const [ssd, landmarks, recognition] = await Promise.all([
     loadTfjsWeights(modelDir, NETWORK_SPECS.detector.model),
@@ -42,12 +42,12 @@ export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precis
   const anchors = ssd.get(SSD_ANCHORS_WEIGHT, 3);
   return {
     detector:
-      precision === 'int8'
+      precision.detector === 'int8'
         ? buildSsdMobilenetInt8Graph(ssd, NETWORK_SPECS.detector.inputSize)
         : buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize),
     landmarks: buildLandmarkNetGraph(landmarks, NETWORK_SPECS.landmarks.inputSize),
     recognition:
-      precision === 'int8'
+      precision.recognition === 'int8'
         ? buildRecognitionNetInt8Graph(recognition, NETWORK_SPECS.recognition.inputSize, await loadRecognitionCalibration())
         : buildRecognitionNetGraph(recognition, NETWORK_SPECS.recognition.inputSize),
     anchors: anchors.data,

@@ -3,7 +3,7 @@ import { clipBox } from '../tfjs-engine.js';
 import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage } from '../types.js';
 import { convertFaceApiModels } from './convert-face-api.js';
 import { type EngineProfile, emptyProfile, type NetworkProfile } from './engine-profile.js';
-import type { EnginePrecision } from './int8-support.js';
+import { networkPrecisions, type NetworkPrecisions } from './int8-support.js';
 import { landmarksToImage } from './landmark-postprocess.js';
 import { verifyModelManifest } from './model-manifest.js';
 import { writeNetworkInput, writeNetworkInputUint8 } from './network-input.js';
@@ -45,13 +45,13 @@ const DESCRIPTOR_SIZE = 128;
 export class OnnxEngine implements FaceEngine {
   readonly name = 'onnx';
   /** The detector's and the recogniser's arithmetic (see {@link OnnxEngineConfig.precision}); the landmark net is always float32. */
-  readonly precision: EnginePrecision;
+  readonly precision: NetworkPrecisions;
   private networks: Networks | undefined;
   private loading: Promise<Networks> | undefined;
   private stats = emptyProfile();
 
   constructor(private readonly config: OnnxEngineConfig = {}) {
-    this.precision = config.precision ?? 'fp32';
+    this.precision = networkPrecisions(config.precision);
   }
 
   async load(): Promise<void> {
@@ -105,7 +105,7 @@ export class OnnxEngine implements FaceEngine {
     const whole = { x: 0, y: 0, width: image.width, height: image.height };
     const shape = [1, 3, spec.inputSize, spec.inputSize];
     let input: Tensor;
-    if (this.precision === 'int8') {
+    if (this.precision.detector === 'int8') {
       // The int8 detector takes the resized pixels as uint8: 20-30 % less preparation time than float32 (network-input.ts).
       const data = new Uint8Array(3 * spec.inputSize * spec.inputSize);
       writeNetworkInputUint8(image, whole, spec, data, 0);
@@ -154,7 +154,7 @@ export class OnnxEngine implements FaceEngine {
     const spec = NETWORK_SPECS.recognition;
     const clipped = crops.map((b) => clipBox(b, image));
     const valid = clipped.map((c) => c.width > 0 && c.height > 0);
-    const output = await this.runBatch(nets, nets.recognition, image, clipped, valid, spec, this.stats.recognition, this.precision === 'int8');
+    const output = await this.runBatch(nets, nets.recognition, image, clipped, valid, spec, this.stats.recognition, this.precision.recognition === 'int8');
     const t = performance.now();
     let row = 0;
     const descriptors = clipped.map((_, i) => {
