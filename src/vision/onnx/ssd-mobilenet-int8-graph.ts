@@ -15,7 +15,7 @@ export const RELU6_QUANT: ActivationQuant = { scale: 6 / 255, zeroPoint: 0 };
 /**
  * The network input. The float graph takes x = pixel / 127.5 - 1 in [-1, 1]
  * (`NETWORK_SPECS.detector`); this one takes the resized pixels themselves as
- * uint8 (`writeNetworkInputUint8`, 20-30 % less preparation time), read as
+ * uint8 (`writeNetworkInputUint8`, 10-15 % less preparation time), read as
  * x = (q - 128) / 127.5 so that TF's zero padding is exactly the zero point.
  * That reads every pixel half a level low (x - 0.5/127.5), which the first
  * conv's bias puts back ({@link INPUT_OFFSET_CORRECTION}); what remains is the
