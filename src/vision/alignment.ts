@@ -1,3 +1,4 @@
+import { FramedImage } from './framed-image.js';
 import type { Box, Point, RgbImage } from './types.js';
 
 // face-api's dlib-style alignment constants: the crop is centred on the eyes and
@@ -179,20 +180,18 @@ export function extractChip(image: RgbImage, t: ChipTransform, mirror = false): 
   return { data: out, width: size, height: size };
 }
 
-/** Copies `box` (clipped to the image) out of `image`, optionally mirrored left-right. */
+/**
+ * `box` (clipped to the image) out of `image`, optionally mirrored left-right.
+ * Not mirrored, it is a {@link FramedImage} over `image`: the ONNX engine reads
+ * a detector tile in place, and the pixels are only copied if read.
+ */
 export function cropImage(image: RgbImage, box: Box, mirror = false): RgbImage {
   const x0 = Math.max(0, Math.floor(box.x));
   const y0 = Math.max(0, Math.floor(box.y));
   const w = Math.max(0, Math.min(image.width, Math.floor(box.x + box.width)) - x0);
   const h = Math.max(0, Math.min(image.height, Math.floor(box.y + box.height)) - y0);
+  if (!mirror) return new FramedImage(image, -x0, -y0, w, h, [0, 0, 0]);
   const out = new Uint8Array(w * h * 3);
-  if (!mirror) {
-    for (let y = 0; y < h; y++) {
-      const src = ((y0 + y) * image.width + x0) * 3;
-      out.set(image.data.subarray(src, src + w * 3), y * w * 3);
-    }
-    return { data: out, width: w, height: h };
-  }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const src = ((y0 + y) * image.width + x0 + x) * 3;
