@@ -77,7 +77,15 @@ describe('similarity alignment', () => {
         for (let x = c.x; x < c.x + c.width; x++) assert.deepEqual(pixel(mirrored, x, y), pixel(full, x, y), `(${x}, ${y})`);
       }
     }
-    assert.deepEqual(pixel(mirrored, 25, 5), [0, 0, 0], 'outside every box stays black');
+    // Outside the boxes and their 2-px margin, black.
+    const near = (x: number, y: number) => boxes.some((b) => x >= Math.floor(b.x) - 2 && x < Math.ceil(b.x + b.width) + 2 && y >= Math.floor(b.y) - 2 && y < Math.ceil(b.y + b.height) + 2);
+    for (let y = 0; y < img.height; y++) {
+      for (let x = 0; x < img.width; x++) {
+        if (near(x, y)) assert.deepEqual(pixel(mirrored, x, y), pixel(full, x, y), `(${x}, ${y})`);
+        else assert.deepEqual(pixel(mirrored, x, y), [0, 0, 0], `(${x}, ${y}) stays black`);
+      }
+    }
+    assert.deepEqual(mirroredInside(img, []).data, new Uint8Array(img.data.length), 'no box: all black');
   });
 
   it('mirrors the 68 landmarks as an involution that keeps the midline', () => {
