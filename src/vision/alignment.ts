@@ -136,48 +136,78 @@ export function similarityTransform(from: readonly Point[], to: readonly Point[]
  * would otherwise alias), black outside the image as in dlib's
  * `extract_image_chip`. `mirror` flips the chip left-right, for test-time
  * flip averaging.
+ *
+ * The products `a * cu`, `b * cu` (per chip column and sub-column) and
+ * `a * cv`, `b * cv` (per row) are computed once instead of per sample, and
+ * the sums are kept in locals: the same operations on the same values in the
+ * same order, so the same chip, 15-30 % faster (paired: a group-photo face
+ * with 2 x 2 samples 2.9 -> 2.1 ms a chip, with 3 x 3 10.2 -> 7.2, a portrait's
+ * 1.30 -> 1.13).
  */
 export function extractChip(image: RgbImage, t: ChipTransform, mirror = false): RgbImage {
-  const { size } = t;
+  const { size, tx, ty } = t;
   const out = new Uint8Array(size * size * 3);
-  const scale = Math.hypot(t.a, t.b);
-  const n = Math.max(1, Math.ceil(scale - 1e-6));
+  const n = Math.max(1, Math.ceil(Math.hypot(t.a, t.b) - 1e-6));
+  const samples = n * n;
   const { data, width, height } = image;
-  const acc = [0, 0, 0];
+  // Sample k of chip coordinate c (column or row) is at index c * n + k.
+  const [aPos, bPos] = scaledSamples(size, n, t.a, t.b);
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
-      acc[0] = acc[1] = acc[2] = 0;
-      for (let sv = 0; sv < n; sv++) {
-        for (let su = 0; su < n; su++) {
-          // Sub-sample offsets centred on the chip pixel.
-          const cu = u + (su + 0.5) / n - 0.5;
-          const cv = v + (sv + 0.5) / n - 0.5;
-          const x = t.a * cu - t.b * cv + t.tx;
-          const y = t.b * cu + t.a * cv + t.ty;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let sv = v * n; sv < (v + 1) * n; sv++) {
+        const acv = aPos[sv];
+        const bcv = bPos[sv];
+        for (let su = u * n; su < (u + 1) * n; su++) {
+          // x = a*cu - b*cv + tx, y = b*cu + a*cv + ty, as dlib maps chip to image.
+          const x = aPos[su] - bcv + tx;
+          const y = bPos[su] + acv + ty;
           const x0 = Math.floor(x);
           const y0 = Math.floor(y);
           if (x0 < 0 || y0 < 0 || x0 + 1 >= width || y0 + 1 >= height) continue;
           const fx = x - x0;
           const fy = y - y0;
           const i00 = (y0 * width + x0) * 3;
-          const i10 = i00 + 3;
           const i01 = i00 + width * 3;
-          const i11 = i01 + 3;
-          for (let c = 0; c < 3; c++) {
-            const top = data[i00 + c] + (data[i10 + c] - data[i00 + c]) * fx;
-            const bottom = data[i01 + c] + (data[i11 + c] - data[i01 + c]) * fx;
-            acc[c] += top + (bottom - top) * fy;
-          }
+          r += lerp2(data[i00], data[i00 + 3], data[i01], data[i01 + 3], fx, fy);
+          g += lerp2(data[i00 + 1], data[i00 + 4], data[i01 + 1], data[i01 + 4], fx, fy);
+          b += lerp2(data[i00 + 2], data[i00 + 5], data[i01 + 2], data[i01 + 5], fx, fy);
         }
       }
       const o = (v * size + (mirror ? size - 1 - u : u)) * 3;
-      const samples = n * n;
-      out[o] = Math.round(acc[0] / samples);
-      out[o + 1] = Math.round(acc[1] / samples);
-      out[o + 2] = Math.round(acc[2] / samples);
+      out[o] = Math.round(r / samples);
+      out[o + 1] = Math.round(g / samples);
+      out[o + 2] = Math.round(b / samples);
     }
   }
   return { data: out, width: size, height: size };
+}
+
+/**
+ * For every chip coordinate c (column or row, 0 to size - 1) and sub-sample k,
+ * the sample position `c + (k + 0.5) / n - 0.5` times `a` and times `b`, at
+ * index `c * n + k`.
+ */
+function scaledSamples(size: number, n: number, a: number, b: number): [Float64Array, Float64Array] {
+  const aPos = new Float64Array(size * n);
+  const bPos = new Float64Array(size * n);
+  for (let c = 0; c < size; c++) {
+    for (let k = 0; k < n; k++) {
+      const pos = c + (k + 0.5) / n - 0.5;
+      aPos[c * n + k] = a * pos;
+      bPos[c * n + k] = b * pos;
+    }
+  }
+  return [aPos, bPos];
+}
+
+/** Bilinear value from the four neighbours: horizontally on both rows, then vertically. */
+function lerp2(p00: number, p10: number, p01: number, p11: number, fx: number, fy: number): number {
+  const top = p00 + (p10 - p00) * fx;
+  const bottom = p01 + (p11 - p01) * fx;
+  return top + (bottom - top) * fy;
 }
 
 /**
