@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cropImage, extractChip, faceChipTransform, similarityTransform } from '../../src/vision/alignment.js';
 import { mergeDetections, tileRegions } from '../../src/vision/face-detector.js';
-import { boxToSource, padView, rotateView } from '../../src/vision/image-transforms.js';
+import { boxToSource, channelSums, padView, rotateView } from '../../src/vision/image-transforms.js';
 import { MIRRORED_68, mirroredInside } from '../../src/vision/landmark-averaging.js';
 import { clipBox } from '../../src/vision/tfjs-engine.js';
 import type { Point, RgbImage } from '../../src/vision/types.js';
@@ -138,6 +138,18 @@ describe('views for detection', () => {
     assert.deepEqual(pixel(view.image, 0, 0), [2, 1, 16]);
     assert.deepEqual(pixel(view.image, 2, 2), pixel(img, 0, 0));
     assert.deepEqual(view.toSource({ x: 2, y: 3 }), { x: 0, y: 1 });
+  });
+
+  it('sums the channels exactly, from any buffer offset and length', () => {
+    const rand = seededRandom(11);
+    for (const [pixels, offset, value] of [[0, 0], [1, 0], [5, 1], [7, 2], [4 * 1000 + 3, 0], [4 * 1000 + 1, 3], [640 * 480, 0], [1920 * 1280, 0, 255]]) {
+      const buffer = new Uint8Array(offset + pixels * 3 + 5).fill(99);
+      const data = buffer.subarray(offset, offset + pixels * 3);
+      data.forEach((_, i) => (data[i] = value ?? rand(256)));
+      const want = [0, 0, 0];
+      data.forEach((v, i) => (want[i % 3] += v));
+      assert.deepEqual(channelSums(data), want, `${pixels} pixels at offset ${offset}`);
+    }
   });
 
   it('covers a 1920 x 1280 photo with overlapping tiles', () => {
