@@ -139,10 +139,11 @@ export function similarityTransform(from: readonly Point[], to: readonly Point[]
  *
  * The products `a * cu`, `b * cu` (per chip column and sub-column) and
  * `a * cv`, `b * cv` (per row) are computed once instead of per sample, and
- * the sums are kept in locals: the same operations on the same values in the
- * same order, so the same chip, 15-30 % faster (paired: a group-photo face
- * with 2 x 2 samples 2.9 -> 2.1 ms a chip, with 3 x 3 10.2 -> 7.2, a portrait's
- * 1.30 -> 1.13).
+ * the sums are kept in locals, and the average is rounded by
+ * {@link roundNonNegative}: the same operations on the same values in the same
+ * order, so the same chip, 1.5-2x faster (paired: a group-photo face with
+ * 2 x 2 samples 4.5 -> 3.0 ms a chip, with 3 x 3 6.1 -> 4.1, a portrait's
+ * 1.27 -> 0.58).
  */
 export function extractChip(image: RgbImage, t: ChipTransform, mirror = false): RgbImage {
   const { size, tx, ty } = t;
@@ -177,9 +178,9 @@ export function extractChip(image: RgbImage, t: ChipTransform, mirror = false): 
         }
       }
       const o = (v * size + (mirror ? size - 1 - u : u)) * 3;
-      out[o] = Math.round(r / samples);
-      out[o + 1] = Math.round(g / samples);
-      out[o + 2] = Math.round(b / samples);
+      out[o] = roundNonNegative(r / samples);
+      out[o + 1] = roundNonNegative(g / samples);
+      out[o + 2] = roundNonNegative(b / samples);
     }
   }
   return { data: out, width: size, height: size };
@@ -201,6 +202,18 @@ function scaledSamples(size: number, n: number, a: number, b: number): [Float64A
     }
   }
   return [aPos, bPos];
+}
+
+/**
+ * Math.round(x) for x >= 0, the same value for every such double, cheaper in
+ * extractChip's loop (V8's Math.round there chains each pixel's rounding to the
+ * previous one's through a register: a portrait's chip 1.09 -> 0.61 ms).
+ * floor(x + 0.5) is Math.round for every x >= 0.5 (x + 0.5 is exact, or
+ * rounded where no integer is within half a unit), and wrong only for
+ * 0.49999999999999994, which the x < 0.5 test sends to 0 with all of [0, 0.5).
+ */
+export function roundNonNegative(x: number): number {
+  return x < 0.5 ? 0 : Math.floor(x + 0.5);
 }
 
 /** Bilinear value from the four neighbours: horizontally on both rows, then vertically. */

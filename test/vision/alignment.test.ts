@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cropImage, extractChip, faceChipTransform, similarityTransform } from '../../src/vision/alignment.js';
+import { cropImage, extractChip, faceChipTransform, roundNonNegative, similarityTransform } from '../../src/vision/alignment.js';
 import { mergeDetections, tileRegions } from '../../src/vision/face-detector.js';
 import { boxToSource, channelSums, padView, rotateView } from '../../src/vision/image-transforms.js';
 import { MIRRORED_68, mirroredInside } from '../../src/vision/landmark-averaging.js';
@@ -75,6 +75,22 @@ describe('similarity alignment', () => {
       const mirror = k % 2 === 1;
       assert.deepEqual(extractChip(img, t, mirror).data, referenceChip(img, t, mirror).data, `case ${k}`);
     }
+  });
+
+  it('rounds every non-negative double as Math.round does', () => {
+    // x and the doubles up to `steps` units in the last place either side of it.
+    const near = (x: number, steps: number): number[] => {
+      const bits = new BigInt64Array(new Float64Array([x]).buffer)[0];
+      const at = (i: number) => new Float64Array(new BigInt64Array([bits + BigInt(i)]).buffer)[0];
+      return Array.from({ length: 2 * steps + 1 }, (_, i) => at(i - steps)).filter((v) => v >= 0);
+    };
+    const values = [0, -0, 0.49999999999999994, Number.MIN_VALUE, 1e-300, 2 ** 52, 2 ** 53 + 1];
+    // Every half-integer, integer and power of two up to 2^12, and a few units in the last place around each.
+    for (let k = 0; k <= 4096; k++) values.push(...near(k + 0.5, 3), ...near(k, 3));
+    for (let e = -60; e <= 12; e++) values.push(...near(2 ** e, 3), ...near(2 ** e - 0.5, 3));
+    const rand = seededRandom(13);
+    for (let i = 0; i < 100000; i++) values.push((rand(2 ** 30) / 2 ** 30 + rand(2 ** 20)) * 2 ** (rand(20) - 10));
+    for (const x of values) assert.ok(Object.is(roundNonNegative(x) + 0, Math.round(x) + 0), `${x}: ${roundNonNegative(x)} != ${Math.round(x)}`);
   });
 
   it('mirrors the photo for the landmark net inside the boxes it reads, and only there', () => {
