@@ -28,7 +28,7 @@ const f32 = Math.fround;
  */
 export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec, out: Float32Array, offset: number): void {
   const size = spec.inputSize;
-  if (crop.width === size && crop.height === size && !(image instanceof FramedImage)) return writeUnscaled(image, crop, spec, out, offset);
+  if (isUnscaled(image, crop, size)) return writeUnscaled(image, crop, spec, out, offset);
   const plane = size * size;
   const { divisor, offset: bias } = spec;
   const rows = new ResizedRows(image, crop, size, spec.padding);
@@ -52,6 +52,7 @@ export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec,
  */
 export function writeNetworkInputUint8(image: RgbImage, crop: Box, spec: NetworkSpec, out: Uint8Array, offset: number): void {
   const size = spec.inputSize;
+  if (isUnscaled(image, crop, size)) return copyUnscaled(image, crop, size, out, offset);
   const plane = size * size;
   const rows = new ResizedRows(image, crop, size, spec.padding);
   for (let oy = 0; oy < size; oy++) {
@@ -94,9 +95,34 @@ function normaliseFlat(t: Float32Array, from: number, out: Float32Array, o: numb
 
 /**
  * A crop that is already the input's size (the recognition net's 150-px
- * chips): the resize reads every pixel as it is (scale 1, weights 0), so
- * each value is its pixel's normalisation, looked up in a 256-entry table per
- * channel built with the same float32 steps: a face's three chips 1.8 -> 0.5 ms.
+ * chips): the resize reads every pixel as it is (scale 1, weights 0, so
+ * v + f32((w - v) * 0) = v), and a plain image's pixels can be read directly.
+ */
+function isUnscaled(image: RgbImage, crop: Box, size: number): boolean {
+  return crop.width === size && crop.height === size && !(image instanceof FramedImage);
+}
+
+/** An unscaled crop as uint8: the pixels themselves, planar (the int8 recogniser's three chips: 2.1 -> 0.4 ms). */
+function copyUnscaled(image: RgbImage, crop: Box, size: number, out: Uint8Array, offset: number): void {
+  const plane = size * size;
+  const src = image.data;
+  const stride = image.width * 3;
+  for (let y = 0; y < size; y++) {
+    const row = (crop.y + y) * stride + crop.x * 3;
+    const o = offset + y * size;
+    for (let x = 0; x < size; x++) {
+      const i = row + x * 3;
+      out[o + x] = src[i];
+      out[o + x + plane] = src[i + 1];
+      out[o + x + 2 * plane] = src[i + 2];
+    }
+  }
+}
+
+/**
+ * An unscaled crop as float32: each value is its pixel's normalisation, looked
+ * up in a 256-entry table per channel built with the same float32 steps (a
+ * face's three chips: 1.5 -> 0.3 ms).
  */
 function writeUnscaled(image: RgbImage, crop: Box, spec: NetworkSpec, out: Float32Array, offset: number): void {
   const size = spec.inputSize;
