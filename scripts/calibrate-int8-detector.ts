@@ -21,7 +21,7 @@ interface SsdCalibration {
   photos: string[];
   layers: Record<string, Record<string, number>>;
 }
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodePhoto } from '../src/vision/image-decoder.js';
@@ -30,21 +30,14 @@ import { NETWORK_SPECS } from '../src/vision/onnx/network-specs.js';
 import { buildSsdMobilenetGraph } from '../src/vision/onnx/ssd-mobilenet-graph.js';
 import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
+import { calibrationPhotos, DATASET_ROOT } from './recognition-chips.js';
 
 const PERCENTILES = [99.9, 99.99, 99.999];
 const BINS_PER_UNIT = 2000;
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'models/ssd-int8-calibration.json' } } });
-const root = 'test/fixtures/datasets';
-const photos: string[] = [];
-for (const person of (await readdir(`${root}/lfw10`)).sort()) {
-  const files = (await readdir(`${root}/lfw10/${person}`)).filter((f) => f.endsWith('.jpg')).sort();
-  photos.push(...files.slice(0, 5).map((f) => `lfw10/${person}/${f}`));
-}
-photos.push(...(await readdir(`${root}/groups`)).sort().map((f) => `groups/${f}`));
-for (const person of (await readdir(`${root}/knn/train`)).sort()) {
-  photos.push(...(await readdir(`${root}/knn/train/${person}`)).sort().map((f) => `knn/train/${person}/${f}`));
-}
+const root = DATASET_ROOT;
+const photos = await calibrationPhotos();
 
 const ort = await import('onnxruntime-node');
 const spec = NETWORK_SPECS.detector;
