@@ -24,7 +24,8 @@ let server: TestServer;
 
 before(async () => {
   // Mutations return at once: the batch is followed with ingestBatch(id), as a client of a big album would.
-  server = await startTestServer({ FACEGRAPH_INGEST_WAIT_SECONDS: '0', FACEGRAPH_JOB_POLL_SECONDS: '0.5' });
+  // One job consumer: the order test below relies on one worker taking a batch's jobs in order.
+  server = await startTestServer({ FACEGRAPH_INGEST_WAIT_SECONDS: '0', FACEGRAPH_JOB_POLL_SECONDS: '0.5', FACEGRAPH_WORKERS: '1' });
 });
 after(async () => server?.destroy());
 
