@@ -41,12 +41,11 @@ export interface Config {
   analyzers: number;
   /**
    * Arithmetic of the ONNX engine's networks (`FACEGRAPH_PRECISION`: auto | int8 | fp32, default auto).
-   * auto, where the CPU has VNNI or AMX int8, runs the recogniser in int8 (2.8x faster, descriptors
-   * within cosine distance 0.0003 of float32's) and the detector in float32; fp32 elsewhere. int8 also
-   * runs the int8 detector (2-3x faster a pass): the evaluation finds it equal on every labelled set
-   * within one pair, but it loses the cameraman of test/fixtures/datasets/oneface/camera.png (its int8
-   * box reads 0.072 in the face check, fp32's 0.046), so it is asked for by name (README, "Ingest speed").
-   * fp32 is the engine with exact parity to tfjs.
+   * auto runs the detector and the recogniser in int8 where the CPU has VNNI or AMX int8 (2-3x faster
+   * each; descriptors within cosine distance 0.0003 of float32's), fp32 elsewhere; int8 forces them.
+   * The int8 detector's boxes move a few pixels, so a photo where any box leaves the face check in
+   * doubt is detected again in float32 and decided on those boxes (`wantsExactBox` in face-check.ts;
+   * README, "Ingest speed"). fp32 is the engine with exact parity to tfjs.
    */
   precision: 'auto' | 'int8' | 'fp32';
   vision: {

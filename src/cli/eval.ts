@@ -177,6 +177,7 @@ function mergeNoFace(a: NoFaceReport, b: NoFaceReport): NoFaceReport {
     falseFaces: a.falseFaces + b.falseFaces,
     detectorPassesPerPhoto:
       a.detectorPassesPerPhoto === undefined || b.detectorPassesPerPhoto === undefined ? undefined : (passes(a) + passes(b)) / noFacePhotos,
+    redetectedPhotos: a.redetectedPhotos === undefined || b.redetectedPhotos === undefined ? undefined : a.redetectedPhotos + b.redetectedPhotos,
     withFalseFaces: [...a.withFalseFaces, ...b.withFalseFaces],
   };
 }

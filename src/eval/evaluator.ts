@@ -27,10 +27,14 @@ export interface PhotoAnalyzer {
   analyze(bytes: Uint8Array): Promise<AnalyzerResult>;
 }
 
-/** What one photo gave: its faces and, when the analyzer says, the SSD passes it took (FacePipeline does). */
+/**
+ * What one photo gave: its faces and, when the analyzer says, the SSD passes it
+ * took and whether an int8 detector's boxes were set aside for float32's (FacePipeline does).
+ */
 export interface AnalyzerResult {
   faces: EvalFace[];
   detectorPasses?: number;
+  redetected?: boolean;
 }
 
 /**
@@ -69,6 +73,8 @@ export interface EvalReport {
     secondsPerPhoto: number;
     /** Mean SSD passes a photo, when the analyzer reports them: deterministic, unlike the seconds. */
     detectorPassesPerPhoto?: number;
+    /** Photos detected again in float32 because the int8 detector's boxes left the face check in doubt. */
+    redetectedPhotos?: number;
   };
   verification: {
     pairs: number;
@@ -170,6 +176,7 @@ export interface NoFaceReport {
   noFacePhotos: number;
   falseFaces: number;
   detectorPassesPerPhoto?: number;
+  redetectedPhotos?: number;
   /** The photos in which a face was found, and how many. */
   withFalseFaces: { file: string; faces: number }[];
 }
@@ -197,7 +204,7 @@ export async function evaluateNoFace(
  * threshold wrongly calls the same person.
  */
 export interface GroupReport {
-  detection: { photos: number; faces: number; perPhoto: { file: string; faces: number }[]; detectorPassesPerPhoto?: number };
+  detection: { photos: number; faces: number; perPhoto: { file: string; faces: number }[]; detectorPassesPerPhoto?: number; redetectedPhotos?: number };
   verification: { pairs: number; threshold: number; accuracy: number; falseAccepts: number };
 }
 
@@ -228,30 +235,35 @@ export async function evaluateGroups(
   };
 }
 
-/** Sums the SSD passes of a set's photos; a photo that failed to decode counts as one of 0 passes. */
+/** Sums the SSD passes and re-detections of a set's photos; a photo that failed to decode counts as one of 0 passes. */
 class PassCounter {
   private photos = 0;
   private passes = 0;
+  private redetected = 0;
   private reported = false;
 
-  add<T extends { detectorPasses?: number }>(outcome: T): T {
+  add<T extends { detectorPasses?: number; redetected?: boolean }>(outcome: T): T {
     this.photos++;
     if (outcome.detectorPasses !== undefined) {
       this.passes += outcome.detectorPasses;
       this.reported = true;
     }
+    if (outcome.redetected) this.redetected++;
     return outcome;
   }
 
-  perPhoto(): { detectorPassesPerPhoto?: number } {
-    return this.reported ? { detectorPassesPerPhoto: this.passes / this.photos } : {};
+  perPhoto(): { detectorPassesPerPhoto?: number; redetectedPhotos?: number } {
+    return this.reported ? { detectorPassesPerPhoto: this.passes / this.photos, redetectedPhotos: this.redetected } : {};
   }
 }
 
-async function analyzeFile(file: string, analyzer: PhotoAnalyzer): Promise<{ faces: EvalFace[]; detectorPasses?: number; error?: string }> {
+async function analyzeFile(
+  file: string,
+  analyzer: PhotoAnalyzer,
+): Promise<{ faces: EvalFace[]; detectorPasses?: number; redetected?: boolean; error?: string }> {
   try {
-    const { faces, detectorPasses } = await analyzer.analyze(await readFile(file));
-    return detectorPasses === undefined ? { faces } : { faces, detectorPasses };
+    const { faces, detectorPasses, redetected } = await analyzer.analyze(await readFile(file));
+    return detectorPasses === undefined ? { faces } : { faces, detectorPasses, redetected: redetected ?? false };
   } catch (err) {
     return { faces: [], error: err instanceof Error ? err.message : String(err) };
   }

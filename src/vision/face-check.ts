@@ -133,6 +133,21 @@ export function isDoubtful(fit: LandmarkFit, source: FaceSource): boolean {
   return source !== 'whole-image' && fit.disagreement > DOUBTFUL_DISAGREEMENT && fit.disagreement <= MAX_DISAGREEMENT;
 }
 
+/**
+ * Whether the verdict on a detector box may turn on a few pixels of the box:
+ * one reading doubtful or failing. An int8 detector's boxes lie a few pixels
+ * from float32's, and on such a box that shift can decide: the cameraman of
+ * oneface/camera.png reads 0.072 in int8's box and 0.046 in float32's, while
+ * the cat of noface/chelsea.png reads 0.029-0.129 as its box moves by 1-4 px.
+ * Where any box of a photo reads so, the pipeline detects the photo again in
+ * float32 and decides on face-api's own boxes; every noface box, cut, turned
+ * or rescaled, with either detector, read above 0.039. Boxes that read
+ * clearly (at most {@link DOUBTFUL_DISAGREEMENT}) are decided alike in either.
+ */
+export function wantsExactBox(fit: LandmarkFit): boolean {
+  return fit.disagreement > DOUBTFUL_DISAGREEMENT;
+}
+
 interface FaceGeometry {
   eyeSpan: number;
   eyeMouthRatio: number;

@@ -18,6 +18,8 @@ export interface FaceDetectorOptions {
   tileSize: number;
   /** Unless an upright face is confidently found, also try the photo turned 90, 270 and 180 degrees. */
   tryRotations: boolean;
+  /** Float32 detector passes even where the engine's detector is int8 (see `DetectOptions.exact`). */
+  exact?: boolean;
 }
 
 /** Faces found, in the coordinates of `view.image`, and the view they were found in. */
@@ -94,7 +96,7 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
       const whole = region.width === view.image.width && region.height === view.image.height;
       const input = whole ? view.image : cropImage(view.image, region);
       passes++;
-      for (const d of await engine.detect(input, { minScore, maxFaces: options.maxFaces })) {
+      for (const d of await engine.detect(input, { minScore, maxFaces: options.maxFaces, exact: options.exact })) {
         if (!whole && touchesCut(d.box, region, view.image)) continue;
         found.push({ box: { ...d.box, x: d.box.x + region.x, y: d.box.y + region.y }, score: d.score });
       }

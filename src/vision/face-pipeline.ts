@@ -1,6 +1,6 @@
 import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
-import { checkFace, isDoubtful, type FaceCheck, type FaceSource } from './face-check.js';
-import { detectFaces } from './face-detector.js';
+import { checkFace, isDoubtful, wantsExactBox, type FaceCheck, type FaceSource } from './face-check.js';
+import { detectFaces, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
@@ -32,6 +32,11 @@ export interface AnalyzedPhoto {
   rejected: number;
   /** SSD passes the detector ran (see face-detector.ts): the dominant cost of a photo. */
   detectorPasses: number;
+  /**
+   * Whether an int8 detector's boxes left the face check in doubt, so that the
+   * photo was detected again in float32 (its passes are in `detectorPasses`).
+   */
+  redetected: boolean;
   /** Milliseconds spent in each stage, for benchmarks and metrics. */
   timings: StageTimings;
 }
@@ -101,22 +106,26 @@ export class FacePipeline {
   async analyzeDecoded(photo: DecodedPhoto): Promise<AnalyzedPhoto> {
     const { image, scale } = photo;
     const timings: StageTimings = { decode: 0, detect: 0, landmarks: 0, encode: 0 };
-    let t = performance.now();
-    const { view, detections, passes } = await detectFaces(this.engine, image, {
+    const check = this.options.faceCheck ?? true;
+    const detectOptions: FaceDetectorOptions = {
       minScore: this.options.minScore,
       maxFaces: this.options.maxFaces,
       minFaceSize: this.options.minFaceSize / scale,
       tileSize: this.options.detectTileSize ?? 0,
       tryRotations: this.options.detectRotations ?? true,
-    });
-    timings.detect = performance.now() - t;
+    };
+    let located = await this.locate(image, detectOptions, check, timings);
+    let passes = located.passes;
+    // An int8 detector's boxes are trusted where the check reads them clearly; where any reads doubtful or worse,
+    // the photo is detected again in float32 and the check decides on face-api's own boxes (see wantsExactBox).
+    const redetected = check && this.engine.approximateDetector === true && located.fits.some(({ fit }) => wantsExactBox(fit));
+    if (redetected) {
+      located = await this.locate(image, { ...detectOptions, exact: true }, check, timings);
+      passes += located.passes;
+    }
+    const { view, detections, fits } = located;
 
-    // Landmarks and chips are taken in the view the faces were found in, where they are upright.
-    t = performance.now();
-    const check = this.options.faceCheck ?? true;
-    const fits = check
-      ? await this.checkedFits(view.image, detections, 'detector')
-      : (await averagedLandmarks(this.engine, view.image, detections.map((d) => d.box))).map((fit) => ({ fit, check: { isFace: true } }));
+    let t = performance.now();
     let kept = detections.flatMap((d, i) => (fits[i].check.isFace ? [{ ...d, source: 'detector' as FaceSource, fit: fits[i].fit }] : []));
     const rejected = detections.length - kept.length;
     let faceView: ImageView = view;
@@ -128,12 +137,31 @@ export class FacePipeline {
         faceView = whole.view;
       }
     }
-    timings.landmarks = performance.now() - t;
+    timings.landmarks += performance.now() - t;
 
     t = performance.now();
     const faces = await this.encode(faceView, kept, photo);
     timings.encode = performance.now() - t;
-    return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, detectorPasses: passes, timings };
+    return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, detectorPasses: passes, redetected, timings };
+  }
+
+  /** The detector's faces and the face check's reading of each box (timed into `timings`). */
+  private async locate(
+    image: RgbImage,
+    options: FaceDetectorOptions,
+    check: boolean,
+    timings: StageTimings,
+  ): Promise<LocatedFaces & { fits: { fit: LandmarkFit; check: FaceCheck }[] }> {
+    let t = performance.now();
+    const located = await detectFaces(this.engine, image, options);
+    timings.detect += performance.now() - t;
+    t = performance.now();
+    const boxes = located.detections.map((d) => d.box);
+    const fits = check
+      ? await this.checkedFits(located.view.image, located.detections, 'detector')
+      : (await averagedLandmarks(this.engine, located.view.image, boxes)).map((fit) => ({ fit, check: { isFace: true } }));
+    timings.landmarks += performance.now() - t;
+    return { ...located, fits };
   }
 
   /** Landmarks of each box and the face check's verdict, with a second look (nudged boxes) where one reading is doubtful. */

@@ -34,6 +34,11 @@ export interface DetectOptions {
   minScore: number;
   /** At most this many faces per photo, best first. */
   maxFaces: number;
+  /**
+   * Run the float32 detector even where the engine's is quantized
+   * ({@link FaceEngine.approximateDetector}): face-api's own boxes.
+   */
+  exact?: boolean;
 }
 
 /**
@@ -48,6 +53,12 @@ export interface DetectOptions {
 export interface FaceEngine {
   /** `tfjs` or `onnx`. */
   readonly name: string;
+  /**
+   * True when `detect` runs a quantized detector, whose boxes move a few
+   * pixels from face-api's; `detect(..., { exact: true })` then runs the
+   * float32 one. Absent or false: `detect` is always exact.
+   */
+  readonly approximateDetector?: boolean;
   /** Loads the networks; called once, lazily, before the first photo. */
   load(): Promise<void>;
   /** SSD MobileNet v1 face detection on the whole photo. */

@@ -23,7 +23,7 @@ export { DATASETS, DEMO_DIR } from './datasets.js';
 let sharedEngine: FaceEngine | undefined;
 export const TEST_ENGINE = (process.env.FACEGRAPH_TEST_ENGINE ?? 'onnx') as 'onnx' | 'tfjs';
 export function testEngine(): FaceEngine {
-  // The precision a server on this machine would run (FACEGRAPH_PRECISION, default auto: the recogniser in int8 on VNNI CPUs).
+  // The precision a server on this machine would run (FACEGRAPH_PRECISION, default auto: int8 on VNNI CPUs).
   sharedEngine ??= createEngine({ engine: TEST_ENGINE, threads: os.availableParallelism(), precision: loadConfig(process.env).precision });
   return sharedEngine;
 }

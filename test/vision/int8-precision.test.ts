@@ -41,9 +41,10 @@ describe('choosing the precision', () => {
     assert.equal(cpuHasFastInt8(''), false);
   });
 
-  test('auto runs the recogniser in int8 where the CPU is fast at it, the detector in fp32; int8 and fp32 are forced', () => {
+  test('auto runs both networks in int8 where the CPU is fast at it, else fp32; int8 and fp32 are forced', () => {
     const both = (p: 'fp32' | 'int8') => ({ detector: p, recognition: p });
-    assert.deepEqual(resolvePrecision('auto', cpuinfo(`${AVX2_ONLY} avx512_vnni`)), { detector: 'fp32', recognition: 'int8' });
+    assert.deepEqual(resolvePrecision('auto', cpuinfo(`${AVX2_ONLY} avx512_vnni`)), both('int8'));
+    assert.deepEqual(resolvePrecision('auto', cpuinfo(`${AVX2_ONLY} amx_int8`)), both('int8'));
     assert.deepEqual(resolvePrecision('auto', cpuinfo(AVX2_ONLY)), both('fp32'));
     assert.deepEqual(resolvePrecision('auto', undefined), both('fp32'));
     assert.deepEqual(resolvePrecision('int8', cpuinfo(AVX2_ONLY)), both('int8'));
@@ -68,7 +69,7 @@ describe('choosing the precision', () => {
     const plain = () => cpuinfo(AVX2_ONLY);
     const engine = (precision: 'auto' | 'int8' | 'fp32', cpu: () => string | undefined) =>
       describePrecision((createEngine({ engine: 'onnx', threads: 1, precision }, cpu) as OnnxEngine).precision);
-    assert.equal(engine('auto', vnni), 'detector-fp32+recognition-int8');
+    assert.equal(engine('auto', vnni), 'int8');
     assert.equal(engine('auto', plain), 'fp32');
     assert.equal(engine('auto', () => undefined), 'fp32');
     assert.equal(engine('int8', plain), 'int8');

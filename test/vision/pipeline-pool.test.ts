@@ -89,7 +89,7 @@ describe('PipelinePool: photos analysed in worker threads', () => {
         most = Math.max(most, ++inside);
         await new Promise((r) => setTimeout(r, 20));
         inside--;
-        return { width: 1, height: 1, format: 'jpeg', faces: [], rotation: 0 as const, rejected: 0, detectorPasses: 1, timings: { decode: 0, detect: 0, landmarks: 0, encode: 0 } };
+        return { width: 1, height: 1, format: 'jpeg', faces: [], rotation: 0 as const, rejected: 0, detectorPasses: 1, redetected: false, timings: { decode: 0, detect: 0, landmarks: 0, encode: 0 } };
       },
       analyzeBox: () => Promise.reject(new Error('unused')),
     };

@@ -58,3 +58,13 @@ export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precis
     }),
   };
 }
+
+/**
+ * The float32 detector alone, for an engine whose detector is int8 and that is
+ * asked for float32's boxes where int8's leave the face check in doubt
+ * (`DetectOptions.exact`). Built when first needed.
+ */
+export async function convertFaceApiDetector(modelDir = FACE_API_MODEL_DIR): Promise<Uint8Array> {
+  const ssd = await loadTfjsWeights(modelDir, NETWORK_SPECS.detector.model);
+  return buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize);
+}

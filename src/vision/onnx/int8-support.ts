@@ -41,17 +41,19 @@ export function readCpuInfo(): string | undefined {
 
 /**
  * Each network's precision: `int8` and `fp32` as asked, for both. `auto` (the
- * default), where `cpuinfo` shows VNNI or AMX int8, runs the recogniser in
- * int8 — 2.8x faster, its descriptors within cosine distance 0.0003 of
- * float32's, so nothing a user sees changes — and keeps the detector float32:
- * the int8 detector's boxes move enough to change what the face check lets
- * through (it loses the cameraman of oneface/camera.png), so it is asked for
- * by name. Without those flags, or when they are unknown, everything is fp32.
+ * default) runs both in int8 where `cpuinfo` shows VNNI or AMX int8, and
+ * everything in fp32 without those flags or when they are unknown. The int8
+ * recogniser's descriptors lie within cosine distance 0.0003 of float32's;
+ * the int8 detector's boxes move a few pixels, which can change the face
+ * check's verdict on a box it reads as doubtful, so the pipeline detects such
+ * a photo again in float32 (`wantsExactBox` in face-check.ts): what is kept as
+ * a face is decided on float32's boxes wherever the check is in doubt.
  */
 export function resolvePrecision(setting: PrecisionSetting, cpuinfo: string | undefined): NetworkPrecisions {
   if (setting !== 'auto') return { detector: setting, recognition: setting };
   const fast = cpuinfo !== undefined && cpuHasFastInt8(cpuinfo);
-  return { detector: 'fp32', recognition: fast ? 'int8' : 'fp32' };
+  const precision = fast ? 'int8' : 'fp32';
+  return { detector: precision, recognition: precision };
 }
 
 /** One word for reports: `fp32`, `int8`, or each network's where they differ (`detector-fp32+recognition-int8`). */

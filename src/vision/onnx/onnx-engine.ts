@@ -1,7 +1,7 @@
 import type { InferenceSession, OnnxValue, Tensor } from 'onnxruntime-node';
 import { clipBox } from '../tfjs-engine.js';
 import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage } from '../types.js';
-import { convertFaceApiModels } from './convert-face-api.js';
+import { convertFaceApiDetector, convertFaceApiModels } from './convert-face-api.js';
 import { type EngineProfile, emptyProfile, type NetworkProfile } from './engine-profile.js';
 import { networkPrecisions, type NetworkPrecisions } from './int8-support.js';
 import { landmarksToImage } from './landmark-postprocess.js';
@@ -15,7 +15,10 @@ type Ort = typeof import('onnxruntime-node');
 
 interface Networks {
   ort: Ort;
+  options: InferenceSession.SessionOptions;
   detector: InferenceSession;
+  /** The float32 detector beside an int8 one, created on the first `exact` detect. */
+  exactDetector?: Promise<InferenceSession>;
   landmarks: InferenceSession;
   recognition: InferenceSession;
   anchors: Float32Array;
@@ -46,12 +49,14 @@ export class OnnxEngine implements FaceEngine {
   readonly name = 'onnx';
   /** The detector's and the recogniser's arithmetic (see {@link OnnxEngineConfig.precision}); the landmark net is always float32. */
   readonly precision: NetworkPrecisions;
+  readonly approximateDetector: boolean;
   private networks: Networks | undefined;
   private loading: Promise<Networks> | undefined;
   private stats = emptyProfile();
 
   constructor(private readonly config: OnnxEngineConfig = {}) {
     this.precision = networkPrecisions(config.precision);
+    this.approximateDetector = this.precision.detector === 'int8';
   }
 
   async load(): Promise<void> {
@@ -94,7 +99,13 @@ export class OnnxEngine implements FaceEngine {
       ort.InferenceSession.create(models.landmarks, options),
       ort.InferenceSession.create(models.recognition, options),
     ]);
-    return { ort, detector, landmarks, recognition, anchors: models.anchors };
+    return { ort, options, detector, landmarks, recognition, anchors: models.anchors };
+  }
+
+  /** The float32 detector of an int8 engine: built and opened once, on first use (~25 MB of weights, ~50 MB of arena). */
+  private exactDetector(nets: Networks): Promise<InferenceSession> {
+    nets.exactDetector ??= convertFaceApiDetector(this.config.modelDir).then((model) => nets.ort.InferenceSession.create(model, nets.options));
+    return nets.exactDetector;
   }
 
   async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
@@ -104,8 +115,10 @@ export class OnnxEngine implements FaceEngine {
     let t = performance.now();
     const whole = { x: 0, y: 0, width: image.width, height: image.height };
     const shape = [1, 3, spec.inputSize, spec.inputSize];
+    const quantized = this.precision.detector === 'int8' && !options.exact;
+    const session = quantized || this.precision.detector === 'fp32' ? nets.detector : await this.exactDetector(nets);
     let input: Tensor;
-    if (this.precision.detector === 'int8') {
+    if (quantized) {
       // The int8 detector takes the resized pixels as uint8: 10-15 % less preparation time than float32 (network-input.ts).
       const data = new Uint8Array(3 * spec.inputSize * spec.inputSize);
       writeNetworkInputUint8(image, whole, spec, data, 0);
@@ -116,7 +129,7 @@ export class OnnxEngine implements FaceEngine {
       input = tensor(nets.ort, data, 1, spec);
     }
     t = lap(stats, 'prepareMs', t);
-    const out = await nets.detector.run({ input });
+    const out = await session.run({ input });
     t = lap(stats, 'inferMs', t);
     const decoded = decodeSsdOutput(floats(out.box_encodings), floats(out.class_logits), nets.anchors);
     // SsdMobilenetv1Options: `minConfidence || 0.5`, `maxResults || 100`, as the reference engine gets them.
@@ -224,7 +237,8 @@ export class OnnxEngine implements FaceEngine {
     this.networks = undefined;
     this.loading = undefined;
     if (!nets) return;
-    await Promise.all([nets.detector.release(), nets.landmarks.release(), nets.recognition.release()]);
+    const exact = nets.exactDetector?.then((s) => s.release());
+    await Promise.all([nets.detector.release(), nets.landmarks.release(), nets.recognition.release(), exact]);
   }
 }
 
