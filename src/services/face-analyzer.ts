@@ -10,6 +10,8 @@ export interface AnalysisResult {
   faces: AnalyzedFace[];
   /** SSD passes the photo took (see vision/face-detector.ts). */
   detectorPasses: number;
+  /** Whether an int8 detector's boxes were set aside for float32's (see vision/face-pipeline.ts). */
+  redetected: boolean;
   timings: StageTimings;
 }
 

@@ -25,9 +25,38 @@ export interface FaceDetectorOptions {
 /** Faces found, in the coordinates of `view.image`, and the view they were found in. */
 export interface LocatedFaces {
   view: ImageView;
-  detections: Detection[];
+  /** Best first; `pass` says which of `search.passes` found each. */
+  detections: FoundDetection[];
   /** SSD passes run, for the evaluation's `detectorPassesPerPhoto` and tests. */
   passes: number;
+  /** The winning orientation's passes and what each found, for {@link redetectPasses}. */
+  search: OrientationSearch;
+}
+
+/** A detection and the pass (index into {@link OrientationSearch.passes}) that found it. */
+export interface FoundDetection extends Detection {
+  pass: number;
+}
+
+/** One SSD pass of an orientation: a region of the upright view, or the whole padded canvas. */
+interface PassSpec {
+  /** The image the pass reads: the orientation's view, or the canvas around it. */
+  view: ImageView;
+  region: Box;
+  minScore: number;
+  /** Subtracted from the pass's coordinates to bring them into the orientation's view (the canvas's padding). */
+  offset: number;
+}
+
+/** An orientation as searched: its view, its passes, and every detection of every pass (before merging). */
+interface OrientationSearch {
+  view: ImageView;
+  passes: PassSpec[];
+  found: FoundDetection[];
+  /** Passes run with the float32 detector where the engine's is int8 (see {@link redetectPasses}). */
+  exact: ReadonlySet<number>;
+  /** The padded canvas, if a pass read it. */
+  padded?: ImageView;
 }
 
 /** Fraction of the longer side added on each side for the padded canvas (measured best of 0.25 / 0.5 / 1). */
@@ -89,42 +118,21 @@ const SSD_INPUT = 512;
  * the bench's 106 photos 2.62 -> 2.12, every face and orientation the same.
  */
 export async function detectFaces(engine: FaceEngine, image: RgbImage, options: FaceDetectorOptions): Promise<LocatedFaces> {
-  let passes = 0;
-  const detectIn = async (view: ImageView, regions: Box[], minScore = options.minScore): Promise<Detection[]> => {
-    const found: Detection[] = [];
-    for (const region of regions) {
-      const whole = region.width === view.image.width && region.height === view.image.height;
-      const input = whole ? view.image : cropImage(view.image, region);
-      passes++;
-      for (const d of await engine.detect(input, { minScore, maxFaces: options.maxFaces, exact: options.exact })) {
-        if (!whole && touchesCut(d.box, region, view.image)) continue;
-        found.push({ box: { ...d.box, x: d.box.x + region.x, y: d.box.y + region.y }, score: d.score });
-      }
-    }
-    return found;
-  };
-
-  const inOrientation = async (rotation: QuarterTurn): Promise<Omit<LocatedFaces, 'passes'> | undefined> => {
+  const counter = { passes: 0 };
+  const inOrientation = async (rotation: QuarterTurn): Promise<LocatedFaces | undefined> => {
     const view = rotateView(image, rotation);
     // The whole image, down to HINT_SCORE: SSD's NMS is greedy by score, so the faces above minScore are
     // the same as at minScore, and the weaker candidates cost nothing and tell the policy where to look.
-    const candidates = await detectIn(view, [wholeImage(view.image)], Math.min(HINT_SCORE, options.minScore));
+    const wholePass: PassSpec = { view, region: wholeImage(view.image), minScore: Math.min(HINT_SCORE, options.minScore), offset: 0 };
+    const candidates = await runPass(engine, wholePass, 0, options, counter);
     const plan = planExtraPasses(candidates, view.image, { minFaceSize: options.minFaceSize, tileSize: rotation === 0 ? options.tileSize : 0 });
-    const found = [...candidates.filter((d) => d.score > options.minScore), ...(await detectIn(view, plan.tiles))];
+    const passes = [wholePass, ...plan.tiles.map((region) => ({ view, region, minScore: options.minScore, offset: 0 }))];
     // The canvas's boxes, in the view's coordinates: a face cut by the photo's edge reaches outside it.
     const padded = plan.canvas ? padView(view, PAD_FRACTION) : undefined;
-    if (padded) {
-      const onCanvas = await detectIn(padded, [wholeImage(padded.image)]);
-      found.push(...onCanvas.map((d) => ({ ...d, box: { ...d.box, x: d.box.x - padded.padding, y: d.box.y - padded.padding } })));
-    }
-    const detections = mergeDetections(found)
-      .filter((d) => Math.min(d.box.width, d.box.height) >= options.minFaceSize)
-      .slice(0, options.maxFaces);
-    if (detections.length === 0) return undefined;
-    if (detections.every((d) => isInside(d.box, view.image))) return { view, detections };
-    // A box reaching outside the image: later stages work on the canvas, where it fits.
-    const canvas = padded ?? padView(view, PAD_FRACTION);
-    return { view: canvas, detections: detections.map((d) => ({ ...d, box: { ...d.box, x: d.box.x + canvas.padding, y: d.box.y + canvas.padding } })) };
+    if (padded) passes.push({ view: padded, region: wholeImage(padded.image), minScore: options.minScore, offset: padded.padding });
+    const found = candidates.filter((d) => d.score > options.minScore);
+    for (let i = 1; i < passes.length; i++) found.push(...(await runPass(engine, passes[i], i, options, counter)));
+    return settle({ view, passes, found, exact: new Set(), padded }, options, counter.passes);
   };
 
   let best = await inOrientation(0);
@@ -140,8 +148,75 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
       if (candidate && (!best || topScore(candidate.detections) > topScore(best.detections))) best = candidate;
     }
   }
-  if (best) return { ...best, passes };
-  return { view: identityView(image), detections: [], passes };
+  if (best) return { ...best, passes: counter.passes };
+  const view = identityView(image);
+  return { view, detections: [], passes: counter.passes, search: { view, passes: [], found: [], exact: new Set() } };
+}
+
+/**
+ * The faces of `located` with the passes `redo` run again by the float32
+ * detector (where the engine's is int8), their detections replacing int8's;
+ * the other passes' detections stay, and so do the orientation and the plan
+ * of passes. `passes` in the result counts only the passes run here. The
+ * pipeline calls this for the passes whose boxes the face check doubts.
+ */
+export async function redetectPasses(
+  engine: FaceEngine,
+  located: LocatedFaces,
+  redo: readonly number[],
+  options: FaceDetectorOptions,
+): Promise<LocatedFaces> {
+  const again = new Set(redo);
+  const counter = { passes: 0 };
+  const found = located.search.found.filter((d) => !again.has(d.pass));
+  for (const i of again) {
+    const detections = await runPass(engine, located.search.passes[i], i, { ...options, exact: true }, counter);
+    // The whole-image pass reads candidates below minScore for the plan; only faces above it are kept.
+    found.push(...detections.filter((d) => d.score > options.minScore));
+  }
+  const search = { ...located.search, found, exact: new Set([...located.search.exact, ...again]) };
+  return settle(search, options, counter.passes) ?? { view: search.view, detections: [], passes: counter.passes, search };
+}
+
+/** Runs one pass; its boxes come back in the orientation's view coordinates, tagged with `index`. */
+async function runPass(
+  engine: FaceEngine,
+  pass: PassSpec,
+  index: number,
+  options: FaceDetectorOptions,
+  counter: { passes: number },
+): Promise<FoundDetection[]> {
+  const { view, region, offset } = pass;
+  const whole = region.width === view.image.width && region.height === view.image.height;
+  const input = whole ? view.image : cropImage(view.image, region);
+  counter.passes++;
+  const found: FoundDetection[] = [];
+  for (const d of await engine.detect(input, { minScore: pass.minScore, maxFaces: options.maxFaces, exact: options.exact })) {
+    if (!whole && touchesCut(d.box, region, view.image)) continue;
+    found.push({ box: { ...d.box, x: d.box.x + region.x - offset, y: d.box.y + region.y - offset }, score: d.score, pass: index });
+  }
+  return found;
+}
+
+/**
+ * An orientation's detections merged into faces, in the view where they all
+ * fit: the upright view, or the canvas around it when a box reaches outside.
+ */
+function settle(search: OrientationSearch, options: FaceDetectorOptions, passes: number): LocatedFaces | undefined {
+  const { view } = search;
+  const detections = mergeDetections(search.found)
+    .filter((d) => Math.min(d.box.width, d.box.height) >= options.minFaceSize)
+    .slice(0, options.maxFaces);
+  if (detections.length === 0) return undefined;
+  if (detections.every((d) => isInside(d.box, view.image))) return { view, detections, passes, search };
+  // A box reaching outside the image: later stages work on the canvas, where it fits.
+  const canvas = search.padded ?? padView(view, PAD_FRACTION);
+  return {
+    view: canvas,
+    detections: detections.map((d) => ({ ...d, box: { ...d.box, x: d.box.x + canvas.padding, y: d.box.y + canvas.padding } })),
+    passes,
+    search,
+  };
 }
 
 /** The passes after an orientation's whole-image pass that can still add a face. */
@@ -246,8 +321,8 @@ function touchesCut(box: Box, region: Box, image: RgbImage): boolean {
  * measured against the smaller box, so that a face found whole in one pass
  * and a little larger or smaller in another counts once.
  */
-export function mergeDetections(detections: readonly Detection[]): Detection[] {
-  const kept: Detection[] = [];
+export function mergeDetections<D extends Detection>(detections: readonly D[]): D[] {
+  const kept: D[] = [];
   for (const d of [...detections].sort((a, b) => b.score - a.score)) {
     if (!kept.some((k) => overlapOfSmaller(k.box, d.box) > SAME_FACE_OVERLAP)) kept.push(d);
   }

@@ -1,6 +1,6 @@
 import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
 import { checkFace, isDoubtful, wantsExactBox, type FaceCheck, type FaceSource } from './face-check.js';
-import { detectFaces, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
+import { detectFaces, redetectPasses, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
@@ -34,7 +34,7 @@ export interface AnalyzedPhoto {
   detectorPasses: number;
   /**
    * Whether an int8 detector's boxes left the face check in doubt, so that the
-   * photo was detected again in float32 (its passes are in `detectorPasses`).
+   * passes that found them ran again in float32 (counted in `detectorPasses`).
    */
   redetected: boolean;
   /** Milliseconds spent in each stage, for benchmarks and metrics. */
@@ -114,19 +114,26 @@ export class FacePipeline {
       tileSize: this.options.detectTileSize ?? 0,
       tryRotations: this.options.detectRotations ?? true,
     };
-    let located = await this.locate(image, detectOptions, check, timings);
+    let located = await this.locate(() => detectFaces(this.engine, image, detectOptions), check, timings);
     let passes = located.passes;
-    // An int8 detector's boxes are trusted where the check reads them clearly; where any reads doubtful or worse,
-    // the photo is detected again in float32 and the check decides on face-api's own boxes (see wantsExactBox).
-    const redetected = check && this.engine.approximateDetector === true && located.fits.some(({ fit }) => wantsExactBox(fit));
-    if (redetected) {
-      located = await this.locate(image, { ...detectOptions, exact: true }, check, timings);
+    // An int8 detector's boxes are taken where the check reads them clearly. A pass whose box it reads
+    // doubtful or worse runs again in float32, and the check decides on face-api's own box (see
+    // wantsExactBox); until no doubted box comes from an int8 pass (a float32 box may win the merge
+    // where int8's lost it, and the reverse).
+    let redetected = false;
+    while (check && this.engine.approximateDetector) {
+      const { search } = located;
+      const redo = [...new Set(located.detections.flatMap((d, i) => (wantsExactBox(located.fits[i].fit) && !search.exact.has(d.pass) ? [d.pass] : [])))];
+      if (redo.length === 0) break;
+      const before = located;
+      located = await this.locate(() => redetectPasses(this.engine, before, redo, detectOptions), check, timings);
       passes += located.passes;
+      redetected = true;
     }
     const { view, detections, fits } = located;
 
     let t = performance.now();
-    let kept = detections.flatMap((d, i) => (fits[i].check.isFace ? [{ ...d, source: 'detector' as FaceSource, fit: fits[i].fit }] : []));
+    let kept: FoundFace[] = detections.flatMap((d, i) => (fits[i].check.isFace ? [{ box: d.box, score: d.score, source: 'detector' as const, fit: fits[i].fit }] : []));
     const rejected = detections.length - kept.length;
     let faceView: ImageView = view;
     if (kept.length === 0 && check) {
@@ -145,15 +152,14 @@ export class FacePipeline {
     return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, detectorPasses: passes, redetected, timings };
   }
 
-  /** The detector's faces and the face check's reading of each box (timed into `timings`). */
+  /** The detector's faces (`detect`) and the face check's reading of each box, timed into `timings`. */
   private async locate(
-    image: RgbImage,
-    options: FaceDetectorOptions,
+    detect: () => Promise<LocatedFaces>,
     check: boolean,
     timings: StageTimings,
   ): Promise<LocatedFaces & { fits: { fit: LandmarkFit; check: FaceCheck }[] }> {
     let t = performance.now();
-    const located = await detectFaces(this.engine, image, options);
+    const located = await detect();
     timings.detect += performance.now() - t;
     t = performance.now();
     const boxes = located.detections.map((d) => d.box);
