@@ -114,26 +114,33 @@ export class FacePipeline {
       tileSize: this.options.detectTileSize ?? 0,
       tryRotations: this.options.detectRotations ?? true,
     };
-    let located = await this.locate(() => detectFaces(this.engine, image, detectOptions), check, timings);
+    let t = performance.now();
+    let located = await detectFaces(this.engine, image, detectOptions);
+    timings.detect += performance.now() - t;
+    const known = new Map<Detection, LandmarkFit>();
+    let fits = await this.landmarksOf(located, known, timings);
     let passes = located.passes;
     // An int8 detector's boxes are taken where the check reads them clearly. A pass whose box it reads
     // doubtful or worse runs again in float32, and the check decides on face-api's own box (see
     // wantsExactBox); until no doubted box comes from an int8 pass (a float32 box may win the merge
-    // where int8's lost it, and the reverse).
+    // where int8's lost it, and the reverse). Boxes that stay keep their landmarks.
     let redetected = false;
     while (check && this.engine.approximateDetector) {
-      const { search } = located;
-      const redo = [...new Set(located.detections.flatMap((d, i) => (wantsExactBox(located.fits[i].fit) && !search.exact.has(d.pass) ? [d.pass] : [])))];
+      const { detections, search } = located;
+      const redo = [...new Set(detections.flatMap((d, i) => (wantsExactBox(fits[i]) && !search.exact.has(d.pass) ? [d.pass] : [])))];
       if (redo.length === 0) break;
-      const before = located;
-      located = await this.locate(() => redetectPasses(this.engine, before, redo, detectOptions), check, timings);
+      t = performance.now();
+      located = await redetectPasses(this.engine, located, redo, detectOptions);
+      timings.detect += performance.now() - t;
+      fits = await this.landmarksOf(located, known, timings);
       passes += located.passes;
       redetected = true;
     }
-    const { view, detections, fits } = located;
+    const { view, detections } = located;
 
-    let t = performance.now();
-    let kept: FoundFace[] = detections.flatMap((d, i) => (fits[i].check.isFace ? [{ box: d.box, score: d.score, source: 'detector' as const, fit: fits[i].fit }] : []));
+    t = performance.now();
+    const checks = check ? await this.judge(view.image, detections, fits, 'detector') : detections.map(() => ({ isFace: true }));
+    let kept: FoundFace[] = detections.flatMap((d, i) => (checks[i].isFace ? [{ box: d.box, score: d.score, source: 'detector' as const, fit: fits[i] }] : []));
     const rejected = detections.length - kept.length;
     let faceView: ImageView = view;
     if (kept.length === 0 && check) {
@@ -152,37 +159,35 @@ export class FacePipeline {
     return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, detectorPasses: passes, redetected, timings };
   }
 
-  /** The detector's faces (`detect`) and the face check's reading of each box, timed into `timings`. */
-  private async locate(
-    detect: () => Promise<LocatedFaces>,
-    check: boolean,
-    timings: StageTimings,
-  ): Promise<LocatedFaces & { fits: { fit: LandmarkFit; check: FaceCheck }[] }> {
-    let t = performance.now();
-    const located = await detect();
-    timings.detect += performance.now() - t;
-    t = performance.now();
-    const boxes = located.detections.map((d) => d.box);
-    const fits = check
-      ? await this.checkedFits(located.view.image, located.detections, 'detector')
-      : (await averagedLandmarks(this.engine, located.view.image, boxes)).map((fit) => ({ fit, check: { isFace: true } }));
+  /** Landmarks of each detected box, taken from `known` where a box was read before, timed into `timings`. */
+  private async landmarksOf(located: LocatedFaces, known: Map<Detection, LandmarkFit>, timings: StageTimings): Promise<LandmarkFit[]> {
+    const t = performance.now();
+    const unread = located.detections.filter((d) => !known.has(d));
+    const fits = await averagedLandmarks(this.engine, located.view.image, unread.map((d) => d.box));
+    unread.forEach((d, i) => known.set(d, fits[i]));
     timings.landmarks += performance.now() - t;
-    return { ...located, fits };
+    return located.detections.map((d) => known.get(d)!);
   }
 
-  /** Landmarks of each box and the face check's verdict, with a second look (nudged boxes) where one reading is doubtful. */
+  /** Landmarks of each box and the face check's verdict on it. */
   private async checkedFits(
     image: RgbImage,
     candidates: { box: Box; score?: number }[],
     source: FaceSource,
   ): Promise<{ fit: LandmarkFit; check: FaceCheck }[]> {
+    const fits = await averagedLandmarks(this.engine, image, candidates.map((c) => c.box));
+    const checks = await this.judge(image, candidates, fits, source);
+    return fits.map((fit, i) => ({ fit, check: checks[i] }));
+  }
+
+  /** The face check's verdict on each box, with a second look (nudged boxes) where one reading is doubtful. */
+  private async judge(image: RgbImage, candidates: { box: Box; score?: number }[], fits: LandmarkFit[], source: FaceSource): Promise<FaceCheck[]> {
     const boxes = candidates.map((c) => c.box);
-    const fits = await averagedLandmarks(this.engine, image, boxes);
     const doubtful = fits.flatMap((fit, i) => (isDoubtful(fit, source) ? [i] : []));
     const nudged = await nudgedDisagreement(this.engine, image, doubtful.map((i) => boxes[i]), doubtful.map((i) => fits[i]));
     return fits.map((fit, i) => {
       const k = doubtful.indexOf(i);
-      return { fit, check: checkFace(fit, boxes[i], source, k < 0 ? undefined : nudged[k], candidates[i].score) };
+      return checkFace(fit, boxes[i], source, k < 0 ? undefined : nudged[k], candidates[i].score);
     });
   }
 

@@ -15,10 +15,9 @@ type Ort = typeof import('onnxruntime-node');
 
 interface Networks {
   ort: Ort;
-  options: InferenceSession.SessionOptions;
   detector: InferenceSession;
-  /** The float32 detector beside an int8 one, created on the first `exact` detect. */
-  exactDetector?: Promise<InferenceSession>;
+  /** The float32 detector beside an int8 one, for `exact` detects (see `DetectOptions.exact`). */
+  exactDetector?: InferenceSession;
   landmarks: InferenceSession;
   recognition: InferenceSession;
   anchors: Float32Array;
@@ -94,18 +93,14 @@ export class OnnxEngine implements FaceEngine {
       // ~60 % more CPU per detector run and slowed everything else (decode, database) down.
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
-    const [detector, landmarks, recognition] = await Promise.all([
+    const [detector, landmarks, recognition, exactDetector] = await Promise.all([
       ort.InferenceSession.create(models.detector, options),
       ort.InferenceSession.create(models.landmarks, options),
       ort.InferenceSession.create(models.recognition, options),
+      // Opened with the others, not on first use: building it takes ~1 s, which would land on some photo's latency.
+      this.approximateDetector ? convertFaceApiDetector(this.config.modelDir).then((model) => ort.InferenceSession.create(model, options)) : undefined,
     ]);
-    return { ort, options, detector, landmarks, recognition, anchors: models.anchors };
-  }
-
-  /** The float32 detector of an int8 engine: built and opened once, on first use (~25 MB of weights, ~50 MB of arena). */
-  private exactDetector(nets: Networks): Promise<InferenceSession> {
-    nets.exactDetector ??= convertFaceApiDetector(this.config.modelDir).then((model) => nets.ort.InferenceSession.create(model, nets.options));
-    return nets.exactDetector;
+    return { ort, detector, landmarks, recognition, exactDetector, anchors: models.anchors };
   }
 
   async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
@@ -116,7 +111,7 @@ export class OnnxEngine implements FaceEngine {
     const whole = { x: 0, y: 0, width: image.width, height: image.height };
     const shape = [1, 3, spec.inputSize, spec.inputSize];
     const quantized = this.precision.detector === 'int8' && !options.exact;
-    const session = quantized || this.precision.detector === 'fp32' ? nets.detector : await this.exactDetector(nets);
+    const session = quantized ? nets.detector : (nets.exactDetector ?? nets.detector);
     let input: Tensor;
     if (quantized) {
       // The int8 detector takes the resized pixels as uint8: 10-15 % less preparation time than float32 (network-input.ts).
@@ -237,8 +232,7 @@ export class OnnxEngine implements FaceEngine {
     this.networks = undefined;
     this.loading = undefined;
     if (!nets) return;
-    const exact = nets.exactDetector?.then((s) => s.release());
-    await Promise.all([nets.detector.release(), nets.landmarks.release(), nets.recognition.release(), exact]);
+    await Promise.all([nets.detector.release(), nets.landmarks.release(), nets.recognition.release(), nets.exactDetector?.release()]);
   }
 }
 
