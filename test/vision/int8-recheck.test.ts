@@ -1,0 +1,52 @@
+/**
+ * The int8 detector's float32 re-checks (issue 14): a pass whose box the face
+ * check doubts runs again in float32, and only that pass. Real models, a real
+ * 1920-px group photo (whole-photo pass, tiles, canvas).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { createEngine } from '../../src/vision/engine-factory.js';
+import { detectFaces, redetectPasses, type FaceDetectorOptions } from '../../src/vision/face-detector.js';
+import { decodePhoto } from '../../src/vision/image-decoder.js';
+import { DATASETS } from '../helpers/datasets.js';
+
+const defaults = loadConfig({});
+const vnni = () => 'flags : avx512_vnni';
+const int8 = createEngine({ engine: 'onnx', threads: 1, precision: 'int8' }, vnni);
+const fp32 = createEngine({ engine: 'onnx', threads: 1, precision: 'fp32' }, vnni);
+after(() => Promise.all([int8.dispose(), fp32.dispose()]));
+
+describe('float32 re-checks of int8 detector passes', () => {
+  it("runs only the passes asked for again, in float32, and keeps the other passes' boxes", async () => {
+    const { image } = await decodePhoto(await fs.readFile(path.join(DATASETS, 'groups/sample1.jpg')), defaults.limits);
+    const options: FaceDetectorOptions = {
+      ...defaults.vision,
+      minFaceSize: defaults.vision.minFaceSize,
+      tileSize: defaults.vision.detectTileSize,
+      tryRotations: true,
+    };
+    const located = await detectFaces(int8, image, options);
+    assert.ok(located.passes >= 7, `whole photo and tiles: ${located.passes} passes`);
+    assert.equal(located.search.exact.size, 0);
+
+    const again = await redetectPasses(int8, located, [0], options);
+    assert.equal(again.passes, 1, 'one pass run again');
+    assert.deepEqual([...again.search.exact], [0]);
+    const others = located.search.found.filter((d) => d.pass !== 0);
+    assert.ok(others.length > 0);
+    for (const d of others) assert.ok(again.search.found.includes(d), 'a tile or canvas box kept as it was');
+
+    // The re-run pass's boxes are the float32 detector's own on the same image.
+    const redone = again.search.found.filter((d) => d.pass === 0).map((d) => d.box);
+    const exact = (await fp32.detect(located.search.view.image, { minScore: options.minScore, maxFaces: options.maxFaces }))
+      .filter((d) => d.score > options.minScore)
+      .map((d) => d.box);
+    assert.ok(exact.length >= 3, `${exact.length} faces in the whole-photo pass`);
+    assert.deepEqual(redone, exact);
+    const quantized = located.search.found.filter((d) => d.pass === 0).map((d) => d.box);
+    assert.notDeepEqual(quantized, exact, "int8's boxes differ from float32's, so the re-run is what changed them");
+  });
+});
