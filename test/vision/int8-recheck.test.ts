@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { createEngine } from '../../src/vision/engine-factory.js';
 import { detectFaces, redetectPasses, type FaceDetectorOptions } from '../../src/vision/face-detector.js';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
+import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import { DATASETS } from '../helpers/datasets.js';
 
 const defaults = loadConfig({});
@@ -21,7 +22,7 @@ after(() => Promise.all([int8.dispose(), fp32.dispose()]));
 
 describe('float32 re-checks of int8 detector passes', () => {
   it("runs only the passes asked for again, in float32, and keeps the other passes' boxes", async () => {
-    const { image } = await decodePhoto(await fs.readFile(path.join(DATASETS, 'groups/sample1.jpg')), defaults.limits);
+    const { image } = await decodePhoto(await fs.readFile(path.join(DATASETS, 'groups/sample1.jpg')), pipelineOptions(defaults));
     const options: FaceDetectorOptions = {
       ...defaults.vision,
       minFaceSize: defaults.vision.minFaceSize,
