@@ -32,6 +32,7 @@ import { FaceAnalyzer } from './services/face-analyzer.js';
 import { FaceService } from './services/face.service.js';
 import { ImportRoot } from './services/import-root.js';
 import { IngestService } from './services/ingest.service.js';
+import { ReencodeService } from './services/reencode.service.js';
 import { LiveEventsService } from './services/live-events.service.js';
 import { PeopleService } from './services/people.service.js';
 import type { Services } from './services/services.js';
@@ -124,7 +125,6 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     albums,
     images,
     batches,
-    reencodes: new FaceReencodeRepository(db),
     photos,
     analyzer,
     imports,
@@ -135,6 +135,8 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     waitSeconds: config.jobs.ingestWaitSeconds,
   });
 
+  const reencode = new ReencodeService({ albums, images, reencodes: new FaceReencodeRepository(db), photos, analyzer, queue });
+
   const clustering = new ClusteringService(new ClusteringRepository(db), albums);
   const services: Services = {
     keys: new ApiKeyService(access),
@@ -142,6 +144,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     faces: new FaceService(faces, albums, analyzer, config.limits.maxPage),
     corrections: new FaceCorrectionService(new FaceCorrectionRepository(db), faces, images, photos, analyzer, clustering, config.vision.minFaceSize),
     ingest,
+    reencode,
     live: new LiveEventsService(events, ingest, albums),
     imports,
     people: new PeopleService(new PersonRepository(db), new PersonMergeRepository(db), faces, albums, config.limits.maxPage),
@@ -159,7 +162,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     const event = { kind: 'people', albumId: scope.albumId, newPeople: summary.newPeople, removedPeople: summary.removedPeople, facesPlaced } as const;
     events.publish(event).catch((err) => console.error('[events] could not publish a people event:', (err as Error).message));
   });
-  const workers = new JobWorkers(queue, jobHandlers(ingest), {
+  const workers = new JobWorkers(queue, jobHandlers(ingest, reencode), {
     concurrency: options.workers ?? config.jobs.workers,
     pollSeconds: config.jobs.pollSeconds,
     leaseSeconds: config.jobs.leaseSeconds,

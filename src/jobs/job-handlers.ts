@@ -1,4 +1,5 @@
 import type { IngestService } from '../services/ingest.service.js';
+import type { ReencodeService } from '../services/reencode.service.js';
 import { deadLetterOf, QUEUES, type ClaimedJob, type JobHandler } from './job-queue.js';
 
 /**
@@ -6,10 +7,10 @@ import { deadLetterOf, QUEUES, type ClaimedJob, type JobHandler } from './job-qu
  * ingestion first (someone may be waiting), re-encoding next, dead letters last.
  * Handlers are thin: they read the job's data and call the service.
  */
-export function jobHandlers(ingest: IngestService): Map<string, JobHandler> {
+export function jobHandlers(ingest: IngestService, reencode: ReencodeService): Map<string, JobHandler> {
   return new Map<string, JobHandler>([
     [QUEUES.ingestPhoto, (job) => ingest.processItem(int(job, 'batchId'), int(job, 'position'))],
-    [QUEUES.reencodeImage, (job) => ingest.reencodeImage(int(job, 'imageId'), str(job, 'model'))],
+    [QUEUES.reencodeImage, (job) => reencode.reencodeImage(int(job, 'imageId'), str(job, 'model'))],
     [deadLetterOf(QUEUES.ingestPhoto), (job) => ingest.giveUpItem(int(job, 'batchId'), int(job, 'position'), job.lastError)],
     [
       deadLetterOf(QUEUES.reencodeImage),

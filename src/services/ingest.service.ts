@@ -4,13 +4,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
 import { AppError, NotFoundError } from '../errors.js';
-import { matchFaces } from '../vision/box-matching.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue, type JobRequest } from '../jobs/job-queue.js';
 import type { UploadSpool } from '../jobs/upload-spool.js';
 import type { AlbumRepository } from '../repositories/album.repository.js';
 import { toBatchSnapshot, type EventBus, type FacegraphEvent, type ItemSnapshot } from '../repositories/event-bus.js';
-import type { FaceReencodeRepository } from '../repositories/face-reencode.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { IngestBatchRepository, ItemOutcome, NewItem, PendingItem } from '../repositories/ingest-batch.repository.js';
 import { sha256Hex, type PhotoStore } from '../repositories/photo-store.js';
@@ -57,7 +55,6 @@ export interface IngestServiceDeps {
   albums: AlbumRepository;
   images: ImageRepository;
   batches: IngestBatchRepository;
-  reencodes: FaceReencodeRepository;
   photos: PhotoStore;
   analyzer: FaceAnalyzer;
   imports: ImportRoot;
@@ -282,52 +279,6 @@ export class IngestService {
     const faces = result.created ? analyzed.faces.length : 0;
     observer?.photoStored(result.created, faces);
     return { ...result, faces };
-  }
-
-  /**
-   * Queues a re-encode of every image of the owner (in one album, or all) that has a face
-   * embedded by another model than the running one. Returns how many faces
-   * that concerns. Asking again queues the images again (say, after some gave
-   * up); a job that finds its image already re-encoded is skipped, cheaply.
-   */
-  async reencodeFaces(ownerId: number, albumId?: number): Promise<number> {
-    if (albumId !== undefined) await this.requireAlbum(ownerId, albumId);
-    const { reencodes, queue, analyzer } = this.deps;
-    const model = analyzer.model;
-    const request = `${Date.now()}-${Math.random()}`;
-    const faces = await reencodes.countOtherModel(ownerId, model, albumId);
-    for (let after = 0; ;) {
-      const ids = await reencodes.imagesWithOtherModel(ownerId, model, albumId, after, 1000);
-      if (ids.length === 0) break;
-      await queue.enqueue(ids.map((imageId) => ({ queue: QUEUES.reencodeImage, id: jobId(`reencode\u0000${request}`, imageId), data: { imageId, model } })));
-      after = ids[ids.length - 1];
-    }
-    queue.notify();
-    return faces;
-  }
-
-  /**
-   * The job of one image's re-encode: run the current pipeline on the stored
-   * photo and carry each stale face over to the face found again at the same
-   * place (by box overlap), keeping its id. A stale face the current detector
-   * no longer finds is left as it was, and reported.
-   */
-  async reencodeImage(imageId: number, model: string): Promise<JobOutcome> {
-    const { images, reencodes, photos, analyzer } = this.deps;
-    // Queued by a process running another model: leave it to a worker that runs that one.
-    if (model !== analyzer.model) throw new Error(`re-encode to ${model} asked of a worker running ${analyzer.model}`);
-    const image = await images.findAnyById(imageId);
-    if (!image) return 'skipped';
-    const stale = await reencodes.facesWithOtherModel(imageId, model);
-    if (stale.length === 0) return 'skipped';
-    const analyzed = await analyzer.analyze(await photos.read(image.sha256, image.format));
-    const boxes = stale.map((f) => ({ x: f.box_x, y: f.box_y, width: f.box_width, height: f.box_height }));
-    const pairs = matchFaces(boxes, analyzed.faces.map((f) => f.box));
-    await reencodes.reencode(pairs.map(([i, j]) => ({ id: stale[i].id, ...analyzed.faces[j] })), model);
-    if (pairs.length < stale.length) {
-      console.error(`[reencode] image ${imageId}: ${stale.length - pairs.length} of ${stale.length} faces not found again; left on their old model`);
-    }
-    return 'success';
   }
 
   /** Removes spool files that no waiting item needs any more (after crashes). */

@@ -8,6 +8,7 @@ import type { ImportRoot } from './import-root.js';
 import type { IngestService } from './ingest.service.js';
 import type { LiveEventsService } from './live-events.service.js';
 import type { PeopleService } from './people.service.js';
+import type { ReencodeService } from './reencode.service.js';
 
 /**
  * Everything the API layers may call. Built once by the composition root
@@ -20,6 +21,7 @@ export interface Services {
   faces: FaceService;
   corrections: FaceCorrectionService;
   ingest: IngestService;
+  reencode: ReencodeService;
   /** Live streams for subscriptions. */
   live: LiveEventsService;
   imports: ImportRoot;

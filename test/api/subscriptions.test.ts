@@ -42,7 +42,7 @@ async function enqueue(key: string, album: string, paths: string[]): Promise<str
 /** Consumes the queued jobs in this process until stopped. */
 function startWorkers(): JobWorkers {
   const fg = server.facegraph;
-  const workers = new JobWorkers(fg.queue, jobHandlers(fg.services.ingest), { concurrency: 1, pollSeconds: 0.2 });
+  const workers = new JobWorkers(fg.queue, jobHandlers(fg.services.ingest, fg.services.reencode), { concurrency: 1, pollSeconds: 0.2 });
   workers.start();
   return workers;
 }

@@ -119,7 +119,7 @@ describe('ingestImages as durable jobs', () => {
     const batch = await fg.services.ingest.enqueueUploads(LOCAL_OWNER.id, Number(albumId), [{ fileName: 'lost.jpg', path: staged }]);
     // The spooled file vanishes (say, a worker host without the shared data folder): not the photo's fault, so retried, then given up.
     for (const f of await spoolFiles()) await fs.rm(path.join(server.dataDir, 'spool', f));
-    const workers = new JobWorkers(fg.queue, jobHandlers(fg.services.ingest), { concurrency: 1, pollSeconds: 0.2 });
+    const workers = new JobWorkers(fg.queue, jobHandlers(fg.services.ingest, fg.services.reencode), { concurrency: 1, pollSeconds: 0.2 });
     workers.start();
     try {
       const deadline = Date.now() + 120_000;
@@ -153,7 +153,7 @@ describe('ingestImages as durable jobs', () => {
     const r = await gql(server.url, `mutation($a: ID) { reencodeFaces(albumId: $a) }`, { a: albumId });
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     assert.equal(r.data.reencodeFaces, 3);
-    const workers = new JobWorkers(fg.queue, jobHandlers(fg.services.ingest), { concurrency: 1, pollSeconds: 0.2 });
+    const workers = new JobWorkers(fg.queue, jobHandlers(fg.services.ingest, fg.services.reencode), { concurrency: 1, pollSeconds: 0.2 });
     workers.start();
     try {
       const deadline = Date.now() + 300_000;

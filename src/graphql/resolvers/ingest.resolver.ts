@@ -61,7 +61,7 @@ export class IngestResolver {
       'the faces\' `model`; asking again re-queues what is left.',
   })
   async reencodeFaces(@Arg('albumId', () => ID, { nullable: true }) albumId: string | null, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return ctx.services.ingest.reencodeFaces(ctx.owner.id, albumId === null || albumId === undefined ? undefined : parseId(albumId, 'albumId'));
+    return ctx.services.reencode.reencodeFaces(ctx.owner.id, albumId === null || albumId === undefined ? undefined : parseId(albumId, 'albumId'));
   }
 
   @Query(() => IngestBatch, { nullable: true })
