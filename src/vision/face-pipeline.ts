@@ -117,6 +117,7 @@ export class FacePipeline {
     let t = performance.now();
     let located = await detectFaces(this.engine, image, detectOptions);
     timings.detect += performance.now() - t;
+    // Landmarks and chips are taken in the view the faces were found in, where they are upright.
     const known = new Map<Detection, LandmarkFit>();
     let fits = await this.landmarksOf(located, known, timings);
     let passes = located.passes;
