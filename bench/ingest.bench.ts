@@ -19,7 +19,7 @@ interface RoundResult {
   faces: number;
   /** SSD passes (whole photo, canvas, tiles, turns), summed over the round's photos (facegraph lanes). */
   passes: number;
-  /** Photos detected again in float32 because the int8 detector's boxes left the face check in doubt. */
+  /** Photos with detector passes run again in float32 because the int8 detector's boxes left the face check in doubt. */
   redetected: number;
   /** The ONNX engine's own split of its time (TypeScript around the networks vs ONNX Runtime). */
   profile?: EngineProfile;

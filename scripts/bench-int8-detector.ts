@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import type { InferenceSession, OnnxValue } from 'onnxruntime-node';
 import { decodePhoto } from '../src/vision/image-decoder.js';
 import { OnnxEngine } from '../src/vision/onnx/onnx-engine.js';
+import { sessionOptions } from '../src/vision/onnx/onnx-engine-config.js';
 import type { RgbImage } from '../src/vision/types.js';
 import { writeNetworkInput, writeNetworkInputUint8 } from '../src/vision/onnx/network-input.js';
 import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT, SSD_IOU_THRESHOLD } from '../src/vision/onnx/network-specs.js';
@@ -105,14 +106,7 @@ const describe = (f: Fidelity) =>
 for (const threads of threadCounts) {
   const sessions = {} as Record<Variant, InferenceSession>;
   for (const v of Object.keys(graphs) as Variant[]) {
-    sessions[v] = await ort.InferenceSession.create(graphs[v], {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    sessions[v] = await ort.InferenceSession.create(graphs[v], sessionOptions(threads));
   }
   const times = Object.fromEntries(Object.keys(graphs).map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
   const fidelity = Object.fromEntries(Object.keys(graphs).map((v) => [v, emptyFidelity()])) as Record<Variant, Fidelity>;
@@ -141,13 +135,7 @@ for (const threads of threadCounts) {
 if (values.profile) {
   for (const v of ['int8', 'int8-qdq'] as Variant[]) {
     const prefix = path.join(os.tmpdir(), `facegraph-int8-profile-${v}`);
-    const session = await ort.InferenceSession.create(graphs[v], {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      enableProfiling: true,
-      profileFilePrefix: prefix,
-    });
+    const session = await ort.InferenceSession.create(graphs[v], { ...sessionOptions(1), enableProfiling: true, profileFilePrefix: prefix });
     for (let i = 0; i < 3; i++) await session.run({ input: new ort.Tensor('uint8', inputsUint8[0], [1, 3, size, size]) });
     session.endProfiling();
     await session.release();

@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import type { InferenceSession } from 'onnxruntime-node';
 import { writeNetworkInput, writeNetworkInputUint8 } from '../src/vision/onnx/network-input.js';
 import { NETWORK_SPECS } from '../src/vision/onnx/network-specs.js';
+import { sessionOptions } from '../src/vision/onnx/onnx-engine-config.js';
 import { buildRecognitionNetGraph } from '../src/vision/onnx/recognition-net-graph.js';
 import {
   buildRecognitionNetInt8Graph,
@@ -92,14 +93,6 @@ const feed = (v: Variant | 'int8-like', first: number, count: number) =>
     ? new ort.Tensor('float32', inputs.subarray(first * per, (first + count) * per), [count, 3, size, size])
     : new ort.Tensor('uint8', inputsUint8.subarray(first * per, (first + count) * per), [count, 3, size, size]);
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-const sessionOptions = (threads: number): InferenceSession.SessionOptions => ({
-  executionProviders: ['cpu'],
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
-});
 
 console.log(`${chips.length} chips of ${photos.length} photos (${values.photos}), batches of ${batch}; load average before: ${load()}`);
 for (const threads of threadCounts) {

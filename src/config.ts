@@ -43,8 +43,8 @@ export interface Config {
    * Arithmetic of the ONNX engine's networks (`FACEGRAPH_PRECISION`: auto | int8 | fp32, default auto).
    * auto runs the detector and the recogniser in int8 where the CPU has VNNI or AMX int8 (2-3x faster
    * each; descriptors within cosine distance 0.0003 of float32's), fp32 elsewhere; int8 forces them.
-   * The int8 detector's boxes move a few pixels, so a photo where any box leaves the face check in
-   * doubt is detected again in float32 and decided on those boxes (`wantsExactBox` in face-check.ts;
+   * The int8 detector's boxes move a few pixels, so a detector pass whose box leaves the face check
+   * in doubt runs again in float32 and the check decides on its boxes (`wantsExactBox` in face-check.ts;
    * README, "Ingest speed"). fp32 is the engine with exact parity to tfjs.
    */
   precision: 'auto' | 'int8' | 'fp32';

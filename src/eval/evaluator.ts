@@ -73,7 +73,7 @@ export interface EvalReport {
     secondsPerPhoto: number;
     /** Mean SSD passes a photo, when the analyzer reports them: deterministic, unlike the seconds. */
     detectorPassesPerPhoto?: number;
-    /** Photos detected again in float32 because the int8 detector's boxes left the face check in doubt. */
+    /** Photos with detector passes run again in float32 because the int8 detector's boxes left the face check in doubt. */
     redetectedPhotos?: number;
   };
   verification: {

@@ -139,7 +139,7 @@ export function isDoubtful(fit: LandmarkFit, source: FaceSource): boolean {
  * from float32's, and on such a box that shift can decide: the cameraman of
  * oneface/camera.png reads 0.072 in int8's box and 0.046 in float32's, while
  * the cat of noface/chelsea.png reads 0.029-0.129 as its box moves by 1-4 px.
- * Where any box of a photo reads so, the pipeline detects the photo again in
+ * The pipeline runs the detector pass that found such a box again in
  * float32 and decides on face-api's own boxes; every noface box, cut, turned
  * or rescaled, with either detector, read above 0.039. Boxes that read
  * clearly (at most {@link DOUBTFUL_DISAGREEMENT}) are decided alike in either.

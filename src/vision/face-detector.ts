@@ -18,8 +18,6 @@ export interface FaceDetectorOptions {
   tileSize: number;
   /** Unless an upright face is confidently found, also try the photo turned 90, 270 and 180 degrees. */
   tryRotations: boolean;
-  /** Float32 detector passes even where the engine's detector is int8 (see `DetectOptions.exact`). */
-  exact?: boolean;
 }
 
 /** Faces found, in the coordinates of `view.image`, and the view they were found in. */
@@ -170,7 +168,7 @@ export async function redetectPasses(
   const counter = { passes: 0 };
   const found = located.search.found.filter((d) => !again.has(d.pass));
   for (const i of again) {
-    const detections = await runPass(engine, located.search.passes[i], i, { ...options, exact: true }, counter);
+    const detections = await runPass(engine, located.search.passes[i], i, options, counter, true);
     // The whole-image pass reads candidates below minScore for the plan; only faces above it are kept.
     found.push(...detections.filter((d) => d.score > options.minScore));
   }
@@ -178,20 +176,24 @@ export async function redetectPasses(
   return settle(search, options, counter.passes) ?? { view: search.view, detections: [], passes: counter.passes, search };
 }
 
-/** Runs one pass; its boxes come back in the orientation's view coordinates, tagged with `index`. */
+/**
+ * Runs one pass (`exact`: with the float32 detector, see `DetectOptions.exact`);
+ * its boxes come back in the orientation's view coordinates, tagged with `index`.
+ */
 async function runPass(
   engine: FaceEngine,
   pass: PassSpec,
   index: number,
   options: FaceDetectorOptions,
   counter: { passes: number },
+  exact = false,
 ): Promise<FoundDetection[]> {
   const { view, region, offset } = pass;
   const whole = region.width === view.image.width && region.height === view.image.height;
   const input = whole ? view.image : cropImage(view.image, region);
   counter.passes++;
   const found: FoundDetection[] = [];
-  for (const d of await engine.detect(input, { minScore: pass.minScore, maxFaces: options.maxFaces, exact: options.exact })) {
+  for (const d of await engine.detect(input, { minScore: pass.minScore, maxFaces: options.maxFaces, exact })) {
     if (!whole && touchesCut(d.box, region, view.image)) continue;
     found.push({ box: { ...d.box, x: d.box.x + region.x - offset, y: d.box.y + region.y - offset }, score: d.score, pass: index });
   }

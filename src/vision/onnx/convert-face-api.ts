@@ -14,6 +14,8 @@ import { loadTfjsWeights } from './tfjs-weights.js';
 /** The three networks as serialised ONNX models, plus what the TypeScript side of the detector needs. */
 export interface FaceApiOnnxModels {
   detector: Uint8Array;
+  /** With an int8 detector, the float32 one beside it, for boxes the face check doubts (`DetectOptions.exact`). */
+  exactDetector?: Uint8Array;
   landmarks: Uint8Array;
   recognition: Uint8Array;
   /** SSD anchors [5118 x (ymin, xmin, ymax, xmax)], relative to the 512 x 512 input. */
@@ -29,8 +31,9 @@ export interface FaceApiOnnxModels {
  * generated artifact that can go stale: the weights in node_modules are the
  * only source, and the manifest pins their hashes. A network whose `precision`
  * is int8 (the detector, the recogniser) is built as the quantized graph (the
- * recogniser's activation ranges from models/recognition-int8-calibration.json);
- * the landmark net is float32 either way.
+ * recogniser's activation ranges from models/recognition-int8-calibration.json),
+ * an int8 detector with the float32 one beside it; the landmark net is float32
+ * either way.
  */
 export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precision: NetworkPrecisions = { detector: 'fp32', recognition: 'fp32' }): Promise<FaceApiOnnxModels> {
   const pkg = JSON.parse(await readFile(path.join(modelDir, '..', 'package.json'), 'utf8')) as { version: string };
@@ -45,6 +48,7 @@ export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precis
       precision.detector === 'int8'
         ? buildSsdMobilenetInt8Graph(ssd, NETWORK_SPECS.detector.inputSize)
         : buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize),
+    exactDetector: precision.detector === 'int8' ? buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize) : undefined,
     landmarks: buildLandmarkNetGraph(landmarks, NETWORK_SPECS.landmarks.inputSize),
     recognition:
       precision.recognition === 'int8'
@@ -57,14 +61,4 @@ export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precis
       recognition: recognition.sha256,
     }),
   };
-}
-
-/**
- * The float32 detector alone, for an engine whose detector is int8 and that is
- * asked for float32's boxes where int8's leave the face check in doubt
- * (`DetectOptions.exact`). Built when first needed.
- */
-export async function convertFaceApiDetector(modelDir = FACE_API_MODEL_DIR): Promise<Uint8Array> {
-  const ssd = await loadTfjsWeights(modelDir, NETWORK_SPECS.detector.model);
-  return buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize);
 }

@@ -45,9 +45,9 @@ export function readCpuInfo(): string | undefined {
  * everything in fp32 without those flags or when they are unknown. The int8
  * recogniser's descriptors lie within cosine distance 0.0003 of float32's;
  * the int8 detector's boxes move a few pixels, which can change the face
- * check's verdict on a box it reads as doubtful, so the pipeline detects such
- * a photo again in float32 (`wantsExactBox` in face-check.ts): what is kept as
- * a face is decided on float32's boxes wherever the check is in doubt.
+ * check's verdict on a box it reads as doubtful, so the pipeline runs the pass
+ * that found such a box again in float32 (`wantsExactBox` in face-check.ts):
+ * what is kept as a face is decided on float32's boxes wherever the check is in doubt.
  */
 export function resolvePrecision(setting: PrecisionSetting, cpuinfo: string | undefined): NetworkPrecisions {
   if (setting !== 'auto') return { detector: setting, recognition: setting };

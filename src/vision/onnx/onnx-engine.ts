@@ -1,14 +1,14 @@
 import type { InferenceSession, OnnxValue, Tensor } from 'onnxruntime-node';
 import { clipBox } from '../tfjs-engine.js';
 import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage } from '../types.js';
-import { convertFaceApiDetector, convertFaceApiModels } from './convert-face-api.js';
+import { convertFaceApiModels } from './convert-face-api.js';
 import { type EngineProfile, emptyProfile, type NetworkProfile } from './engine-profile.js';
 import { networkPrecisions, type NetworkPrecisions } from './int8-support.js';
 import { landmarksToImage } from './landmark-postprocess.js';
 import { verifyModelManifest } from './model-manifest.js';
 import { writeNetworkInput, writeNetworkInputUint8 } from './network-input.js';
 import { NETWORK_SPECS, type NetworkSpec, SSD_IOU_THRESHOLD } from './network-specs.js';
-import { defaultThreads, type OnnxEngineConfig } from './onnx-engine-config.js';
+import { defaultThreads, sessionOptions, type OnnxEngineConfig } from './onnx-engine-config.js';
 import { decodeSsdOutput, nonMaxSuppression, toDetections } from './ssd-postprocess.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -82,23 +82,13 @@ export class OnnxEngine implements FaceEngine {
     await verifyModelManifest(models.manifest, this.config.manifestPath);
     // Loaded here, not at import: the native runtime is only needed once a photo is analysed.
     const ort = await import('onnxruntime-node');
-    const options: InferenceSession.SessionOptions = {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: this.config.threads ?? defaultThreads(),
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      // 'all' enables the NCHWc (AVX2/AVX-512 blocked layout) kernels: 2x faster than 'basic' here.
-      graphOptimizationLevel: 'all',
-      // Idle pool threads sleep instead of spinning: on a shared 2-core machine spinning cost
-      // ~60 % more CPU per detector run and slowed everything else (decode, database) down.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    };
+    const options = sessionOptions(this.config.threads ?? defaultThreads());
     const [detector, landmarks, recognition, exactDetector] = await Promise.all([
       ort.InferenceSession.create(models.detector, options),
       ort.InferenceSession.create(models.landmarks, options),
       ort.InferenceSession.create(models.recognition, options),
       // Opened with the others, not on first use: building it takes ~1 s, which would land on some photo's latency.
-      this.approximateDetector ? convertFaceApiDetector(this.config.modelDir).then((model) => ort.InferenceSession.create(model, options)) : undefined,
+      models.exactDetector && ort.InferenceSession.create(models.exactDetector, options),
     ]);
     return { ort, detector, landmarks, recognition, exactDetector, anchors: models.anchors };
   }
