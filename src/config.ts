@@ -79,6 +79,12 @@ export interface Config {
      */
     detectRotations: boolean;
     /**
+     * Search a photo (or pass) of at most 256 px at its own scale, the detector's input shrunk to it in steps
+     * of 64 px, instead of enlarging it to 512 (`FACEGRAPH_DETECT_NATIVE_SCALE`, default true; ONNX engine
+     * only, the tfjs reference always runs at 512). See `detectorInputSize` in vision/face-detector.ts.
+     */
+    detectNativeScale: boolean;
+    /**
      * The face check of vision/face-check.ts on every detector box, and the whole-image fallback for tight
      * crops (`FACEGRAPH_FACE_CHECK`, default true). Off gives the pipeline as it was before the check, for
      * before/after evaluations.
@@ -223,6 +229,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxSide: int('FACEGRAPH_MAX_SIDE', 1920, 256, 8192),
       detectTileSize: int('FACEGRAPH_DETECT_TILE', 768, 0, 8192),
       detectRotations: bool('FACEGRAPH_DETECT_ROTATIONS', true),
+      detectNativeScale: bool('FACEGRAPH_DETECT_NATIVE_SCALE', true),
       faceCheck: bool('FACEGRAPH_FACE_CHECK', true),
     },
     limits: {

@@ -57,6 +57,8 @@ export interface PipelineOptions extends DecodeLimits {
   detectTileSize?: number;
   /** Try 90/270/180-degree turns when nothing is found upright (default true). */
   detectRotations?: boolean;
+  /** Search photos of at most 256 px at their own scale (default true). See `FaceDetectorOptions.nativeScale`. */
+  detectNativeScale?: boolean;
   /**
    * Check every detector box with vision/face-check.ts and, when the detector
    * keeps no face, take the whole image as the face if the check says it is
@@ -113,6 +115,7 @@ export class FacePipeline {
       minFaceSize: this.options.minFaceSize / scale,
       tileSize: this.options.detectTileSize ?? 0,
       tryRotations: this.options.detectRotations ?? true,
+      nativeScale: this.options.detectNativeScale ?? true,
     };
     let t = performance.now();
     let located = await detectFaces(this.engine, image, detectOptions);

@@ -39,6 +39,11 @@ export interface DetectOptions {
    * ({@link FaceEngine.approximateDetector}): face-api's own boxes.
    */
   exact?: boolean;
+  /**
+   * Side of the square the SSD sees the photo at, for engines with a
+   * {@link FaceEngine.scalableDetector} (default, and always elsewhere: 512, face-api's).
+   */
+  inputSize?: number;
 }
 
 /**
@@ -59,6 +64,12 @@ export interface FaceEngine {
    * float32 one. Absent or false: `detect` is always exact.
    */
   readonly approximateDetector?: boolean;
+  /**
+   * True when `detect` honours `DetectOptions.inputSize` (a multiple of 64):
+   * the SSD runs at that size with its anchors laid out for it. Absent or
+   * false: always at 512.
+   */
+  readonly scalableDetector?: boolean;
   /** Loads the networks; called once, lazily, before the first photo. */
   load(): Promise<void>;
   /** SSD MobileNet v1 face detection on the whole photo. */

@@ -1,5 +1,5 @@
 import { type GraphValue, OnnxGraphBuilder } from './onnx-graph-builder.js';
-import { hwioToOihw, hwioToOihwDepthwise, type TfPadding, tfPad } from './tf-layout.js';
+import { hwioToOihw, hwioToOihwDepthwise, type TfPadding } from './tf-layout.js';
 import type { WeightTensor } from './tfjs-weights.js';
 import { type ActivationQuant, quantizeBias, quantizeWeightsPerChannel } from './weight-quantization.js';
 
@@ -66,13 +66,12 @@ export class Int8GraphBuilder extends OnnxGraphBuilder {
     const dims = p.depthwise ? [outChannels, 1, kh, kw] : [outChannels, cin, kh, kw];
     const w = quantizeWeightsPerChannel(oihw, outChannels);
     const b = quantizeBias(p.bias, x.quant.scale, w.scales);
-    const [h, padTop, padBottom] = tfPad(x.shape[2], kh, p.stride, p.padding);
-    const [wd, padLeft, padRight] = tfPad(x.shape[3], kw, p.stride, p.padding);
+    const { h, w: wd, pads } = this.window(x, kh, kw, p.stride, p.padding);
     const shape = [x.shape[0], outChannels, h, wd];
     const attrs = {
       kernel_shape: [kh, kw],
       strides: [p.stride, p.stride],
-      pads: [padTop, padLeft, padBottom, padRight],
+      ...pads,
       dilations: [1, 1],
       group: p.depthwise ? cin : 1,
     };
@@ -108,15 +107,14 @@ export class Int8GraphBuilder extends OnnxGraphBuilder {
     const [kh, kw, cin, cout] = p.filters.shape;
     if (p.depthwise) throw new Error('convFloat: depthwise layers are not needed');
     const oihw = p.oihw ?? hwioToOihw(p.filters);
-    const [h, padTop, padBottom] = tfPad(x.shape[2], kh, p.stride, p.padding);
-    const [wd, padLeft, padRight] = tfPad(x.shape[3], kw, p.stride, p.padding);
+    const { h, w: wd, pads } = this.window(x, kh, kw, p.stride, p.padding);
     // x * 2 into weights / 2: the Mul keeps the Conv's input from being a DequantizeLinear, without which
     // ONNX Runtime's QDQ weight quantization would turn this float Conv into a per-tensor int8 one.
     const doubled = this.op('Mul', [this.dequantize(x).name, this.constant(Float32Array.of(2), [], 'two')], x.shape);
     const y = this.op('Conv', [doubled.name, this.constant(oihw.map((v) => v / 2), [cout, cin, kh, kw], 'w'), this.constant(p.bias, [cout], 'b')], [x.shape[0], cout, h, wd], {
       kernel_shape: [kh, kw],
       strides: [p.stride, p.stride],
-      pads: [padTop, padLeft, padBottom, padRight],
+      ...pads,
       dilations: [1, 1],
       group: 1,
     });

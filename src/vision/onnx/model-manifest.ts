@@ -9,7 +9,7 @@ import { ONNX_OPSET } from './onnx-graph-builder.js';
  * Bumped whenever a graph builder changes what it emits, so that a committed
  * manifest written by an older converter is refused until parity is re-checked.
  */
-export const CONVERTER_VERSION = 1;
+export const CONVERTER_VERSION = 2;
 
 /** What the committed `models/face-api-onnx.json` pins about one network. */
 export interface NetworkManifest {

@@ -9,6 +9,7 @@ import { verifyModelManifest } from './model-manifest.js';
 import { writeNetworkInput, writeNetworkInputUint8 } from './network-input.js';
 import { NETWORK_SPECS, type NetworkSpec, SSD_IOU_THRESHOLD } from './network-specs.js';
 import { defaultThreads, sessionOptions, type OnnxEngineConfig } from './onnx-engine-config.js';
+import { anchorLayout, SSD_BASE_INPUT, ssdAnchors } from './ssd-anchors.js';
 import { decodeSsdOutput, nonMaxSuppression, toDetections } from './ssd-postprocess.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -20,13 +21,18 @@ interface Networks {
   exactDetector?: InferenceSession;
   landmarks: InferenceSession;
   recognition: InferenceSession;
-  anchors: Float32Array;
+  /** SSD anchors by input side: face-api's own at 512, the others made from their layout (ssd-anchors.ts). */
+  anchors: Map<number, Float32Array>;
+  anchorLayout: ReturnType<typeof anchorLayout>;
 }
 
 /** face-api's defaults when SsdMobilenetv1Options gets a falsy value. */
 const FACE_API_DEFAULT_MIN_SCORE = 0.5;
 const FACE_API_DEFAULT_MAX_RESULTS = 100;
 const DESCRIPTOR_SIZE = 128;
+/** Detector input sides other than 512 are multiples of this (see ssd-anchors.ts), up to {@link MAX_DETECTOR_INPUT}. */
+export const DETECTOR_INPUT_STEP = 64;
+const MAX_DETECTOR_INPUT = 2048;
 
 /**
  * face-api's three networks on ONNX Runtime's native CPU kernels: the same
@@ -49,6 +55,8 @@ export class OnnxEngine implements FaceEngine {
   /** The detector's and the recogniser's arithmetic (see {@link OnnxEngineConfig.precision}); the landmark net is always float32. */
   readonly precision: NetworkPrecisions;
   readonly approximateDetector: boolean;
+  /** `detect` runs the SSD at any `DetectOptions.inputSize` (its graphs take any input size). */
+  readonly scalableDetector = true;
   private networks: Networks | undefined;
   private loading: Promise<Networks> | undefined;
   private stats = emptyProfile();
@@ -90,12 +98,17 @@ export class OnnxEngine implements FaceEngine {
       // Opened with the others, not on first use: building it takes ~1 s, which would land on some photo's latency.
       models.exactDetector && ort.InferenceSession.create(models.exactDetector, options),
     ]);
-    return { ort, detector, landmarks, recognition, exactDetector, anchors: models.anchors };
+    const anchors = new Map([[SSD_BASE_INPUT, models.anchors]]);
+    return { ort, detector, landmarks, recognition, exactDetector, anchors, anchorLayout: anchorLayout(models.anchors) };
   }
 
   async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
     const nets = await this.ready();
-    const spec = NETWORK_SPECS.detector;
+    const size = options.inputSize ?? NETWORK_SPECS.detector.inputSize;
+    if (!Number.isInteger(size) || size % DETECTOR_INPUT_STEP !== 0 || size < DETECTOR_INPUT_STEP || size > MAX_DETECTOR_INPUT) {
+      throw new RangeError(`detector input size must be a multiple of ${DETECTOR_INPUT_STEP} up to ${MAX_DETECTOR_INPUT}, got ${size}`);
+    }
+    const spec = { ...NETWORK_SPECS.detector, inputSize: size };
     const stats = this.stats.detector;
     let t = performance.now();
     const whole = { x: 0, y: 0, width: image.width, height: image.height };
@@ -116,7 +129,12 @@ export class OnnxEngine implements FaceEngine {
     t = lap(stats, 'prepareMs', t);
     const out = await session.run({ input });
     t = lap(stats, 'inferMs', t);
-    const decoded = decodeSsdOutput(floats(out.box_encodings), floats(out.class_logits), nets.anchors);
+    let anchors = nets.anchors.get(size);
+    if (!anchors) nets.anchors.set(size, (anchors = ssdAnchors(nets.anchorLayout, size)));
+    if (out.class_logits.dims[1] * 4 !== anchors.length) {
+      throw new Error(`the detector gave ${out.class_logits.dims[1]} boxes at ${size} px, its anchors are ${anchors.length / 4}`);
+    }
+    const decoded = decodeSsdOutput(floats(out.box_encodings), floats(out.class_logits), anchors);
     // SsdMobilenetv1Options: `minConfidence || 0.5`, `maxResults || 100`, as the reference engine gets them.
     const minScore = options.minScore || FACE_API_DEFAULT_MIN_SCORE;
     const maxFaces = options.maxFaces || FACE_API_DEFAULT_MAX_RESULTS;

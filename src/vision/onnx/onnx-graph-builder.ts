@@ -37,19 +37,46 @@ export class OnnxGraphBuilder {
   private readonly outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
   private readonly scalars = new Map<number, string>();
   private counter = 0;
+  /**
+   * A graph for any input height and width (see {@link input}): TF "same"
+   * padding becomes ONNX's `SAME_UPPER`, computed by ONNX Runtime for the
+   * actual size, and output sizes other than the last axis are symbolic.
+   * Shapes are tracked at the nominal size the graph was built with.
+   */
+  private anySize = false;
 
   constructor(private readonly graphName: string) {}
 
-  /** Declares a graph input (float32 unless told); `-1` dimensions become the symbolic batch `N`. */
-  input(name: string, shape: number[], elemType: TensorDataType = 'float'): GraphValue {
-    this.inputs.push(valueInfo(name, shape, elemType));
+  /**
+   * Declares a graph input (float32 unless told); `-1` dimensions become the
+   * symbolic batch `N`. With `anySize` the input's height and width (NCHW) are
+   * symbolic too, `shape` giving the nominal size, and the graph becomes one
+   * for any input size.
+   */
+  input(name: string, shape: number[], elemType: TensorDataType = 'float', anySize = false): GraphValue {
+    if (anySize) this.anySize = true;
+    const symbols = anySize ? ['N', 'C', 'H', 'W'] : ['N'];
+    this.inputs.push(valueInfo(name, shape, elemType, anySize ? [0, 2, 3] : [], symbols));
     return { name, shape };
   }
 
   /** Declares `value` as a graph output under `name`. */
   output(value: GraphValue, name: string): void {
     this.nodes.push(node('Identity', [value.name], [name], this.uniqueName('out')));
-    this.outputs.push(valueInfo(name, [...value.shape]));
+    const symbolic = this.anySize ? value.shape.slice(0, -1).map((_, i) => i) : [];
+    this.outputs.push(valueInfo(name, [...value.shape], 'float', symbolic, value.shape.map((_, i) => `${name}_${i}`)));
+  }
+
+  /**
+   * Output size and padding attributes of a window (conv, pool) with TF's
+   * padding rule: explicit pads, or `SAME_UPPER` in a graph for any size
+   * (TF's "same" puts the odd pixel at the end, as SAME_UPPER does).
+   */
+  protected window(x: GraphValue, kh: number, kw: number, stride: number, padding: TfPadding): { h: number; w: number; pads: Record<string, Attr> } {
+    const [h, padTop, padBottom] = tfPad(x.shape[2], kh, stride, padding);
+    const [w, padLeft, padRight] = tfPad(x.shape[3], kw, stride, padding);
+    const pads: Record<string, Attr> = this.anySize && padding === 'same' ? { auto_pad: 'SAME_UPPER' } : { pads: [padTop, padLeft, padBottom, padRight] };
+    return { h, w, pads };
   }
 
   /** A float32 initializer. raw_data is little-endian in ONNX, as is every platform Node runs on here. */
@@ -108,12 +135,11 @@ export class OnnxGraphBuilder {
       if (bias.data.length !== outChannels) throw new Error(`conv: bias has ${bias.data.length} values, expected ${outChannels}`);
       inputs.push(this.constant(bias.data, [outChannels], 'b'));
     }
-    const [h, padTop, padBottom] = tfPad(x.shape[2], kh, stride, padding);
-    const [w, padLeft, padRight] = tfPad(x.shape[3], kw, stride, padding);
+    const { h, w, pads } = this.window(x, kh, kw, stride, padding);
     return this.op('Conv', inputs, [x.shape[0], outChannels, h, w], {
       kernel_shape: [kh, kw],
       strides: [stride, stride],
-      pads: [padTop, padLeft, padBottom, padRight],
+      ...pads,
       dilations: [1, 1],
       group: depthwise ? cin : 1,
     });
@@ -277,13 +303,15 @@ function elementType(data: Float32Array | Int8Array | Uint8Array | Int32Array): 
   return 'int32';
 }
 
-function valueInfo(name: string, shape: number[], elemType: TensorDataType = 'float') {
+/** `symbolic`: axes declared by name (`symbols[axis]`) rather than size, besides any `-1` (the batch, `N`). */
+function valueInfo(name: string, shape: number[], elemType: TensorDataType = 'float', symbolic: number[] = [], symbols: string[] = []) {
+  const dim = (d: number, axis: number) => (symbolic.includes(axis) ? { dimParam: symbols[axis] } : d < 0 ? { dimParam: 'N' } : { dimValue: d });
   return onnx.ValueInfoProto.create({
     name,
     type: {
       tensorType: {
         elemType: DATA_TYPES[elemType],
-        shape: { dim: shape.map((d) => (d < 0 ? { dimParam: 'N' } : { dimValue: d })) },
+        shape: { dim: shape.map(dim) },
       },
     },
   });

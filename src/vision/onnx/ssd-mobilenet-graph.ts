@@ -40,7 +40,7 @@ export function buildSsdMobilenetGraph(weights: TfjsWeights, inputSize: number, 
     return tap(g.clip(bn, 0, 6), ssdLayerName('MobilenetV1', idx, 'depthwise'));
   };
 
-  const input = g.input('input', [-1, 3, inputSize, inputSize]);
+  const input = g.input('input', [-1, 3, inputSize, inputSize], 'float', true);
   const features = ssdFeatureMaps(input, pointwise, depthwise);
   addBoxPredictors(g, weights, features);
   return g.toBytes('face-api SSD MobileNet v1, converted from @vladmandic/face-api tfjs weights');

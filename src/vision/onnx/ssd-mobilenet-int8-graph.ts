@@ -69,7 +69,7 @@ export function buildSsdMobilenetInt8Graph(weights: TfjsWeights, inputSize: numb
   const floatLayers = new Set(options.floatLayers ?? SSD_FLOAT_LAYERS);
   const g = new Int8GraphBuilder('ssd_mobilenetv1_int8', form);
   const w = (name: string, rank?: number) => weights.get(name, rank);
-  const input: QuantizedValue = { ...g.input('input', [-1, 3, inputSize, inputSize], 'uint8'), quant: DETECTOR_INPUT_QUANT };
+  const input: QuantizedValue = { ...g.input('input', [-1, 3, inputSize, inputSize], 'uint8', true), quant: DETECTOR_INPUT_QUANT };
   /** A layer's input as float (the network input without the offset correction: for experiments only). */
   const asFloat = (x: QuantizedValue | undefined): GraphValue => g.dequantize(x ?? input);
 
