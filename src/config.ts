@@ -79,11 +79,12 @@ export interface Config {
      */
     detectRotations: boolean;
     /**
-     * Search a photo (or pass) of at most 256 px at its own scale, the detector's input shrunk to it in steps
-     * of 64 px, instead of enlarging it to 512 (`FACEGRAPH_DETECT_NATIVE_SCALE`, default true; ONNX engine
-     * only, the tfjs reference always runs at 512). See `detectorInputSize` in vision/face-detector.ts.
+     * What the detector's input is (`FACEGRAPH_DETECT_INPUT`; ONNX engine only, the tfjs reference is always
+     * `face-api`): `fit` (default) fits it to the photo: a photo of at most 256 px is searched at its own
+     * scale instead of enlarged to 512, and a photo larger than a tile in one pass at the tiles' scale
+     * instead of tiles; `face-api` searches 512-px squares and tiles, as face-api does. See vision/face-detector.ts.
      */
-    detectNativeScale: boolean;
+    detectInput: 'fit' | 'face-api';
     /**
      * The face check of vision/face-check.ts on every detector box, and the whole-image fallback for tight
      * crops (`FACEGRAPH_FACE_CHECK`, default true). Off gives the pipeline as it was before the check, for
@@ -204,6 +205,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   // As many job consumers as analysis threads, so that a batch keeps every one of them busy.
   const precision = (env.FACEGRAPH_PRECISION || 'auto') as Config['precision'];
   if (!['auto', 'int8', 'fp32'].includes(precision)) problems.push(`FACEGRAPH_PRECISION must be auto, int8 or fp32, got "${precision}"`);
+  const detectInput = (env.FACEGRAPH_DETECT_INPUT || 'fit') as Config['vision']['detectInput'];
+  if (detectInput !== 'fit' && detectInput !== 'face-api') problems.push(`FACEGRAPH_DETECT_INPUT must be fit or face-api, got "${detectInput}"`);
 
   const workers = int('FACEGRAPH_WORKERS', analyzers, 0, 64);
 
@@ -229,7 +232,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxSide: int('FACEGRAPH_MAX_SIDE', 1920, 256, 8192),
       detectTileSize: int('FACEGRAPH_DETECT_TILE', 768, 0, 8192),
       detectRotations: bool('FACEGRAPH_DETECT_ROTATIONS', true),
-      detectNativeScale: bool('FACEGRAPH_DETECT_NATIVE_SCALE', true),
+      detectInput,
       faceCheck: bool('FACEGRAPH_FACE_CHECK', true),
     },
     limits: {

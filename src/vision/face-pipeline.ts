@@ -1,6 +1,6 @@
 import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
 import { checkFace, isDoubtful, wantsExactBox, type FaceCheck, type FaceSource } from './face-check.js';
-import { detectFaces, redetectPasses, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
+import { detectFaces, redetectPasses, type DetectorInput, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
@@ -57,8 +57,8 @@ export interface PipelineOptions extends DecodeLimits {
   detectTileSize?: number;
   /** Try 90/270/180-degree turns when nothing is found upright (default true). */
   detectRotations?: boolean;
-  /** Search photos of at most 256 px at their own scale (default true). See `FaceDetectorOptions.nativeScale`. */
-  detectNativeScale?: boolean;
+  /** The SSD's input: `fit` (default) or `face-api`. See `FaceDetectorOptions.input`. */
+  detectInput?: DetectorInput;
   /**
    * Check every detector box with vision/face-check.ts and, when the detector
    * keeps no face, take the whole image as the face if the check says it is
@@ -115,7 +115,7 @@ export class FacePipeline {
       minFaceSize: this.options.minFaceSize / scale,
       tileSize: this.options.detectTileSize ?? 0,
       tryRotations: this.options.detectRotations ?? true,
-      nativeScale: this.options.detectNativeScale ?? true,
+      input: this.options.detectInput ?? 'fit',
     };
     let t = performance.now();
     let located = await detectFaces(this.engine, image, detectOptions);
@@ -131,7 +131,7 @@ export class FacePipeline {
     let redetected = false;
     while (check && this.engine.approximateDetector) {
       const { detections, search } = located;
-      const redo = [...new Set(detections.flatMap((d, i) => (wantsExactBox(fits[i]) && !search.exact.has(d.pass) ? [d.pass] : [])))];
+      const redo = detections.filter((d, i) => wantsExactBox(fits[i]) && !search.exact.has(d.pass));
       if (redo.length === 0) break;
       t = performance.now();
       located = await redetectPasses(this.engine, located, redo, detectOptions);

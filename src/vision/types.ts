@@ -40,10 +40,11 @@ export interface DetectOptions {
    */
   exact?: boolean;
   /**
-   * Side of the square the SSD sees the photo at, for engines with a
-   * {@link FaceEngine.scalableDetector} (default, and always elsewhere: 512, face-api's).
+   * The input the SSD sees the photo at (the photo padded at its end to its
+   * shape), for engines with a {@link FaceEngine.scalableDetector}: sides that
+   * are multiples of 64. Default, and always elsewhere: 512 x 512, face-api's.
    */
-  inputSize?: number;
+  inputSize?: { width: number; height: number };
 }
 
 /**

@@ -19,13 +19,13 @@ import { DATASETS } from '../helpers/datasets.js';
 import { testEngine } from '../helpers/harness.js';
 
 const defaults = loadConfig({});
-const pipeline = (faceCheck: boolean, detectNativeScale = defaults.vision.detectNativeScale) =>
-  new FacePipeline(testEngine(), { ...defaults.vision, faceCheck, detectNativeScale, maxPixels: defaults.limits.maxPixels });
+const pipeline = (faceCheck: boolean, detectInput = defaults.vision.detectInput) =>
+  new FacePipeline(testEngine(), { ...defaults.vision, faceCheck, detectInput, maxPixels: defaults.limits.maxPixels });
 const checked = pipeline(true);
 const unchecked = pipeline(false);
 // Tight crops searched as face-api does, enlarged to 512: there SSD misses most of them, which the fallback tests need.
-const checkedAt512 = pipeline(true, false);
-const uncheckedAt512 = pipeline(false, false);
+const checkedAt512 = pipeline(true, 'face-api');
+const uncheckedAt512 = pipeline(false, 'face-api');
 const read = (relative: string) => fs.readFile(path.join(DATASETS, relative));
 
 after(() => testEngine().dispose());

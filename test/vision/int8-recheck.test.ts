@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
+import { cropImage } from '../../src/vision/alignment.js';
 import { createEngine } from '../../src/vision/engine-factory.js';
 import { detectFaces, redetectPasses, type FaceDetectorOptions } from '../../src/vision/face-detector.js';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
@@ -28,12 +29,14 @@ describe('float32 re-checks of int8 detector passes', () => {
       minFaceSize: defaults.vision.minFaceSize,
       tileSize: defaults.vision.detectTileSize,
       tryRotations: true,
+      input: 'face-api',
     };
     const located = await detectFaces(int8, image, options);
     assert.ok(located.passes >= 7, `whole photo and tiles: ${located.passes} passes`);
     assert.equal(located.search.exact.size, 0);
 
-    const again = await redetectPasses(int8, located, [0], options);
+    const doubted = located.search.found.find((d) => d.pass === 0)!;
+    const again = await redetectPasses(int8, located, [doubted], options);
     assert.equal(again.passes, 1, 'one pass run again');
     assert.deepEqual([...again.search.exact], [0]);
     const others = located.search.found.filter((d) => d.pass !== 0);
@@ -49,5 +52,37 @@ describe('float32 re-checks of int8 detector passes', () => {
     assert.deepEqual(redone, exact);
     const quantized = located.search.found.filter((d) => d.pass === 0).map((d) => d.box);
     assert.notDeepEqual(quantized, exact, "int8's boxes differ from float32's, so the re-run is what changed them");
+  });
+
+  it('looks at a doubted box of the fine pass again in a float32 window around it, at the same scale', async () => {
+    const { image } = await decodePhoto(await fs.readFile(path.join(DATASETS, 'groups/sample5.jpg')), pipelineOptions(defaults));
+    const options: FaceDetectorOptions = { ...defaults.vision, tileSize: defaults.vision.detectTileSize, tryRotations: true, input: 'fit' };
+    const located = await detectFaces(int8, image, options);
+    const fine = located.search.passes.findIndex((p) => p.input !== undefined);
+    assert.ok(fine > 0, 'a fine pass instead of tiles');
+    assert.deepEqual(located.search.passes[fine].input, { width: 1280, height: 960 });
+    const inFine = located.search.found.filter((d) => d.pass === fine);
+    assert.ok(inFine.length >= 4, `${inFine.length} faces in the fine pass`);
+
+    const doubted = inFine[0];
+    const again = await redetectPasses(int8, located, [doubted], options);
+    assert.equal(again.passes, 1, 'one window, not the fine pass');
+    const window = again.search.passes.length - 1;
+    assert.deepEqual([...again.search.exact], [window]);
+    const region = again.search.passes[window].region;
+    assert.equal(region.width, defaults.vision.detectTileSize);
+    assert.ok(!again.search.found.includes(doubted), "the doubted box is replaced by the window's");
+    // Fine-pass faces outside the window stay as they were.
+    const outside = inFine.filter((d) => d.box.x >= region.x + region.width || d.box.x + d.box.width <= region.x);
+    assert.ok(outside.length > 0);
+    for (const d of outside) assert.ok(again.search.found.includes(d));
+    // The window's boxes are the float32 detector's own on that crop.
+    const crop = cropImage(located.search.view.image, region);
+    const exact = (await fp32.detect(crop, { minScore: options.minScore, maxFaces: options.maxFaces })).filter((d) => d.score > options.minScore);
+    const redone = again.search.found.filter((d) => d.pass === window);
+    assert.ok(redone.length >= 1);
+    for (const d of redone) {
+      assert.ok(exact.some((e) => Math.abs(e.box.x + region.x - d.box.x) < 1e-6 && Math.abs(e.box.y + region.y - d.box.y) < 1e-6), 'a float32 box');
+    }
   });
 });

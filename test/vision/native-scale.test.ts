@@ -64,7 +64,7 @@ describe('SSD anchors for any input size', () => {
 
   it('refuses an input size that is not a multiple of 64', async () => {
     const image = { data: new Uint8Array(64 * 64 * 3), width: 64, height: 64 };
-    await assert.rejects(engines.int8.detect(image, { minScore: 0.5, maxFaces: 10, inputSize: 300 }), RangeError);
+    await assert.rejects(engines.int8.detect(image, { minScore: 0.5, maxFaces: 10, inputSize: { width: 300, height: 300 } }), RangeError);
   });
 });
 
@@ -85,7 +85,7 @@ describe('photos smaller than 512 px searched at their own scale', () => {
       let compared = 0;
       for (const { name, image } of await lfwPhotos(20)) {
         const [big] = await engine.detect(image, { minScore: 0.5, maxFaces: 10 });
-        const [own] = await engine.detect(image, { minScore: 0.5, maxFaces: 10, inputSize: 256 });
+        const [own] = await engine.detect(image, { minScore: 0.5, maxFaces: 10, inputSize: { width: 256, height: 256 } });
         if (!big) continue;
         assert.ok(own, `${name}: no face at 256`);
         assert.ok(iou(big.box, own.box) > 0.6, `${name}: IoU ${iou(big.box, own.box).toFixed(2)}`);
@@ -105,7 +105,7 @@ describe('photos smaller than 512 px searched at their own scale', () => {
       landmarks: (image, boxes) => engine.landmarks(image, boxes),
       embed: (image, crops) => engine.embed(image, crops),
       detect: (image: RgbImage, options: DetectOptions) => {
-        seen.push(options.inputSize);
+        seen.push(options.inputSize?.width);
         return engine.detect(image, options);
       },
     });
@@ -115,7 +115,7 @@ describe('photos smaller than 512 px searched at their own scale', () => {
     assert.ok(native.detections.length > 0);
     assert.equal(seen[0], 256, 'the whole photo at its own scale');
     seen.length = 0;
-    await detectFaces(spy(engines.int8, true), image, { ...options, nativeScale: false });
+    await detectFaces(spy(engines.int8, true), image, { ...options, input: 'face-api' });
     await detectFaces(spy(engines.int8, false), image, options);
     assert.ok(seen.length >= 2 && seen.every((s) => s === undefined), 'face-api 512 when off or not supported');
   });

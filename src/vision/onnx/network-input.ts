@@ -6,7 +6,8 @@ import { FLAT, REPEAT, ResizedRows } from './resize-rows.js';
 const f32 = Math.fround;
 
 /**
- * Writes one network input (NCHW float32, `spec.inputSize` square) for the
+ * Writes one network input (NCHW float32, `spec.inputSize` square, or
+ * `inputSize` wide and `inputHeight` high, the crop padded at its end) for the
  * integer region `crop` of `image` into `out` at `offset`, reproducing
  * face-api's `NetInput.toBatchTensor` bit for bit on tfjs' wasm backend:
  *
@@ -28,11 +29,12 @@ const f32 = Math.fround;
  */
 export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec, out: Float32Array, offset: number): void {
   const size = spec.inputSize;
-  if (isUnscaled(image, crop, size)) return writeUnscaled(image, crop, spec, out, offset);
-  const plane = size * size;
+  const height = spec.inputHeight ?? size;
+  if (height === size && isUnscaled(image, crop, size)) return writeUnscaled(image, crop, spec, out, offset);
+  const plane = size * height;
   const { divisor, offset: bias } = spec;
-  const rows = new ResizedRows(image, crop, size, spec.padding);
-  for (let oy = 0; oy < size; oy++) {
+  const rows = new ResizedRows(image, crop, size, spec.padding, height);
+  for (let oy = 0; oy < height; oy++) {
     const kind = rows.load(oy);
     for (let c = 0; c < 3; c++) {
       const o = offset + c * plane + oy * size;
@@ -52,10 +54,11 @@ export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec,
  */
 export function writeNetworkInputUint8(image: RgbImage, crop: Box, spec: NetworkSpec, out: Uint8Array, offset: number): void {
   const size = spec.inputSize;
-  if (isUnscaled(image, crop, size)) return copyUnscaled(image, crop, size, out, offset);
-  const plane = size * size;
-  const rows = new ResizedRows(image, crop, size, spec.padding);
-  for (let oy = 0; oy < size; oy++) {
+  const height = spec.inputHeight ?? size;
+  if (height === size && isUnscaled(image, crop, size)) return copyUnscaled(image, crop, size, out, offset);
+  const plane = size * height;
+  const rows = new ResizedRows(image, crop, size, spec.padding, height);
+  for (let oy = 0; oy < height; oy++) {
     const kind = rows.load(oy);
     for (let c = 0; c < 3; c++) {
       const o = offset + c * plane + oy * size;

@@ -7,8 +7,10 @@
 export interface NetworkSpec {
   /** tfjs model name inside face-api's `model/` folder. */
   readonly model: string;
-  /** Side of the square input in pixels. */
+  /** Side of the square input in pixels; its width where {@link inputHeight} is given. */
   readonly inputSize: number;
+  /** Height of a non-square input (the detector's large-photo pass: the photo padded at its end to this shape). */
+  readonly inputHeight?: number;
   /**
    * face-api's `padToSquare`: `end` pads the short side at the bottom/right
    * (`isCenterImage = false`), `center` splits it with the larger half after.

@@ -21,8 +21,8 @@ interface Networks {
   exactDetector?: InferenceSession;
   landmarks: InferenceSession;
   recognition: InferenceSession;
-  /** SSD anchors by input side: face-api's own at 512, the others made from their layout (ssd-anchors.ts). */
-  anchors: Map<number, Float32Array>;
+  /** SSD anchors by input shape (`WxH`): face-api's own at 512, the others made from their layout (ssd-anchors.ts). */
+  anchors: Map<string, Float32Array>;
   anchorLayout: ReturnType<typeof anchorLayout>;
 }
 
@@ -55,7 +55,7 @@ export class OnnxEngine implements FaceEngine {
   /** The detector's and the recogniser's arithmetic (see {@link OnnxEngineConfig.precision}); the landmark net is always float32. */
   readonly precision: NetworkPrecisions;
   readonly approximateDetector: boolean;
-  /** `detect` runs the SSD at any `DetectOptions.inputSize` (its graphs take any input size). */
+  /** `detect` runs the SSD at any `DetectOptions.inputSize` (its graphs take any input shape). */
   readonly scalableDetector = true;
   private networks: Networks | undefined;
   private loading: Promise<Networks> | undefined;
@@ -98,48 +98,52 @@ export class OnnxEngine implements FaceEngine {
       // Opened with the others, not on first use: building it takes ~1 s, which would land on some photo's latency.
       models.exactDetector && ort.InferenceSession.create(models.exactDetector, options),
     ]);
-    const anchors = new Map([[SSD_BASE_INPUT, models.anchors]]);
+    const anchors = new Map([[`${SSD_BASE_INPUT}x${SSD_BASE_INPUT}`, models.anchors]]);
     return { ort, detector, landmarks, recognition, exactDetector, anchors, anchorLayout: anchorLayout(models.anchors) };
   }
 
   async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
     const nets = await this.ready();
-    const size = options.inputSize ?? NETWORK_SPECS.detector.inputSize;
-    if (!Number.isInteger(size) || size % DETECTOR_INPUT_STEP !== 0 || size < DETECTOR_INPUT_STEP || size > MAX_DETECTOR_INPUT) {
-      throw new RangeError(`detector input size must be a multiple of ${DETECTOR_INPUT_STEP} up to ${MAX_DETECTOR_INPUT}, got ${size}`);
+    const base = NETWORK_SPECS.detector.inputSize;
+    const { width, height } = options.inputSize ?? { width: base, height: base };
+    for (const side of [width, height]) {
+      if (!Number.isInteger(side) || side % DETECTOR_INPUT_STEP !== 0 || side < DETECTOR_INPUT_STEP || side > MAX_DETECTOR_INPUT) {
+        throw new RangeError(`detector input sides must be multiples of ${DETECTOR_INPUT_STEP} up to ${MAX_DETECTOR_INPUT}, got ${width} x ${height}`);
+      }
     }
-    const spec = { ...NETWORK_SPECS.detector, inputSize: size };
+    const spec = { ...NETWORK_SPECS.detector, inputSize: width, inputHeight: height };
     const stats = this.stats.detector;
     let t = performance.now();
     const whole = { x: 0, y: 0, width: image.width, height: image.height };
-    const shape = [1, 3, spec.inputSize, spec.inputSize];
+    const shape = [1, 3, height, width];
     const quantized = this.precision.detector === 'int8' && !options.exact;
     const session = quantized ? nets.detector : (nets.exactDetector ?? nets.detector);
     let input: Tensor;
     if (quantized) {
       // The int8 detector takes the resized pixels as uint8: 10-15 % less preparation time than float32 (network-input.ts).
-      const data = new Uint8Array(3 * spec.inputSize * spec.inputSize);
+      const data = new Uint8Array(3 * width * height);
       writeNetworkInputUint8(image, whole, spec, data, 0);
       input = new nets.ort.Tensor('uint8', data, shape);
     } else {
-      const data = new Float32Array(3 * spec.inputSize * spec.inputSize);
+      const data = new Float32Array(3 * width * height);
       writeNetworkInput(image, whole, spec, data, 0);
-      input = tensor(nets.ort, data, 1, spec);
+      input = new nets.ort.Tensor('float32', data, shape);
     }
     t = lap(stats, 'prepareMs', t);
     const out = await session.run({ input });
     t = lap(stats, 'inferMs', t);
-    let anchors = nets.anchors.get(size);
-    if (!anchors) nets.anchors.set(size, (anchors = ssdAnchors(nets.anchorLayout, size)));
+    const key = `${width}x${height}`;
+    let anchors = nets.anchors.get(key);
+    if (!anchors) nets.anchors.set(key, (anchors = ssdAnchors(nets.anchorLayout, width, height)));
     if (out.class_logits.dims[1] * 4 !== anchors.length) {
-      throw new Error(`the detector gave ${out.class_logits.dims[1]} boxes at ${size} px, its anchors are ${anchors.length / 4}`);
+      throw new Error(`the detector gave ${out.class_logits.dims[1]} boxes at ${key}, its anchors are ${anchors.length / 4}`);
     }
     const decoded = decodeSsdOutput(floats(out.box_encodings), floats(out.class_logits), anchors);
     // SsdMobilenetv1Options: `minConfidence || 0.5`, `maxResults || 100`, as the reference engine gets them.
     const minScore = options.minScore || FACE_API_DEFAULT_MIN_SCORE;
     const maxFaces = options.maxFaces || FACE_API_DEFAULT_MAX_RESULTS;
     const kept = nonMaxSuppression(decoded, maxFaces, SSD_IOU_THRESHOLD, minScore);
-    const detections = toDetections(decoded, kept, image, spec.inputSize);
+    const detections = toDetections(decoded, kept, image, width, height);
     lap(stats, 'finishMs', t);
     stats.calls++;
     stats.items++;

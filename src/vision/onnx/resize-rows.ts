@@ -61,26 +61,29 @@ export class ResizedRows {
   private lastBottom = NONE;
   private lastAy = -1;
 
-  constructor(
-    image: RgbImage,
-    crop: Box,
-    readonly size: number,
-    padding: 'end' | 'center',
-  ) {
+  /** Output row length (`width`); output rows: `height`, by default the same (face-api's square). */
+  readonly size: number;
+
+  constructor(image: RgbImage, crop: Box, width: number, padding: 'end' | 'center', height = width) {
     const { x: cx, y: cy, width: cw, height: ch } = crop;
+    if (width !== height && padding !== 'end') throw new Error('a non-square input pads at the end only');
     const side = Math.max(cw, ch);
     const diff = Math.abs(ch - cw);
     const before = padding === 'center' ? diff - Math.round(diff * 0.5) : 0;
-    const scale = f32(side / size);
+    // face-api's padToSquare then resize; a non-square input pads the crop at its end to the input's shape.
+    const scale = width === height ? f32(side / width) : f32(Math.max(cw / width, ch / height));
+    const sideX = width === height ? side : Math.max(cw, Math.round(width * scale));
+    const sideY = width === height ? side : Math.max(ch, Math.round(height * scale));
     const { source, left, top, fill } = frameOf(image);
+    this.size = width;
     this.src = source.data;
     this.fill = fill;
     // Offset of the crop inside the padded square: the short side is padded.
-    this.cols = axisTaps(size, scale, side, cw < ch ? before : 0, cx, cw, left, source.width, 3);
-    this.rows = axisTaps(size, scale, side, ch < cw ? before : 0, cy, ch, top, source.height, source.width * 3);
-    this.zero = new Float32Array(size * 3);
-    this.bufA = new Float32Array(size * 3);
-    this.bufB = new Float32Array(size * 3);
+    this.cols = axisTaps(width, scale, sideX, cw < ch ? before : 0, cx, cw, left, source.width, 3);
+    this.rows = axisTaps(height, scale, sideY, ch < cw ? before : 0, cy, ch, top, source.height, source.width * 3);
+    this.zero = new Float32Array(width * 3);
+    this.bufA = new Float32Array(width * 3);
+    this.bufB = new Float32Array(width * 3);
     this.top = this.zero;
     this.bottom = this.zero;
   }

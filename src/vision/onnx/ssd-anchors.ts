@@ -1,5 +1,5 @@
 /**
- * SSD MobileNet v1's anchors for any square input size.
+ * SSD MobileNet v1's anchors for any input size.
  *
  * face-api ships the anchors of its 512 x 512 input as a weight
  * (`Output/extra_dim`, 5118 boxes): six feature maps of 32, 16, 8, 4, 2 and 1
@@ -67,24 +67,25 @@ export function featureMapCells(size: number): number[] {
 }
 
 /**
- * The anchors of a `size` x `size` input, (ymin, xmin, ymax, xmax) relative
- * to it, in the network's output order (map by map, row-major cells, anchor
- * kinds). At 512 they equal the shipped ones (to float rounding).
+ * The anchors of a `width` x `height` input (default square), (ymin, xmin,
+ * ymax, xmax) relative to it, in the network's output order (map by map,
+ * row-major cells, anchor kinds). At 512 they equal the shipped ones (to float
+ * rounding).
  */
-export function ssdAnchors(layout: readonly { height: number; width: number }[][], size: number): Float32Array {
-  const cells = featureMapCells(size);
-  const count = cells.reduce((n, c, m) => n + c * c * layout[m].length, 0);
+export function ssdAnchors(layout: readonly { height: number; width: number }[][], width: number, height = width): Float32Array {
+  const rows = featureMapCells(height);
+  const cols = featureMapCells(width);
+  const count = layout.reduce((n, sizes, m) => n + rows[m] * cols[m] * sizes.length, 0);
   const out = new Float32Array(count * 4);
   let at = 0;
   layout.forEach((sizes, m) => {
-    const n = cells[m];
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const cy = (i + 0.5) / n;
-        const cx = (j + 0.5) / n;
-        for (const { height, width } of sizes) {
-          const h = height / size;
-          const w = width / size;
+    for (let i = 0; i < rows[m]; i++) {
+      for (let j = 0; j < cols[m]; j++) {
+        const cy = (i + 0.5) / rows[m];
+        const cx = (j + 0.5) / cols[m];
+        for (const anchor of sizes) {
+          const h = anchor.height / height;
+          const w = anchor.width / width;
           out.set([cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2], at);
           at += 4;
         }

@@ -100,11 +100,13 @@ export function toDetections(
   kept: number[],
   image: { width: number; height: number },
   inputSize: number,
+  inputHeight = inputSize,
 ): Detection[] {
   const { width, height } = image;
-  const scale = inputSize / Math.max(width, height);
+  // face-api's padToSquare then resize; a non-square input holds the image padded at its end to its shape.
+  const scale = Math.min(inputSize / width, inputHeight / height);
   const padX = inputSize / Math.round(width * scale);
-  const padY = inputSize / Math.round(height * scale);
+  const padY = inputHeight / Math.round(height * scale);
   return kept.map((i) => {
     const b = decoded.boxes;
     const top = Math.max(0, b[i * 4]) * padY;
