@@ -24,7 +24,7 @@ export interface FaceDetectorOptions {
    * - `fit` (default): it fits the image: an image of at most 256 px is
    *   searched at its own scale instead of enlarged to 512
    *   ({@link detectorInputSize}), and an image larger than a tile, instead of
-   *   in tiles, in one pass at the tiles' scale ({@link fineInput});
+   *   in tiles, in strips at the tiles' scale ({@link stripRegions});
    * - `face-api`: 512 x 512 squares, and tiles, as face-api sees every input.
    */
   input?: DetectorInput;
@@ -56,7 +56,7 @@ interface PassSpec {
   minScore: number;
   /** Subtracted from the pass's coordinates to bring them into the orientation's view (the canvas's padding). */
   offset: number;
-  /** The SSD input of a fine pass ({@link fineInput}); else a square (512, or {@link detectorInputSize} when fitting). */
+  /** The SSD input of a strip ({@link fineInput}); else a square (512, or {@link detectorInputSize} when fitting). */
   input?: { width: number; height: number };
 }
 
@@ -121,8 +121,7 @@ const SSD_INPUT = 512;
  * canvas, for a face that fills the frame or is cut by its edge (SSD scores
  * those low or not at all, and sees them smaller, with context, on the
  * canvas), and tiles, for faces too small for the whole-image pass (with
- * `input: 'fit'`, one fine pass over the whole image at the tiles' scale
- * instead, {@link fineInput}). All are
+ * `input: 'fit'`, strips at the tiles' scale instead, {@link stripRegions}). All are
  * merged. Unless an upright face scores at least {@link CONFIDENT_SCORE}, and
  * if `tryRotations` allows, the image turned 90, 270 and 180 degrees is
  * searched the same way without tiles (photos stored sideways without an EXIF
@@ -141,9 +140,12 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     const candidates = await runPass(engine, wholePass, 0, options, counter);
     const plan = planExtraPasses(candidates, view.image, { minFaceSize: options.minFaceSize, tileSize: rotation === 0 ? options.tileSize : 0 });
     const passes = [wholePass];
-    if (plan.tiles.length > 0 && fits(engine, options)) {
-      // One pass over the whole view at the tiles' scale: the same faces, ~2/3 of the pixels, no cuts.
-      passes.push({ view, region: wholeImage(view.image), minScore: options.minScore, offset: 0, input: fineInput(view.image, options.tileSize) });
+    if (plan.tiles.length > 0 && fits(engine, options) && engine.approximateDetector) {
+      // Strips across the whole view at the tiles' scale: the same faces in 55-83 % of the tiles' pixels. Only
+      // with the int8 detector: float32's memory arena for a strip's input is ~3 times int8's (+230 MB a thread).
+      for (const region of stripRegions(view.image, options.tileSize)) {
+        passes.push({ view, region, minScore: options.minScore, offset: 0, input: fineInput(region, options.tileSize) });
+      }
     } else {
       passes.push(...plan.tiles.map((region) => ({ view, region, minScore: options.minScore, offset: 0 })));
     }
@@ -176,9 +178,9 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
 /**
  * The faces of `located` with the boxes `doubted` looked for again by the
  * float32 detector (where the engine's is int8): the pass that found each runs
- * again, its detections replacing int8's; for the fine pass (4-5 times a
- * square pass) only a tile-sized window around the box runs, at the same
- * scale, its detections replacing the fine pass's inside it. The other
+ * again, its detections replacing int8's; for a strip (2-3 times a square
+ * pass) only a tile-sized window around the box runs, at the same scale, its
+ * detections replacing the strip's inside it. The other
  * detections stay, and so do the orientation and the plan of passes. `passes`
  * in the result counts only the passes run here. The pipeline calls this for
  * the boxes the face check doubts.
@@ -261,16 +263,43 @@ function fits(engine: FaceEngine, options: FaceDetectorOptions): boolean {
 }
 
 /**
- * The fine pass's input: the whole image at the tiles' scale (512 / `tile`:
- * SSD sees a 30-px face at 20 px, SSD_RELIABLE_FACE), padded at its end to
- * multiples of 64. A 1920 x 1280 photo is 1280 x 896, 1.15 M pixels, where
- * its six 768-px tiles were 6 x 512 x 512 = 1.57 M (nine tiles, 2.36 M, for
- * 1920 x 1448, against 1280 x 1024 = 1.31 M).
+ * The SSD input of a strip ({@link stripRegions}): the region at the tiles'
+ * scale, 512 / `tile` (SSD sees a 30-px face at 20 px, SSD_RELIABLE_FACE),
+ * padded at its end to multiples of 64.
  */
-export function fineInput(image: { width: number; height: number }, tile: number): { width: number; height: number } {
+export function fineInput(region: { width: number; height: number }, tile: number): { width: number; height: number } {
   const scale = SSD_INPUT / tile;
   const side = (length: number) => Math.ceil((length * scale) / INPUT_STEP) * INPUT_STEP;
-  return { width: side(image.width), height: side(image.height) };
+  return { width: side(region.width), height: side(region.height) };
+}
+
+/** Longest a strip's shorter input side may be: ONNX Runtime keeps an arena for the largest input it has run. */
+const MAX_STRIP_INPUT = 512;
+
+/**
+ * Where tiles would run (an image larger than a tile), the image is searched
+ * at the tiles' scale in strips instead: each spans the whole longer side and
+ * as much of the shorter side as keeps its input within {@link MAX_STRIP_INPUT}
+ * across, overlapping by an eighth of a tile as tiles do. A 1920 x 1280 photo
+ * is two strips of 1280 x 512 input (1.31 M pixels against its six tiles'
+ * 1.57 M); 1920 x 1448 three of 1280 x 384 (1.47 M against nine tiles'
+ * 2.36 M). The bound keeps ONNX Runtime's int8 memory arena ~60 MB
+ * over the 512-px one an analysis thread (one 1280 x 1024 pass: ~110 MB).
+ * Faces found, against tiles: 513 / 511 in nine mosaics of 31-146 faces of
+ * 32-65 px, 263 / 265 in 40 photos with two small faces pasted in.
+ */
+export function stripRegions(image: { width: number; height: number }, tile: number): Box[] {
+  const landscape = image.width >= image.height;
+  const across = landscape ? image.height : image.width;
+  const overlap = Math.round(tile / 8);
+  const longest = Math.floor((MAX_STRIP_INPUT * tile) / SSD_INPUT);
+  const count = across <= longest ? 1 : Math.ceil((across - overlap) / (longest - overlap));
+  const part = Math.min(across, Math.ceil((across + (count - 1) * overlap) / count));
+  const step = count > 1 ? (across - part) / (count - 1) : 0;
+  return Array.from({ length: count }, (_, i) => {
+    const start = Math.round(i * step);
+    return landscape ? { x: 0, y: start, width: image.width, height: part } : { x: start, y: 0, width: part, height: image.height };
+  });
 }
 
 /** Step of the SSD input sides below 512 (the stride of its first three feature maps). */
