@@ -140,12 +140,11 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     const candidates = await runPass(engine, wholePass, 0, options, counter);
     const plan = planExtraPasses(candidates, view.image, { minFaceSize: options.minFaceSize, tileSize: rotation === 0 ? options.tileSize : 0 });
     const passes = [wholePass];
-    if (plan.tiles.length > 0 && fits(engine, options) && engine.approximateDetector) {
+    const strips = plan.tiles.length > 0 && fits(engine, options) && engine.approximateDetector ? stripRegions(view.image, options.tileSize) : [];
+    if (strips.length > 0) {
       // Strips across the whole view at the tiles' scale: the same faces in 55-83 % of the tiles' pixels. Only
       // with the int8 detector: float32's memory arena for a strip's input is ~3 times int8's (+230 MB a thread).
-      for (const region of stripRegions(view.image, options.tileSize)) {
-        passes.push({ view, region, minScore: options.minScore, offset: 0, input: fineInput(region, options.tileSize) });
-      }
+      for (const region of strips) passes.push({ view, region, minScore: options.minScore, offset: 0, input: fineInput(region, options.tileSize) });
     } else {
       passes.push(...plan.tiles.map((region) => ({ view, region, minScore: options.minScore, offset: 0 })));
     }
@@ -273,12 +272,19 @@ export function fineInput(region: { width: number; height: number }, tile: numbe
   return { width: side(region.width), height: side(region.height) };
 }
 
-/** Longest a strip's shorter input side may be: ONNX Runtime keeps an arena for the largest input it has run. */
+/**
+ * Longest a strip's input may be across (its shorter side) and along: ONNX
+ * Runtime keeps an arena for the largest input it has run. Along, 1280 is a
+ * 1920-px working copy (`FACEGRAPH_MAX_SIDE`'s default) at 768-px tiles' scale;
+ * a longer photo, or smaller tiles, are searched in tiles.
+ */
 const MAX_STRIP_INPUT = 512;
+const MAX_STRIP_LENGTH = 1280;
 
 /**
  * Where tiles would run (an image larger than a tile), the image is searched
- * at the tiles' scale in strips instead: each spans the whole longer side and
+ * at the tiles' scale in strips instead (none, so tiles, where the longer side
+ * would exceed {@link MAX_STRIP_LENGTH} input pixels): each spans the whole longer side and
  * as much of the shorter side as keeps its input within {@link MAX_STRIP_INPUT}
  * across, overlapping by an eighth of a tile as tiles do. A 1920 x 1280 photo
  * is two strips of 1280 x 512 input (1.31 M pixels against its six tiles'
@@ -291,6 +297,7 @@ const MAX_STRIP_INPUT = 512;
 export function stripRegions(image: { width: number; height: number }, tile: number): Box[] {
   const landscape = image.width >= image.height;
   const across = landscape ? image.height : image.width;
+  if ((Math.max(image.width, image.height) * SSD_INPUT) / tile > MAX_STRIP_LENGTH) return [];
   const overlap = Math.round(tile / 8);
   const longest = Math.floor((MAX_STRIP_INPUT * tile) / SSD_INPUT);
   const count = across <= longest ? 1 : Math.ceil((across - overlap) / (longest - overlap));

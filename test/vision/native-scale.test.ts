@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createEngine } from '../../src/vision/engine-factory.js';
-import { detectFaces, detectorInputSize, type FaceDetectorOptions } from '../../src/vision/face-detector.js';
+import { detectFaces, detectorInputSize, fineInput, stripRegions, type FaceDetectorOptions } from '../../src/vision/face-detector.js';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
 import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT } from '../../src/vision/onnx/network-specs.js';
 import { anchorLayout, featureMapCells, ssdAnchors } from '../../src/vision/onnx/ssd-anchors.js';
@@ -118,5 +118,23 @@ describe('photos smaller than 512 px searched at their own scale', () => {
     await detectFaces(spy(engines.int8, true), image, { ...options, input: 'face-api' });
     await detectFaces(spy(engines.int8, false), image, options);
     assert.ok(seen.length >= 2 && seen.every((s) => s === undefined), 'face-api 512 when off or not supported');
+  });
+});
+
+describe('strips at the tiles\' scale for photos larger than a tile', () => {
+  it('cuts the shorter side into strips of at most 512 input pixels, overlapping like tiles', () => {
+    const strips = stripRegions({ width: 1920, height: 1280 }, 768);
+    assert.deepEqual(strips.map((s) => [s.x, s.y, s.width, s.height]), [[0, 0, 1920, 688], [0, 592, 1920, 688]]);
+    assert.deepEqual(fineInput(strips[0], 768), { width: 1280, height: 512 });
+    const tall = stripRegions({ width: 1448, height: 1920 }, 768);
+    assert.equal(tall.length, 3);
+    assert.ok(tall.every((s) => s.y === 0 && s.height === 1920 && fineInput(s, 768).width <= 512));
+    assert.equal(tall[2].x + tall[2].width, 1448, 'the last strip ends at the edge');
+    assert.equal(stripRegions({ width: 1920, height: 700 }, 768).length, 1, 'a short photo: one strip, the whole photo');
+  });
+
+  it('leaves a photo whose strips would be longer than 1280 input pixels to tiles', () => {
+    assert.deepEqual(stripRegions({ width: 4000, height: 3000 }, 768), []);
+    assert.deepEqual(stripRegions({ width: 1920, height: 1280 }, 512), [], 'smaller tiles: a larger scale');
   });
 });
