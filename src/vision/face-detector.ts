@@ -292,7 +292,7 @@ const MAX_STRIP_LENGTH = 1280;
  * 2.36 M). The bound keeps ONNX Runtime's int8 memory arena ~60 MB
  * over the 512-px one an analysis thread (one 1280 x 1024 pass: ~110 MB).
  * Faces found, against tiles: 513 / 511 in nine mosaics of 31-146 faces of
- * 32-65 px, 263 / 265 in 40 photos with two small faces pasted in.
+ * 32-65 px, 261 / 265 in 40 photos with two small faces pasted in.
  */
 export function stripRegions(image: { width: number; height: number }, tile: number): Box[] {
   const landscape = image.width >= image.height;
