@@ -1,5 +1,6 @@
 import { cropImage } from './alignment.js';
 import { padView, rotateView, identityView, type ImageView, type QuarterTurn } from './image-transforms.js';
+import { detectorInputSize, fineInput, SSD_INPUT, stripRegions, tileRegions, touchesCut, wholeImage, windowAround } from './detector-regions.js';
 import type { Box, Detection, FaceEngine, RgbImage } from './types.js';
 
 export interface FaceDetectorOptions {
@@ -111,8 +112,6 @@ const BIG_FACE = 0.7;
  * whole photo (8-13 px).
  */
 const SSD_RELIABLE_FACE = 20;
-/** Side of the square SSD MobileNet sees every input at. */
-const SSD_INPUT = 512;
 
 /**
  * Finds faces so that few are missed, with as few SSD passes as that allows.
@@ -216,20 +215,6 @@ export async function redetectPasses(
   return settle(search, options, counter.passes) ?? { view: search.view, detections: [], passes: counter.passes, search };
 }
 
-/** A square of `side` (at least the box's longer side and a quarter) centred on `box`, inside `image`. */
-function windowAround(box: Box, image: { width: number; height: number }, side: number): Box {
-  const size = Math.max(side, Math.ceil(1.25 * Math.max(box.width, box.height)));
-  const width = Math.min(size, image.width);
-  const height = Math.min(size, image.height);
-  const clampStart = (centre: number, extent: number, limit: number) => Math.round(Math.min(Math.max(0, centre - extent / 2), limit - extent));
-  return {
-    x: clampStart(box.x + box.width / 2, width, image.width),
-    y: clampStart(box.y + box.height / 2, height, image.height),
-    width,
-    height,
-  };
-}
-
 /**
  * Runs one pass (`exact`: with the float32 detector, see `DetectOptions.exact`);
  * its boxes come back in the orientation's view coordinates, tagged with `index`.
@@ -259,81 +244,6 @@ async function runPass(
 /** Whether the SSD's input fits each image (`input: 'fit'`, and an engine that can). */
 function fits(engine: FaceEngine, options: FaceDetectorOptions): boolean {
   return engine.scalableDetector === true && (options.input ?? 'fit') === 'fit';
-}
-
-/**
- * The SSD input of a strip ({@link stripRegions}): the region at the tiles'
- * scale, 512 / `tile` (SSD sees a 30-px face at 20 px, SSD_RELIABLE_FACE),
- * padded at its end to multiples of 64.
- */
-export function fineInput(region: { width: number; height: number }, tile: number): { width: number; height: number } {
-  const scale = SSD_INPUT / tile;
-  const side = (length: number) => Math.ceil((length * scale) / INPUT_STEP) * INPUT_STEP;
-  return { width: side(region.width), height: side(region.height) };
-}
-
-/**
- * Longest a strip's input may be across (its shorter side) and along: ONNX
- * Runtime keeps an arena for the largest input it has run. Along, 1280 is a
- * 1920-px working copy (`FACEGRAPH_MAX_SIDE`'s default) at 768-px tiles' scale;
- * a longer photo, or smaller tiles, are searched in tiles.
- */
-const MAX_STRIP_INPUT = 512;
-const MAX_STRIP_LENGTH = 1280;
-
-/**
- * Where tiles would run (an image larger than a tile), the image is searched
- * at the tiles' scale in strips instead (none, so tiles, where the longer side
- * would exceed {@link MAX_STRIP_LENGTH} input pixels): each spans the whole longer side and
- * as much of the shorter side as keeps its input within {@link MAX_STRIP_INPUT}
- * across, overlapping by an eighth of a tile as tiles do. A 1920 x 1280 photo
- * is two strips of 1280 x 512 input (1.31 M pixels against its six tiles'
- * 1.57 M); 1920 x 1448 three of 1280 x 384 (1.47 M against nine tiles'
- * 2.36 M). The bound keeps ONNX Runtime's int8 memory arena ~60 MB
- * over the 512-px one an analysis thread (one 1280 x 1024 pass: ~110 MB).
- * Faces found, against tiles: 513 / 511 in nine mosaics of 31-146 faces of
- * 32-65 px, 261 / 265 in 40 photos with two small faces pasted in.
- */
-export function stripRegions(image: { width: number; height: number }, tile: number): Box[] {
-  const landscape = image.width >= image.height;
-  const across = landscape ? image.height : image.width;
-  if ((Math.max(image.width, image.height) * SSD_INPUT) / tile > MAX_STRIP_LENGTH) return [];
-  const overlap = Math.round(tile / 8);
-  const longest = Math.floor((MAX_STRIP_INPUT * tile) / SSD_INPUT);
-  const count = across <= longest ? 1 : Math.ceil((across - overlap) / (longest - overlap));
-  const part = Math.min(across, Math.ceil((across + (count - 1) * overlap) / count));
-  const step = count > 1 ? (across - part) / (count - 1) : 0;
-  return Array.from({ length: count }, (_, i) => {
-    const start = Math.round(i * step);
-    return landscape ? { x: 0, y: start, width: image.width, height: part } : { x: start, y: 0, width: part, height: image.height };
-  });
-}
-
-/** Step of the SSD input sides below 512 (the stride of its first three feature maps). */
-const INPUT_STEP = 64;
-/** Images up to this side are searched at their own scale; larger ones at 512 (enlarged less than twice, or shrunk). */
-const NATIVE_SCALE_MAX = 256;
-
-/**
- * The SSD input side for an image: face-api's 512, or, for an image whose
- * longer side is at most 256 px, which 512 would enlarge two times or more,
- * that side rounded up to a multiple of 64: the SSD sees its faces at about
- * their own size. The network is convolutional and its anchors keep their
- * sizes in pixels (onnx/ssd-anchors.ts), so it finds faces from ~20 px up
- * (SSD_RELIABLE_FACE) in a quarter of the work for a 250-px photo.
- *
- * Measured (int8 + float32 re-checks, `scripts/perturbation-sweep.ts`: each
- * photo as it is and in 21 variants): the 13 noface photos shrunk to 250 and
- * 160 px gave 31 false faces of 572 enlarged to 512 (coffee.png 23, the cat 4,
- * moon.png's whole-image fallback 4) and 4 at their own scale (the moon's 4);
- * shrunk to 400 and 330 px, 8 enlarged and 10 at their own scale, hence the
- * 256-px bound. lfw10's 250-px portraits: the main face scores >= 0.95 in 91
- * of 100 at 256 against 75 at 512.
- */
-export function detectorInputSize(image: { width: number; height: number }): number {
-  const side = Math.max(image.width, image.height);
-  if (side > NATIVE_SCALE_MAX) return SSD_INPUT;
-  return Math.max(INPUT_STEP, Math.ceil(side / INPUT_STEP) * INPUT_STEP);
 }
 
 /**
@@ -413,45 +323,6 @@ function topScore(detections: readonly Detection[]): number {
 
 function isInside(box: Box, image: { width: number; height: number }): boolean {
   return box.x >= 0 && box.y >= 0 && box.x + box.width <= image.width && box.y + box.height <= image.height;
-}
-
-function wholeImage(image: { width: number; height: number }): Box {
-  return { x: 0, y: 0, width: image.width, height: image.height };
-}
-
-/**
- * The whole image, then overlapping square-ish tiles of at most `tile` pixels
- * when the image is larger. Neighbouring tiles overlap by an eighth of a tile,
- * so every face up to that size lies wholly inside some tile; larger faces are
- * the whole-image pass's job.
- */
-export function tileRegions(image: { width: number; height: number }, tile: number): Box[] {
-  const regions = [wholeImage(image)];
-  if (tile <= 0 || Math.max(image.width, image.height) <= tile) return regions;
-  const overlap = Math.round(tile / 8);
-  const starts = (length: number): number[] => {
-    if (length <= tile) return [0];
-    const count = Math.ceil((length - overlap) / (tile - overlap));
-    const step = (length - tile) / (count - 1);
-    return Array.from({ length: count }, (_, i) => Math.round(i * step));
-  };
-  for (const y of starts(image.height)) {
-    for (const x of starts(image.width)) {
-      regions.push({ x, y, width: Math.min(tile, image.width - x), height: Math.min(tile, image.height - y) });
-    }
-  }
-  return regions;
-}
-
-/** A face cut by a tile's inner edge is only part of a face: the neighbouring tile or the whole pass sees it all. */
-function touchesCut(box: Box, region: Box, image: RgbImage): boolean {
-  const margin = 2;
-  return (
-    (region.x > 0 && box.x <= margin) ||
-    (region.y > 0 && box.y <= margin) ||
-    (region.x + region.width < image.width && box.x + box.width >= region.width - margin) ||
-    (region.y + region.height < image.height && box.y + box.height >= region.height - margin)
-  );
 }
 
 /**

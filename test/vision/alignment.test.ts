@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cropImage, extractChip, faceChipTransform, roundNonNegative, similarityTransform } from '../../src/vision/alignment.js';
-import { mergeDetections, tileRegions } from '../../src/vision/face-detector.js';
+import { tileRegions } from '../../src/vision/detector-regions.js';
+import { mergeDetections } from '../../src/vision/face-detector.js';
 import { boxToSource, channelSums, padView, rotateView } from '../../src/vision/image-transforms.js';
 import { MIRRORED_68, mirroredInside } from '../../src/vision/landmark-averaging.js';
 import { clipBox } from '../../src/vision/tfjs-engine.js';

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONFIDENT_SCORE, planExtraPasses, tileRegions } from '../../src/vision/face-detector.js';
+import { tileRegions } from '../../src/vision/detector-regions.js';
+import { CONFIDENT_SCORE, planExtraPasses } from '../../src/vision/face-detector.js';
 import type { Detection } from '../../src/vision/types.js';
 
 const portrait = { width: 250, height: 250 };
