@@ -22,6 +22,7 @@ import { createEngine } from '../src/vision/engine-factory.js';
 import { detectFaces, type DetectorInput } from '../src/vision/face-detector.js';
 import type { Box, RgbImage } from '../src/vision/types.js';
 import { GROUP_FACES } from '../test/helpers/datasets.js';
+import { groupPhotoMosaic } from '../test/helpers/mosaic.js';
 
 const { values } = parseArgs({ options: { input: { type: 'string', default: 'fit,face-api' } } });
 const inputs = values.input.split(',') as DetectorInput[];
@@ -61,26 +62,7 @@ async function portraits(): Promise<{ file: string; box: Box }[]> {
 }
 
 async function groupMosaic(faceSize: number): Promise<TestPhoto> {
-  const factor = faceSize / 185;
-  const cw = Math.round(1920 * factor);
-  const ch = Math.round(1400 * factor);
-  const composites: sharp.OverlayOptions[] = [];
-  const truth: Box[] = [];
-  const names = Object.keys(GROUP_FACES);
-  for (let k = 0, r = 0; (r + 1) * (ch + 8) <= 1280; r++) {
-    for (let c = 0; (c + 1) * (cw + 8) <= 1920; c++, k++) {
-      const file = path.join(DATASETS, 'groups', `${names[k % names.length]}.jpg`);
-      const { height = 0 } = await sharp(file).metadata();
-      const left = c * (cw + 8) + 4;
-      const top = r * (ch + 8) + 4;
-      composites.push({ input: await sharp(file).resize({ width: cw, height: ch, fit: 'fill' }).toBuffer(), left, top });
-      for (const [x, y, w, h] of GROUP_FACES[names[k % names.length]]) {
-        truth.push({ x: left + (x * cw) / 1920, y: top + (y * ch) / height, width: (w * cw) / 1920, height: (h * ch) / height });
-      }
-    }
-  }
-  const base = sharp({ create: { width: 1920, height: 1280, channels: 3, background: { r: 120, g: 120, b: 120 } } });
-  const bytes = await base.composite(composites).jpeg({ quality: 92 }).toBuffer();
+  const { bytes, truth } = await groupPhotoMosaic(faceSize);
   return { name: `group photos, faces ~${faceSize} px`, image: await raw(sharp(bytes)), truth };
 }
 

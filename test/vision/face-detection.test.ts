@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
 import { DATASETS, GROUP_FACES, LFW10_DIR } from '../helpers/datasets.js';
+import { groupPhotoMosaic } from '../helpers/mosaic.js';
 import { detectFaces } from '../../src/vision/face-detector.js';
 import { FacePipeline, type AnalyzedPhoto } from '../../src/vision/face-pipeline.js';
 import { boxToSource } from '../../src/vision/image-transforms.js';
@@ -161,29 +162,7 @@ describe('photos stored sideways without an EXIF tag', () => {
 describe('small faces in a large group photo', () => {
   it('finds faces of about 40 px in a 1920 x 1280 photo with the default tiles', async () => {
     // A 1920 x 1280 mosaic of the six demo photos shrunk so their faces measure 31-48 px.
-    const factor = 40 / 185;
-    const cw = Math.round(1920 * factor);
-    const ch = Math.round(1400 * factor);
-    const composites: sharp.OverlayOptions[] = [];
-    const truth: Box[] = [];
-    const names = Object.keys(DEMO_FACES);
-    for (let k = 0, r = 0; (r + 1) * (ch + 8) <= 1280; r++) {
-      for (let c = 0; (c + 1) * (cw + 8) <= 1920; c++, k++) {
-        const name = names[k % names.length];
-        const file = path.join(DEMO, `${name}.jpg`);
-        const { height } = await sharp(file).metadata();
-        const left = c * (cw + 8) + 4;
-        const top = r * (ch + 8) + 4;
-        composites.push({ input: await sharp(file).resize({ width: cw, height: ch, fit: 'fill' }).toBuffer(), left, top });
-        for (const [x, y, w, h] of DEMO_FACES[name]) {
-          truth.push({ x: left + (x * cw) / 1920, y: top + (y * ch) / height!, width: (w * cw) / 1920, height: (h * ch) / height! });
-        }
-      }
-    }
-    const bytes = await sharp({ create: { width: 1920, height: 1280, channels: 3, background: { r: 120, g: 120, b: 120 } } })
-      .composite(composites)
-      .jpeg({ quality: 92 })
-      .toBuffer();
+    const { bytes, truth } = await groupPhotoMosaic(40, DEMO);
     // Detection only (the pipeline's own first stage): landmarks and descriptors of 57 faces would add minutes.
     const image = await raw(sharp(bytes));
     const found = async (tileSize: number) => {
