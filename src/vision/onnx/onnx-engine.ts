@@ -31,7 +31,7 @@ const FACE_API_DEFAULT_MIN_SCORE = 0.5;
 const FACE_API_DEFAULT_MAX_RESULTS = 100;
 const DESCRIPTOR_SIZE = 128;
 /** Detector input sides other than 512 are multiples of this (see ssd-anchors.ts), up to {@link MAX_DETECTOR_INPUT}. */
-export const DETECTOR_INPUT_STEP = 64;
+const DETECTOR_INPUT_STEP = 64;
 const MAX_DETECTOR_INPUT = 2048;
 
 /**
