@@ -31,6 +31,9 @@ export function fineInput(region: { width: number; height: number }, tile: numbe
 const MAX_STRIP_INPUT = 512;
 const MAX_STRIP_LENGTH = 1280;
 
+/** The largest SSD input a strip has (a landscape one; a portrait one is the same turned). */
+export const LARGEST_STRIP_INPUT = { width: MAX_STRIP_LENGTH, height: MAX_STRIP_INPUT } as const;
+
 /**
  * Where tiles would run (an image larger than a tile), the image is searched
  * at the tiles' scale in strips instead (none, so tiles, where the longer side

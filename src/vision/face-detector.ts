@@ -1,6 +1,6 @@
 import { cropImage } from './alignment.js';
 import { padView, rotateView, identityView, type ImageView, type QuarterTurn } from './image-transforms.js';
-import { detectorInputSize, fineInput, SSD_INPUT, stripRegions, tileRegions, touchesCut, wholeImage, windowAround } from './detector-regions.js';
+import { detectorInputSize, fineInput, LARGEST_STRIP_INPUT, SSD_INPUT, stripRegions, tileRegions, touchesCut, wholeImage, windowAround } from './detector-regions.js';
 import type { Box, Detection, FaceEngine, RgbImage } from './types.js';
 
 export interface FaceDetectorOptions {
@@ -241,8 +241,17 @@ async function runPass(
   return found;
 }
 
+/**
+ * The detector inputs {@link detectFaces} can give `engine` at most: 512 x 512,
+ * and with strips the largest strip ({@link FaceEngine.warmUp} prepares for them).
+ */
+export function largestDetectorInputs(engine: FaceEngine, options: Pick<FaceDetectorOptions, 'input' | 'tileSize'>): { width: number; height: number }[] {
+  const square = { width: SSD_INPUT, height: SSD_INPUT };
+  return options.tileSize > 0 && fits(engine, options) && engine.approximateDetector ? [LARGEST_STRIP_INPUT, square] : [square];
+}
+
 /** Whether the SSD's input fits each image (`input: 'fit'`, and an engine that can). */
-function fits(engine: FaceEngine, options: FaceDetectorOptions): boolean {
+function fits(engine: FaceEngine, options: Pick<FaceDetectorOptions, 'input'>): boolean {
   return engine.scalableDetector === true && (options.input ?? 'fit') === 'fit';
 }
 

@@ -1,6 +1,6 @@
 import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
 import { checkFace, isDoubtful, wantsExactBox, type FaceCheck, type FaceSource } from './face-check.js';
-import { detectFaces, redetectPasses, type DetectorInput, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
+import { detectFaces, largestDetectorInputs, redetectPasses, type DetectorInput, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
@@ -68,6 +68,13 @@ export interface PipelineOptions extends DecodeLimits {
 }
 
 /**
+ * Faces of a photo the warm-up prepares the landmark and recognition nets for:
+ * a group photo of the demo set (3-5 faces; the second look at two doubtful
+ * boxes reads 12 nudged boxes in one batch). More faces grow the buffers once.
+ */
+const WARM_UP_FACES = 6;
+
+/**
  * decode -> detect -> landmarks -> align -> embed -> normalise. The one path
  * every photo takes, for ingestion, search-by-photo and evaluation alike.
  */
@@ -79,6 +86,17 @@ export class FacePipeline {
     readonly engine: FaceEngine,
     readonly options: PipelineOptions,
   ) {}
+
+  /**
+   * Loads the engine's networks and warms them up ({@link FaceEngine.warmUp})
+   * for the largest inputs this pipeline gives them: a server or an analysis
+   * thread calls it before its first photo; without it, networks load on first use.
+   */
+  async load(): Promise<void> {
+    await this.engine.load();
+    const detector = largestDetectorInputs(this.engine, { input: this.options.detectInput ?? 'fit', tileSize: this.options.detectTileSize ?? 0 });
+    await this.engine.warmUp?.({ detector, landmarks: WARM_UP_FACES * 2, recognition: WARM_UP_FACES * FACE_CHIP_PADDINGS.length });
+  }
 
   async analyze(bytes: Uint8Array): Promise<AnalyzedPhoto> {
     const t = performance.now();

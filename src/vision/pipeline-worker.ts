@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import { createEngine } from './engine-factory.js';
-import { FacePipeline } from './face-pipeline.js';
+import { FacePipeline, type AnalyzedPhoto, type BoxAnalysis } from './face-pipeline.js';
 import { pipelineOptions, type PoolReply, type PoolRequest, type PoolStartup, type SerializedError } from './pipeline-pool.js';
 
 const port = parentPort;
@@ -27,13 +27,18 @@ function serialize(err: unknown): SerializedError {
   return { name: e.name, message: e.message, stack: e.stack };
 }
 
-engine.load().then(
+// Models loaded and warmed up; `ready` must be the thread's first message, so requests (a replaced thread gets one
+// at once) wait for it.
+const loaded = pipeline.load();
+loaded.then(
   () => port.postMessage({ type: 'ready', modelId: pipeline.modelId }),
   (err: unknown) => port.postMessage({ type: 'failed', error: serialize(err) }),
 );
 
 port.on('message', (request: PoolRequest) => {
-  const work = request.kind === 'photo' ? pipeline.analyze(request.bytes) : pipeline.analyzeBox(request.bytes, request.box);
+  const work = loaded.then((): Promise<AnalyzedPhoto | BoxAnalysis> =>
+    request.kind === 'photo' ? pipeline.analyze(request.bytes) : pipeline.analyzeBox(request.bytes, request.box),
+  );
   work.then(
     (value) => port.postMessage({ id: request.id, ok: true, value } satisfies PoolReply),
     (err: unknown) => port.postMessage({ id: request.id, ok: false, error: serialize(err) } satisfies PoolReply),

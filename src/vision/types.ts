@@ -56,6 +56,16 @@ export interface DetectOptions {
  * engine can batch. Engines must be numerically interchangeable: the same
  * inputs give the same boxes, landmarks and descriptors within float noise.
  */
+/** The largest inputs {@link FaceEngine.warmUp} prepares each network for. */
+export interface WarmUpInputs {
+  /** Detector input sizes (multiples of 64) the default detector will run; the exact detector, if any, runs at 512. */
+  detector: { width: number; height: number }[];
+  /** Boxes in one batch of the landmark net. */
+  landmarks: number;
+  /** Crops in one batch of the recognition net. */
+  recognition: number;
+}
+
 export interface FaceEngine {
   /** `tfjs` or `onnx`. */
   readonly name: string;
@@ -73,6 +83,12 @@ export interface FaceEngine {
   readonly scalableDetector?: boolean;
   /** Loads the networks; called once, lazily, before the first photo. */
   load(): Promise<void>;
+  /**
+   * Runs each network once at the largest inputs a photo will give it
+   * (`largest`), so that the first photos do not pay for the runtime's
+   * buffers: a server at start-up, an analysis thread before it takes photos.
+   */
+  warmUp?(largest: WarmUpInputs): Promise<void>;
   /** SSD MobileNet v1 face detection on the whole photo. */
   detect(image: RgbImage, options: DetectOptions): Promise<Detection[]>;
   /**

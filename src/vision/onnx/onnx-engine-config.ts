@@ -34,6 +34,11 @@ export function sessionOptions(threads: number): InferenceSession.SessionOptions
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    // No memory pattern: with it, ONNX Runtime plans one block per input shape and a photo of a new shape (a strip,
+    // a batch of faces) ran slowly twice; without it, buffers come from the arena, which `OnnxEngine.warmUp` grows
+    // once. Group photos' first round, one analysis thread: s2 463 -> 341-358 ms after a warm-up; peak RSS of an
+    // engine after the six group photos 473 -> 401 MB; steady state the same within the machine's noise.
+    enableMemPattern: false,
     // 'all' enables the NCHWc (AVX2/AVX-512 blocked layout) kernels: 2x faster than 'basic' here.
     graphOptimizationLevel: 'all',
     // Idle pool threads sleep instead of spinning: on a shared 2-core machine spinning cost
