@@ -68,10 +68,12 @@ export interface PipelineOptions extends DecodeLimits {
 }
 
 /**
- * Faces of a photo the warm-up prepares the landmark and recognition nets for:
- * a group photo of the demo set (3-5 faces; the second look at two doubtful
- * boxes reads 12 nudged boxes in one batch). More faces grow the buffers once.
+ * Batches the warm-up prepares the landmark and recognition nets for, from the
+ * demo set's group photos: 3-5 faces a photo (three chips each), and 12 boxes
+ * when the face check takes a second look at two doubtful boxes (six nudged
+ * copies each). A larger batch grows the buffers once, on its photo.
  */
+const WARM_UP_LANDMARK_BOXES = 12;
 const WARM_UP_FACES = 6;
 
 /**
@@ -95,7 +97,7 @@ export class FacePipeline {
   async load(): Promise<void> {
     await this.engine.load();
     const detector = largestDetectorInputs(this.engine, { input: this.options.detectInput ?? 'fit', tileSize: this.options.detectTileSize ?? 0 });
-    await this.engine.warmUp?.({ detector, landmarks: WARM_UP_FACES * 2, recognition: WARM_UP_FACES * FACE_CHIP_PADDINGS.length });
+    await this.engine.warmUp?.({ detector, landmarks: WARM_UP_LANDMARK_BOXES, recognition: WARM_UP_FACES * FACE_CHIP_PADDINGS.length });
   }
 
   async analyze(bytes: Uint8Array): Promise<AnalyzedPhoto> {

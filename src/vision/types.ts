@@ -47,15 +47,6 @@ export interface DetectOptions {
   inputSize?: { width: number; height: number };
 }
 
-/**
- * A face-recognition engine: the three networks the pipeline needs, behind one
- * narrow interface so that a faster runtime (ONNX) can replace the reference
- * one (tfjs-wasm) without touching anything above `vision/`.
- *
- * Every method works on a whole photo and all its faces at once so that an
- * engine can batch. Engines must be numerically interchangeable: the same
- * inputs give the same boxes, landmarks and descriptors within float noise.
- */
 /** The largest inputs {@link FaceEngine.warmUp} prepares each network for. */
 export interface WarmUpInputs {
   /** Detector input sizes (multiples of 64) the default detector will run; the exact detector, if any, runs at 512. */
@@ -66,6 +57,15 @@ export interface WarmUpInputs {
   recognition: number;
 }
 
+/**
+ * A face-recognition engine: the three networks the pipeline needs, behind one
+ * narrow interface so that a faster runtime (ONNX) can replace the reference
+ * one (tfjs-wasm) without touching anything above `vision/`.
+ *
+ * Every method works on a whole photo and all its faces at once so that an
+ * engine can batch. Engines must be numerically interchangeable: the same
+ * inputs give the same boxes, landmarks and descriptors within float noise.
+ */
 export interface FaceEngine {
   /** `tfjs` or `onnx`. */
   readonly name: string;
