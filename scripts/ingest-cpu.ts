@@ -6,8 +6,9 @@
  * as many photos in flight as analysis threads, configuration from the
  * environment; per round, photos per second, CPU a photo in all threads
  * (`process.cpuUsage`: main and analysis threads) and how long the main thread
- * (database, files, messages) was busy a photo (event-loop utilisation). The
- * first round of a process pays for JIT compilation and the database's first pages.
+ * (database, files, messages) was busy a photo (event-loop utilisation); and
+ * first how long the analysis threads took to be ready. The first round of a
+ * process pays for JIT compilation and the database's first pages.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -26,7 +27,9 @@ const { DATABASE_URL: _ignored, ...env } = process.env;
 const config = loadConfig({ ...env, FACEGRAPH_DATA_DIR: dataDir });
 const fg = await createFacegraph(config, { workers: 0 });
 try {
+  const loading = performance.now();
   await fg.analyzer.load();
+  process.stdout.write(`models loaded (and warmed up) in ${Math.round(performance.now() - loading)} ms, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`);
   for (let round = 0; round < Number(values.rounds); round++) {
     const album = (await fg.services.albums.create(LOCAL_OWNER.id, `ingest cpu ${round}`)).id;
     const queue = [...photos];
