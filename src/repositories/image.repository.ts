@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, FaceSourceValue, ImageRow } from '../db/tables.js';
 import { toVectorSql } from '../db/vector.js';
 import type { Box, Point } from '../vision/types.js';
@@ -68,37 +68,40 @@ export class ImageRepository {
   }
 
   /**
-   * Writes the image and all its faces in one transaction, so that no reader
-   * ever sees an image without its faces. When the same bytes were stored in
-   * the album concurrently, returns the image that won (`created: false`).
+   * Writes the image and all its faces in one statement (the faces' insert a
+   * data-modifying WITH that reads the new image's id), so that no reader ever
+   * sees an image without its faces. One statement is atomic on its own: no
+   * BEGIN / COMMIT round trips, which on embedded PGlite cost ~1 ms of the
+   * main thread a photo (paired, tmp script: 4.3 -> 3.3 ms CPU a photo's
+   * rows). When the same bytes were stored in the album concurrently, returns
+   * the image that won (`created: false`).
    */
   async insertWithFaces(image: NewImage, faces: NewFace[]): Promise<{ image: ImageRow; created: boolean }> {
+    const values = {
+      album_id: image.albumId,
+      sha256: image.sha256,
+      file_name: image.fileName,
+      format: image.format,
+      width: image.width,
+      height: image.height,
+      byte_size: image.byteSize,
+    };
     try {
-      const row = await this.db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto('images')
-          .values({
-            album_id: image.albumId,
-            sha256: image.sha256,
-            file_name: image.fileName,
-            format: image.format,
-            width: image.width,
-            height: image.height,
-            byte_size: image.byteSize,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        if (faces.length > 0) {
-          await trx
-            .insertInto('faces')
-            .values(
-              faces.map((f) => faceValues(inserted.id, image.albumId, f)),
-            )
-            .execute();
-        }
-        return inserted;
-      });
-      return { image: row, created: true };
+      const row =
+        faces.length === 0
+          ? await this.db.insertInto('images').values(values).returningAll().executeTakeFirstOrThrow()
+          : await this.db
+              .with('image', (db) => db.insertInto('images').values(values).returningAll())
+              .with('face', (db) =>
+                db
+                  .insertInto('faces')
+                  .values(faces.map((f) => faceValues(sql<number>`(SELECT id FROM image)`, image.albumId, f)))
+                  .returning('faces.id'),
+              )
+              .selectFrom('image')
+              .selectAll()
+              .executeTakeFirstOrThrow();
+      return { image: row as ImageRow, created: true };
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
         const existing = await this.findInAlbum(image.albumId, image.sha256);
@@ -135,7 +138,7 @@ export class ImageRepository {
 }
 
 /** The `faces` row of a new face of an image; the owner is the album's. */
-export function faceValues(imageId: number, albumId: number, f: NewFace) {
+export function faceValues(imageId: number | RawBuilder<number>, albumId: number, f: NewFace) {
   return {
     image_id: imageId,
     album_id: albumId,

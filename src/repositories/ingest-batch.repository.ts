@@ -37,6 +37,8 @@ export interface PendingItem {
   fileName: string;
   sourceKind: ItemSourceKind | null;
   source: string | null;
+  /** The batch's status when the item was read: a `QUEUED` batch is marked running by its first photo. */
+  batchStatus: IngestBatchRow['status'];
 }
 
 /** Raw SQL inside a transaction: how a queue writes its jobs atomically with a batch. */
@@ -139,7 +141,7 @@ export class IngestBatchRepository {
     const row = await this.db
       .selectFrom('ingest_items as i')
       .innerJoin('ingest_batches as b', 'b.id', 'i.batch_id')
-      .select(['i.batch_id', 'b.album_id', 'i.position', 'i.file_name', 'i.source_kind', 'i.source'])
+      .select(['i.batch_id', 'b.album_id', 'b.status', 'i.position', 'i.file_name', 'i.source_kind', 'i.source'])
       .where('i.batch_id', '=', batchId)
       .where('i.position', '=', position)
       .where('i.recorded_at', 'is', null)
@@ -151,6 +153,7 @@ export class IngestBatchRepository {
       fileName: row.file_name,
       sourceKind: row.source_kind,
       source: row.source,
+      batchStatus: row.status as IngestBatchRow['status'],
     };
   }
 
@@ -195,27 +198,33 @@ export class IngestBatchRepository {
    */
   recordItem(batchId: number, outcome: ItemOutcome): Promise<RecordResult> {
     return this.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('ingest_items')
-        .set({
-          image_id: outcome.imageId,
-          error_code: outcome.error?.code ?? null,
-          error_message: outcome.error?.message ?? null,
-          recorded_at: new Date(),
-        })
-        .where('batch_id', '=', batchId)
-        .where('position', '=', outcome.position)
-        .where('recorded_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) return { recorded: false, finished: false };
-      const counts = await trx
+      // The item and the batch's counters in one statement (the counters move only through the item's update);
+      // the transaction is for the last item, which also closes the batch.
+      const counted = (await trx
+        .with('item', (db) =>
+          db
+            .updateTable('ingest_items')
+            .set({
+              image_id: outcome.imageId,
+              error_code: outcome.error?.code ?? null,
+              error_message: outcome.error?.message ?? null,
+              recorded_at: new Date(),
+            })
+            .where('batch_id', '=', batchId)
+            .where('position', '=', outcome.position)
+            .where('recorded_at', 'is', null)
+            .returning('batch_id'),
+        )
         .updateTable('ingest_batches')
+        .from('item')
         .set(outcome.error ? { failed: sql`failed + 1` } : { done: sql`done + 1` })
-        .where('id', '=', batchId)
-        .returning(['total', 'done', 'failed'])
-        .executeTakeFirstOrThrow();
-      const finished = counts.done + counts.failed >= counts.total;
-      if (finished) await closeBatch(trx, batchId);
+        .whereRef('ingest_batches.id', '=', 'item.batch_id')
+        .returningAll('ingest_batches')
+        .executeTakeFirst()) as IngestBatchRow | undefined;
+      if (!counted) return { recorded: false, finished: false };
+      const finished = counted.done + counted.failed >= counted.total;
+      if (!finished) return { recorded: true, finished, batch: counted };
+      await closeBatch(trx, batchId);
       const batch = (await trx.selectFrom('ingest_batches').selectAll().where('id', '=', batchId).executeTakeFirstOrThrow()) as IngestBatchRow;
       return { recorded: true, finished, batch };
     });

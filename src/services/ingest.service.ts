@@ -190,7 +190,8 @@ export class IngestService {
       await this.removeSpooled(await this.deps.batches.itemSource(batchId, position));
       return 'skipped';
     }
-    const started = await this.deps.batches.markRunning(batchId);
+    // Only the first photos of a batch find it QUEUED: the others skip the update (one round trip a photo).
+    const started = item.batchStatus === 'QUEUED' ? await this.deps.batches.markRunning(batchId) : undefined;
     if (started) await this.announce({ kind: 'batch', batch: toBatchSnapshot(started), items: [] });
     let outcome: ItemOutcome;
     let stored: PhotoOutcome | undefined;
