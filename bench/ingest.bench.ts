@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, photosInFlight } from '../src/config.js';
 import { createFacegraph } from '../src/facegraph.js';
 import { createEngine } from '../src/vision/engine-factory.js';
 import type { StageTimings } from '../src/vision/face-pipeline.js';
@@ -25,7 +25,7 @@ interface RoundResult {
   profile?: EngineProfile;
 }
 
-type Photo = { name: string; bytes: Buffer };
+type Photo = { name: string; path: string; bytes: Buffer };
 type EngineName = 'onnx' | 'tfjs' | 'vanilla';
 const STAGES = ['decode', 'detect', 'landmarks', 'encode', 'store'] as const;
 
@@ -62,12 +62,15 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
   let tfjs: Lane | undefined;
   let vanilla: Lane | undefined;
   let unchunkedSeconds = 0;
+  let batchSeconds = 0;
   // Peak resident memory of the process (main thread and analysis threads) while facegraph alone ingests.
   const peakRss = { mb: process.memoryUsage().rss / 2 ** 20 };
   try {
     for (let round = 0; round < rounds - pairedRounds; round++) onnxRounds.push((await runRound([onnx], photos, round, peakRss))[0]);
     // The same photos as one batch (a user's album): no chunk ends, where one analysis thread waits for the other.
     unchunkedSeconds = (await runRound([onnx], photos, rounds, peakRss, photos.length))[0].seconds;
+    // And as `facegraph ingest` runs them: a batch's per-photo jobs, with the batch's bookkeeping.
+    batchSeconds = await onnx.ingestBatch!(photos);
     tfjs = await openLane('tfjs', photos);
     vanilla = await openVanillaLane(photos);
     for (let round = 0; round < pairedRounds; round++) {
@@ -106,6 +109,9 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     pairedSpeedups: ratios,
     // facegraph alone, the photos in one batch (not paired: compare with vanillaPhotosPerSec only as an indication).
     unchunkedPhotosPerSec: photos.length / unchunkedSeconds,
+    // facegraph alone, the photos as one batch through the per-photo job `facegraph ingest` and the job workers run
+    // (reading each file, recording each item and the batch's counts besides storing the photo; not paired).
+    batchPhotosPerSec: photos.length / batchSeconds,
     // Plain face-api with its defaults, paired photo by photo: what a user would otherwise run.
     vanillaPhotosPerSec: photos.length / v.seconds,
     speedupVsVanilla: median(vanillaRatios),
@@ -146,6 +152,8 @@ interface Lane {
   /** Photos in analysis at once: facegraph's analysis threads (`FACEGRAPH_ANALYZERS`), 1 for the baselines. */
   parallel: number;
   ingest(albumId: number, photo: Photo): Promise<Ingested>;
+  /** facegraph lanes: the photos as one batch of a fresh album, `photosInFlight` at once, as `facegraph ingest`; seconds taken. */
+  ingestBatch?(photos: Photo[]): Promise<number>;
   createAlbum(name: string): Promise<number>;
   resetProfile(): void;
   profile(): EngineProfile | undefined;
@@ -183,6 +191,22 @@ async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
       if (!seen) throw new Error(`${photo.name} was not analysed (a duplicate in the round?)`);
       timings.delete(photo.bytes);
       return { ms, timings: seen };
+    },
+    async ingestBatch(batchPhotos) {
+      const album = await fg.services.albums.create(LOCAL_OWNER.id, `bench ${name} batch`);
+      const ingest = fg.services.ingest;
+      const batch = await ingest.createLocalBatch(LOCAL_OWNER.id, album.id, batchPhotos.map((p) => ({ fileName: p.name, path: p.path })));
+      const t0 = performance.now();
+      let next = 0;
+      const consumer = async () => {
+        while (next < batchPhotos.length) await ingest.processItem(batch.id, next++);
+      };
+      await Promise.all(Array.from({ length: photosInFlight(config.analyzers) }, consumer));
+      const seconds = (performance.now() - t0) / 1000;
+      timings.clear(); // the batch's files were read afresh: their timings are keyed by buffers nobody asks for
+      const done = await ingest.getBatch(batch.id);
+      if (done.status !== 'DONE' || done.done !== batchPhotos.length) throw new Error(`bench batch ended ${done.status} with ${done.done} of ${batchPhotos.length}`);
+      return seconds;
     },
     async createAlbum(album) {
       return (await fg.services.albums.create(LOCAL_OWNER.id, album)).id;

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../config.js';
+import { loadConfig, photosInFlight } from '../config.js';
 import { createFacegraph } from '../facegraph.js';
 import { LOCAL_OWNER } from '../services/api-key.service.js';
 import type { AlbumService } from '../services/album.service.js';
@@ -48,8 +48,8 @@ export async function findPhotos(root: string): Promise<string[]> {
 
 /**
  * This process opens the database and runs the pipeline itself, through the
- * same per-photo code as the job workers, with as many photos in flight as it
- * has analysis threads (`FACEGRAPH_ANALYZERS`). Photos already
+ * same per-photo code as the job workers, with one more photo in flight than it
+ * has analysis threads (`FACEGRAPH_ANALYZERS`; see `photosInFlight`). Photos already
  * in the album (same bytes) are recognised by their hash and skipped without
  * analysis, which is what makes a re-run after Ctrl-C resume.
  */
@@ -82,7 +82,7 @@ async function ingestEmbedded(root: string, files: string[], options: IngestComm
           await processWithRetry(() => ingest.processItem(batch.id, position), (reason) => ingest.giveUpItem(batch.id, position, reason));
         }
       };
-      await Promise.all(Array.from({ length: config.analyzers }, runner));
+      await Promise.all(Array.from({ length: photosInFlight(config.analyzers) }, runner));
     } finally {
       unsubscribe();
     }

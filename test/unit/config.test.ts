@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, photosInFlight } from '../../src/config.js';
 
 test('defaults: port 4000, ./data, embedded database, onnx engine', () => {
   const c = loadConfig({});
@@ -25,6 +25,14 @@ test('every invalid variable is reported in one error', () => {
     assert.match(err.message, /FACEGRAPH_ENGINE/);
     assert.match(err.message, /FACEGRAPH_MIN_SCORE/);
   }
+});
+
+test('a batch keeps one photo more in flight than analysis threads, one with a single analyser; FACEGRAPH_WORKERS overrides', () => {
+  assert.deepEqual([1, 2, 4].map(photosInFlight), [1, 3, 5]);
+  assert.equal(loadConfig({ FACEGRAPH_THREADS: '2', FACEGRAPH_ANALYZERS: '2' }).jobs.workers, 3);
+  assert.equal(loadConfig({ FACEGRAPH_ANALYZERS: '1' }).jobs.workers, 1);
+  assert.equal(loadConfig({ FACEGRAPH_ENGINE: 'tfjs' }).jobs.workers, 1);
+  assert.equal(loadConfig({ FACEGRAPH_ANALYZERS: '2', FACEGRAPH_WORKERS: '2' }).jobs.workers, 2);
 });
 
 test('ingest mutations wait 5 s by default (small uploads finish, albums return at once); API-only processes do not wait', () => {
