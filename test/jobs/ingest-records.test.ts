@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase, type Database } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrator.js';
+import type { Database } from '../../src/db/database.js';
 import { AlbumRepository } from '../../src/repositories/album.repository.js';
 import { ImageRepository, type NewFace, type NewImage } from '../../src/repositories/image.repository.js';
 import { IngestBatchRepository } from '../../src/repositories/ingest-batch.repository.js';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
+import { openScratchDatabase } from '../helpers/scratch-database.js';
 
 /**
  * The rows a photo's ingestion writes, on a real database (PGlite, or
@@ -18,35 +18,17 @@ let images: ImageRepository;
 let batches: IngestBatchRepository;
 let albumId: number;
 
+let scratch: Awaited<ReturnType<typeof openScratchDatabase>>;
+
 before(async () => {
-  const url = process.env.DATABASE_URL;
-  let databaseUrl: string | undefined;
-  if (url) {
-    const name = `facegraph_t_records_${process.pid}`;
-    const admin = await openDatabase({ databaseUrl: url, dataDir: null });
-    await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
-    await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
-    await admin.close();
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-  }
-  database = await openDatabase({ databaseUrl, dataDir: null });
-  await migrateToLatest(database.db);
+  scratch = await openScratchDatabase('records');
+  database = scratch.database;
   images = new ImageRepository(database.db);
   batches = new IngestBatchRepository(database.db);
   albumId = (await new AlbumRepository(database.db).create(LOCAL_OWNER.id, 'records')).id;
 });
 
-after(async () => {
-  await database?.close();
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const admin = await openDatabase({ databaseUrl: url, dataDir: null });
-    await sql.raw(`DROP DATABASE IF EXISTS facegraph_t_records_${process.pid}`).execute(admin.db);
-    await admin.close();
-  }
-});
+after(async () => scratch?.drop());
 
 let photos = 0;
 function newImage(): NewImage {

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { syntheticLibrary } from '../../bench/synthetic-people.js';
-import { openDatabase, type Database } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrator.js';
+import type { Database } from '../../src/db/database.js';
 import { AlbumRepository } from '../../src/repositories/album.repository.js';
 import { ClusteringRepository } from '../../src/repositories/clustering.repository.js';
 import { ImageRepository } from '../../src/repositories/image.repository.js';
 import { ClusteringService } from '../../src/services/clustering.service.js';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
+import { openScratchDatabase } from '../helpers/scratch-database.js';
 
 /**
  * The clustering service on a real database (PGlite, or PostgreSQL with
@@ -17,23 +17,11 @@ import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
  */
 let database: Database;
 let albumId: number;
+let scratch: Awaited<ReturnType<typeof openScratchDatabase>>;
 
 before(async () => {
-  const url = process.env.DATABASE_URL;
-  let databaseUrl: string | undefined;
-  if (url) {
-    // A database of its own, dropped in `after`.
-    const name = `facegraph_t_people_${process.pid}`;
-    const admin = await openDatabase({ databaseUrl: url, dataDir: null });
-    await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
-    await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
-    await admin.close();
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-  }
-  database = await openDatabase({ databaseUrl, dataDir: null });
-  await migrateToLatest(database.db);
+  scratch = await openScratchDatabase('people');
+  database = scratch.database;
   const albums = new AlbumRepository(database.db);
   const images = new ImageRepository(database.db);
   albumId = (await albums.create(LOCAL_OWNER.id, 'synthetic')).id;
@@ -55,15 +43,7 @@ before(async () => {
   }
 });
 
-after(async () => {
-  await database?.close();
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const admin = await openDatabase({ databaseUrl: url, dataDir: null });
-    await sql.raw(`DROP DATABASE IF EXISTS facegraph_t_people_${process.pid} WITH (FORCE)`).execute(admin.db);
-    await admin.close();
-  }
-});
+after(async () => scratch?.drop());
 
 async function assertConsistent(): Promise<void> {
   const { db } = database;
