@@ -71,10 +71,9 @@ export class ImageRepository {
    * Writes the image and all its faces in one statement (the faces' insert a
    * data-modifying WITH that reads the new image's id), so that no reader ever
    * sees an image without its faces. One statement is atomic on its own: no
-   * BEGIN / COMMIT round trips, which on embedded PGlite cost ~1 ms of the
-   * main thread a photo (paired, tmp script: 4.3 -> 3.3 ms CPU a photo's
-   * rows). When the same bytes were stored in the album concurrently, returns
-   * the image that won (`created: false`).
+   * BEGIN / COMMIT, which on embedded PGlite are two more round trips through
+   * the main thread (README, "The batch path"). When the same bytes were stored
+   * in the album concurrently, returns the image that won (`created: false`).
    */
   async insertWithFaces(image: NewImage, faces: NewFace[]): Promise<{ image: ImageRow; created: boolean }> {
     const values = {
