@@ -70,7 +70,7 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     // The same photos as one batch (a user's album): no chunk ends, where one analysis thread waits for the other.
     unchunkedSeconds = (await runRound([onnx], photos, rounds, peakRss, photos.length))[0].seconds;
     // And as `facegraph ingest` runs them: a batch's per-photo jobs, with the batch's bookkeeping.
-    batchSeconds = await onnx.ingestBatch!(photos);
+    batchSeconds = await onnx.ingestBatch!(photos, peakRss);
     tfjs = await openLane('tfjs', photos);
     vanilla = await openVanillaLane(photos);
     for (let round = 0; round < pairedRounds; round++) {
@@ -153,7 +153,7 @@ interface Lane {
   parallel: number;
   ingest(albumId: number, photo: Photo): Promise<Ingested>;
   /** facegraph lanes: the photos as one batch of a fresh album, `photosInFlight` at once, as `facegraph ingest`; seconds taken. */
-  ingestBatch?(photos: Photo[]): Promise<number>;
+  ingestBatch?(photos: Photo[], peakRss: { mb: number }): Promise<number>;
   createAlbum(name: string): Promise<number>;
   resetProfile(): void;
   profile(): EngineProfile | undefined;
@@ -192,14 +192,17 @@ async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
       timings.delete(photo.bytes);
       return { ms, timings: seen };
     },
-    async ingestBatch(batchPhotos) {
+    async ingestBatch(batchPhotos, peakRss) {
       const album = await fg.services.albums.create(LOCAL_OWNER.id, `bench ${name} batch`);
       const ingest = fg.services.ingest;
       const batch = await ingest.createLocalBatch(LOCAL_OWNER.id, album.id, batchPhotos.map((p) => ({ fileName: p.name, path: p.path })));
       const t0 = performance.now();
       let next = 0;
       const consumer = async () => {
-        while (next < batchPhotos.length) await ingest.processItem(batch.id, next++);
+        while (next < batchPhotos.length) {
+          await ingest.processItem(batch.id, next++);
+          peakRss.mb = Math.max(peakRss.mb, process.memoryUsage().rss / 2 ** 20);
+        }
       };
       await Promise.all(Array.from({ length: photosInFlight(config.analyzers) }, consumer));
       const seconds = (performance.now() - t0) / 1000;
