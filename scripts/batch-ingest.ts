@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/batch-ingest.ts DIR [--rounds N] [--in-flight N]`
+ * `npx tsx scripts/batch-ingest.ts DIR [--rounds N] [--in-flight N] [--queries]`
  *
  * The photos under DIR ingested as `facegraph ingest` does it: one batch of
  * the files on disk, each photo through the per-photo job (`processItem`:
@@ -9,22 +9,25 @@
  * more than analysis threads). Timed after the models load; per round a fresh
  * album: photos per second, CPU a photo in all threads, and how long the main
  * thread (database, files, messages) was busy a photo. For comparing settings
- * or two checkouts, run one after the other, alternating.
+ * or two checkouts, run one after the other, alternating. `--queries` also
+ * counts and times PGlite's queries (wall time, waits for the database
+ * included) and prints, per round, the statements a photo cost.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
 import { loadConfig, photosInFlight } from '../src/config.js';
 import { createFacegraph } from '../src/facegraph.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '2' }, 'in-flight': { type: 'string' } },
+  options: { rounds: { type: 'string', default: '2' }, 'in-flight': { type: 'string' }, queries: { type: 'boolean' } },
 });
 if (positionals.length !== 1) {
-  process.stderr.write('usage: npx tsx scripts/batch-ingest.ts DIR [--rounds N] [--in-flight N]\n');
+  process.stderr.write('usage: npx tsx scripts/batch-ingest.ts DIR [--rounds N] [--in-flight N] [--queries]\n');
   process.exit(2);
 }
 const root = path.resolve(positionals[0]);
@@ -32,6 +35,23 @@ const files = (await fs.readdir(root, { recursive: true, withFileTypes: true }))
   .filter((e) => e.isFile() && /\.(jpe?g|png|webp)$/i.test(e.name))
   .map((e) => path.join(e.parentPath, e.name))
   .sort();
+/** Statement (parameters and whitespace folded) -> calls and milliseconds, while `--queries` is on. */
+const queries = new Map<string, { calls: number; ms: number }>();
+if (values.queries) {
+  const query = PGlite.prototype.query;
+  PGlite.prototype.query = async function (this: PGlite, ...args: Parameters<typeof query>) {
+    const t = performance.now();
+    try {
+      return await query.apply(this, args);
+    } finally {
+      const key = String(args[0]).replace(/\s+/g, ' ').slice(0, 100);
+      const q = queries.get(key) ?? { calls: 0, ms: 0 };
+      q.calls++;
+      q.ms += performance.now() - t;
+      queries.set(key, q);
+    }
+  } as typeof query;
+}
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-batch-ingest-'));
 const { DATABASE_URL: _ignored, ...env } = process.env;
 const config = loadConfig({ ...env, FACEGRAPH_DATA_DIR: dataDir });
@@ -44,6 +64,7 @@ try {
     const album = await fg.services.albums.create(LOCAL_OWNER.id, `batch ingest ${round}`);
     const ingest = fg.services.ingest;
     const batch = await ingest.createLocalBatch(LOCAL_OWNER.id, album.id, files.map((f) => ({ fileName: path.relative(root, f), path: f })));
+    queries.clear();
     const elu = performance.eventLoopUtilization();
     const cpu = process.cpuUsage();
     const t = performance.now();
@@ -62,6 +83,12 @@ try {
         `(all threads), main thread busy ${(main.active / n).toFixed(1)} ms a photo; batch ${done.status} ${done.done} done ` +
         `${done.failed} failed; load ${os.loadavg()[0].toFixed(2)}\n`,
     );
+    if (values.queries) {
+      const all = [...queries.entries()].sort((a, b) => b[1].ms - a[1].ms);
+      const sum = all.reduce((t, [, q]) => ({ calls: t.calls + q.calls, ms: t.ms + q.ms }), { calls: 0, ms: 0 });
+      process.stdout.write(`  queries: ${(sum.calls / n).toFixed(1)} a photo, ${(sum.ms / n).toFixed(1)} ms a photo\n`);
+      for (const [key, q] of all.slice(0, 12)) process.stdout.write(`  ${(q.calls / n).toFixed(2)} x ${(q.ms / q.calls).toFixed(2)} ms  ${key}\n`);
+    }
   }
 } finally {
   await fg.close();
