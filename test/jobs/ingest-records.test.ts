@@ -17,7 +17,6 @@ let database: Database;
 let images: ImageRepository;
 let batches: IngestBatchRepository;
 let albumId: number;
-
 let scratch: Awaited<ReturnType<typeof openScratchDatabase>>;
 
 before(async () => {
