@@ -84,10 +84,15 @@ const NATIVE_SCALE_MAX = 256;
  * 256-px bound. lfw10's 250-px portraits: the main face scores >= 0.95 in 91
  * of 100 at 256 against 75 at 512.
  */
-export function detectorInputSize(image: { width: number; height: number }): number {
+export function detectorInputSize(image: { width: number; height: number }, ownScaleUpTo = NATIVE_SCALE_MAX): number {
   const side = Math.max(image.width, image.height);
-  if (side > NATIVE_SCALE_MAX) return SSD_INPUT;
+  if (side > ownScaleUpTo) return SSD_INPUT;
   return Math.max(INPUT_STEP, Math.ceil(side / INPUT_STEP) * INPUT_STEP);
+}
+
+/** Whether {@link detectorInputSize} searches `image` at its own scale. */
+export function atOwnScale(image: { width: number; height: number }): boolean {
+  return Math.max(image.width, image.height) <= NATIVE_SCALE_MAX;
 }
 
 export function wholeImage(image: { width: number; height: number }): Box {

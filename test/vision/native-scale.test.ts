@@ -120,6 +120,37 @@ describe('photos smaller than 512 px searched at their own scale', () => {
     await detectFaces(spy(engines.int8, false), image, options);
     assert.ok(seen.length >= 2 && seen.every((s) => s === undefined), 'face-api 512 when off or not supported');
   });
+
+  it("searches such a photo's padded canvas at its own scale too, padded by a quarter of its side instead of a half", async () => {
+    // Colin_Powell_0010: the whole pass scores two bystanders ~0.1, so the canvas runs.
+    const file = path.join(LFW10_DIR, 'Colin_Powell', 'Colin_Powell_0010.jpg');
+    const { image } = await decodePhoto(await fs.readFile(file), pipelineOptions(defaults));
+    assert.equal(Math.max(image.width, image.height), 250);
+    const passes = (input: 'fit' | 'face-api') => {
+      const seen: { side: number; input?: number }[] = [];
+      const spy: FaceEngine = {
+        name: 'spy',
+        scalableDetector: true,
+        approximateDetector: true,
+        load: () => engines.int8.load(),
+        dispose: async () => {},
+        landmarks: (img, boxes) => engines.int8.landmarks(img, boxes),
+        embed: (img, crops) => engines.int8.embed(img, crops),
+        detect: (img: RgbImage, options: DetectOptions) => {
+          seen.push({ side: Math.max(img.width, img.height), input: options.inputSize?.width });
+          return engines.int8.detect(img, options);
+        },
+      };
+      const options: FaceDetectorOptions = { ...defaults.vision, tileSize: defaults.vision.detectTileSize, tryRotations: false, input };
+      return detectFaces(spy, image, options).then((located) => ({ seen, located }));
+    };
+    const fit = await passes('fit');
+    assert.deepEqual(fit.seen, [{ side: 250, input: 256 }, { side: 376, input: 384 }], 'the photo at 256, then its 376-px canvas at 384');
+    const faceApi = await passes('face-api');
+    assert.deepEqual(faceApi.seen, [{ side: 250, input: undefined }, { side: 500, input: undefined }], 'face-api: both at 512, the canvas padded by half');
+    // The canvas is where the bystanders are found: the smaller one still finds them.
+    assert.ok(fit.located.detections.length >= 3, `${fit.located.detections.length} faces with the own-scale canvas`);
+  });
 });
 
 describe('strips at the tiles\' scale for photos larger than a tile', () => {
