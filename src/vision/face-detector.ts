@@ -57,7 +57,7 @@ interface PassSpec {
   minScore: number;
   /** Subtracted from the pass's coordinates to bring them into the orientation's view (the canvas's padding). */
   offset: number;
-  /** The padded canvas of a photo searched at its own scale: searched at its own scale too, up to 512 ({@link canvasFraction}). */
+  /** The padded canvas of a photo searched at its own scale: searched at its own scale too, up to 512 ({@link OWN_SCALE_PAD_FRACTION}). */
   ownScaleCanvas?: boolean;
   /** The SSD input of a strip ({@link fineInput}); else a square (512, or {@link detectorInputSize} when fitting). */
   input?: { width: number; height: number };
@@ -72,7 +72,7 @@ interface OrientationSearch {
   exact: ReadonlySet<number>;
   /** The padded canvas, if a pass read it. */
   padded?: ImageView;
-  /** The padding a canvas of this orientation has ({@link canvasFraction}). */
+  /** The padding a canvas of this orientation has: {@link PAD_FRACTION} or {@link OWN_SCALE_PAD_FRACTION}. */
   padFraction: number;
 }
 
@@ -84,8 +84,8 @@ const PAD_FRACTION = 0.5;
 /**
  * The same for a photo searched at its own scale (at most 256 px, {@link atOwnScale}): its canvas is
  * searched at its own scale too, where the padding only gives a face cut by the edge, or filling the
- * frame, room and context. A 250-px portrait's canvas is then 375 px, searched at 384 (11.6 ms in ONNX
- * Runtime, int8, one thread) instead of 500 at 512 (23 ms); lfw10's verification and faces, the
+ * frame, room and context. A 250-px portrait's canvas is then 376 px, searched at 384 (11.7 ms in ONNX
+ * Runtime, int8, one thread) instead of 500 at 512 (21 ms); lfw10's verification and faces, the
  * perturbation sweep of the noface and lfw10 photos at 160 and 250 px are unchanged, lfw10-tight
  * (150-px crops) moves by a pair and gains no false face (README, "Fewer detector passes").
  */
@@ -164,9 +164,9 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
       passes.push(...plan.tiles.map((region) => ({ view, region, minScore: options.minScore, offset: 0 })));
     }
     // The canvas's boxes, in the view's coordinates: a face cut by the photo's edge reaches outside it.
-    const padFraction = canvasFraction(engine, view, options);
+    const ownScaleCanvas = fits(engine, options) && atOwnScale(view.image);
+    const padFraction = ownScaleCanvas ? OWN_SCALE_PAD_FRACTION : PAD_FRACTION;
     const padded = plan.canvas ? padView(view, padFraction) : undefined;
-    const ownScaleCanvas = padFraction === OWN_SCALE_PAD_FRACTION;
     if (padded) passes.push({ view: padded, region: wholeImage(padded.image), minScore: options.minScore, offset: padded.padding, ownScaleCanvas });
     const found = candidates.filter((d) => d.score > options.minScore);
     for (let i = 1; i < passes.length; i++) found.push(...(await runPass(engine, passes[i], i, options, counter)));
@@ -266,11 +266,6 @@ async function runPass(
 export function largestDetectorInputs(engine: FaceEngine, options: Pick<FaceDetectorOptions, 'input' | 'tileSize'>): { width: number; height: number }[] {
   const square = { width: SSD_INPUT, height: SSD_INPUT };
   return options.tileSize > 0 && fits(engine, options) && engine.approximateDetector ? [LARGEST_STRIP_INPUT, square] : [square];
-}
-
-/** The padding of `view`'s canvas: {@link OWN_SCALE_PAD_FRACTION} where `view` is searched at its own scale. */
-function canvasFraction(engine: FaceEngine, view: ImageView, options: Pick<FaceDetectorOptions, 'input'>): number {
-  return fits(engine, options) && atOwnScale(view.image) ? OWN_SCALE_PAD_FRACTION : PAD_FRACTION;
 }
 
 /** Whether the SSD's input fits each image (`input: 'fit'`, and an engine that can). */
