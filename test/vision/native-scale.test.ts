@@ -35,6 +35,23 @@ function iou(a: Box, b: Box): number {
   return i / (a.width * a.height + b.width * b.height - i);
 }
 
+/** `engine` with its detector calls reported to `seen` (a scalable or a fixed-size detector, as `scalable` says). */
+function spyEngine(engine: FaceEngine, scalable: boolean, seen: (image: RgbImage, options: DetectOptions) => void): FaceEngine {
+  return {
+    name: 'spy',
+    scalableDetector: scalable,
+    approximateDetector: engine.approximateDetector,
+    load: () => engine.load(),
+    dispose: async () => {},
+    landmarks: (image, boxes) => engine.landmarks(image, boxes),
+    embed: (image, crops) => engine.embed(image, crops),
+    detect: (image, options) => {
+      seen(image, options);
+      return engine.detect(image, options);
+    },
+  };
+}
+
 async function lfwPhotos(count: number): Promise<{ name: string; image: RgbImage }[]> {
   const people = (await fs.readdir(LFW10_DIR)).sort();
   const photos = [];
@@ -98,18 +115,7 @@ describe('photos smaller than 512 px searched at their own scale', () => {
 
   it('asks the engine for a 256 input for a 250-px photo, and for 512 without native scale or on a fixed-size engine', async () => {
     const seen: (number | undefined)[] = [];
-    const spy = (engine: FaceEngine, scalable: boolean): FaceEngine => ({
-      name: 'spy',
-      scalableDetector: scalable,
-      load: () => engine.load(),
-      dispose: async () => {},
-      landmarks: (image, boxes) => engine.landmarks(image, boxes),
-      embed: (image, crops) => engine.embed(image, crops),
-      detect: (image: RgbImage, options: DetectOptions) => {
-        seen.push(options.inputSize?.width);
-        return engine.detect(image, options);
-      },
-    });
+    const spy = (engine: FaceEngine, scalable: boolean) => spyEngine(engine, scalable, (_, options) => seen.push(options.inputSize?.width));
     const [{ image }] = await lfwPhotos(1);
     const options: FaceDetectorOptions = { ...defaults.vision, tileSize: defaults.vision.detectTileSize, tryRotations: false };
     const native = await detectFaces(spy(engines.int8, true), image, options);
@@ -128,19 +134,7 @@ describe('photos smaller than 512 px searched at their own scale', () => {
     assert.equal(Math.max(image.width, image.height), 250);
     const passes = (input: 'fit' | 'face-api') => {
       const seen: { side: number; input?: number }[] = [];
-      const spy: FaceEngine = {
-        name: 'spy',
-        scalableDetector: true,
-        approximateDetector: true,
-        load: () => engines.int8.load(),
-        dispose: async () => {},
-        landmarks: (img, boxes) => engines.int8.landmarks(img, boxes),
-        embed: (img, crops) => engines.int8.embed(img, crops),
-        detect: (img: RgbImage, options: DetectOptions) => {
-          seen.push({ side: Math.max(img.width, img.height), input: options.inputSize?.width });
-          return engines.int8.detect(img, options);
-        },
-      };
+      const spy = spyEngine(engines.int8, true, (img, options) => seen.push({ side: Math.max(img.width, img.height), input: options.inputSize?.width }));
       const options: FaceDetectorOptions = { ...defaults.vision, tileSize: defaults.vision.detectTileSize, tryRotations: false, input };
       return detectFaces(spy, image, options).then((located) => ({ seen, located }));
     };
