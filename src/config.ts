@@ -26,6 +26,11 @@ export interface Config {
   databaseUrl: string | undefined;
   /** The only folder `ingestPaths` may read (`FACEGRAPH_IMPORT_ROOT`, default: none, ingestPaths refused). */
   importRoot: string | undefined;
+  /**
+   * Labelled photo sets for `npm run eval`, `npm run bench` and the quality tests (`FACEGRAPH_DATASETS`,
+   * default: none; those tests then skip): one folder a set, laid out as docs in README "Recognition quality".
+   */
+  datasets: string | undefined;
   /** Inference engine (`FACEGRAPH_ENGINE`: onnx | tfjs). */
   engine: 'onnx' | 'tfjs';
   /**
@@ -232,6 +237,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir: path.resolve(env.FACEGRAPH_DATA_DIR || './data'),
     databaseUrl,
     importRoot: env.FACEGRAPH_IMPORT_ROOT ? path.resolve(env.FACEGRAPH_IMPORT_ROOT) : undefined,
+    datasets: env.FACEGRAPH_DATASETS ? path.resolve(env.FACEGRAPH_DATASETS) : undefined,
     engine,
     threads,
     analyzers,

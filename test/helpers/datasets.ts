@@ -1,24 +1,71 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { writeGroupTightCrops, writeLfwTightCrops } from '../../src/eval/tight-crops.js';
+
+export { DEMO_DIR, DEMO_PHOTOS, GROUP_FACES } from '../../src/eval/demo-photos.js';
 
 /**
- * The labelled photo sets the tests, benchmarks and README examples use, kept in
- * the repository (source and licence in test/fixtures/datasets/README.md) so
- * that a fresh clone passes its own tests with nothing beside it.
+ * Photos from packages, committed with source and licence (test/fixtures/photos/README.md):
+ * `noface/` (13 photos without a person) and `oneface/` (astronaut, camera), from Debian's python3-skimage.
+ * With face-api's demo photos (DEMO_DIR) they are what a fresh clone's tests run on.
  */
-export const DATASETS = path.resolve(import.meta.dirname, '../fixtures/datasets');
-export const LFW10_DIR = path.join(DATASETS, 'lfw10');
-/** face-api's six 1920-px group photos, shipped inside its npm package. */
-export const DEMO_DIR = path.resolve(import.meta.dirname, '../../node_modules/@vladmandic/face-api/demo');
+export const PACKAGE_PHOTOS = path.resolve(import.meta.dirname, '../fixtures/photos');
+export const NOFACE_DIR = path.join(PACKAGE_PHOTOS, 'noface');
+export const ONEFACE_DIR = path.join(PACKAGE_PHOTOS, 'oneface');
 
 /**
- * The 22 faces of the six group photos as SSD finds them at full size ([x, y, width, height]),
- * each checked by eye: every visible face, no false one.
+ * The labelled sets from public repositories (lfw10, knn, edge, public/...), never committed:
+ * read from `FACEGRAPH_DATASETS` (CI sets it), unset in a fresh clone.
  */
-export const GROUP_FACES: Record<string, number[][]> = {
-  sample1: [[414, 355, 177, 240], [838, 421, 186, 228], [1476, 199, 203, 241]],
-  sample2: [[1447, 153, 194, 242], [902, 220, 151, 233], [361, 126, 153, 259]],
-  sample3: [[585, 329, 199, 271], [1514, 292, 170, 280], [1075, 215, 220, 299]],
-  sample4: [[664, 53, 187, 258], [257, 185, 162, 245], [989, 180, 169, 227], [1277, 144, 145, 244]],
-  sample5: [[787, 109, 156, 212], [1113, 198, 158, 236], [1406, 390, 165, 271], [598, 415, 166, 249], [377, 859, 172, 301]],
-  sample6: [[681, 321, 160, 307], [1180, 305, 188, 280], [1487, 263, 212, 296], [250, 468, 210, 291]],
-};
+export const DATASETS: string | undefined = loadConfig(process.env).datasets;
+
+/**
+ * `{ skip: needsDatasets('lfw10') }` on a test or suite that needs labelled photos: false when
+ * every named set is there, else the one line the runner prints for the skip.
+ */
+export function needsDatasets(...sets: string[]): string | false {
+  const what = `the labelled set${sets.length > 1 ? 's' : ''} ${sets.join(', ')}`;
+  if (!DATASETS) return `FACEGRAPH_DATASETS is unset: needs ${what}`;
+  const missing = sets.filter((s) => !existsSync(path.join(DATASETS!, s)));
+  return missing.length > 0 ? `FACEGRAPH_DATASETS (${DATASETS}) has no ${missing.join(', ')}: needs ${what}` : false;
+}
+
+/**
+ * Where set `name` is (a path that does not exist when FACEGRAPH_DATASETS is unset): safe at module
+ * level; read it only in tests guarded by {@link needsDatasets}.
+ */
+export function datasetPath(name: string, ...rest: string[]): string {
+  return path.join(DATASETS ?? path.join(os.tmpdir(), 'FACEGRAPH_DATASETS-unset'), name, ...rest);
+}
+
+export const LFW10_DIR = datasetPath('lfw10');
+
+let derived: string | undefined;
+const made = new Map<string, Promise<string>>();
+/** A folder of this process's, removed when it exits, for the derived sets. */
+function derivedDir(name: string): string {
+  if (!derived) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'facegraph-derived-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    derived = dir;
+  }
+  return path.join(derived, name);
+}
+
+/** lfw10's photos as tight grey crops (`<Person>/<file>`), made on first use; needs lfw10. */
+export function lfw10TightDir(): Promise<string> {
+  return once('lfw10-tight', () => writeLfwTightCrops(LFW10_DIR, derivedDir('lfw10-tight')));
+}
+
+/** The 22 demo group faces as tight grey crops (`sampleN-faceK.jpg`), made on first use from the npm package's photos. */
+export function groupsTightDir(): Promise<string> {
+  return once('groups-tight', () => writeGroupTightCrops(derivedDir('groups-tight')));
+}
+
+function once(key: string, make: () => Promise<string>): Promise<string> {
+  let p = made.get(key);
+  if (!p) made.set(key, (p = make()));
+  return p;
+}
