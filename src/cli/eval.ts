@@ -1,4 +1,6 @@
 /**
+ * `npm run eval` (every set of FACEGRAPH_DATASETS) or `npm run eval -- --sets DIR [--baseline face-api]`:
+ * a table of every source, facegraph beside plain face-api; `--out FILE` writes it as JSON.
  * `npm run eval -- --dataset DIR [--dataset DIR ...] [--groups DIR] [--noface DIR] [--out FILE]`
  * `npm run eval -- --pairs FILE.csv --images DIR [--noface DIR] [--out FILE]`
  *
@@ -18,13 +20,11 @@ import { evaluateGroups, evaluateNoFace, evaluateSet, type EvaluateOptions, type
 import { chooseThreshold, leaveOneSetOut, macroBalancedAccuracy, scoreAt, type SetPairs } from '../eval/held-out.js';
 import { accuracyAt } from '../eval/verification-metrics.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
-import { createEngine } from '../vision/engine-factory.js';
-import { describePrecision } from '../vision/onnx/int8-support.js';
-import { OnnxEngine } from '../vision/onnx/onnx-engine.js';
-import { FacePipeline } from '../vision/face-pipeline.js';
-import { pipelineOptions } from '../vision/pipeline-pool.js';
+import { evaluateSources, openPipeline, parseThreshold } from './eval-sources.js';
 
 const USAGE = `usage:
+  npm run eval [-- --baseline face-api] [--out FILE]
+  npm run eval -- --sets DIR [--sets DIR ...] [--baseline face-api] [--out FILE]
   npm run eval -- --dataset DIR [--dataset DIR ...] [--groups DIR ...] [--noface DIR ...] [--out FILE] [--threshold T]
   npm run eval -- --pairs FILE.csv --images DIR [--noface DIR ...] [--out FILE] [--threshold T]
 
@@ -36,6 +36,13 @@ const USAGE = `usage:
   --images DIR     folder the CSV's file names are relative to
   --out FILE       also write the JSON report to FILE
   --threshold T    cosine-distance threshold to score (default: the calibrated ${DEFAULT_SAME_PERSON_THRESHOLD})
+  --sets DIR       a folder of sources, each laid out as <person>/<photo>, groups/ (with expected.csv: file,faces)
+                   and noface/: every source scored as a row of a table (stdout; --out writes it as JSON)
+  --baseline face-api  also run plain face-api 1.7.15 (SSD 0.5, its alignment, FaceMatcher's euclidean 0.6) on
+                   the same photos, its row beside each source's
+  With no arguments: every set of FACEGRAPH_DATASETS as that table: the repository's sets (lfw10, knn, edge,
+  noface, oneface, tight crops made from lfw10, face-api's demo group photos and their tight crops) and, when
+  it has public/, every source of it.
   With two or more labelled sets (--dataset, --groups), the report adds heldOut: each set scored at the
   threshold chosen on all the others (best mean balanced accuracy over sets).
   Vision settings come from the environment as in production (FACEGRAPH_ENGINE, FACEGRAPH_MIN_SCORE, ...).
@@ -53,6 +60,8 @@ async function main(): Promise<number> {
         images: { type: 'string' },
         out: { type: 'string' },
         threshold: { type: 'string' },
+        sets: { type: 'string', multiple: true },
+        baseline: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -70,23 +79,30 @@ async function main(): Promise<number> {
   const groups = values.groups ?? [];
   const noface = values.noface ?? [];
   const byPairs = values.pairs !== undefined || values.images !== undefined;
+  if (values.baseline !== undefined && values.baseline !== 'face-api') {
+    process.stderr.write(`--baseline takes face-api, got "${values.baseline}"\n`);
+    return 2;
+  }
+  if (values.sets || (!byPairs && datasets.length + groups.length + noface.length === 0)) {
+    if (byPairs || datasets.length + groups.length + noface.length > 0) {
+      process.stderr.write(`give --sets alone (with --baseline, --threshold, --out)\n${USAGE}\n`);
+      return 2;
+    }
+    return evaluateSources(values.sets ?? [], { baseline: values.baseline === 'face-api', threshold: values.threshold, out: values.out });
+  }
+  if (values.baseline) {
+    process.stderr.write(`--baseline goes with --sets (or no set at all)\n`);
+    return 2;
+  }
   if ((byPairs && (!values.pairs || !values.images)) || (byPairs && datasets.length + groups.length > 0)) {
     process.stderr.write(`give --pairs FILE.csv with --images DIR, and no --dataset or --groups with them\n${USAGE}\n`);
     return 2;
   }
-  if (!byPairs && datasets.length + groups.length + noface.length === 0) {
-    process.stderr.write(`nothing to evaluate\n${USAGE}\n`);
-    return 2;
-  }
-  const threshold = values.threshold === undefined ? DEFAULT_SAME_PERSON_THRESHOLD : Number(values.threshold);
-  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 2) {
-    process.stderr.write(`--threshold must be a cosine distance in [0, 2], got "${values.threshold}"\n`);
-    return 2;
-  }
+  const threshold = parseThreshold(values.threshold);
+  if (threshold === undefined) return 2;
 
   const config = loadConfig();
-  const engine = createEngine(config);
-  const pipeline = new FacePipeline(engine, pipelineOptions(config));
+  const { engine, pipeline, precision } = openPipeline(config);
   const progress = (root: string): EvaluateOptions['onProgress'] => (done, total, photo) => {
     const what = photo.error ? `error: ${photo.error}` : photo.score === null ? 'NO FACE' : `${photo.faces} face(s), main ${photo.score.toFixed(2)}`;
     process.stderr.write(`[${String(done).padStart(String(total).length)}/${total}] ${path.relative(root, photo.file)}: ${what}\n`);
@@ -96,7 +112,7 @@ async function main(): Promise<number> {
     cluster: async (embeddings) => clusterEmbeddings(embeddings, { threshold }),
     onProgress: progress(root),
   });
-  process.stderr.write(`eval: engine ${engine.name}${engine instanceof OnnxEngine ? ` (${describePrecision(engine.precision)})` : ''}, threshold ${threshold}\n`);
+  process.stderr.write(`eval: engine ${engine.name} (${precision}), threshold ${threshold}\n`);
 
   const sets: Record<string, unknown> = {};
   const scored: SetPairs[] = [];
@@ -127,8 +143,6 @@ async function main(): Promise<number> {
     noFace = noFace ? mergeNoFace(noFace, { ...r, withFalseFaces }) : { ...r, withFalseFaces };
   }
 
-  // The ONNX engine's networks' arithmetic (FACEGRAPH_PRECISION resolved on this CPU); tfjs is float32.
-  const precision = engine instanceof OnnxEngine ? describePrecision(engine.precision) : 'fp32';
   const head = { model: pipeline.modelId, engine: engine.name, precision, threshold };
   let out: Record<string, unknown>;
   if (labelled.length === 1 && groups.length === 0) {

@@ -21,20 +21,22 @@ export const LABELS_FILE = 'labels.csv';
 
 /**
  * A labelled set: a folder per person, identity = folder name, or the rows of
- * the set's `labels.csv` when it has one (`file,identity`). Every photo is
- * paired with every other (n(n-1)/2 pairs), the protocol of issue 3 for lfw10.
+ * a labels file (`file,identity`, paths relative to `root`): `options.labels`, else
+ * the set's own `labels.csv` when it has one. Every photo is paired with every
+ * other (n(n-1)/2 pairs), the protocol of issue 3 for lfw10. `options.only`
+ * limits the person folders read (a source folder has groups/ and noface/ beside them).
  */
-export async function loadIdentityFolders(root: string): Promise<EvalDataset> {
+export async function loadIdentityFolders(root: string, options: { labels?: string; only?: string[] } = {}): Promise<EvalDataset> {
   const photos: string[] = [];
   const identities: string[] = [];
-  const labels = await readLabels(root);
+  const labels = await readLabels(root, options.labels);
   if (labels) {
     for (const { file, identity } of labels) {
       photos.push(path.join(root, file));
       identities.push(identity);
     }
   } else {
-    for (const person of (await entries(root, 'directory')).sort()) {
+    for (const person of (options.only ?? (await entries(root, 'directory'))).sort()) {
       const files = (await entries(path.join(root, person), 'file')).filter(isPhoto).sort();
       for (const file of files) {
         photos.push(path.join(root, person, file));
@@ -50,11 +52,12 @@ export async function loadIdentityFolders(root: string): Promise<EvalDataset> {
   return { photos, identities, pairs };
 }
 
-async function readLabels(root: string): Promise<{ file: string; identity: string }[] | undefined> {
+async function readLabels(root: string, file?: string): Promise<{ file: string; identity: string }[] | undefined> {
   let text: Buffer;
   try {
-    text = await readFile(path.join(root, LABELS_FILE));
-  } catch {
+    text = await readFile(file ?? path.join(root, LABELS_FILE));
+  } catch (err) {
+    if (file) throw new InvalidInputError(`${file}: ${(err as Error).message}`, { root });
     return undefined;
   }
   const rows = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
@@ -63,7 +66,7 @@ async function readLabels(root: string): Promise<{ file: string; identity: strin
   return rows.map((r) => ({ file: r.file, identity: r.identity }));
 }
 
-function isPhoto(name: string): boolean {
+export function isPhoto(name: string): boolean {
   return PHOTO_EXTENSIONS.has(path.extname(name).toLowerCase());
 }
 
@@ -76,7 +79,7 @@ export async function listPhotos(dir: string): Promise<string[]> {
 }
 
 /** Names of the directories or files in `dir`, following symbolic links (a dataset may be a farm of links). */
-async function entries(dir: string, kind: 'directory' | 'file'): Promise<string[]> {
+export async function entries(dir: string, kind: 'directory' | 'file'): Promise<string[]> {
   const names: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const s = e.isSymbolicLink() ? await stat(path.join(dir, e.name)) : e;

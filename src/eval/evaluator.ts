@@ -50,6 +50,8 @@ export interface EvaluateOptions {
   /** Called after each photo, for progress on stderr. */
   onProgress?: (done: number, total: number, photo: PhotoOutcome) => void;
   cluster?: ClusterFn;
+  /** How far apart two embeddings are (default cosine distance; plain face-api's baseline is euclidean). */
+  distance?: (a: Float32Array, b: Float32Array) => number;
 }
 
 /** How one photo went. */
@@ -129,10 +131,11 @@ export async function evaluateSet(
     options.onProgress?.(i + 1, dataset.photos.length, outcome);
   }
 
+  const distance = options.distance ?? cosineDistance;
   const scored: ScoredPair[] = dataset.pairs.map(({ a, b, same }) => {
     const ea = embeddings[a];
     const eb = embeddings[b];
-    return { distance: ea && eb ? cosineDistance(ea, eb) : null, same };
+    return { distance: ea && eb ? distance(ea, eb) : null, same };
   });
   const best = bestAccuracy(scored);
   const report: EvalReport = {
@@ -216,11 +219,12 @@ export async function evaluateGroups(
   const perPhoto: GroupReport['detection']['perPhoto'] = [];
   const pairs: ScoredPair[] = [];
   const passes = new PassCounter();
+  const distance = options.distance ?? cosineDistance;
   for (const [i, file] of photos.entries()) {
     const outcome = passes.add(await analyzeFile(file, analyzer));
     perPhoto.push({ file, faces: outcome.faces.length });
     outcome.faces.forEach((a, j) => {
-      for (const b of outcome.faces.slice(j + 1)) pairs.push({ distance: cosineDistance(a.embedding, b.embedding), same: false });
+      for (const b of outcome.faces.slice(j + 1)) pairs.push({ distance: distance(a.embedding, b.embedding), same: false });
     });
     options.onProgress?.(i + 1, photos.length, summary(file, outcome));
   }
