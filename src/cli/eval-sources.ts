@@ -4,6 +4,7 @@ import path from 'node:path';
 import { clusterEmbeddings } from '../clustering/cluster-faces.js';
 import { loadConfig, type Config } from '../config.js';
 import { euclideanDistance, FACE_API_MATCH_DISTANCE, openFaceApiBaseline } from '../eval/face-api-baseline.js';
+import { comparePrecision, PARITY_FACE_SIDE, SAME_FACE_IOU, type ParityReport } from '../eval/precision-parity.js';
 import { scoreSource, totalOf, type EvalSystem, type ScoredSource, type SourceScore } from '../eval/source-scores.js';
 import { sourcesTable } from '../eval/source-table.js';
 import { loadSourcesDir, repositorySources, type EvalSource } from '../eval/sources.js';
@@ -38,7 +39,10 @@ export function openPipeline(config: Readonly<Config>): { engine: FaceEngine; pi
  * Every source of `dirs` (or, with none, every set of FACEGRAPH_DATASETS) scored by facegraph and,
  * with `baseline`, by plain face-api: the table on stdout, totals per family of sources and in all.
  */
-export async function evaluateSources(dirs: string[], options: { baseline: boolean; threshold?: string; out?: string }): Promise<number> {
+export async function evaluateSources(
+  dirs: string[],
+  options: { baseline: boolean; parity?: boolean; threshold?: string; out?: string },
+): Promise<number> {
   const threshold = parseThreshold(options.threshold);
   if (threshold === undefined) return 2;
   const config = loadConfig();
@@ -86,6 +90,7 @@ export async function evaluateSources(dirs: string[], options: { baseline: boole
       }
     }
     process.stdout.write(`${sourcesTable([...rows, ...totals])}\n`);
+    const parity = options.parity ? await precisionParity(sources, pipeline, precision, config) : undefined;
     if (options.out) {
       const report = {
         model: pipeline.modelId,
@@ -95,6 +100,7 @@ export async function evaluateSources(dirs: string[], options: { baseline: boole
         ...(options.baseline ? { baseline: { name: 'face-api', version: '1.7.15', distance: 'euclidean', threshold: FACE_API_MATCH_DISTANCE } } : {}),
         sources: rows,
         totals,
+        ...(parity ? { precisionParity: parity } : {}),
       };
       await writeFile(options.out, `${JSON.stringify(report, (_, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2)}\n`);
     }
@@ -102,5 +108,32 @@ export async function evaluateSources(dirs: string[], options: { baseline: boole
   } finally {
     await engine.dispose();
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Every photo of `sources` through the configured pipeline and through float32 throughout: which faces differ. */
+async function precisionParity(
+  sources: readonly EvalSource[],
+  pipeline: FacePipeline,
+  precision: string,
+  config: Readonly<Config>,
+): Promise<ParityReport> {
+  const files = [...new Set(sources.flatMap((s) => [...(s.identity?.photos ?? []), ...(s.groups ?? []).map((g) => g.file), ...(s.noface ?? [])]))];
+  const exact = openPipeline({ ...config, precision: 'fp32' });
+  try {
+    process.stderr.write(`precision parity: ${files.length} photos, ${precision} against fp32\n`);
+    const report = await comparePrecision(files, pipeline, exact.pipeline);
+    process.stdout.write(
+      `\nprecision parity: ${report.differing} of ${report.photos} photos differ from fp32 in their faces (IoU ${SAME_FACE_IOU}), ` +
+        `${report.differingAt60} by a face of ${PARITY_FACE_SIDE} px or more; ` +
+        `${Math.round((1000 * report.fastSeconds) / report.photos)} ms a photo against fp32's ${Math.round((1000 * report.float32Seconds) / report.photos)}\n`,
+    );
+    for (const d of report.differences) {
+      const faces = d.unmatched.map((u) => `${u.run} only: ${u.side} px at ${u.score.toFixed(2)}`).join('; ');
+      process.stdout.write(`  ${path.relative(config.datasets ?? process.cwd(), d.file)}: ${d.fast} vs ${d.float32} faces (${faces})\n`);
+    }
+    return report;
+  } finally {
+    await exact.engine.dispose();
   }
 }

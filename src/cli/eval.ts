@@ -40,6 +40,8 @@ const USAGE = `usage:
                    and noface/: every source scored as a row of a table (stdout; --out writes it as JSON)
   --baseline face-api  also run plain face-api 1.7.15 (SSD 0.5, its alignment, FaceMatcher's euclidean 0.6) on
                    the same photos, its row beside each source's
+  --parity         also run every photo in float32 throughout and list the photos whose faces differ from the
+                   configured precision's (count, or a box not matched at IoU 0.5), and what float32 costs
   With no arguments: every set of FACEGRAPH_DATASETS as that table: the repository's sets (lfw10, knn, edge,
   noface, oneface, tight crops made from lfw10, face-api's demo group photos and their tight crops) and, when
   it has public/, every source of it.
@@ -62,6 +64,7 @@ async function main(): Promise<number> {
         threshold: { type: 'string' },
         sets: { type: 'string', multiple: true },
         baseline: { type: 'string' },
+        parity: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -88,7 +91,12 @@ async function main(): Promise<number> {
       process.stderr.write(`give --sets alone (with --baseline, --threshold, --out)\n${USAGE}\n`);
       return 2;
     }
-    return evaluateSources(values.sets ?? [], { baseline: values.baseline === 'face-api', threshold: values.threshold, out: values.out });
+    return evaluateSources(values.sets ?? [], {
+      baseline: values.baseline === 'face-api',
+      parity: values.parity,
+      threshold: values.threshold,
+      out: values.out,
+    });
   }
   if (values.baseline) {
     process.stderr.write(`--baseline goes with --sets (or no set at all)\n`);

@@ -52,6 +52,8 @@ export interface EvaluateOptions {
   cluster?: ClusterFn;
   /** How far apart two embeddings are (default cosine distance; plain face-api's baseline is euclidean). */
   distance?: (a: Float32Array, b: Float32Array) => number;
+  /** Add the split-half `calibration` section where the set allows (default true). */
+  calibrate?: boolean;
 }
 
 /** How one photo went. */
@@ -162,7 +164,7 @@ export async function evaluateSet(
     },
   };
   const identities = dataset.identities;
-  if (identities.every((id) => id !== null) && new Set(identities).size >= 4) {
+  if ((options.calibrate ?? true) && identities.every((id) => id !== null) && new Set(identities).size >= 4) {
     report.calibration = splitHalfCalibration(
       dataset.pairs.map(({ a, b }, i) => ({ ...scored[i], identityA: identities[a]!, identityB: identities[b]! })),
     );

@@ -57,7 +57,7 @@ export interface ScoredSource {
 
 export async function scoreSource(source: EvalSource, system: EvalSystem, onProgress?: EvaluateOptions['onProgress']): Promise<ScoredSource> {
   const started = performance.now();
-  const options: EvaluateOptions = { threshold: system.threshold, distance: system.distance, cluster: system.cluster, onProgress };
+  const options: EvaluateOptions = { threshold: system.threshold, distance: system.distance, cluster: system.cluster, calibrate: false, onProgress };
   const score: SourceScore = { source: source.name, system: system.name, photos: 0, seconds: 0 };
   let pairs: ScoredPair[] = [];
   if (source.identity) {

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { specifiedRules, validate, type GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { AppError } from '../errors.js';
@@ -28,7 +28,8 @@ export interface SubscriptionServerOptions {
  * `connection_init` payload — `{ "authorization": "Bearer fg_..." }`, or
  * `{ "apiKey": "fg_..." }` — since browsers cannot set headers on a WebSocket;
  * a missing or wrong key, while keys are on, closes the socket with 4401.
- * Errors go through the same `formatError` as over HTTP. Returns the dispose
+ * Errors go through the same `formatError` as over HTTP, and a document that does not parse or
+ * validate gets the same coded error as over HTTP. Returns the dispose
  * function that closes every socket (for the server's drain).
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): { dispose(): Promise<void> } {
@@ -41,7 +42,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { d
       schema: options.schema,
       // Error details go through formatError; never let graphql-ws read NODE_ENV for it.
       isProd: true,
-      validate: (schema, document) => validate(schema, document, rules),
+      // Parsed and validated here, so that a document HTTP would refuse is refused the same way: an
+      // `error` message with GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED (graphql-ws on its own
+      // closes the whole socket with 4500 on a syntax error, and gives validation errors no code).
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          if (!(err instanceof GraphQLError)) throw err;
+          return [withCode(err, err.message, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const errors = validateAsOverHttp(options.schema, document, rules);
+        if (errors.length > 0) return errors;
+        return { schema: options.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+      },
       onConnect: async (ctx) => {
         try {
           ctx.extra.owner = await services.keys.authenticate(authorizationOf(ctx.connectionParams));
@@ -64,6 +79,29 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { d
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * graphql's validation errors as Apollo answers them over HTTP: code `GRAPHQL_VALIDATION_FAILED`
+ * (graphql itself gives them none, so formatError would mask them as a bug), and the field
+ * suggestions hidden as graphql-armor's blockFieldSuggestion hides them there ("Did you mean"
+ * would list the schema, introspection off or not).
+ */
+function validateAsOverHttp(schema: GraphQLSchema, document: DocumentNode, rules: readonly ValidationRule[]): GraphQLError[] {
+  return validate(schema, document, rules).map((error) =>
+    withCode(error, error.message.replace(/Did you mean ".+"/g, '[Suggestion hidden]'), 'GRAPHQL_VALIDATION_FAILED'),
+  );
+}
+
+/** A copy of a parse or validation error with `message` and the code Apollo gives it over HTTP. */
+function withCode(error: GraphQLError, message: string, code: string): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    originalError: error.originalError ?? error,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 /** The key from a connection_init payload, as an Authorization header value (undefined: none given). */
