@@ -63,9 +63,8 @@ export interface Config {
     minScore: number;
     /**
      * Shorter side, in original pixels, below which a face is dropped (`FACEGRAPH_MIN_FACE_SIZE`,
-     * default 30): smaller faces give descriptors too poor to match. lfw10 shrunk so that face boxes
-     * measure ~34 px: AUC 0.9998, balanced accuracy 0.991 at the default threshold; ~27 px: AUC 0.92
-     * (2 photos without a face); ~20 px: AUC 0.56 (13 without a face).
+     * default 24): SSD's box of a face counted 35-40 px tall is 27-30 px wide (dlib's group photos),
+     * which plain face-api keeps. Such small faces are stored with a low `quality` and kept out of people.
      */
     minFaceSize: number;
     /** Faces per photo at most (`FACEGRAPH_MAX_FACES`). */
@@ -245,7 +244,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     vision: {
       // face-api treats 0 as "unset" (0.5) and fails at 1, so both ends are excluded.
       minScore: num('FACEGRAPH_MIN_SCORE', 0.5, 0.01, 0.99),
-      minFaceSize: int('FACEGRAPH_MIN_FACE_SIZE', 30, 0, 100_000),
+      minFaceSize: int('FACEGRAPH_MIN_FACE_SIZE', 24, 0, 100_000),
       maxFaces: int('FACEGRAPH_MAX_FACES', 100, 1, 1000),
       maxSide: int('FACEGRAPH_MAX_SIDE', 1920, 256, 8192),
       detectTileSize: int('FACEGRAPH_DETECT_TILE', 768, 0, 8192),

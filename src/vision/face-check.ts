@@ -103,9 +103,11 @@ export interface FaceCheck {
  * wrong person and a wrong search hit, so a box that fails is dropped even if
  * SSD was sure of it. `nudged`: the box's mean disagreement over nudged copies,
  * which a doubtful box ({@link isDoubtful}) needs to pass; `score`: the
- * detector's, which decides how low that mean must be.
+ * detector's, which decides how low that mean must be; `shapeVouched`: a second
+ * detector run found this face in this box (the pipeline's second opinion on a
+ * box of no face's shape), so the shape bound does not apply.
  */
-export function checkFace(fit: LandmarkFit, box: Box, source: FaceSource, nudged?: number, score?: number): FaceCheck {
+export function checkFace(fit: LandmarkFit, box: Box, source: FaceSource, nudged?: number, score?: number, shapeVouched = false): FaceCheck {
   const wholeImage = source === 'whole-image';
   if (fit.disagreement > (wholeImage ? MAX_WHOLE_IMAGE_DISAGREEMENT : MAX_DISAGREEMENT)) {
     return { isFace: false, rejection: 'landmarks-disagree' };
@@ -117,7 +119,7 @@ export function checkFace(fit: LandmarkFit, box: Box, source: FaceSource, nudged
     if (!(nudged !== undefined && nudged <= bound)) return { isFace: false, rejection: 'landmarks-disagree' };
   }
   const aspect = box.width / box.height;
-  if (!wholeImage && (aspect < BOX_ASPECT.min || aspect > BOX_ASPECT.max)) return { isFace: false, rejection: 'box-shape' };
+  if (!wholeImage && !shapeVouched && (aspect < BOX_ASPECT.min || aspect > BOX_ASPECT.max)) return { isFace: false, rejection: 'box-shape' };
   const g = faceGeometry(fit.points);
   const plausible =
     g.eyeMouthRatio >= EYE_MOUTH_RATIO.min &&

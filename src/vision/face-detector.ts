@@ -42,6 +42,11 @@ export interface LocatedFaces {
   passes: number;
   /** The winning orientation's passes and what each found, for {@link redetectPasses}. */
   search: OrientationSearch;
+  /**
+   * The other orientations that found a face, best first: where none of the winner's faces passes
+   * the face check, the next one is checked (a face read upside down can outscore it upright).
+   */
+  fallbacks?: LocatedFaces[];
 }
 
 /** A detection and the pass (index into {@link OrientationSearch.passes}) that found it. */
@@ -91,7 +96,7 @@ const PAD_FRACTION = 0.5;
  */
 const OWN_SCALE_PAD_FRACTION = 0.25;
 /** Two boxes overlapping more than this (intersection over the smaller) are one face. */
-const SAME_FACE_OVERLAP = 0.5;
+export const SAME_FACE_OVERLAP = 0.5;
 /**
  * A face scoring at least this is confidently found: upright, the photo's
  * orientation is taken without trying the others (96 of lfw10's 100 portraits
@@ -173,8 +178,10 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     return settle({ view, passes, found, exact: new Set(), padded, padFraction }, options, counter.passes);
   };
 
-  let best = await inOrientation(0);
-  if (options.tryRotations && (!best || topScore(best.detections) < CONFIDENT_SCORE)) {
+  const found: LocatedFaces[] = [];
+  const upright = await inOrientation(0);
+  if (upright) found.push(upright);
+  if (options.tryRotations && (!upright || topScore(upright.detections) < CONFIDENT_SCORE)) {
     // SSD also finds faces lying sideways or upside down, at lower scores (measured on lfw10: 0.26-0.91
     // against 0.99-1.00 for the same face upright), so the orientation with the best face wins. All three
     // turns are tried: stopping at the first confident one read 3 of lfw10, knn and edge's 116 photos, stored
@@ -183,10 +190,12 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     // (lfw10-tight 7.94 -> 7.64 passes) read one of lfw10-tight's crops, stored upside down, as upright.
     for (const rotation of [90, 270, 180] as const) {
       const candidate = await inOrientation(rotation);
-      if (candidate && (!best || topScore(candidate.detections) > topScore(best.detections))) best = candidate;
+      if (candidate) found.push(candidate);
     }
   }
-  if (best) return { ...best, passes: counter.passes };
+  // Best face first; the sort is stable, so on a tie the earlier orientation (upright first) wins.
+  const [best, ...fallbacks] = found.sort((a, b) => topScore(b.detections) - topScore(a.detections));
+  if (best) return { ...best, passes: counter.passes, ...(fallbacks.length > 0 ? { fallbacks } : {}) };
   const view = identityView(image);
   return { view, detections: [], passes: counter.passes, search: { view, passes: [], found: [], exact: new Set(), padFraction: PAD_FRACTION } };
 }
@@ -365,7 +374,7 @@ export function mergeDetections<D extends Detection>(detections: readonly D[]): 
   return kept;
 }
 
-function overlapOfSmaller(a: Box, b: Box): number {
+export function overlapOfSmaller(a: Box, b: Box): number {
   const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
   if (w <= 0 || h <= 0) return 0;

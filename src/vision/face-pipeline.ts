@@ -1,11 +1,13 @@
-import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
+import { cropImage, extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
 import { checkFace, isDoubtful, wantsExactBox, type FaceCheck, type FaceSource } from './face-check.js';
-import { detectFaces, largestDetectorInputs, redetectPasses, type DetectorInput, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
+import { detectFaces, largestDetectorInputs, overlapOfSmaller, redetectPasses, SAME_FACE_OVERLAP, type DetectorInput, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
+import { detectorInputSize } from './detector-regions.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from './types.js';
-import { l2Normalize } from './vector-math.js';
+import { chipSharpness, yawOf, type FaceSignals } from './face-quality.js';
+import { cosineDistance, l2Normalize } from './vector-math.js';
 
 /** One face as the rest of facegraph sees it: original-photo coordinates, unit-length embedding. */
 export interface AnalyzedFace {
@@ -16,6 +18,7 @@ export interface AnalyzedFace {
   source: FaceSource;
   landmarks: Point[];
   embedding: Float32Array;
+  signals?: FaceSignals;
 }
 
 export interface AnalyzedPhoto {
@@ -138,34 +141,23 @@ export class FacePipeline {
       input: this.options.detectInput ?? 'fit',
     };
     let t = performance.now();
-    let located = await detectFaces(this.engine, image, detectOptions);
+    const first = await detectFaces(this.engine, image, detectOptions);
     timings.detect += performance.now() - t;
-    // Landmarks and chips are taken in the view the faces were found in, where they are upright.
-    const known = new Map<Detection, LandmarkFit>();
-    let fits = await this.landmarksOf(located, known, timings);
-    let passes = located.passes;
-    // An int8 detector's boxes are taken where the check reads them clearly. A pass whose box it reads
-    // doubtful or worse runs again in float32, and the check decides on face-api's own box (see
-    // wantsExactBox); until no doubted box comes from an int8 pass (a float32 box may win the merge
-    // where int8's lost it, and the reverse). Boxes that stay keep their landmarks.
-    let redetected = false;
-    while (check && this.engine.approximateDetector) {
-      const { detections, search } = located;
-      const redo = detections.filter((d, i) => wantsExactBox(fits[i]) && !search.exact.has(d.pass));
-      if (redo.length === 0) break;
-      t = performance.now();
-      located = await redetectPasses(this.engine, located, redo, detectOptions);
-      timings.detect += performance.now() - t;
-      fits = await this.landmarksOf(located, known, timings);
-      passes += located.passes;
-      redetected = true;
+    // The orientations that found a face, best first: the next is checked only where none of the
+    // previous one's faces passed (a face read upside down may outscore it upright, and fail the check).
+    let settled = await this.settleOrientation(first, detectOptions, timings);
+    let passes = first.passes + settled.passes;
+    let redetected = settled.redetected;
+    for (const fallback of check ? (first.fallbacks ?? []) : []) {
+      if (settled.kept.length > 0) break;
+      const next = await this.settleOrientation(fallback, detectOptions, timings);
+      passes += next.passes;
+      redetected ||= next.redetected;
+      if (next.kept.length > 0) settled = next;
     }
-    const { view, detections } = located;
-
+    const { view, rejected } = settled;
+    let kept = settled.kept;
     t = performance.now();
-    const checks = check ? await this.judge(view.image, detections, fits, 'detector') : detections.map(() => ({ isFace: true }));
-    let kept: FoundFace[] = detections.flatMap((d, i) => (checks[i].isFace ? [{ box: d.box, score: d.score, source: 'detector' as const, fit: fits[i] }] : []));
-    const rejected = detections.length - kept.length;
     let faceView: ImageView = view;
     if (kept.length === 0 && check) {
       const whole = wholeImageCandidate(image);
@@ -181,6 +173,87 @@ export class FacePipeline {
     const faces = await this.encode(faceView, kept, photo);
     timings.encode = performance.now() - t;
     return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, detectorPasses: passes, redetected, timings };
+  }
+
+  /**
+   * One orientation's detections through the face check: an int8 detector's boxes where the check
+   * reads them clearly, the passes of the others run again in float32 (see wantsExactBox), and a box
+   * of no face's shape given a second look ({@link reframe}). `passes` counts only the passes run here.
+   */
+  private async settleOrientation(
+    located: LocatedFaces,
+    detectOptions: FaceDetectorOptions,
+    timings: StageTimings,
+  ): Promise<{ view: ImageView; kept: FoundFace[]; rejected: number; passes: number; redetected: boolean }> {
+    const check = this.options.faceCheck ?? true;
+    const known = new Map<Detection, LandmarkFit>();
+    let fits = await this.landmarksOf(located, known, timings);
+    let passes = 0;
+    // An int8 detector's boxes are taken where the check reads them clearly and passes them. A pass whose
+    // box it reads doubtful or rejects runs again in float32, and the check decides on face-api's own box;
+    // until no such box comes from an int8 pass (a float32 box may win the merge where int8's lost it,
+    // and the reverse). Boxes that stay keep their landmarks.
+    let redetected = false;
+    while (check && this.engine.approximateDetector) {
+      const { detections, search } = located;
+      const redo = detections.filter((d, i) => (wantsExactBox(fits[i]) || !checkFace(fits[i], d.box, 'detector').isFace) && !search.exact.has(d.pass));
+      if (redo.length === 0) break;
+      const t = performance.now();
+      located = await redetectPasses(this.engine, located, redo, detectOptions);
+      timings.detect += performance.now() - t;
+      fits = await this.landmarksOf(located, known, timings);
+      passes += located.passes;
+      redetected = true;
+    }
+    const { view, detections } = located;
+    const t = performance.now();
+    const checks: FaceCheck[] = check ? await this.judge(view.image, detections, fits, 'detector') : detections.map(() => ({ isFace: true }));
+    const kept: FoundFace[] = detections.flatMap((d, i) => (checks[i].isFace ? [{ box: d.box, score: d.score, source: 'detector' as const, fit: fits[i] }] : []));
+    let rejected = detections.length - kept.length;
+    for (const [i, c] of checks.entries()) {
+      if (c.rejection !== 'box-shape') continue;
+      const reframed = await this.reframe(view.image, fits[i], detectOptions);
+
+      passes++;
+      if (reframed && !kept.some((k) => overlapOfSmaller(k.box, reframed.box) > SAME_FACE_OVERLAP)) {
+        kept.push(reframed);
+        rejected--;
+      }
+    }
+    timings.landmarks += performance.now() - t;
+    return { view, kept, rejected, passes, redetected };
+  }
+
+  /**
+   * A second opinion on a box the check rejects for its shape (a selfie's face cut by the frame, a
+   * box stretched over a neck or hair, or an upper body): the detector, in float32, on a crop around
+   * what the landmarks read. The face is kept, in that detection's box, only if the detector finds a
+   * face there, around the landmarks, that is not a face already kept, and whose landmarks pass the
+   * rest of the check in the new box; its shape is then the detector's word, not a bound.
+   */
+  private async reframe(image: RgbImage, fit: LandmarkFit, detectOptions: FaceDetectorOptions): Promise<FoundFace | undefined> {
+    const xs = fit.points.map((p) => p.x);
+    const ys = fit.points.map((p) => p.y);
+    const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+    const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+    const side = REFRAME_CONTEXT * Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+    const region = clampBox({ x: cx - side / 2, y: cy - side / 2, width: side, height: side }, image);
+    if (region.width < detectOptions.minFaceSize || region.height < detectOptions.minFaceSize) return undefined;
+    const crop = cropImage(image, region);
+    const inputSize = this.engine.scalableDetector ? detectorInputSize(crop) : undefined;
+    const found = await this.engine.detect(crop, {
+      minScore: detectOptions.minScore,
+      maxFaces: 1,
+      exact: true,
+      ...(inputSize ? { inputSize: { width: inputSize, height: inputSize } } : {}),
+    });
+    if (found.length === 0) return undefined;
+    const box = { ...found[0].box, x: found[0].box.x + Math.floor(region.x), y: found[0].box.y + Math.floor(region.y) };
+    if (!(cx >= box.x && cx <= box.x + box.width && cy >= box.y && cy <= box.y + box.height)) return undefined;
+    const candidate = { box, score: found[0].score };
+    const [again] = await averagedLandmarks(this.engine, image, [box]);
+    const [check] = await this.judge(image, [candidate], [again], 'detector', true);
+    return check.isFace ? { ...candidate, source: 'detector', fit: again } : undefined;
   }
 
   /** Landmarks of each detected box, taken from `known` where a box was read before, timed into `timings`. */
@@ -205,13 +278,19 @@ export class FacePipeline {
   }
 
   /** The face check's verdict on each box, with a second look (nudged boxes) where one reading is doubtful. */
-  private async judge(image: RgbImage, candidates: { box: Box; score?: number }[], fits: LandmarkFit[], source: FaceSource): Promise<FaceCheck[]> {
+  private async judge(
+    image: RgbImage,
+    candidates: { box: Box; score?: number }[],
+    fits: LandmarkFit[],
+    source: FaceSource,
+    shapeVouched = false,
+  ): Promise<FaceCheck[]> {
     const boxes = candidates.map((c) => c.box);
     const doubtful = fits.flatMap((fit, i) => (isDoubtful(fit, source) ? [i] : []));
     const nudged = await nudgedDisagreement(this.engine, image, doubtful.map((i) => boxes[i]), doubtful.map((i) => fits[i]));
     return fits.map((fit, i) => {
       const k = doubtful.indexOf(i);
-      return checkFace(fit, boxes[i], source, k < 0 ? undefined : nudged[k], candidates[i].score);
+      return checkFace(fit, boxes[i], source, k < 0 ? undefined : nudged[k], candidates[i].score, shapeVouched);
     });
   }
 
@@ -232,13 +311,33 @@ export class FacePipeline {
       const q = view.toSource(p);
       return { x: q.x * scale, y: q.y * scale };
     };
-    return found.map((d, i) => ({
-      box: scaleBox(clampBox(boxToSource(view, d.box), image), scale),
-      score: d.score,
-      source: d.source,
-      landmarks: d.fit.points.map(toPhoto),
-      embedding: l2Normalize(meanOfUnit(raw.slice(i * n, (i + 1) * n))),
-    }));
+    return found.map((d, i) => {
+      const mine = raw.slice(i * n, (i + 1) * n);
+      const units = mine.map((v) => l2Normalize(v));
+      let spread = 0;
+      let k = 0;
+      for (let a = 0; a < units.length; a++) for (let b = a + 1; b < units.length; b++, k++) spread += cosineDistance(units[a], units[b]);
+      const landmarks = d.fit.points.map(toPhoto);
+      const { eyeSpan } = yawOf(landmarks);
+      const { yaw } = yawOf(d.fit.points);
+      const signals: FaceSignals = {
+        eyeSpan,
+        disagreement: d.fit.disagreement,
+        score: d.source === 'detector' ? d.score : 1,
+        spread: spread / Math.max(1, k),
+        rawNorm: mine.reduce((acc, v) => acc + Math.hypot(...v), 0) / mine.length,
+        ...chipSharpness(chips[i * n + 1]),
+        yaw,
+      };
+      return {
+        box: scaleBox(clampBox(boxToSource(view, d.box), image), scale),
+        score: d.score,
+        source: d.source,
+        landmarks,
+        embedding: l2Normalize(meanOfUnit(mine)),
+        signals,
+      };
+    });
   }
 }
 
@@ -255,6 +354,12 @@ export interface BoxAnalysis {
   face: AnalyzedFace;
   check: FaceCheck;
 }
+
+/**
+ * The crop the detector gives its second opinion on (see `reframe`): this many times the extent of the
+ * landmarks, so that the face has the context SSD was trained with.
+ */
+const REFRAME_CONTEXT = 2;
 
 /** Canvas added around a whole image taken as a face, in its longer side (as the detector's padded pass). */
 const WHOLE_IMAGE_PADDING = 0.25;
