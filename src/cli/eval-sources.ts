@@ -8,7 +8,9 @@ import { comparePrecision, PARITY_FACE_SIDE, SAME_FACE_IOU, type ParityReport } 
 import { scoreSource, totalOf, type EvalSystem, type ScoredSource, type SourceScore } from '../eval/source-scores.js';
 import { sourcesTable } from '../eval/source-table.js';
 import { loadSourcesDir, repositorySources, type EvalSource } from '../eval/sources.js';
+import type { ClusterFn } from '../eval/evaluator.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
+import { POOR_QUALITY } from '../vision/face-quality.js';
 import { createEngine } from '../vision/engine-factory.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
 import { describePrecision } from '../vision/onnx/int8-support.js';
@@ -25,6 +27,11 @@ export function parseThreshold(raw: string | undefined): number | undefined {
     return undefined;
   }
   return threshold;
+}
+
+/** People as facegraph makes them: average linkage at the threshold, poor faces left out (vision/face-quality.ts). */
+export function facegraphClustering(threshold: number): ClusterFn {
+  return async (embeddings, qualities) => clusterEmbeddings(embeddings, { threshold }, qualities.map((q) => q !== undefined && q < POOR_QUALITY));
 }
 
 /** The ingestion pipeline as the environment configures it, and a line that says which. */
@@ -64,7 +71,7 @@ export async function evaluateSources(
     for (const dir of dirs) sources.push(...(await loadSourcesDir(path.resolve(dir))));
 
     const systems: EvalSystem[] = [
-      { name: 'facegraph', analyzer: pipeline, distance: cosineDistance, threshold, cluster: async (e) => clusterEmbeddings(e, { threshold }) },
+      { name: 'facegraph', analyzer: pipeline, distance: cosineDistance, threshold, cluster: facegraphClustering(threshold) },
     ];
     if (options.baseline) {
       systems.push({ name: 'face-api', analyzer: await openFaceApiBaseline(), distance: euclideanDistance, threshold: FACE_API_MATCH_DISTANCE });

@@ -13,14 +13,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { clusterEmbeddings } from '../clustering/cluster-faces.js';
 import { loadConfig } from '../config.js';
 import { listPhotos, loadIdentityFolders, loadPairsCsv } from '../eval/eval-dataset.js';
 import { evaluateGroups, evaluateNoFace, evaluateSet, type EvaluateOptions, type NoFaceReport } from '../eval/evaluator.js';
 import { chooseThreshold, leaveOneSetOut, macroBalancedAccuracy, scoreAt, type SetPairs } from '../eval/held-out.js';
 import { accuracyAt } from '../eval/verification-metrics.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
-import { evaluateSources, openPipeline, parseThreshold } from './eval-sources.js';
+import { evaluateSources, facegraphClustering, openPipeline, parseThreshold } from './eval-sources.js';
 
 const USAGE = `usage:
   npm run eval [-- --baseline face-api] [--out FILE]
@@ -117,7 +116,7 @@ async function main(): Promise<number> {
   };
   const options = (root: string): EvaluateOptions => ({
     threshold,
-    cluster: async (embeddings) => clusterEmbeddings(embeddings, { threshold }),
+    cluster: facegraphClustering(threshold),
     onProgress: progress(root),
   });
   process.stderr.write(`eval: engine ${engine.name} (${precision}), threshold ${threshold}\n`);

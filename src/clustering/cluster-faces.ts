@@ -27,6 +27,11 @@ export interface FaceClusteringInput {
    * trust) still join people and groups.
    */
   founders?: ArrayLike<boolean>;
+  /**
+   * Per face, whether it is poor (vision/face-quality.ts: small, blurred, faded): such a face
+   * takes no part at all, so it can never make, join or bridge a person; it stays unassigned.
+   */
+  poor?: ArrayLike<boolean>;
   anchors?: readonly ClusterAnchor[];
   /**
    * Per face, indices into `anchors` of the people it may never join (a user
@@ -94,6 +99,8 @@ export interface FaceClustering {
  * so the same faces give the same people however they were ingested.
  */
 export function clusterFaces(input: FaceClusteringInput, options: ClusteringOptions): FaceClustering {
+  const poor = input.poor;
+  if (poor && Array.prototype.some.call(poor, Boolean)) return withoutPoorFaces(input, poor, options);
   const { embeddings, dim } = input;
   const anchors = input.anchors ?? [];
   const n = Math.floor(embeddings.length / dim);
@@ -199,14 +206,43 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   return { anchorOf, personOf, people };
 }
 
+/** {@link clusterFaces} on the faces that are not poor, read back in the input's indices (poor faces: -1). */
+function withoutPoorFaces(input: FaceClusteringInput, poor: ArrayLike<boolean>, options: ClusteringOptions): FaceClustering {
+  const { dim } = input;
+  const n = Math.floor(input.embeddings.length / dim);
+  const kept = Array.from({ length: n }, (_, i) => i).filter((i) => !poor[i]);
+  const embeddings = new Float32Array(kept.length * dim);
+  kept.forEach((i, k) => embeddings.set(input.embeddings.subarray(i * dim, (i + 1) * dim), k * dim));
+  const inner = clusterFaces(
+    {
+      embeddings,
+      dim,
+      imageIds: kept.map((i) => input.imageIds[i]),
+      founders: input.founders && kept.map((i) => input.founders![i]),
+      anchors: input.anchors,
+      cannotJoin: input.cannotJoin && kept.map((i) => input.cannotJoin![i]),
+    },
+    options,
+  );
+  const anchorOf = new Int32Array(n).fill(-1);
+  const personOf = new Int32Array(n).fill(-1);
+  kept.forEach((i, k) => {
+    anchorOf[i] = inner.anchorOf[k];
+    personOf[i] = inner.personOf[k];
+  });
+  const people = inner.people.map((p) => ({ faces: p.faces.map((k) => kept[k]), representative: kept[p.representative] }));
+  return { anchorOf, personOf, people };
+}
+
 /**
  * Clusters one embedding per photo (or null for a photo without a face), as
  * the evaluation needs: cluster numbers per input, null where a face is left
- * unassigned (a group smaller than `minFaces`).
+ * unassigned (a group smaller than `minFaces`, or a poor face).
  */
 export function clusterEmbeddings(
   embeddings: readonly (ArrayLike<number> | null)[],
   options: Pick<ClusteringOptions, 'threshold'> & Partial<ClusteringOptions>,
+  poor?: readonly boolean[],
 ): (number | null)[] {
   const present = embeddings.flatMap((e, i) => (e ? [i] : []));
   if (present.length === 0) return embeddings.map(() => null);
@@ -214,7 +250,7 @@ export function clusterEmbeddings(
   const packed = new Float32Array(present.length * dim);
   present.forEach((i, row) => packed.set(Array.from(embeddings[i]!), row * dim));
   const result = clusterFaces(
-    { embeddings: packed, dim, imageIds: present.map((_, row) => row) },
+    { embeddings: packed, dim, imageIds: present.map((_, row) => row), ...(poor ? { poor: present.map((i) => poor[i]) } : {}) },
     { minFaces: DEFAULT_MIN_FACES, neighbours: DEFAULT_NEIGHBOURS, ...options },
   );
   const out: (number | null)[] = embeddings.map(() => null);

@@ -72,6 +72,8 @@ export interface FaceTable {
   model: string;
   /** How the face was found (vision's FaceSource): by the detector, as the whole image of a tight crop, or drawn by a user. */
   source: ColumnType<FaceSourceValue, FaceSourceValue | undefined, FaceSourceValue>;
+  /** How far the embedding can be trusted, 0..1 (vision/face-quality.ts); null if stored before it was measured. */
+  quality: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, never, never>;
 }
 

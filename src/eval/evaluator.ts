@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { mainFace, type FaceSource } from '../vision/face-check.js';
+import { POOR_QUALITY } from '../vision/face-quality.js';
 import type { Box } from '../vision/types.js';
 import { cosineDistance } from '../vision/vector-math.js';
 import { pairwiseClusteringMetrics, type ClusteringMetrics } from './clustering-metrics.js';
@@ -20,6 +21,8 @@ export interface EvalFace {
   score: number;
   source?: FaceSource;
   embedding: Float32Array;
+  /** The face's quality where the analyzer measures it (facegraph's pipeline does; plain face-api does not). */
+  quality?: number;
 }
 
 /** What the evaluation needs from the pipeline: the very `analyze` that ingestion calls. */
@@ -42,7 +45,7 @@ export interface AnalyzerResult {
  * a face. The hook for people clustering: the report gains its `clustering`
  * section as soon as a caller passes one.
  */
-export type ClusterFn = (embeddings: readonly (Float32Array | null)[]) => Promise<(string | number | null)[]>;
+export type ClusterFn = (embeddings: readonly (Float32Array | null)[], qualities: readonly (number | undefined)[]) => Promise<(string | number | null)[]>;
 
 export interface EvaluateOptions {
   /** The same-person threshold under test (cosine distance). */
@@ -119,6 +122,7 @@ export async function evaluateSet(
 ): Promise<{ report: EvalReport; pairs: ScoredPair[] }> {
   const started = performance.now();
   const embeddings: (Float32Array | null)[] = [];
+  const qualities: (number | undefined)[] = [];
   const withoutFace: EvalReport['detection']['withoutFace'] = [];
   let faces = 0;
   const passes = new PassCounter();
@@ -130,6 +134,7 @@ export async function evaluateSet(
     faces += outcome.faces;
     if (!embedding) withoutFace.push(outcome.error ? { file, error: outcome.error } : { file });
     embeddings.push(embedding);
+    qualities.push(main?.quality);
     options.onProgress?.(i + 1, dataset.photos.length, outcome);
   }
 
@@ -170,7 +175,7 @@ export async function evaluateSet(
     );
   }
   if (options.cluster && dataset.identities.every((id) => id !== null)) {
-    const predicted = await options.cluster(embeddings);
+    const predicted = await options.cluster(embeddings, qualities);
     report.clustering = pairwiseClusteringMetrics(dataset.identities as string[], predicted);
   }
   return { report, pairs: scored };
@@ -209,7 +214,15 @@ export async function evaluateNoFace(
  * threshold wrongly calls the same person.
  */
 export interface GroupReport {
-  detection: { photos: number; faces: number; perPhoto: { file: string; faces: number }[]; detectorPassesPerPhoto?: number; redetectedPhotos?: number };
+  detection: {
+    photos: number;
+    faces: number;
+    perPhoto: { file: string; faces: number }[];
+    detectorPassesPerPhoto?: number;
+    redetectedPhotos?: number;
+    /** Faces found that are poor, where the analyzer measures quality. */
+    poorFaces?: number;
+  };
   verification: { pairs: number; threshold: number; accuracy: number; falseAccepts: number };
 }
 
@@ -222,11 +235,15 @@ export async function evaluateGroups(
   const pairs: ScoredPair[] = [];
   const passes = new PassCounter();
   const distance = options.distance ?? cosineDistance;
+  let poorFaces = 0;
   for (const [i, file] of photos.entries()) {
     const outcome = passes.add(await analyzeFile(file, analyzer));
     perPhoto.push({ file, faces: outcome.faces.length });
+    poorFaces += outcome.faces.filter(isPoor).length;
     outcome.faces.forEach((a, j) => {
-      for (const b of outcome.faces.slice(j + 1)) pairs.push({ distance: distance(a.embedding, b.embedding), same: false });
+      for (const b of outcome.faces.slice(j + 1)) {
+        pairs.push({ distance: distance(a.embedding, b.embedding), same: false, poor: isPoor(a) || isPoor(b) });
+      }
     });
     options.onProgress?.(i + 1, photos.length, summary(file, outcome));
   }
@@ -234,11 +251,15 @@ export async function evaluateGroups(
   const accuracy = pairs.length > 0 ? accuracyAt(pairs, options.threshold) : Number.NaN;
   return {
     report: {
-      detection: { photos: photos.length, faces: perPhoto.reduce((n, p) => n + p.faces, 0), perPhoto, ...passes.perPhoto() },
+      detection: { photos: photos.length, faces: perPhoto.reduce((n, p) => n + p.faces, 0), perPhoto, poorFaces, ...passes.perPhoto() },
       verification: { pairs: pairs.length, threshold: options.threshold, accuracy, falseAccepts: pairs.length > 0 ? Math.round((1 - accuracy) * pairs.length) : 0 },
     },
     pairs,
   };
+}
+
+function isPoor(face: EvalFace): boolean {
+  return face.quality !== undefined && face.quality < POOR_QUALITY;
 }
 
 /** Sums the SSD passes and re-detections of a set's photos; a photo that failed to decode counts as one of 0 passes. */

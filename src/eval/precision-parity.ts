@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { matchFaces } from '../vision/box-matching.js';
 import type { Box } from '../vision/types.js';
 import type { PhotoAnalyzer } from './evaluator.js';
 
@@ -60,28 +61,12 @@ function unmatchedFaces(
   fast: readonly { box: Box; score: number }[],
   float32: readonly { box: Box; score: number }[],
 ): ParityDifference['unmatched'] {
-  const pairs: { i: number; j: number; iou: number }[] = [];
-  fast.forEach((f, i) => float32.forEach((g, j) => pairs.push({ i, j, iou: iou(f.box, g.box) })));
-  pairs.sort((x, y) => y.iou - x.iou);
-  const usedA = new Set<number>();
-  const usedB = new Set<number>();
-  for (const p of pairs) {
-    if (p.iou < SAME_FACE_IOU) break;
-    if (usedA.has(p.i) || usedB.has(p.j)) continue;
-    usedA.add(p.i);
-    usedB.add(p.j);
-  }
+  const pairs = matchFaces(fast.map((f) => f.box), float32.map((g) => g.box), SAME_FACE_IOU);
+  const usedA = new Set(pairs.map(([i]) => i));
+  const usedB = new Set(pairs.map(([, j]) => j));
   const side = (b: Box) => Math.round(Math.min(b.width, b.height));
   return [
     ...fast.flatMap((f, i) => (usedA.has(i) ? [] : [{ run: 'fast' as const, box: f.box, side: side(f.box), score: f.score }])),
     ...float32.flatMap((g, j) => (usedB.has(j) ? [] : [{ run: 'float32' as const, box: g.box, side: side(g.box), score: g.score }])),
   ];
-}
-
-export function iou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
 }

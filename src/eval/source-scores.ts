@@ -42,6 +42,10 @@ export interface SourceScore {
     /** Pairs of faces found in one photo: different people. */
     samePhotoPairs: number;
     calledSame: number;
+    /** Of those, pairs of two faces that are not poor: the pairs clustering can act on. */
+    calledSameGood: number;
+    /** Faces found that are poor (small, blurred, faded): never in a person. */
+    poorFaces: number;
     perPhoto: { file: string; expected: number; found: number }[];
   };
   noface?: { photos: number; faces: number; withFaces: string[] };
@@ -88,6 +92,8 @@ export async function scoreSource(source: EvalSource, system: EvalSystem, onProg
       extra: sum(perPhoto.map((p) => Math.max(0, p.found - p.expected))),
       samePhotoPairs: groupPairs.length,
       calledSame: groupPairs.filter((p) => p.distance! < system.threshold).length,
+      calledSameGood: groupPairs.filter((p) => !p.poor && p.distance! < system.threshold).length,
+      poorFaces: report.detection.poorFaces ?? 0,
       perPhoto,
     };
     score.photos += perPhoto.length;
@@ -130,6 +136,8 @@ export function totalOf(name: string, system: string, scored: readonly ScoredSou
       extra: sum(groups.map((g) => g.extra)),
       samePhotoPairs: sum(groups.map((g) => g.samePhotoPairs)),
       calledSame: sum(groups.map((g) => g.calledSame)),
+      calledSameGood: sum(groups.map((g) => g.calledSameGood)),
+      poorFaces: sum(groups.map((g) => g.poorFaces)),
       perPhoto: [],
     };
   }

@@ -13,6 +13,8 @@
 /** One verification pair: its distance (`null` if unscorable) and whether it is the same person. */
 export interface ScoredPair {
   distance: number | null;
+  /** A pair with a poor face (vision/face-quality.ts), where the analyzer measures quality. */
+  poor?: boolean;
   same: boolean;
 }
 

@@ -32,6 +32,7 @@ export const toFace = (r: FaceRow): Face => ({
   landmarks: r.landmarks.map(([x, y]) => ({ x, y })),
   model: r.model,
   source: r.source as FaceSource,
+  quality: r.quality,
   createdAt: r.created_at,
 });
 

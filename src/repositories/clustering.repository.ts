@@ -26,6 +26,8 @@ export interface FreeFaces {
   previous: (number | null)[];
   /** Shorter side of each face's box, in photo pixels. */
   sizes: number[];
+  /** Each face's quality (vision/face-quality.ts), null if stored before it was measured. */
+  qualities: (number | null)[];
   /** People (active ones: a rejected person merged since is its merge target) each face may never join. */
   rejected: number[][];
 }
@@ -79,13 +81,14 @@ export class ClusteringRepository {
     const imageIds: number[] = [];
     const previous: (number | null)[] = [];
     const sizes: number[] = [];
+    const qualities: (number | null)[] = [];
     const chunks: Float32Array[] = [];
     let after = 0;
     for (;;) {
       let q = this.db
         .selectFrom('faces')
         .leftJoin('face_people', 'face_people.face_id', 'faces.id')
-        .select(['faces.id', 'faces.image_id', 'faces.box_width', 'faces.box_height', 'face_people.person_id', sql<string>`faces.embedding::text`.as('embedding')])
+        .select(['faces.id', 'faces.image_id', 'faces.box_width', 'faces.box_height', 'faces.quality', 'face_people.person_id', sql<string>`faces.embedding::text`.as('embedding')])
         .where('faces.owner_id', '=', scope.ownerId)
         .where('faces.id', '>', after)
         .orderBy('faces.id')
@@ -102,6 +105,7 @@ export class ClusteringRepository {
         imageIds.push(r.image_id);
         previous.push(r.person_id);
         sizes.push(Math.min(r.box_width, r.box_height));
+        qualities.push(r.quality);
         chunk.set(fromVectorText(r.embedding), i * EMBEDDING_DIMENSIONS);
       });
       chunks.push(chunk);
@@ -114,7 +118,7 @@ export class ClusteringRepository {
       embeddings.set(c, offset);
       offset += c.length;
     }
-    return { ids, imageIds, embeddings, previous, sizes, rejected: await this.rejectionsOf(scope.ownerId, ids) };
+    return { ids, imageIds, embeddings, previous, sizes, qualities, rejected: await this.rejectionsOf(scope.ownerId, ids) };
   }
 
   /**

@@ -10,6 +10,7 @@ export interface FaceReencoding {
   score: number;
   landmarks: Point[];
   embedding: ArrayLike<number>;
+  quality: number;
 }
 
 
@@ -62,6 +63,7 @@ export class FaceReencodeRepository {
             score: f.score,
             landmarks: JSON.stringify(f.landmarks.map((p) => [Math.round(p.x * 100) / 100, Math.round(p.y * 100) / 100])),
             embedding: toVectorSql(f.embedding),
+            quality: f.quality,
             model,
           })
           .where('id', '=', f.id)

@@ -1,10 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, FaceRow } from '../db/tables.js';
 import { fromVectorText, toVectorSql } from '../db/vector.js';
+import { POOR_QUALITY } from '../vision/face-quality.js';
 
 /** The columns of a `FaceRow`: everything but the embedding, which only some queries need. */
 export const FACE_COLUMNS = [
-  'id', 'image_id', 'album_id', 'owner_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'source', 'created_at',
+  'id', 'image_id', 'album_id', 'owner_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'source', 'quality',
+  'created_at',
 ] as const;
 
 export interface NearestQuery {
@@ -98,7 +100,13 @@ export class FaceRepository {
       .limit(q.limit);
     if (q.albumId !== undefined) inner = inner.where('album_id', '=', q.albumId);
     if (q.excludeFaceId !== undefined) inner = inner.where('id', '!=', q.excludeFaceId);
-    let outer = this.db.selectFrom(inner.as('nn')).selectAll().orderBy('distance').orderBy('id');
+    // Poor faces (small, blurred, faded: vision/face-quality.ts) come after the others, nearest first in each.
+    let outer = this.db
+      .selectFrom(inner.as('nn'))
+      .selectAll()
+      .orderBy(sql`coalesce(quality, 1) < ${POOR_QUALITY}`)
+      .orderBy('distance')
+      .orderBy('id');
     if (q.maxDistance !== undefined) outer = outer.where('distance', '<=', q.maxDistance);
     const rows = await outer.execute();
     return rows.map(({ distance, ...face }) => ({ face: face as FaceRow, distance: Number(distance) }));

@@ -21,6 +21,8 @@ export interface NewFace {
   model: string;
   /** How the face was found (vision's FaceSource). */
   source: FaceSourceValue;
+  /** How far the embedding can be trusted, 0..1 (vision/face-quality.ts). */
+  quality: number;
 }
 
 /** Kysely/PostgreSQL unique-violation SQLSTATE. */
@@ -151,6 +153,7 @@ export function faceValues(imageId: number | RawBuilder<number>, albumId: number
     embedding: toVectorSql(f.embedding),
     model: f.model,
     source: f.source,
+    quality: f.quality,
   };
 }
 

@@ -78,8 +78,8 @@ export class FaceCorrectionService {
         rejection: analysis.check.rejection,
       });
     }
-    const { landmarks, embedding } = analysis.face;
-    const face = await this.corrections.addFace(image, { box, score: 0, landmarks, embedding, model: analysis.model, source: 'manual' });
+    const { landmarks, embedding, quality } = analysis.face;
+    const face = await this.corrections.addFace(image, { box, score: 0, landmarks, embedding, quality, model: analysis.model, source: 'manual' });
     this.clustering.assignNewFacesSoon(image.album_id);
     return face;
   }

@@ -6,8 +6,8 @@ import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decod
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from './types.js';
-import { chipSharpness, yawOf, type FaceSignals } from './face-quality.js';
-import { cosineDistance, l2Normalize } from './vector-math.js';
+import { faceQuality, faceSignals, type FaceSignals } from './face-quality.js';
+import { l2Normalize } from './vector-math.js';
 
 /** One face as the rest of facegraph sees it: original-photo coordinates, unit-length embedding. */
 export interface AnalyzedFace {
@@ -18,7 +18,10 @@ export interface AnalyzedFace {
   source: FaceSource;
   landmarks: Point[];
   embedding: Float32Array;
-  signals?: FaceSignals;
+  /** How far the embedding can be trusted, 0..1 (see face-quality.ts): below {@link POOR_QUALITY} a face never makes or joins a person. */
+  quality: number;
+  /** What the quality was judged from. */
+  signals: FaceSignals;
 }
 
 export interface AnalyzedPhoto {
@@ -313,28 +316,14 @@ export class FacePipeline {
     };
     return found.map((d, i) => {
       const mine = raw.slice(i * n, (i + 1) * n);
-      const units = mine.map((v) => l2Normalize(v));
-      let spread = 0;
-      let k = 0;
-      for (let a = 0; a < units.length; a++) for (let b = a + 1; b < units.length; b++, k++) spread += cosineDistance(units[a], units[b]);
-      const landmarks = d.fit.points.map(toPhoto);
-      const { eyeSpan } = yawOf(landmarks);
-      const { yaw } = yawOf(d.fit.points);
-      const signals: FaceSignals = {
-        eyeSpan,
-        disagreement: d.fit.disagreement,
-        score: d.source === 'detector' ? d.score : 1,
-        spread: spread / Math.max(1, k),
-        rawNorm: mine.reduce((acc, v) => acc + Math.hypot(...v), 0) / mine.length,
-        ...chipSharpness(chips[i * n + 1]),
-        yaw,
-      };
+      const signals = faceSignals(d.fit, chips[i * n + Math.floor(n / 2)], d.source === 'detector' ? d.score : 1);
       return {
         box: scaleBox(clampBox(boxToSource(view, d.box), image), scale),
         score: d.score,
         source: d.source,
-        landmarks,
+        landmarks: d.fit.points.map(toPhoto),
         embedding: l2Normalize(meanOfUnit(mine)),
+        quality: faceQuality(signals),
         signals,
       };
     });

@@ -1,33 +1,74 @@
 import { centre } from './alignment.js';
+import type { LandmarkFit } from './landmark-averaging.js';
 import type { Point, RgbImage } from './types.js';
 
 /** What the pipeline measures of a face, from which its quality is judged. */
 export interface FaceSignals {
-  /** Distance between the eye centres, in original-photo pixels. */
+  /** Distance between the eye centres, in pixels of the image the networks saw. */
   eyeSpan: number;
+  /** Variance of the Laplacian of the grey face chip over its grey variance: sharpness, whatever the contrast. */
+  sharpness: number;
+  /** Standard deviation of the grey chip (0-255). */
+  contrast: number;
+  /** Nose tip off the eyes' midpoint along the eye line, in eye spans: 0 frontal, 0.3 and more turned. */
+  yaw: number;
   /** The landmark net's disagreement with itself on the mirror image (see landmark-averaging.ts). */
   disagreement: number;
   /** Detector score (1 for a whole-image or drawn face). */
   score: number;
-  /** Mean cosine distance between the descriptors of the chips at different margins. */
-  spread: number;
-  /** Mean length of the raw descriptors. */
-  rawNorm: number;
-  /** Variance of the Laplacian of the grey chip over its grey variance: sharpness, independent of contrast. */
-  sharpness: number;
-  /** Standard deviation of the grey chip (0-255). */
-  contrast: number;
-  /** Nose tip across from the eyes' midpoint, in eye spans: 0 frontal, ~0.5 and more in profile. */
-  yaw: number;
 }
 
-export function chipSharpness(chip: RgbImage): { sharpness: number; contrast: number } {
+/**
+ * How far (cosine distance) a face's embedding may move from the clean photo's and still be good: the
+ * room between the same-person threshold (0.07) and a same-person pair's usual distance on lfw10 (about
+ * 0.045-0.05); a face that moves further can leave its person or reach into another's.
+ */
+export const GOOD_DRIFT = 0.02;
+
+/** Below this quality a face is poor: it is stored and shown, but never makes, joins or bridges a person. */
+export const POOR_QUALITY = 0.5;
+
+/** A logistic model of {@link featuresOf}: quality = 1 / (1 + e^-(bias + weights . features)). */
+export interface QualityWeights {
+  bias: number;
+  weights: number[];
+}
+
+/** Fitted by `npx tsx bench/face-quality.ts` (docs/quality.md has its figures). */
+const WEIGHTS: QualityWeights = { bias: 2.884, weights: [0.594, 0.946, 2.241, -4.399] };
+
+/**
+ * The model's inputs: log eye span, log sharpness, contrast, landmark disagreement. (Pose, |yaw|, is
+ * measured but left out: on the training copies it told good from poor no better than chance.)
+ */
+export function featuresOf(s: FaceSignals): number[] {
+  return [Math.log(Math.max(1, s.eyeSpan)), Math.log(Math.max(1e-4, s.sharpness)), s.contrast / 64, s.disagreement * 10];
+}
+
+/**
+ * The probability that the face's embedding lies within {@link GOOD_DRIFT} of where a clean, large,
+ * sharp photo of the same face puts it: a logistic model of the signals, trained on lfw10's faces
+ * made smaller, blurred, faded and compressed.
+ */
+export function faceQuality(s: FaceSignals): number {
+  const x = featuresOf(s);
+  const z = WEIGHTS.bias + x.reduce((a, v, j) => a + WEIGHTS.weights[j] * v, 0);
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** The signals of a face from its landmarks (in the pixels the networks saw) and its middle face chip. */
+export function faceSignals(fit: LandmarkFit, chip: RgbImage, score: number): FaceSignals {
+  return { ...eyesAndYaw(fit.points), ...chipSharpness(chip), disagreement: fit.disagreement, score };
+}
+
+function chipSharpness(chip: RgbImage): { sharpness: number; contrast: number } {
   const { width, height, data } = chip;
   const grey = new Float32Array(width * height);
-  for (let i = 0; i < grey.length; i++) grey[i] = 0.299 * data[3 * i] + 0.587 * data[3 * i + 1] + 0.114 * data[3 * i + 2];
   let sum = 0;
   let sq = 0;
-  for (const g of grey) {
+  for (let i = 0; i < grey.length; i++) {
+    const g = 0.299 * data[3 * i] + 0.587 * data[3 * i + 1] + 0.114 * data[3 * i + 2];
+    grey[i] = g;
     sum += g;
     sq += g * g;
   }
@@ -49,7 +90,7 @@ export function chipSharpness(chip: RgbImage): { sharpness: number; contrast: nu
   return { sharpness: (lsq / n - lmean * lmean) / variance, contrast: Math.sqrt(variance) };
 }
 
-export function yawOf(points: readonly Point[]): { eyeSpan: number; yaw: number } {
+function eyesAndYaw(points: readonly Point[]): { eyeSpan: number; yaw: number } {
   const left = centre(points.slice(36, 42));
   const right = centre(points.slice(42, 48));
   const nose = points[30];
@@ -57,6 +98,5 @@ export function yawOf(points: readonly Point[]): { eyeSpan: number; yaw: number 
   const ey = right.y - left.y;
   const eyeSpan = Math.hypot(ex, ey) || 1e-9;
   const mid = { x: (left.x + right.x) / 2, y: (left.y + right.y) / 2 };
-  // The nose's offset along the eye line, in eye spans.
   return { eyeSpan, yaw: ((nose.x - mid.x) * ex + (nose.y - mid.y) * ey) / (eyeSpan * eyeSpan) };
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { iou } from '../../src/eval/precision-parity.js';
+import { iou } from '../../src/vision/box-matching.js';
 import { createEngine } from '../../src/vision/engine-factory.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
