@@ -35,7 +35,7 @@ export class Face {
     nullable: true,
     description:
       'How far the embedding can be trusted, in [0, 1]: the chance that it lies where a large, sharp photo of the face would put it ' +
-      '(from eye distance, sharpness, contrast, pose and landmark agreement). A face under 0.5 (small, blurred, faded) is stored and ' +
+      '(from eye distance, sharpness, contrast and landmark agreement). A face under 0.5 (small, blurred, faded) is stored and ' +
       'shown but never makes, joins or bridges a person, and comes after the others in similarFaces. Null for faces stored before it was measured.',
   })
   quality!: number | null;
