@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { DATASETS, median, percentile } from './photos.js';
+import { datasetsRoot, lfw10Paths, median, percentile } from './photos.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,12 +22,13 @@ const MIX: [Op, number][] = [['similarFaces', 0.4], ['facesPage', 0.3], ['search
  * server starts), as on a server with owners.
  */
 export async function benchLoad(): Promise<Record<string, unknown>> {
+  const datasets = datasetsRoot();
   const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 120);
   const clients = Number(process.env.BENCH_LOAD_CLIENTS ?? 20);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-load-'));
   const port = 4400 + Math.floor(Math.random() * 500);
   const url = `http://127.0.0.1:${port}/graphql`;
-  const env = { ...process.env, PORT: String(port), FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_IMPORT_ROOT: DATASETS };
+  const env = { ...process.env, PORT: String(port), FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_IMPORT_ROOT: datasets };
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'src/cli/facegraph-bin.mjs'), 'keys', 'create', '--owner', 'load'], { cwd: ROOT, env });
   auth.authorization = `Bearer ${stdout.trim().split('\n').pop()}`;
   const server = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
@@ -38,9 +39,7 @@ export async function benchLoad(): Promise<Record<string, unknown>> {
   try {
     await waitFor(url);
     const albumId = (await gql(url, 'mutation { createAlbum(name: "load") { id } }')).createAlbum.id as string;
-    const lfw = path.join(DATASETS, 'lfw10');
-    const paths: string[] = [];
-    for (const person of (await fs.readdir(lfw)).sort()) for (const f of (await fs.readdir(path.join(lfw, person))).sort()) paths.push(`lfw10/${person}/${f}`);
+    const paths = await lfw10Paths();
     const batchId = (await gql(url, 'mutation($a: ID!, $p: [String!]!) { ingestPaths(albumId: $a, paths: $p) { id } }', { a: albumId, p: paths })).ingestPaths.id;
     // Large batches may run as a job: wait until it is finished.
     let batch: any;
@@ -50,7 +49,7 @@ export async function benchLoad(): Promise<Record<string, unknown>> {
       await new Promise((r) => setTimeout(r, 500));
     }
     const faceIds: string[] = batch.items.flatMap((i: any) => i.image?.faces.map((f: any) => f.id) ?? []);
-    const probes = await Promise.all(paths.slice(0, 20).map((p) => fs.readFile(path.join(DATASETS, p))));
+    const probes = await Promise.all(paths.slice(0, 20).map((p) => fs.readFile(path.join(datasets, p))));
     console.error(`  seeded ${faceIds.length} faces; ${clients} clients for ${seconds} s`);
 
     const latencies: Record<Op, number[]> = { similarFaces: [], facesPage: [], searchByPhoto: [], ingest: [] };

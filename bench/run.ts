@@ -1,12 +1,18 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { lfw10Missing } from './photos.js';
 
 /**
  * `npm run bench [-- --only NAME] [--out FILE]`: runs the benchmark sections,
  * prints a table per section and writes one JSON document. Every speed figure
  * is reported next to a baseline measured in the same run, because machines
  * here are noisy; nothing in here is a pass/fail test.
+ *
+ * ingest, load and workers ingest lfw10's photos, read from FACEGRAPH_DATASETS
+ * (the folder holding lfw10/, never part of the repository): where it is unset
+ * those sections are skipped with one line saying so (and `{ "skipped": ... }`
+ * in the JSON); search and clustering run on synthetic embeddings and always run.
  */
 type Section = () => Promise<Record<string, unknown>>;
 
@@ -18,6 +24,8 @@ const MODULES: Record<string, [string, string]> = {
   load: ['./load.bench.js', 'benchLoad'],
   workers: ['./workers.bench.js', 'benchWorkers'],
 };
+/** The sections that read lfw10 from FACEGRAPH_DATASETS. */
+const NEEDS_LFW10 = new Set(['ingest', 'load', 'workers']);
 const SECTIONS: Record<string, () => Promise<Section>> = Object.fromEntries(
   Object.entries(MODULES).map(([name, [file, fn]]) => [name, async () => (await import(file))[fn] as Section]),
 );
@@ -26,8 +34,19 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string', multiple: true },
     out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+
+if (values.help) {
+  console.log(`usage: npm run bench [-- --only NAME[,NAME...]] [--out FILE]
+
+sections: ${Object.keys(SECTIONS)
+    .map((name) => (NEEDS_LFW10.has(name) ? `${name} (needs lfw10 from FACEGRAPH_DATASETS)` : name))
+    .join(', ')}
+lfw10: ${lfw10Missing() || 'found in FACEGRAPH_DATASETS'}`);
+  process.exit(0);
+}
 
 const names = values.only?.flatMap((o) => o.split(',')) ?? Object.keys(SECTIONS);
 for (const name of names) {
@@ -42,6 +61,12 @@ const report: Record<string, unknown> = {
 };
 for (const name of names) {
   console.error(`\n== ${name} ==`);
+  const missing = NEEDS_LFW10.has(name) && lfw10Missing();
+  if (missing) {
+    console.error(`section ${name} skipped: ${missing}`);
+    report[name] = { skipped: missing };
+    continue;
+  }
   let run: Section;
   try {
     run = await SECTIONS[name]();

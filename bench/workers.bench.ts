@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { createFacegraph } from '../src/facegraph.js';
 import { WorkerProcess, workerEnv } from '../test/jobs/worker-process.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
-import { DATASETS } from '../test/helpers/datasets.js';
+import { datasetsRoot, lfw10Paths } from './photos.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -32,7 +32,7 @@ interface WorkersRound {
 export async function benchWorkers(): Promise<Record<string, unknown>> {
   const base = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_URL;
   const counts = (process.env.BENCH_WORKER_COUNTS ?? '1,2,3').split(',').map(Number);
-  const paths = await lfwPaths();
+  const paths = await lfw10Paths();
   const rounds: WorkersRound[] = [];
   for (const count of counts) {
     const seconds = await round(base, count, paths);
@@ -51,6 +51,7 @@ export async function benchWorkers(): Promise<Record<string, unknown>> {
 }
 
 async function round(base: string, count: number, paths: string[]): Promise<number> {
+  const datasets = datasetsRoot();
   const name = `facegraph_bench_w_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
@@ -58,11 +59,11 @@ async function round(base: string, count: number, paths: string[]): Promise<numb
   const url = new URL(base);
   url.pathname = `/${name}`;
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-bench-workers-'));
-  const config = loadConfig({ DATABASE_URL: url.toString(), FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: DATASETS });
+  const config = loadConfig({ DATABASE_URL: url.toString(), FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: datasets });
   const api = await createFacegraph(config);
   const workers: WorkerProcess[] = [];
   try {
-    const env = workerEnv(config, { FACEGRAPH_IMPORT_ROOT: DATASETS });
+    const env = workerEnv(config, { FACEGRAPH_IMPORT_ROOT: datasets });
     workers.push(...(await Promise.all(Array.from({ length: count }, (_, i) => WorkerProcess.start(env, `w${i + 1}`)))));
     const album = await api.services.albums.create(LOCAL_OWNER.id, `bench ${count}`);
     const started = performance.now();
@@ -78,13 +79,4 @@ async function round(base: string, count: number, paths: string[]): Promise<numb
     await admin.end();
     await fs.rm(dataDir, { recursive: true, force: true });
   }
-}
-
-async function lfwPaths(): Promise<string[]> {
-  const lfw = path.join(DATASETS, 'lfw10');
-  const out: string[] = [];
-  for (const person of (await fs.readdir(lfw)).sort()) {
-    for (const f of (await fs.readdir(path.join(lfw, person))).sort()) out.push(`lfw10/${person}/${f}`);
-  }
-  return out;
 }

@@ -29,6 +29,7 @@ import { buildSsdMobilenetGraph } from '../src/vision/onnx/ssd-mobilenet-graph.j
 import { decodeSsdOutput, nonMaxSuppression } from '../src/vision/onnx/ssd-postprocess.js';
 import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
+import { DEMO_DIR, DEMO_PHOTOS, ONEFACE_DIR, datasetPath, needsDatasets } from '../test/helpers/datasets.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,11 +53,15 @@ const graphs = {
 };
 type Variant = keyof typeof graphs;
 
-// Inputs: the six group photos and a few lfw10 portraits, prepared once.
-const root = 'test/fixtures/datasets';
+// Inputs: the six group photos and a few lfw10 portraits (FACEGRAPH_DATASETS), prepared once; without
+// lfw10, the two oneface portraits of test/fixtures/photos instead.
+const lfw10Missing = needsDatasets('lfw10');
+if (lfw10Missing) process.stderr.write(`portraits: oneface/astronaut.png and camera.png instead of lfw10's (${lfw10Missing})\n`);
 const files = [
-  ...(await readdir(`${root}/groups`)).map((f) => `${root}/groups/${f}`),
-  ...['George_W_Bush', 'Tony_Blair', 'Colin_Powell'].map((p) => `${root}/lfw10/${p}/${p}_0001.jpg`),
+  ...DEMO_PHOTOS.map((f) => path.join(DEMO_DIR, f)),
+  ...(lfw10Missing
+    ? ['astronaut.png', 'camera.png'].map((f) => path.join(ONEFACE_DIR, f))
+    : ['George_W_Bush', 'Tony_Blair', 'Colin_Powell'].map((p) => datasetPath('lfw10', p, `${p}_0001.jpg`))),
 ];
 const inputs: Float32Array[] = [];
 const inputsUint8: Uint8Array[] = [];

@@ -2,9 +2,9 @@
  * `npx tsx scripts/calibrate-int8-detector.ts [--out models/ssd-int8-calibration.json]`
  *
  * Measures the output range of every ReLU6 layer of the SSD detector (float32
- * graph) on photos of the repository, for the int8 detector's activation
+ * graph) on the calibration photos, for the int8 detector's activation
  * scales: lfw10's first five photos of each person, the six group photos and
- * knn's training photos, each seen whole as the detector sees a photo (512 x
+ * knn's training photos (lfw10 and knn from FACEGRAPH_DATASETS), each seen whole as the detector sees a photo (512 x
  * 512, padded at the end). Per layer it records the maximum and high
  * percentiles over all values (zeros included).
  *
@@ -30,13 +30,12 @@ import { NETWORK_SPECS } from '../src/vision/onnx/network-specs.js';
 import { buildSsdMobilenetGraph } from '../src/vision/onnx/ssd-mobilenet-graph.js';
 import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
-import { calibrationPhotos, DATASET_ROOT } from './recognition-chips.js';
+import { calibrationPhotos, photoPath } from './recognition-chips.js';
 
 const PERCENTILES = [99.9, 99.99, 99.999];
 const BINS_PER_UNIT = 2000;
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'models/ssd-int8-calibration.json' } } });
-const root = DATASET_ROOT;
 const photos = await calibrationPhotos();
 
 const ort = await import('onnxruntime-node');
@@ -49,7 +48,7 @@ const histograms = new Map(layers.map((n) => [n, new Float64Array(6 * BINS_PER_U
 const maxima = new Map(layers.map((n) => [n, 0]));
 
 for (const [i, photo] of photos.entries()) {
-  const { image } = await decodePhoto(await readFile(path.join(root, photo)), { maxPixels: 100_000_000, maxSide: 1920 });
+  const { image } = await decodePhoto(await readFile(await photoPath(photo)), { maxPixels: 100_000_000, maxSide: 1920 });
   const input = new Float32Array(3 * size * size);
   writeNetworkInput(image, { x: 0, y: 0, width: image.width, height: image.height }, spec, input, 0);
   const out = await session.run({ input: new ort.Tensor('float32', input, [1, 3, size, size]) });

@@ -3,8 +3,9 @@
  *
  * Measures the value range of every quantization point of the recognition net
  * (float32 graph, `buildRecognitionNetGraph(..., probe)`) on the face chips of
- * repository photos (scripts/recognition-chips.ts: lfw10's first five photos
- * of each person, the six group photos, knn's training photos; three chips a
+ * the calibration photos (scripts/recognition-chips.ts: lfw10's first five photos
+ * of each person, the six group photos, knn's training photos, lfw10 and knn
+ * from FACEGRAPH_DATASETS; three chips a
  * face, as the pipeline cuts them), for the int8 recogniser's activation
  * scales. Per point: min, max, percentiles over all values (zeros included),
  * and the [lo, hi] that minimises the expected squared error of uint8

@@ -4,7 +4,9 @@
  * SSD passes per photo, the dominant cost of ingestion, counted (not timed, so
  * the number is the same on a busy machine) for every photo under each DIR and
  * for all of them together, through the pipeline ingestion runs. The bench's
- * 106 photos: `test/fixtures/datasets/groups test/fixtures/datasets/lfw10`.
+ * 106 photos: `node_modules/@vladmandic/face-api/demo "$FACEGRAPH_DATASETS/lfw10"`
+ * (the demo folder counts as its six sample photos, not its screenshots; knn
+ * and edge as the photos their labels in src/eval/labels/ name).
  * `npm run eval` reports the same count per set (`detectorPassesPerPhoto`).
  *
  * `--time` also times every `engine.detect` call, grouped by input size and
@@ -18,6 +20,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
+import { DEMO_DIR, DEMO_PHOTOS } from '../src/eval/demo-photos.js';
 import { LABELS_FILE, listPhotos, loadIdentityFolders } from '../src/eval/eval-dataset.js';
 import { createEngine } from '../src/vision/engine-factory.js';
 import { FacePipeline } from '../src/vision/face-pipeline.js';
@@ -55,9 +58,16 @@ function timed(inner: FaceEngine): FaceEngine {
   return Object.create(inner, { detect: { value: detect } });
 }
 
-/** A set's photos as the evaluation reads them: those its labels.csv names, else every photo below it. */
+/**
+ * A set's photos as the evaluation reads them: those its labels name (its own labels.csv, or
+ * src/eval/labels/<set>.csv for knn and edge), face-api's demo folder's six sample photos,
+ * else every photo below it.
+ */
 async function photosOf(dir: string): Promise<string[]> {
-  return existsSync(path.join(dir, LABELS_FILE)) ? (await loadIdentityFolders(dir)).photos : listPhotos(dir);
+  if (dir === path.resolve(DEMO_DIR)) return DEMO_PHOTOS.map((f) => path.join(dir, f));
+  if (existsSync(path.join(dir, LABELS_FILE))) return (await loadIdentityFolders(dir)).photos;
+  const labels = path.join(import.meta.dirname, '../src/eval/labels', `${path.basename(dir)}.csv`);
+  return existsSync(labels) ? (await loadIdentityFolders(dir, { labels })).photos : listPhotos(dir);
 }
 
 const rows: { set: string; photos: number; passes: number; faces: number }[] = [];

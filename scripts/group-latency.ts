@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { createFacegraph } from '../src/facegraph.js';
+import { DEMO_DIR, DEMO_PHOTOS } from '../src/eval/demo-photos.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' } } });
@@ -22,8 +23,7 @@ const config = loadConfig({ ...env, FACEGRAPH_DATA_DIR: dataDir });
 const fg = await createFacegraph(config, { workers: 0 });
 try {
   await fg.analyzer.load();
-  const groups = path.join(import.meta.dirname, '../test/fixtures/datasets/groups');
-  const photos = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => fs.readFile(path.join(groups, `sample${i}.jpg`))));
+  const photos = await Promise.all(DEMO_PHOTOS.map((file) => fs.readFile(path.join(DEMO_DIR, file))));
   await Promise.all(Array.from({ length: config.analyzers }, () => fg.analyzer.analyze(photos[0])));
   const ms: number[] = [];
   for (let round = 0; round < Number(values.rounds); round++) {

@@ -10,7 +10,7 @@
  * each `--precision` (FACEGRAPH_PRECISION's values). A box whose verdict turns
  * on a few pixels shows up here, not on the photo as it is.
  *
- * Default: `--none test/fixtures/datasets/noface --some test/fixtures/datasets/oneface`.
+ * Default: `--none test/fixtures/photos/noface --some test/fixtures/photos/oneface` (the package photos).
  * Prints one line per false face or lost face and a summary per precision.
  */
 import { readFile } from 'node:fs/promises';
@@ -23,6 +23,7 @@ import { createEngine } from '../src/vision/engine-factory.js';
 import { FacePipeline } from '../src/vision/face-pipeline.js';
 import type { PrecisionSetting } from '../src/vision/onnx/int8-support.js';
 import { pipelineOptions } from '../src/vision/pipeline-pool.js';
+import { NOFACE_DIR, ONEFACE_DIR } from '../test/helpers/datasets.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,8 +32,8 @@ const { values } = parseArgs({
     some: { type: 'string', multiple: true },
   },
 });
-const none = values.none ?? (values.some ? [] : ['test/fixtures/datasets/noface']);
-const some = values.some ?? (values.none ? [] : ['test/fixtures/datasets/oneface']);
+const none = values.none ?? (values.some ? [] : [NOFACE_DIR]);
+const some = values.some ?? (values.none ? [] : [ONEFACE_DIR]);
 
 interface Variant {
   name: string;

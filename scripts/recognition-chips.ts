@@ -1,6 +1,6 @@
 /**
  * The face chips the recognition net sees, for calibrating and checking the
- * int8 recogniser on the repository's own photos: each photo goes through the
+ * int8 recogniser on the project's photos: each photo goes through the
  * float32 pipeline (`FacePipeline`, default settings) and every chip handed to
  * `embed()` is kept, 150 x 150 RGB, three per face (FACE_CHIP_PADDINGS).
  * Used by scripts/calibrate-int8-recognition.ts and scripts/bench-int8-recognition.ts.
@@ -12,10 +12,33 @@ import { FacePipeline } from '../src/vision/face-pipeline.js';
 import { OnnxEngine } from '../src/vision/onnx/onnx-engine.js';
 import { pipelineOptions } from '../src/vision/pipeline-pool.js';
 import type { Box, FaceEngine, RgbImage } from '../src/vision/types.js';
+import { DEMO_DIR, DEMO_PHOTOS, NOFACE_DIR, datasetPath, groupsTightDir, lfw10TightDir, needsDatasets } from '../test/helpers/datasets.js';
 
-export const DATASET_ROOT = 'test/fixtures/datasets';
+/**
+ * Where a photo named as the calibration files name it (`<set>/<file>`) is: `groups/` the demo
+ * photos in face-api's npm package, `noface/` the package photos of test/fixtures/photos,
+ * `groups-tight/` and `lfw10-tight/` crops made on first use, anything else (lfw10, knn, edge) a set
+ * of FACEGRAPH_DATASETS.
+ */
+export async function photoPath(photo: string): Promise<string> {
+  const [set, ...rest] = photo.split('/');
+  if (set === 'groups') return path.join(DEMO_DIR, ...rest);
+  if (set === 'noface') return path.join(NOFACE_DIR, ...rest);
+  if (set === 'groups-tight') return path.join(await groupsTightDir(), ...rest);
+  if (set === 'lfw10-tight') return path.join(await lfw10TightDir(), ...rest);
+  return datasetPath(set, ...rest);
+}
 
-/** One chip: the photo (relative to {@link DATASET_ROOT}), the face's index in it, and the pixels. */
+/** Stops the script with one line where FACEGRAPH_DATASETS lacks one of `sets`. */
+export function requireDatasets(...sets: string[]): void {
+  const missing = needsDatasets(...sets);
+  if (missing) {
+    process.stderr.write(`${missing}\n`);
+    process.exit(2);
+  }
+}
+
+/** One chip: the photo (named as {@link photoPath} takes it), the face's index in it, and the pixels. */
 export interface Chip {
   photo: string;
   face: number;
@@ -25,32 +48,41 @@ export interface Chip {
 /**
  * The calibration photos, as the detector's calibration takes them: lfw10's
  * first five photos of each person, the six group photos and knn's training photos.
+ * lfw10 and knn come from FACEGRAPH_DATASETS: without them the script stops, saying so.
  */
 export async function calibrationPhotos(): Promise<string[]> {
-  const root = DATASET_ROOT;
+  requireDatasets('lfw10', 'knn');
   const photos: string[] = [];
-  for (const person of (await readdir(`${root}/lfw10`)).sort()) {
-    const files = (await readdir(`${root}/lfw10/${person}`)).filter((f) => f.endsWith('.jpg')).sort();
+  for (const person of (await readdir(datasetPath('lfw10'))).sort()) {
+    const files = (await readdir(datasetPath('lfw10', person))).filter((f) => f.endsWith('.jpg')).sort();
     photos.push(...files.slice(0, 5).map((f) => `lfw10/${person}/${f}`));
   }
-  photos.push(...(await readdir(`${root}/groups`)).sort().map((f) => `groups/${f}`));
-  for (const person of (await readdir(`${root}/knn/train`)).sort()) {
-    photos.push(...(await readdir(`${root}/knn/train/${person}`)).sort().map((f) => `knn/train/${person}/${f}`));
+  photos.push(...DEMO_PHOTOS.map((f) => `groups/${f}`));
+  for (const person of (await readdir(datasetPath('knn', 'train'))).sort()) {
+    photos.push(...(await readdir(datasetPath('knn', 'train', person))).sort().map((f) => `knn/train/${person}/${f}`));
   }
   return photos;
 }
 
-/** Every photo of the evaluation's sets (lfw10, knn, edge, lfw10-tight, groups, groups-tight, noface). */
+/**
+ * Every photo of the evaluation's sets (lfw10, knn, edge, lfw10-tight, groups, groups-tight, noface);
+ * lfw10, knn and edge from FACEGRAPH_DATASETS: without them the script stops, saying so.
+ */
 export async function evaluationPhotos(): Promise<string[]> {
+  requireDatasets('lfw10', 'knn', 'edge');
   const photos: string[] = [];
   const walk = async (dir: string): Promise<void> => {
-    for (const entry of (await readdir(path.join(DATASET_ROOT, dir), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const root = await photoPath(dir);
+    for (const entry of (await readdir(root, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       const rel = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(rel);
       else if (/\.(jpe?g|png)$/i.test(entry.name)) photos.push(rel);
     }
   };
-  for (const set of ['lfw10', 'knn', 'edge', 'lfw10-tight', 'groups', 'groups-tight', 'noface']) await walk(set);
+  for (const set of ['lfw10', 'knn', 'edge', 'lfw10-tight']) await walk(set);
+  // face-api's demo folder also holds screenshots: its six sample photos only.
+  photos.push(...DEMO_PHOTOS.map((f) => `groups/${f}`));
+  for (const set of ['groups-tight', 'noface']) await walk(set);
   return photos;
 }
 
@@ -77,7 +109,7 @@ export async function collectChips(photos: string[], onPhoto?: (done: number, ph
   for (const [i, photo] of photos.entries()) {
     current = photo;
     faces = 0;
-    await pipeline.analyze(await readFile(path.join(DATASET_ROOT, photo)));
+    await pipeline.analyze(await readFile(await photoPath(photo)));
     onPhoto?.(i + 1, photo);
   }
   await engine.dispose();

@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
+import { DEMO_DIR, GROUP_FACES } from '../../src/eval/demo-photos.js';
 import { writeGroupTightCrops, writeLfwTightCrops } from '../../src/eval/tight-crops.js';
 
 export { DEMO_DIR, DEMO_PHOTOS, GROUP_FACES } from '../../src/eval/demo-photos.js';
@@ -68,4 +70,28 @@ function once(key: string, make: () => Promise<string>): Promise<string> {
   let p = made.get(key);
   if (!p) made.set(key, (p = make()));
   return p;
+}
+
+/**
+ * A small portrait cut from a demo group photo, as LFW's are (250 x 250 JPEG, one face in the middle):
+ * the square `factor` times the width of face `face` of `photo` (GROUP_FACES, 0-based), centred on it
+ * and moved inside the photo where it would leave it, resized to `side`. At the default 2.8 the face's
+ * box is about 90 px wide (LFW's about 100). Photos smaller than the detector's 512 px for a fresh
+ * clone, made from the npm package's photos.
+ */
+export async function demoPortrait(photo: string, face: number, factor = 2.8, side = 250): Promise<Buffer> {
+  const file = path.join(DEMO_DIR, `${photo}.jpg`);
+  const { width = 0, height = 0 } = await sharp(file).metadata();
+  const [x, y, w, h] = GROUP_FACES[photo][face];
+  const square = Math.min(width, height, Math.round(factor * w));
+  const left = Math.max(0, Math.min(width - square, Math.round(x + w / 2 - square / 2)));
+  const top = Math.max(0, Math.min(height - square, Math.round(y + h / 2 - square / 2)));
+  return sharp(file).extract({ left, top, width: square, height: square }).resize(side, side).jpeg({ quality: 90 }).toBuffer();
+}
+
+/** The first `count` demo portraits ({@link demoPortrait}), one per group-photo face in GROUP_FACES order, named `sampleN-faceK`. */
+export async function demoPortraits(count = 22, factor = 2.8): Promise<{ name: string; bytes: Buffer }[]> {
+  const faces = Object.entries(GROUP_FACES).flatMap(([photo, boxes]) => boxes.map((_, k) => [photo, k] as const));
+  if (count > faces.length) throw new RangeError(`there are ${faces.length} demo faces, not ${count}`);
+  return Promise.all(faces.slice(0, count).map(async ([photo, k]) => ({ name: `${photo}-face${k + 1}`, bytes: await demoPortrait(photo, k, factor) })));
 }

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Box } from '../../src/vision/types.js';
-import { DATASETS, GROUP_FACES } from './datasets.js';
+import { DEMO_DIR, GROUP_FACES } from './datasets.js';
 
 /**
  * A 1920 x 1280 JPEG mosaic of the six demo group photos, each shrunk so its
  * faces measure about `faceSize` px (the faces are ~185 px in the photos), on
  * grey, with the faces' boxes: small faces in a large photo, for the detector's
- * tests and scripts/small-face-recall.ts. `dir` holds sample1-6.jpg.
+ * tests and scripts/small-face-recall.ts. `dir` holds sample1-6.jpg (face-api's npm package by default).
  */
-export async function groupPhotoMosaic(faceSize: number, dir = path.join(DATASETS, 'groups')): Promise<{ bytes: Buffer; truth: Box[] }> {
+export async function groupPhotoMosaic(faceSize: number, dir = DEMO_DIR): Promise<{ bytes: Buffer; truth: Box[] }> {
   const factor = faceSize / 185;
   const cw = Math.round(1920 * factor);
   const ch = Math.round(1400 * factor);

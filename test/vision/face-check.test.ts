@@ -15,7 +15,7 @@ import { checkFace, mainFace } from '../../src/vision/face-check.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import type { FaceEngine, Point } from '../../src/vision/types.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
-import { DATASETS } from '../helpers/datasets.js';
+import { DEMO_DIR, DEMO_PHOTOS, LFW10_DIR, NOFACE_DIR, ONEFACE_DIR, groupsTightDir, lfw10TightDir, needsDatasets } from '../helpers/datasets.js';
 import { testEngine } from '../helpers/harness.js';
 
 const defaults = loadConfig({});
@@ -26,13 +26,17 @@ const unchecked = pipeline(false);
 // Tight crops searched as face-api does, enlarged to 512: there SSD misses most of them, which the fallback tests need.
 const checkedAt512 = pipeline(true, 'face-api');
 const uncheckedAt512 = pipeline(false, 'face-api');
-const read = (relative: string) => fs.readFile(path.join(DATASETS, relative));
+/** A package photo: `noface/<file>`, `oneface/<file>` (test/fixtures/photos) or a demo group photo `sampleN.jpg`. */
+const read = (relative: string) => {
+  const [set, file] = relative.split('/');
+  return fs.readFile(set === 'noface' ? path.join(NOFACE_DIR, file) : set === 'oneface' ? path.join(ONEFACE_DIR, file) : path.join(DEMO_DIR, relative));
+};
 
 after(() => testEngine().dispose());
 
 describe('no false faces', () => {
   it('finds no face in any of the 13 photos without a person; the cat SSD is sure of is rejected', async () => {
-    const files = (await fs.readdir(path.join(DATASETS, 'noface'))).sort();
+    const files = (await fs.readdir(NOFACE_DIR)).sort();
     assert.equal(files.length, 13);
     for (const file of files) {
       const result = await checked.analyze(await read(`noface/${file}`));
@@ -118,7 +122,7 @@ describe('no false faces', () => {
       assert.equal((await checked.analyze(await read(`oneface/${file}`))).faces.length, 1, file);
     }
     const perPhoto = [];
-    for (let i = 1; i <= 6; i++) perPhoto.push((await checked.analyze(await read(`groups/sample${i}.jpg`))).faces.length);
+    for (const photo of DEMO_PHOTOS) perPhoto.push((await checked.analyze(await read(photo))).faces.length);
     assert.deepEqual(perPhoto, [3, 3, 3, 4, 5, 4]);
   });
 
@@ -157,15 +161,16 @@ describe('no false faces', () => {
 });
 
 describe('tight face crops', () => {
-  it('gives every tight crop of lfw10 (one per person) its face, found as the whole image where SSD sees none', async () => {
-    const people = (await fs.readdir(path.join(DATASETS, 'lfw10-tight'))).sort();
+  it('gives every tight crop of lfw10 (one per person) its face, found as the whole image where SSD sees none', { skip: needsDatasets('lfw10') }, async () => {
+    const tightDir = await lfw10TightDir();
+    const people = (await fs.readdir(tightDir)).sort();
     let wholeImage = 0;
     let missedWithoutFallback = 0;
     const crops: Float32Array[][] = [[], []];
     const photos: Float32Array[] = [];
     for (const person of people) {
       const file = `lfw10-tight/${person}/${person}_0001.jpg`;
-      const bytes = await read(file);
+      const bytes = await fs.readFile(path.join(tightDir, person, `${person}_0001.jpg`));
       const result = await checkedAt512.analyze(bytes);
       assert.equal(result.faces.length, 1, `${file}: ${result.faces.length} faces`);
       if (result.faces[0].source === 'whole-image') {
@@ -178,7 +183,7 @@ describe('tight face crops', () => {
       const native = await checked.analyze(bytes);
       assert.equal(native.faces.length, 1, `${file} at its own scale: ${native.faces.length} faces`);
       crops[1].push(native.faces[0].embedding);
-      photos.push(mainFace((await checked.analyze(await read(`lfw10/${person}/${person}_0002.jpg`))).faces)!.embedding);
+      photos.push(mainFace((await checked.analyze(await fs.readFile(path.join(LFW10_DIR, person, `${person}_0002.jpg`)))).faces)!.embedding);
     }
     // Each crop's face is its person's: of the ten people's full photos (another photo of each), the nearest is its own.
     for (const embeddings of crops) {
@@ -192,12 +197,13 @@ describe('tight face crops', () => {
   });
 
   it('takes some of the harder crops cut from the group photos whole, and never more than one face', async () => {
-    const files = (await fs.readdir(path.join(DATASETS, 'groups-tight'))).sort();
+    const tightDir = await groupsTightDir();
+    const files = (await fs.readdir(tightDir)).sort();
     assert.equal(files.length, 22);
     let found = 0;
     let foundNative = 0;
     for (const file of files) {
-      const bytes = await read(`groups-tight/${file}`);
+      const bytes = await fs.readFile(path.join(tightDir, file));
       const faces = (await checkedAt512.analyze(bytes)).faces;
       assert.ok(faces.length <= 1, `${file}: ${faces.length} faces`);
       found += faces.length;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodePhoto, isSrgbProfile } from '../../src/vision/image-decoder.js';
-import { DATASETS } from '../helpers/datasets.js';
+import { DEMO_DIR } from '../helpers/datasets.js';
 
 const limits = { maxPixels: 100_000_000, maxSide: 1920 };
 
@@ -28,14 +28,14 @@ function maxDifference(a: Uint8Array, b: Uint8Array): number {
 describe('decodePhoto and embedded colour profiles', () => {
   it('skips the conversion of an embedded sRGB profile, with the same pixels as converting it', async () => {
     // The demo group photos embed HP / Microsoft's "sRGB IEC61966-2.1".
-    const bytes = await readFile(path.join(DATASETS, 'groups', 'sample1.jpg'));
+    const bytes = await readFile(path.join(DEMO_DIR, 'sample1.jpg'));
     assert.equal(isSrgbProfile((await sharp(bytes).metadata()).icc), true);
     const photo = await decodePhoto(bytes, limits);
     assert.equal(maxDifference(photo.image.data, await converted(bytes, false)), 0);
   });
 
   it('still converts a profile that is not sRGB (Display P3)', async () => {
-    const source = await readFile(path.join(DATASETS, 'groups', 'sample6.jpg'));
+    const source = await readFile(path.join(DEMO_DIR, 'sample6.jpg'));
     const bytes = await sharp(source).resize(640).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer();
     assert.equal(isSrgbProfile((await sharp(bytes).metadata()).icc), false);
     const photo = await decodePhoto(bytes, limits);
@@ -44,7 +44,7 @@ describe('decodePhoto and embedded colour profiles', () => {
   });
 
   it('takes a damaged or missing profile as not sRGB', async () => {
-    const { icc } = await sharp(await readFile(path.join(DATASETS, 'groups', 'sample1.jpg'))).metadata();
+    const { icc } = await sharp(await readFile(path.join(DEMO_DIR, 'sample1.jpg'))).metadata();
     assert.equal(isSrgbProfile(icc!.subarray(0, 200)), false);
     assert.equal(isSrgbProfile(Buffer.alloc(0)), false);
     assert.equal(isSrgbProfile(undefined), false);

@@ -13,7 +13,7 @@ import { createEngine } from '../../src/vision/engine-factory.js';
 import { detectFaces, redetectPasses, type FaceDetectorOptions } from '../../src/vision/face-detector.js';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
-import { DATASETS } from '../helpers/datasets.js';
+import { DEMO_DIR } from '../helpers/datasets.js';
 
 const defaults = loadConfig({});
 const vnni = () => 'flags : avx512_vnni';
@@ -23,7 +23,7 @@ after(() => Promise.all([int8.dispose(), fp32.dispose()]));
 
 describe('float32 re-checks of int8 detector passes', () => {
   it("runs only the passes asked for again, in float32, and keeps the other passes' boxes", async () => {
-    const { image } = await decodePhoto(await fs.readFile(path.join(DATASETS, 'groups/sample1.jpg')), pipelineOptions(defaults));
+    const { image } = await decodePhoto(await fs.readFile(path.join(DEMO_DIR, 'sample1.jpg')), pipelineOptions(defaults));
     const options: FaceDetectorOptions = {
       ...defaults.vision,
       minFaceSize: defaults.vision.minFaceSize,
@@ -56,7 +56,7 @@ describe('float32 re-checks of int8 detector passes', () => {
 
   it('looks at a doubted box of a strip again in a float32 window around it, at the same scale', async () => {
     // 1920 x 1398: two strips of 1920 x 747 at 2/3 scale (input 1280 x 512) instead of six tiles.
-    const { image } = await decodePhoto(await fs.readFile(path.join(DATASETS, 'groups/sample5.jpg')), pipelineOptions(defaults));
+    const { image } = await decodePhoto(await fs.readFile(path.join(DEMO_DIR, 'sample5.jpg')), pipelineOptions(defaults));
     const options: FaceDetectorOptions = { ...defaults.vision, tileSize: defaults.vision.detectTileSize, tryRotations: true, input: 'fit' };
     const located = await detectFaces(int8, image, options);
     const strips = located.search.passes.flatMap((p, i) => (p.input ? [i] : []));

@@ -15,10 +15,11 @@ import { createEngine } from '../../src/vision/engine-factory.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import { PipelinePool, pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
-import { GROUP_FACES, DEMO_DIR, LFW10_DIR } from '../helpers/datasets.js';
+import { GROUP_FACES, DEMO_DIR, ONEFACE_DIR } from '../helpers/datasets.js';
 
 const config = loadConfig({ FACEGRAPH_THREADS: '2', FACEGRAPH_ANALYZERS: '2' });
-const photo = (person: string, n: number) => readFile(path.join(LFW10_DIR, person, `${person}_000${n}.jpg`));
+/** A portrait with one face (test/fixtures/photos/oneface): the astronaut, or the grey cameraman. */
+const photo = (name: 'astronaut' | 'camera') => readFile(path.join(ONEFACE_DIR, `${name}.png`));
 
 describe('PipelinePool: photos analysed in worker threads', () => {
   let pool: PipelinePool;
@@ -35,7 +36,7 @@ describe('PipelinePool: photos analysed in worker threads', () => {
 
   it('finds the faces the in-thread pipeline finds, with the same embeddings, two photos at once', async () => {
     const group = Object.keys(GROUP_FACES)[0];
-    const files = [await photo('Colin_Powell', 1), await photo('Tony_Blair', 2), await readFile(path.join(DEMO_DIR, `${group}.jpg`))];
+    const files = [await photo('astronaut'), await photo('camera'), await readFile(path.join(DEMO_DIR, `${group}.jpg`))];
     const threaded = await Promise.all(files.map((bytes) => pool.analyze(bytes)));
     for (const [i, bytes] of files.entries()) {
       const here = await local.analyze(bytes);
@@ -54,7 +55,7 @@ describe('PipelinePool: photos analysed in worker threads', () => {
   });
 
   it('answers a corrupt file with UNSUPPORTED_IMAGE across the thread boundary, and goes on', async () => {
-    const good = await photo('Colin_Powell', 1);
+    const good = await photo('astronaut');
     const truncated = good.subarray(0, 100);
     await assert.rejects(pool.analyze(new Uint8Array(truncated)), (err: unknown) => err instanceof AppError && err.code === 'UNSUPPORTED_IMAGE');
     await assert.rejects(pool.analyze(new TextEncoder().encode('not an image')), (err: unknown) => err instanceof AppError && err.code === 'UNSUPPORTED_IMAGE');
@@ -62,7 +63,7 @@ describe('PipelinePool: photos analysed in worker threads', () => {
   });
 
   it('analyses a drawn box in a thread (addFace)', async () => {
-    const bytes = await photo('Colin_Powell', 1);
+    const bytes = await photo('astronaut');
     const [face] = (await local.analyze(bytes)).faces;
     const box = await pool.analyzeBox(bytes, face.box);
     assert.equal(box.check.isFace, true);
@@ -71,7 +72,7 @@ describe('PipelinePool: photos analysed in worker threads', () => {
 
   it('replaces a thread that dies: its photo fails, the next photos are analysed', async () => {
     const lanes = (pool as unknown as { lanes: { worker: { terminate(): Promise<number> } }[] }).lanes;
-    const bytes = await photo('Tony_Blair', 2);
+    const bytes = await photo('camera');
     const inFlight = [pool.analyze(bytes), pool.analyze(bytes)];
     await lanes[0].worker.terminate();
     const settled = await Promise.allSettled(inFlight);

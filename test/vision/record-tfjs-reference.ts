@@ -2,7 +2,8 @@
  * Records the tfjs-wasm reference engine's output on lfw10 into
  * `fixtures/lfw10-tfjs-reference.json`, the golden file the ONNX parity test
  * compares against. Run it when face-api, sharp or the dataset changes (the
- * parity test says so when the recording no longer matches):
+ * parity test says so when the recording no longer matches), with
+ * FACEGRAPH_DATASETS naming the folder that holds lfw10:
  *
  *   node --import tsx test/vision/record-tfjs-reference.ts
  */
@@ -10,6 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
 import { TfjsEngine } from '../../src/vision/tfjs-engine.js';
+import { needsDatasets } from '../helpers/datasets.js';
 import {
   DECODE_LIMITS,
   LFW_DIR,
@@ -19,6 +21,12 @@ import {
   runReference,
   type ReferenceRecording,
 } from './tfjs-reference.js';
+
+const missing = needsDatasets('lfw10');
+if (missing) {
+  console.error(missing);
+  process.exit(2);
+}
 
 const engine = new TfjsEngine();
 await engine.load();

@@ -14,7 +14,7 @@ import { dlibAlignedCrop } from '../../src/vision/alignment.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from '../../src/vision/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** lfw10, kept in the repository's test datasets. */
+/** lfw10, read from FACEGRAPH_DATASETS (test/helpers/datasets.ts); tests that read it skip without it. */
 export const LFW_DIR = LFW10_DIR;
 /** The recorded reference output on lfw10; regenerate with `node --import tsx test/vision/record-tfjs-reference.ts`. */
 export const LFW_RECORDING = path.join(here, 'fixtures', 'lfw10-tfjs-reference.json');
