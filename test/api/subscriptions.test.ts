@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { jobHandlers } from '../../src/jobs/job-handlers.js';
 import { JobWorkers } from '../../src/jobs/job-workers.js';
 import { gql } from '../helpers/graphql-client.js';
-import { DATASETS, startTestServer, type TestServer } from '../helpers/harness.js';
+import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { astronautPhotos, folderWith, startTestServer, type TestServer } from '../helpers/harness.js';
 import { subscribe, within, wsClient, type Received } from '../helpers/subscription-client.js';
 
 /**
@@ -23,8 +25,9 @@ const PROGRESS = `subscription($id: ID!) {
 }`;
 const ALBUM_EVENTS = `subscription($a: ID!) { albumEvents(albumId: $a) { kind albumId batchId faceCount image { id } newPeople facesPlaced } }`;
 
-const BUSH = [1, 2, 3].map((n) => `lfw10/George_W_Bush/George_W_Bush_000${n}.jpg`);
-const BLAIR = 'lfw10/Tony_Blair/Tony_Blair_0002.jpg';
+/** Under the import root: three photos of the astronaut (one person), and the cameraman (another). */
+const ASTRONAUT = ['astronaut/astronaut-001.jpg', 'astronaut/astronaut-002.jpg', 'astronaut/astronaut-003.jpg'];
+const CAMERAMAN = 'camera.png';
 
 async function createAlbum(key: string, name: string): Promise<string> {
   const r = await gql(server.url, `mutation($n: String!) { createAlbum(name: $n) { id } }`, { n: name }, { authorization: `Bearer ${key}` });
@@ -50,7 +53,11 @@ function startWorkers(): JobWorkers {
 const last = (r: Received) => r.values[r.values.length - 1]?.data?.ingestBatchProgress;
 
 before(async () => {
-  server = await startTestServer({ FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: DATASETS });
+  const root = await folderWith({
+    ...Object.fromEntries((await astronautPhotos(3)).map((p) => [`astronaut/${p.name}`, p.bytes])),
+    [CAMERAMAN]: path.join(ONEFACE_DIR, 'camera.png'),
+  });
+  server = await startTestServer({ FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: root });
   alice = (await server.facegraph.services.keys.create('alice')).key;
   bob = (await server.facegraph.services.keys.create('bob')).key;
 });
@@ -61,7 +68,7 @@ after(async () => {
 describe('subscriptions over graphql-ws', () => {
   test('ingestBatchProgress: the batch now, then every change in order, ending DONE; albumEvents: photos stored, people changed', async () => {
     const album = await createAlbum(alice, 'live');
-    const batchId = await enqueue(alice, album, [...BUSH, BLAIR]);
+    const batchId = await enqueue(alice, album, [...ASTRONAUT, CAMERAMAN]);
     const client = wsClient(server.url, { authorization: `Bearer ${alice}` });
     try {
       const events = subscribe(client, ALBUM_EVENTS, { a: album });
@@ -86,10 +93,10 @@ describe('subscriptions over graphql-ws', () => {
       }
       assert.ok(steps.some((s) => s.batch.status === 'RUNNING'), 'RUNNING was sent');
       const finished = steps.flatMap((s) => s.finishedItems);
-      assert.deepEqual(finished.map((i) => i.fileName).sort(), ['George_W_Bush_0001.jpg', 'George_W_Bush_0002.jpg', 'George_W_Bush_0003.jpg', 'Tony_Blair_0002.jpg']);
+      assert.deepEqual(finished.map((i) => i.fileName).sort(), ['astronaut-001.jpg', 'astronaut-002.jpg', 'astronaut-003.jpg', 'camera.png']);
       for (const item of finished) assert.ok(item.image?.id, `${item.fileName} has its image`);
 
-      // Clustering runs after the batch: three photos of one man make a person.
+      // Clustering runs after the batch: three photos of one woman make a person.
       const deadline = Date.now() + 60_000;
       while (!events.values.some((v) => v.data?.albumEvents.kind === 'PEOPLE_CHANGED')) {
         assert.ok(Date.now() < deadline, `no PEOPLE_CHANGED: ${JSON.stringify(events.values)}`);
@@ -111,7 +118,7 @@ describe('subscriptions over graphql-ws', () => {
 
   test('a finished batch: one message, DONE, and the end', async () => {
     const album = await createAlbum(alice, 'finished');
-    const batchId = await enqueue(alice, album, [BLAIR]);
+    const batchId = await enqueue(alice, album, [CAMERAMAN]);
     const workers = startWorkers();
     try {
       await server.facegraph.services.ingest.waitForBatch(Number(batchId), 120);
@@ -124,7 +131,7 @@ describe('subscriptions over graphql-ws', () => {
       assert.equal(await within(progress.ended, 30_000, 'progress to end'), 'complete');
       assert.equal(progress.values.length, 1);
       assert.equal(last(progress).batch.status, 'DONE');
-      assert.deepEqual(last(progress).finishedItems.map((i: any) => i.fileName), ['Tony_Blair_0002.jpg']);
+      assert.deepEqual(last(progress).finishedItems.map((i: any) => i.fileName), ['camera.png']);
     } finally {
       await client.dispose();
     }
@@ -132,7 +139,7 @@ describe('subscriptions over graphql-ws', () => {
 
   test("another owner's batch or album is NOT_FOUND, like a missing one, and sends nothing else", async () => {
     const album = await createAlbum(alice, 'private');
-    const batchId = await enqueue(alice, album, [BLAIR]);
+    const batchId = await enqueue(alice, album, [CAMERAMAN]);
     const client = wsClient(server.url, { authorization: `Bearer ${bob}` });
     try {
       for (const [query, variables] of [
@@ -184,9 +191,43 @@ describe('subscriptions over graphql-ws', () => {
     }
   });
 
+  test('a document that does not validate or parse is answered as over HTTP: a coded error with its message, no suggestion', async () => {
+    const client = wsClient(server.url, { authorization: `Bearer ${alice}` });
+    try {
+      for (const [query, code, message] of [
+        [`subscription($id: ID!) { ingestBatchProgress(id: $id) { nope } }`, 'GRAPHQL_VALIDATION_FAILED', /^Cannot query field "nope" on type "IngestBatchProgress"\.$/],
+        // A near miss: GraphQL would suggest the field, which HTTP hides (the schema stays unlisted without introspection).
+        [`subscription($id: ID!) { ingestBatchProgress(id: $id) { batc { id } } }`, 'GRAPHQL_VALIDATION_FAILED', /^Cannot query field "batc" on type "IngestBatchProgress"\. \[Suggestion hidden\]/],
+        [`subscription { ingestBatchProgress { batch { id } } }`, 'GRAPHQL_VALIDATION_FAILED', /^Field "ingestBatchProgress" argument "id" of type "ID!" is required, but it was not provided\.$/],
+        // graphql-ws alone closed the whole socket (4500) on a syntax error.
+        [`subscription($id: ID!) { ingestBatchProgress(id: $id) { `, 'GRAPHQL_PARSE_FAILED', /^Syntax Error: Expected Name, found <EOF>\.$/],
+      ] as const) {
+        const r = subscribe(client, query, { id: '1' });
+        assert.equal(await within(r.ended, 30_000, 'answer'), 'error', query);
+        assert.equal(r.closeCode, undefined, 'answered on the socket, not by closing it');
+        assert.deepEqual(r.values, []);
+        assert.deepEqual(r.errors?.map((e) => e.extensions?.code), [code], JSON.stringify(r.errors));
+        assert.match(r.errors![0].message, message);
+        assert.doesNotMatch(r.errors![0].message, /Did you mean/);
+        // Word for word what HTTP answers.
+        const http = await gql(server.url, query, { id: '1' }, { authorization: `Bearer ${alice}` });
+        assert.deepEqual(
+          r.errors!.map((e) => [e.message, e.locations, e.extensions?.code]),
+          http.errors!.map((e: any) => [e.message, e.locations, e.extensions?.code]),
+        );
+      }
+      // The socket still serves.
+      const ok = subscribe(client, PROGRESS, { id: '999999' });
+      await within(ok.ended, 30_000, 'answer');
+      assert.deepEqual(ok.values[0].errors?.map((e) => e.extensions?.code), ['NOT_FOUND']);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   test('200 concurrent subscriptions on one server while a batch runs: every one ends with DONE', async () => {
     const album = await createAlbum(alice, 'crowd');
-    const batchId = await enqueue(alice, album, [BUSH[0], BLAIR]);
+    const batchId = await enqueue(alice, album, [ASTRONAUT[0], CAMERAMAN]);
     const clients = Array.from({ length: 200 }, () => wsClient(server.url, { authorization: `Bearer ${alice}` }));
     try {
       const subs = clients.map((c) => subscribe(c, `subscription($id: ID!) { ingestBatchProgress(id: $id) { batch { status done } } }`, { id: batchId }));

@@ -7,6 +7,8 @@ export interface Received<T = any> {
   /** Resolves when the subscription completes, errors or its socket closes. */
   ended: Promise<'complete' | 'error'>;
   closeCode?: number;
+  /** The errors of a graphql-ws `error` message (the operation refused before it ran: parse, validation). */
+  errors?: { message: string; locations?: unknown[]; extensions?: { code?: string } }[];
   /** Resolves with the first value (or when it ends without one). */
   first: Promise<void>;
 }
@@ -30,8 +32,9 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
           gotFirst();
         },
         error: (err) => {
-          // A closed socket is reported as its CloseEvent.
-          received.closeCode = (err as { code?: number }).code;
+          // An `error` message is reported as its errors; a closed socket as its CloseEvent.
+          if (Array.isArray(err)) received.errors = err;
+          else received.closeCode = (err as { code?: number }).code;
           gotFirst();
           resolve('error');
         },
