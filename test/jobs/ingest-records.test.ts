@@ -38,7 +38,7 @@ function newImage(): NewImage {
 function face(k: number, source: NewFace['source'] = 'detector'): NewFace {
   const embedding = new Float32Array(128);
   embedding[k % 128] = 1;
-  return { box: { x: 10 * k, y: 20, width: 50, height: 60 }, score: 0.9, source, landmarks: [{ x: 1.234, y: 5.678 }], embedding, model: 'test-model' };
+  return { box: { x: 10 * k, y: 20, width: 50, height: 60 }, score: 0.9, source, landmarks: [{ x: 1.234, y: 5.678 }], embedding, model: 'test-model', quality: 1 };
 }
 
 async function facesOf(imageId: number) {

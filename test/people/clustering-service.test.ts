@@ -38,6 +38,7 @@ before(async () => {
         landmarks: [],
         embedding: lib.embeddings.subarray(f * lib.dim, (f + 1) * lib.dim),
         model: 'synthetic',
+        quality: 1,
       })),
     );
   }
