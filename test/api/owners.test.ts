@@ -4,10 +4,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { codes, fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
-import { DATASETS, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
-
-const LFW = path.join(DATASETS, 'lfw10');
+import { codes, fileFromPath, gql, gqlUpload, type UploadFile } from '../helpers/graphql-client.js';
+import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { astronautPhotos, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 const run = promisify(execFile);
 
 /**
@@ -25,7 +24,8 @@ let bobAlbum = '';
 let bobFaces: string[] = [];
 let aliceFaces: string[] = [];
 
-const PHOTOS = ['George_W_Bush/George_W_Bush_0001.jpg', 'George_W_Bush/George_W_Bush_0002.jpg', 'Tony_Blair/Tony_Blair_0001.jpg'];
+/** What both owners store: two photos of the astronaut and one of the cameraman (two people). */
+let PHOTOS: UploadFile[] = [];
 
 /** `facegraph keys create --owner NAME`, the real command; the key is the last line of its output. */
 async function createKey(owner: string, dataDir: string, databaseUrl: string | undefined): Promise<string> {
@@ -41,13 +41,12 @@ async function createKey(owner: string, dataDir: string, databaseUrl: string | u
 
 async function ingest(headers: Record<string, string>, name: string): Promise<{ album: string; faces: string[]; images: string[] }> {
   const album = (await gql(server.url, `mutation($n: String!) { createAlbum(name: $n) { id } }`, { n: name }, headers)).data.createAlbum.id;
-  const files = await Promise.all(PHOTOS.map((p) => fileFromPath(path.join(LFW, p))));
   const r = await gqlUpload(
     server.url,
     `mutation($a: ID!, $files: [Upload!]!) { ingestImages(albumId: $a, files: $files) { done items { image { id url faces { id } } } } }`,
     { a: album },
     'files',
-    files,
+    PHOTOS,
     { headers: { 'apollo-require-preflight': 'true', ...headers } },
   );
   assert.equal(r.errors, undefined, JSON.stringify(r.errors));
@@ -58,6 +57,7 @@ async function ingest(headers: Record<string, string>, name: string): Promise<{ 
 }
 
 before(async () => {
+  PHOTOS = [...(await astronautPhotos(2)), await fileFromPath(path.join(ONEFACE_DIR, 'camera.png'))];
   // The CLI opens the server's database itself: an embedded PGlite folder takes one process at a
   // time, so the keys are made while the server is stopped, then it starts again on the same data.
   const first = await startTestServer();
@@ -81,7 +81,7 @@ before(async () => {
   assert.equal(clustered.errors, undefined, JSON.stringify(clustered.errors));
   const people = await gql(server.url, `{ people(first: 10) { edges { node { id thumbnail } } } }`, {}, alice);
   const nodes = people.data.people.edges.map((e: any) => e.node);
-  assert.ok(nodes.length >= 2, 'two people at least (Bush and Blair)');
+  assert.ok(nodes.length >= 2, 'two people at least (the astronaut and the cameraman)');
   a.person = nodes[0].id;
   a.thumbnail = nodes[0].thumbnail;
   const merged = await gql(server.url, `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`, { i: nodes[0].id, f: [nodes[1].id] }, alice);
@@ -233,7 +233,7 @@ describe('no search crosses owners', () => {
       `query($f: Upload!) { searchByPhoto(file: $f, limit: 50, maxDistance: 2) { matches { distance face { id } } } }`,
       {},
       'f',
-      [await fileFromPath(path.join(LFW, PHOTOS[0]))],
+      [PHOTOS[0]],
       { single: true, headers: { 'apollo-require-preflight': 'true', ...alice } },
     );
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));

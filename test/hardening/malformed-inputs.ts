@@ -3,7 +3,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { mulberry32 } from '../../src/clustering/neighbour-graph.js';
-import { DATASETS, DEMO_DIR } from '../helpers/harness.js';
+import { NOFACE_DIR, ONEFACE_DIR } from '../helpers/datasets.js';
+import { DEMO_DIR } from '../helpers/harness.js';
 
 export interface MalformedFile {
   kind: string;
@@ -77,8 +78,9 @@ function jpegWithExif(jpeg: Buffer, payload: Buffer): Buffer {
 export async function malformedFiles(): Promise<MalformedFile[]> {
   const random = mulberry32(2026);
   const jpeg = await fs.readFile(path.join(DEMO_DIR, 'sample3.jpg'));
-  const small = await fs.readFile(path.join(DATASETS, 'lfw10/Hugo_Chavez/Hugo_Chavez_0002.jpg'));
-  const png = await fs.readFile(path.join(DATASETS, 'edge/32bit.png'));
+  // A 250 px portrait JPEG (as an lfw10 photo is), and a real 32-bit (RGBA) PNG.
+  const small = await sharp(path.join(ONEFACE_DIR, 'astronaut.png')).resize(250).jpeg({ quality: 90 }).toBuffer();
+  const png = await fs.readFile(path.join(NOFACE_DIR, 'horse.png'));
   const sources = [jpeg, small, png];
   const out: MalformedFile[] = [];
   const add = (kind: string, name: string, bytes: Uint8Array) => out.push({ kind, name, bytes });

@@ -8,21 +8,26 @@ import { jobHandlers } from '../../src/jobs/job-handlers.js';
 import { JobWorkers } from '../../src/jobs/job-workers.js';
 import { startHttpServer, startOpsServer } from '../../src/server/app.js';
 import { assertConsistent } from '../helpers/consistency.js';
-import { fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
-import { DATASETS, startTestServer, type TestServer } from '../helpers/harness.js';
+import { fileFromPath, gql, gqlUpload, type UploadFile } from '../helpers/graphql-client.js';
+import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { astronautPhotos, startTestServer, type TestServer } from '../helpers/harness.js';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 
 // Ingestion through the durable queue, on whichever database the suite runs on
 // (PGlite's in-process queue by default, pg-boss with DATABASE_URL).
 
-const LFW = path.join(DATASETS, 'lfw10');
-const PHOTOS = ['Colin_Powell/Colin_Powell_0001.jpg', 'Colin_Powell/Colin_Powell_0002.jpg', 'Hugo_Chavez/Hugo_Chavez_0001.jpg', 'Hugo_Chavez/Hugo_Chavez_0002.jpg'];
+/** Four photos of one face each (three of the astronaut, the cameraman), and a fifth of the astronaut's kept back. */
+let PHOTOS: UploadFile[] = [];
+let fifth: UploadFile;
 const INGEST = `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { id status total done failed } }`;
 const BATCH = `query($id: ID!) { ingestBatch(id: $id) { id status total done failed items { fileName error { code message } image { id faces { id } } } } }`;
 
 let server: TestServer;
 
 before(async () => {
+  const astronaut = await astronautPhotos(4);
+  PHOTOS = [...astronaut.slice(0, 3), await fileFromPath(path.join(ONEFACE_DIR, 'camera.png'))];
+  fifth = astronaut[3];
   // Mutations return at once: the batch is followed with ingestBatch(id), as a client of a big album would.
   // One job consumer: the order test below relies on one worker taking a batch's jobs in order.
   server = await startTestServer({ FACEGRAPH_INGEST_WAIT_SECONDS: '0', FACEGRAPH_JOB_POLL_SECONDS: '0.5', FACEGRAPH_WORKERS: '1' });
@@ -53,9 +58,8 @@ describe('ingestImages as durable jobs', () => {
 
   test('returns the batch at once, QUEUED; workers fill the items in; the spool is emptied', async () => {
     albumId = await createAlbum('jobs');
-    const files = await Promise.all(PHOTOS.map((p) => fileFromPath(path.join(LFW, p))));
-    const corrupt = { name: 'corrupt.jpg', bytes: files[0].bytes.subarray(0, 500) };
-    const r = await gqlUpload(server.url, INGEST, { a: albumId }, 'f', [...files, corrupt]);
+    const corrupt = { name: 'corrupt.jpg', bytes: PHOTOS[0].bytes.subarray(0, 500) };
+    const r = await gqlUpload(server.url, INGEST, { a: albumId }, 'f', [...PHOTOS, corrupt]);
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const queued = r.data.ingestImages;
     assert.equal(queued.total, 5);
@@ -67,7 +71,7 @@ describe('ingestImages as durable jobs', () => {
     assert.equal(batch.status, 'DONE', 'a bad file is an outcome, not a failed batch');
     assert.equal(batch.done, 4);
     assert.equal(batch.failed, 1);
-    assert.deepEqual(batch.items.map((i: any) => i.fileName), [...PHOTOS.map((p) => path.basename(p)), 'corrupt.jpg']);
+    assert.deepEqual(batch.items.map((i: any) => i.fileName), [...PHOTOS.map((p) => p.name), 'corrupt.jpg']);
     for (const item of batch.items.slice(0, 4)) assert.equal(item.image.faces.length, 1, item.fileName);
     assert.equal(batch.items[4].error.code, 'UNSUPPORTED_IMAGE');
     // Images were stored in request order (one worker takes a batch's jobs in order).
@@ -89,7 +93,7 @@ describe('ingestImages as durable jobs', () => {
 
     // A worker that died after storing the photo but before recording its item:
     // the retry finds the image by its hash and records the item once.
-    const bytes = await fs.readFile(path.join(LFW, 'Hugo_Chavez/Hugo_Chavez_0003.jpg'));
+    const bytes = fifth.bytes;
     const staged = path.join(server.dataDir, 'crash.upload');
     await fs.writeFile(staged, bytes);
     await server.facegraph.workers.stop();
@@ -115,7 +119,7 @@ describe('ingestImages as durable jobs', () => {
   test('a photo whose job keeps failing is dead-lettered: its item gets an error and the batch is FAILED', async () => {
     const fg = server.facegraph;
     const staged = path.join(server.dataDir, 'lost.upload');
-    await fs.writeFile(staged, await fs.readFile(path.join(LFW, PHOTOS[0])));
+    await fs.writeFile(staged, PHOTOS[0].bytes);
     const batch = await fg.services.ingest.enqueueUploads(LOCAL_OWNER.id, Number(albumId), [{ fileName: 'lost.jpg', path: staged }]);
     // The spooled file vanishes (say, a worker host without the shared data folder): not the photo's fault, so retried, then given up.
     for (const f of await spoolFiles()) await fs.rm(path.join(server.dataDir, 'spool', f));

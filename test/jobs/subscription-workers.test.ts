@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
-import { DATASETS, startTestServer, usingPostgres, type TestServer } from '../helpers/harness.js';
+import { astronautPhotos, folderWith, startTestServer, usingPostgres, type TestServer } from '../helpers/harness.js';
 import { subscribe, within, wsClient } from '../helpers/subscription-client.js';
 import { WorkerProcess, workerEnv } from './worker-process.js';
 
@@ -19,10 +19,13 @@ describe('subscriptions fed by a worker in another process (PostgreSQL)', { skip
   });
 
   test('ingestBatchProgress and albumEvents follow a batch that another process ingests', async () => {
-    server = await startTestServer({ FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: DATASETS });
+    // Four photos of the astronaut, under an import root the worker reads too.
+    const photos = await astronautPhotos(4);
+    const root = await folderWith(Object.fromEntries(photos.map((p) => [`astronaut/${p.name}`, p.bytes])));
+    server = await startTestServer({ FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: root });
     const { services } = server.facegraph;
     const album = await services.albums.create(LOCAL_OWNER.id, 'elsewhere');
-    const paths = [1, 2, 3, 4].map((n) => `lfw10/Colin_Powell/Colin_Powell_000${n}.jpg`);
+    const paths = photos.map((p) => `astronaut/${p.name}`);
     const batch = await services.ingest.enqueuePaths(LOCAL_OWNER.id, album.id, paths);
     assert.equal(batch.status, 'QUEUED');
 
@@ -39,7 +42,7 @@ describe('subscriptions fed by a worker in another process (PostgreSQL)', { skip
       assert.equal(progress.values[0].data?.ingestBatchProgress.batch.status, 'QUEUED');
       await new Promise((r) => setTimeout(r, 300));
 
-      worker = await WorkerProcess.start(workerEnv(server.config, { FACEGRAPH_IMPORT_ROOT: DATASETS }), 'elsewhere');
+      worker = await WorkerProcess.start(workerEnv(server.config, { FACEGRAPH_IMPORT_ROOT: root }), 'elsewhere');
       assert.equal(await within(progress.ended, 180_000, 'progress to end'), 'complete');
       const steps = progress.values.map((v) => v.data!.ingestBatchProgress);
       assert.deepEqual(steps[steps.length - 1].batch, { status: 'DONE', done: 4, total: 4 });
@@ -54,7 +57,7 @@ describe('subscriptions fed by a worker in another process (PostgreSQL)', { skip
       }
       const stored = events.values.filter((v) => v.data?.albumEvents.kind === 'PHOTO_STORED');
       assert.equal(stored.length, 4);
-      assert.ok(stored.every((v) => v.data.albumEvents.faceCount === 1 && v.data.albumEvents.image.fileName.startsWith('Colin_Powell')));
+      assert.ok(stored.every((v) => v.data.albumEvents.faceCount === 1 && v.data.albumEvents.image.fileName.startsWith('astronaut-')));
     } finally {
       await client.dispose();
     }

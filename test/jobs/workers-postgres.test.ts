@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { assertConsistent } from '../helpers/consistency.js';
 import { fileFromPath, gqlUpload } from '../helpers/graphql-client.js';
-import { DATASETS, startTestServer, usingPostgres, type TestServer } from '../helpers/harness.js';
+import { astronautPhotos, folderWith, startTestServer, usingPostgres, type TestServer } from '../helpers/harness.js';
 import { WorkerProcess, workerEnv } from './worker-process.js';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 
@@ -14,22 +14,26 @@ import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 // test PostgreSQL, an API process that only enqueues (FACEGRAPH_WORKERS=0).
 
 const SKIP = usingPostgres() ? false : 'needs PostgreSQL: set DATABASE_URL (runs in CI\'s PostgreSQL pass)';
-const LFW = path.join(DATASETS, 'lfw10');
-
-async function lfwPaths(): Promise<string[]> {
-  const out: string[] = [];
-  for (const person of (await fs.readdir(LFW)).sort()) {
-    for (const f of (await fs.readdir(path.join(LFW, person))).sort()) out.push(`lfw10/${person}/${f}`);
-  }
-  return out;
+/**
+ * The import root the API and its workers read: 100 photos of one face each (`astronaut/astronaut-NNN.jpg`,
+ * one person: which faces are whose does not matter here), made once per process.
+ */
+let photos: Promise<{ root: string; paths: string[] }> | undefined;
+function album100(): Promise<{ root: string; paths: string[] }> {
+  photos ??= astronautPhotos(100).then(async (made) => {
+    const root = await folderWith(Object.fromEntries(made.map((p) => [`astronaut/${p.name}`, p.bytes])));
+    return { root, paths: made.map((p) => `astronaut/${p.name}`).sort() };
+  });
+  return photos;
 }
+const photoPaths = async () => (await album100()).paths;
 
-/** The API side: PostgreSQL, no workers, ingestPaths under the datasets folder; the same job settings as its workers. */
+/** The API side: PostgreSQL, no workers, ingestPaths under the photos' folder; the same job settings as its workers. */
 async function apiServer(jobs: Record<string, string> = {}): Promise<TestServer> {
-  return startTestServer({ FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: DATASETS, ...jobs });
+  return startTestServer({ FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: (await album100()).root, ...jobs });
 }
 
-const workerSettings = { FACEGRAPH_IMPORT_ROOT: DATASETS, FACEGRAPH_JOB_RETRY_DELAY_SECONDS: '1' };
+const workerSettings = async () => ({ FACEGRAPH_IMPORT_ROOT: (await album100()).root, FACEGRAPH_JOB_RETRY_DELAY_SECONDS: '1' });
 
 /** Polls the batch until it finishes; database errors (a restart) are waited out. */
 async function waitForBatch(server: TestServer, id: number, timeoutMs: number, onProgress?: (done: number) => Promise<void>) {
@@ -63,7 +67,7 @@ async function assertExactlyOnce(server: TestServer, albumId: number, batchId: n
   const dupes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT image_id, box_x, box_y FROM faces WHERE album_id = ${albumId} GROUP BY 1, 2, 3 HAVING count(*) > 1) d`.execute(db);
   assert.equal(dupes.rows[0].n, 0, 'no face stored twice');
   const facesPerImage = await sql<{ n: number }>`SELECT count(*)::int AS n FROM images i WHERE album_id = ${albumId} AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.image_id = i.id)`.execute(db);
-  assert.equal(facesPerImage.rows[0].n, 0, 'every lfw10 photo has its face');
+  assert.equal(facesPerImage.rows[0].n, 0, 'every photo has its face');
   await assertConsistent(server);
 }
 
@@ -86,11 +90,11 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
     const jobs = { FACEGRAPH_JOB_LEASE_SECONDS: String(lease) };
     const server = await apiServer(jobs);
     servers.push(server);
-    const env = workerEnv(server.config, { ...workerSettings, ...jobs, FACEGRAPH_WORKERS: '20' });
+    const env = workerEnv(server.config, { ...(await workerSettings()), ...jobs, FACEGRAPH_WORKERS: '20' });
     const three = await Promise.all(['a', 'b', 'c'].map((n) => WorkerProcess.start(env, n)));
     workers.push(...three);
-    const album = await server.facegraph.services.albums.create(LOCAL_OWNER.id, 'lfw10 x3');
-    const batch = await server.facegraph.services.ingest.enqueuePaths(LOCAL_OWNER.id, album.id, await lfwPaths());
+    const album = await server.facegraph.services.albums.create(LOCAL_OWNER.id, '100 photos x3');
+    const batch = await server.facegraph.services.ingest.enqueuePaths(LOCAL_OWNER.id, album.id, await photoPaths());
     assert.equal(batch.status, 'QUEUED', 'an API-only process returns at once');
 
     await waitForBatch(server, batch.id, 15 * 60_000);
@@ -116,15 +120,15 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
     // Default lease and retry delay: the time measured is what an operator would see.
     const server = await apiServer();
     servers.push(server);
-    const env = workerEnv(server.config, { FACEGRAPH_IMPORT_ROOT: DATASETS });
+    const env = workerEnv(server.config, { FACEGRAPH_IMPORT_ROOT: (await album100()).root });
     // Two consumers: the victim always holds a photo when it dies, one being analysed and one waiting.
     const victim = await WorkerProcess.start({ ...env, FACEGRAPH_WORKERS: '2' }, 'victim');
     const survivor = await WorkerProcess.start(env, 'survivor');
     workers.push(victim, survivor);
     const album = await server.facegraph.services.albums.create(LOCAL_OWNER.id, 'killed');
     // Uploads, so that the spool is part of what must survive.
-    const paths = (await lfwPaths()).filter((_, i) => i % 3 === 0).slice(0, 30);
-    const files = await Promise.all(paths.map((p) => fileFromPath(path.join(DATASETS, p))));
+    const paths = (await photoPaths()).filter((_, i) => i % 3 === 0).slice(0, 30);
+    const files = await Promise.all(paths.map(async (p) => fileFromPath(path.join((await album100()).root, p))));
     const r = await gqlUpload(server.url, `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { id status } }`, { a: String(album.id) }, 'f', files);
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const batchId = Number(r.data.ingestImages.id);
@@ -172,11 +176,11 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
     }
     const server = await apiServer();
     servers.push(server);
-    const env = workerEnv(server.config, workerSettings);
+    const env = workerEnv(server.config, await workerSettings());
     const two = await Promise.all(['r1', 'r2'].map((n) => WorkerProcess.start(env, n)));
     workers.push(...two);
     const album = await server.facegraph.services.albums.create(LOCAL_OWNER.id, 'restarted');
-    const paths = (await lfwPaths()).filter((_, i) => i % 2 === 1).slice(0, 40);
+    const paths = (await photoPaths()).filter((_, i) => i % 2 === 1).slice(0, 40);
     const batch = await server.facegraph.services.ingest.enqueuePaths(LOCAL_OWNER.id, album.id, paths);
 
     let restarted = false;
