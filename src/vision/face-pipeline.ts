@@ -216,7 +216,6 @@ export class FacePipeline {
     for (const [i, c] of checks.entries()) {
       if (c.rejection !== 'box-shape') continue;
       const reframed = await this.reframe(view.image, fits[i], detectOptions);
-
       passes++;
       if (reframed && !kept.some((k) => overlapOfSmaller(k.box, reframed.box) > SAME_FACE_OVERLAP)) {
         kept.push(reframed);
