@@ -2,7 +2,7 @@ import { clusterFaces } from '../src/clustering/cluster-faces.js';
 import { DEFAULT_MIN_FACES, DEFAULT_NEIGHBOURS } from '../src/clustering/clustering-config.js';
 import { pairwiseClusteringMetrics } from '../src/eval/clustering-metrics.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../src/vision/calibration.js';
-import { syntheticLibrary } from './synthetic-people.js';
+import { syntheticLibrary } from '../test/support/synthetic-people.js';
 
 export interface ClusteringBench {
   faces: number;
@@ -23,7 +23,7 @@ export interface ClusteringBench {
 
 /**
  * `npm run bench -- --only clustering`: clusters synthetic libraries of 10k to
- * 100k faces (bench/synthetic-people.ts: a heavy-tailed number of faces per
+ * 100k faces (test/support/synthetic-people.ts: a heavy-tailed number of faces per
  * person, group photos, distances fitted to face-api's on lfw10) with the
  * production algorithm and settings, and reports how the time grows. The
  * timed part is `clusterFaces` itself, all of a clustering run but the

@@ -7,7 +7,7 @@ import { toVectorText } from '../src/db/vector.js';
 import { FaceRepository } from '../src/repositories/face.repository.js';
 import { median, percentile } from './photos.js';
 import { mulberry32 } from '../src/clustering/neighbour-graph.js';
-import { syntheticFaces } from './synthetic-faces.js';
+import { syntheticFaces } from '../test/support/synthetic-faces.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { createFacegraph } from '../src/facegraph.js';
-import { WorkerProcess, workerEnv } from '../test/jobs/worker-process.js';
+import { WorkerProcess, workerEnv } from '../test/support/worker-process.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 import { datasetsRoot, lfw10Paths } from './photos.js';
 

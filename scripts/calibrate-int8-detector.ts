@@ -30,7 +30,7 @@ import { NETWORK_SPECS } from '../src/vision/onnx/network-specs.js';
 import { buildSsdMobilenetGraph } from '../src/vision/onnx/ssd-mobilenet-graph.js';
 import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
-import { calibrationPhotos, photoPath } from './recognition-chips.js';
+import { calibrationPhotos, photoPath } from '../test/support/recognition-chips.js';
 
 const PERCENTILES = [99.9, 99.99, 99.999];
 const BINS_PER_UNIT = 2000;

@@ -3,7 +3,7 @@
  *
  * Measures the value range of every quantization point of the recognition net
  * (float32 graph, `buildRecognitionNetGraph(..., probe)`) on the face chips of
- * the calibration photos (scripts/recognition-chips.ts: lfw10's first five photos
+ * the calibration photos (test/support/recognition-chips.ts: lfw10's first five photos
  * of each person, the six group photos, knn's training photos, lfw10 and knn
  * from FACEGRAPH_DATASETS; three chips a
  * face, as the pipeline cuts them), for the int8 recogniser's activation
@@ -32,7 +32,7 @@ import { buildRecognitionNetGraph } from '../src/vision/onnx/recognition-net-gra
 import type { RecognitionCalibration, TensorRange } from '../src/vision/onnx/recognition-net-int8-graph.js';
 import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
-import { calibrationPhotos, collectChips } from './recognition-chips.js';
+import { calibrationPhotos, collectChips } from '../test/support/recognition-chips.js';
 
 const BINS = 4096;
 const PERCENTILES = [0.001, 0.01, 0.1, 99.9, 99.99, 99.999];

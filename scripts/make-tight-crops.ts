@@ -2,7 +2,7 @@
  * `npx tsx scripts/make-tight-crops.ts OUTDIR`: writes the two tight-crop sets
  * into OUTDIR, 150 x 150 grey crops inside a face (forehead and chin cut off),
  * the kind of crop SSD was never trained on (src/eval/tight-crops.ts cuts them;
- * the tests make the same crops on first use, test/helpers/datasets.ts):
+ * the tests make the same crops on first use, test/support/datasets.ts):
  * - OUTDIR/lfw10-tight/<Person>/*: from lfw10, read from FACEGRAPH_DATASETS
  *   (skipped, saying so, where it is unset);
  * - OUTDIR/groups-tight/*: from face-api's demo group photos (its npm package).
@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { writeGroupTightCrops, writeLfwTightCrops } from '../src/eval/tight-crops.js';
-import { LFW10_DIR, needsDatasets } from '../test/helpers/datasets.js';
+import { LFW10_DIR, needsDatasets } from '../test/support/datasets.js';
 
 const [out, ...extra] = process.argv.slice(2);
 if (!out || extra.length > 0 || out.startsWith('-')) {

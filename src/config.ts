@@ -168,7 +168,7 @@ type Env = Record<string, string | undefined>;
  * analysis threads, so that a thread finds the next photo waiting while the main thread stores the last
  * one (its file, its rows, the batch's counts); with as many as threads, each thread waited for that.
  * The CPU is the limit, so the gain is only what the main thread's file and database waits left idle:
- * `npx tsx scripts/batch-ingest.ts DIR --rounds 4 --in-flight 2|3` on 318 photos, alternately, photos/s
+ * `npx tsx bench/measure/batch-ingest.ts DIR --rounds 4 --in-flight 2|3` on 318 photos, alternately, photos/s
  * a round 20.1 -> 20.7 and 23.0 -> 26.5 (README, "The batch path", has the noisier earlier pairs). One
  * analysis thread (the engine in the main thread, or tfjs) gains nothing from a second photo: 1.
  */

@@ -66,7 +66,7 @@ export interface FaceClustering {
  * Why average linkage: measured on face-api embeddings of lfw10 (all 134
  * faces, background ones included; F1 over the 100 labelled ones) and on a
  * synthetic library of 10,000 faces / 674 people fitted to lfw10's distances
- * (bench/synthetic-people.ts), pairwise F1 at thresholds around the
+ * (test/support/synthetic-people.ts), pairwise F1 at thresholds around the
  * calibrated one, each method on the exact within-threshold graph:
  *
  * | threshold | average linkage | single linkage = DBSCAN | Chinese whispers | Immich-like |

@@ -44,7 +44,7 @@ export const LARGEST_STRIP_INPUT = { width: MAX_STRIP_LENGTH, height: MAX_STRIP_
  * 1.57 M); 1920 x 1448 three of 1280 x 384 (1.47 M against nine tiles'
  * 2.36 M). The bound keeps ONNX Runtime's int8 memory arena ~60 MB
  * over the 512-px one an analysis thread (one 1280 x 1024 pass: ~110 MB).
- * Faces found, against tiles (scripts/small-face-recall.ts): 599 / 598 of 696
+ * Faces found, against tiles (bench/measure/small-face-recall.ts): 599 / 598 of 696
  * in nine mosaics of faces of 32-65 px, 261 / 263 of 280 in 140 photos with
  * two small faces pasted in.
  */
@@ -76,7 +76,7 @@ const NATIVE_SCALE_MAX = 256;
  * sizes in pixels (onnx/ssd-anchors.ts), so it finds faces from ~20 px up
  * (SSD_RELIABLE_FACE) in a quarter of the work for a 250-px photo.
  *
- * Measured (int8 + float32 re-checks, `scripts/perturbation-sweep.ts`: each
+ * Measured (int8 + float32 re-checks, `bench/measure/perturbation-sweep.ts`: each
  * photo as it is and in 21 variants): the 13 noface photos shrunk to 250 and
  * 160 px gave 31 false faces of 572 enlarged to 512 (coffee.png 23, the cat 4,
  * moon.png's whole-image fallback 4) and 4 at their own scale (the moon's 4);

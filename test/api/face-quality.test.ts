@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { POOR_QUALITY } from '../../src/vision/face-quality.js';
 import { gql, gqlUpload } from '../helpers/graphql-client.js';
-import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { ONEFACE_DIR } from '../support/datasets.js';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 
 const INGEST = `mutation($albumId: ID!, $files: [Upload!]!) { ingestImages(albumId: $albumId, files: $files) {

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { assertConsistent } from '../helpers/consistency.js';
 import { codes, fileFromPath, gql, gqlUpload, type UploadFile } from '../helpers/graphql-client.js';
-import { datasetPath, GROUP_FACES, groupsTightDir, lfw10TightDir, needsDatasets, NOFACE_DIR, ONEFACE_DIR } from '../helpers/datasets.js';
+import { datasetPath, GROUP_FACES, groupsTightDir, lfw10TightDir, needsDatasets, NOFACE_DIR, ONEFACE_DIR } from '../support/datasets.js';
 import { DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 
 const INGEST = `mutation($albumId: ID!, $files: [Upload!]!) {

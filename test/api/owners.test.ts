@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { codes, fileFromPath, gql, gqlUpload, type UploadFile } from '../helpers/graphql-client.js';
-import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { ONEFACE_DIR } from '../support/datasets.js';
 import { astronautPhotos, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
-import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { ONEFACE_DIR } from '../support/datasets.js';
 import { startTestServer } from '../helpers/harness.js';
 
 test('albums, images and faces survive a restart (PGlite data folder or PostgreSQL)', async () => {

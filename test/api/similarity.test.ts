@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { codes, fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
-import { DATASETS, datasetPath, DEMO_PHOTOS, needsDatasets, ONEFACE_DIR } from '../helpers/datasets.js';
+import { DATASETS, datasetPath, DEMO_PHOTOS, needsDatasets, ONEFACE_DIR } from '../support/datasets.js';
 import { astronautPhotos, DEMO_DIR, folderWith, startTestServer, type TestServer } from '../helpers/harness.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
 

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { jobHandlers } from '../../src/jobs/job-handlers.js';
 import { JobWorkers } from '../../src/jobs/job-workers.js';
 import { gql } from '../helpers/graphql-client.js';
-import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { ONEFACE_DIR } from '../support/datasets.js';
 import { astronautPhotos, folderWith, startTestServer, type TestServer } from '../helpers/harness.js';
 import { subscribe, within, wsClient, type Received } from '../helpers/subscription-client.js';
 

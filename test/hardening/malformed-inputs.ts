@@ -3,7 +3,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { mulberry32 } from '../../src/clustering/neighbour-graph.js';
-import { NOFACE_DIR, ONEFACE_DIR } from '../helpers/datasets.js';
+import { NOFACE_DIR, ONEFACE_DIR } from '../support/datasets.js';
 import { DEMO_DIR } from '../helpers/harness.js';
 
 export interface MalformedFile {

@@ -12,9 +12,9 @@ import { startHttpServer, type HttpServer } from '../../src/server/app.js';
 import { createEngine } from '../../src/vision/engine-factory.js';
 import type { FaceEngine } from '../../src/vision/types.js';
 
-import { ONEFACE_DIR } from './datasets.js';
+import { ONEFACE_DIR } from '../support/datasets.js';
 
-export { DATASETS, DEMO_DIR } from './datasets.js';
+export { DATASETS, DEMO_DIR } from '../support/datasets.js';
 
 /**
  * The engine end-to-end tests run: ONNX (the default engine, ~10x faster)

@@ -7,9 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/database.js';
 import { gql } from '../helpers/graphql-client.js';
-import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { ONEFACE_DIR } from '../support/datasets.js';
 import { astronautPhotos, startTestServer, usingPostgres } from '../helpers/harness.js';
-import { CLI, REPO } from './worker-process.js';
+import { CLI, REPO } from '../support/worker-process.js';
 
 // `facegraph` as a user runs it: a real process, on the embedded PGlite (with the
 // default ONNX engine), or against a running server with --server.

@@ -9,7 +9,7 @@ import { JobWorkers } from '../../src/jobs/job-workers.js';
 import { startHttpServer, startOpsServer } from '../../src/server/app.js';
 import { assertConsistent } from '../helpers/consistency.js';
 import { fileFromPath, gql, gqlUpload, type UploadFile } from '../helpers/graphql-client.js';
-import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { ONEFACE_DIR } from '../support/datasets.js';
 import { astronautPhotos, startTestServer, type TestServer } from '../helpers/harness.js';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 

@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 import { astronautPhotos, folderWith, startTestServer, usingPostgres, type TestServer } from '../helpers/harness.js';
 import { subscribe, within, wsClient } from '../helpers/subscription-client.js';
-import { WorkerProcess, workerEnv } from './worker-process.js';
+import { WorkerProcess, workerEnv } from '../support/worker-process.js';
 
 // Events that cross processes: a `facegraph worker` process stores the photos, the API process (which runs
 // no workers) holds the subscriptions and hears of them through PostgreSQL's LISTEN/NOTIFY.

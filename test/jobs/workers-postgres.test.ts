@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { assertConsistent } from '../helpers/consistency.js';
 import { fileFromPath, gqlUpload } from '../helpers/graphql-client.js';
 import { astronautPhotos, folderWith, startTestServer, usingPostgres, type TestServer } from '../helpers/harness.js';
-import { WorkerProcess, workerEnv } from './worker-process.js';
+import { WorkerProcess, workerEnv } from '../support/worker-process.js';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 
 // Scale-out and fault tolerance with real processes: `facegraph worker`s on the

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
-import { syntheticLibrary } from '../../bench/synthetic-people.js';
+import { syntheticLibrary } from '../support/synthetic-people.js';
 import type { Database } from '../../src/db/database.js';
 import { AlbumRepository } from '../../src/repositories/album.repository.js';
 import { ClusteringRepository } from '../../src/repositories/clustering.repository.js';

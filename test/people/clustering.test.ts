@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { syntheticLibrary } from '../../bench/synthetic-people.js';
+import { syntheticLibrary } from '../support/synthetic-people.js';
 import { averageLinkage } from '../../src/clustering/average-linkage.js';
 import { clusterEmbeddings, clusterFaces, type FaceClustering } from '../../src/clustering/cluster-faces.js';
 import { buildNeighbourGraph, mulberry32 } from '../../src/clustering/neighbour-graph.js';

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { assertConsistent } from '../helpers/consistency.js';
 import { codes, fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
-import { DATASETS, datasetPath, needsDatasets, NOFACE_DIR, ONEFACE_DIR } from '../helpers/datasets.js';
+import { DATASETS, datasetPath, needsDatasets, NOFACE_DIR, ONEFACE_DIR } from '../support/datasets.js';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 
 /**

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { pairwiseClusteringMetrics } from '../../src/eval/clustering-metrics.js';
 import { FACE_THUMBNAIL_SIZE } from '../../src/services/thumbnail-crop.js';
 import { codes, fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
-import { DATASETS, datasetPath, DEMO_PHOTOS, needsDatasets, ONEFACE_DIR } from '../helpers/datasets.js';
+import { DATASETS, datasetPath, DEMO_PHOTOS, needsDatasets, ONEFACE_DIR } from '../support/datasets.js';
 import { astronautPhotos, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 
 /**

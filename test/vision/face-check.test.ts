@@ -15,7 +15,7 @@ import { checkFace, mainFace } from '../../src/vision/face-check.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import type { FaceEngine, Point } from '../../src/vision/types.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
-import { DEMO_DIR, DEMO_PHOTOS, LFW10_DIR, NOFACE_DIR, ONEFACE_DIR, groupsTightDir, lfw10TightDir, needsDatasets } from '../helpers/datasets.js';
+import { DEMO_DIR, DEMO_PHOTOS, LFW10_DIR, NOFACE_DIR, ONEFACE_DIR, groupsTightDir, lfw10TightDir, needsDatasets } from '../support/datasets.js';
 import { testEngine } from '../helpers/harness.js';
 
 const defaults = loadConfig({});

@@ -16,8 +16,8 @@ import { mainFace } from '../../src/vision/face-check.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import { POOR_QUALITY } from '../../src/vision/face-quality.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
-import { LFW10_DIR, needsDatasets, ONEFACE_DIR } from '../helpers/datasets.js';
-import { groupPhotoMosaic } from '../helpers/mosaic.js';
+import { LFW10_DIR, needsDatasets, ONEFACE_DIR } from '../support/datasets.js';
+import { groupPhotoMosaic } from '../support/mosaic.js';
 
 const config = loadConfig({});
 const engine = createEngine({ engine: 'onnx', threads: 2, precision: config.precision });

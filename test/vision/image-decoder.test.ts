@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodePhoto, isSrgbProfile } from '../../src/vision/image-decoder.js';
-import { DEMO_DIR } from '../helpers/datasets.js';
+import { DEMO_DIR } from '../support/datasets.js';
 
 const limits = { maxPixels: 100_000_000, maxSide: 1920 };
 

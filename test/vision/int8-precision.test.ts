@@ -5,7 +5,7 @@
  * photos (the six demo group photos and the two oneface portraits; before them
  * lfw10 portraits too) the int8 detector's worst box IoU with float32 was 0.937
  * (sample2's second face) and its worst score difference 0.10
- * (scripts/bench-int8-detector.ts reports both on more photos: 0.934 and 0.10
+ * (bench/measure/bench-int8-detector.ts reports both on more photos: 0.934 and 0.10
  * over 90 faces); the test allows IoU >= 0.85 and 0.2, about twice the measured
  * error, and fails on a detector whose boxes are off by a tenth of the face or
  * whose scores are off by 0.3 (checked below), or that loses a face.
@@ -23,7 +23,7 @@ import { writeNetworkInput, writeNetworkInputUint8 } from '../../src/vision/onnx
 import { NETWORK_SPECS } from '../../src/vision/onnx/network-specs.js';
 import { OnnxEngine } from '../../src/vision/onnx/onnx-engine.js';
 import type { Box, Detection, RgbImage } from '../../src/vision/types.js';
-import { DEMO_DIR, DEMO_PHOTOS, ONEFACE_DIR } from '../helpers/datasets.js';
+import { DEMO_DIR, DEMO_PHOTOS, ONEFACE_DIR } from '../support/datasets.js';
 import { DECODE_LIMITS, DETECT_OPTIONS } from './tfjs-reference.js';
 
 /** A trimmed /proc/cpuinfo of one core, with the given flags. */

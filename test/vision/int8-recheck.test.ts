@@ -13,7 +13,7 @@ import { createEngine } from '../../src/vision/engine-factory.js';
 import { detectFaces, redetectPasses, type FaceDetectorOptions } from '../../src/vision/face-detector.js';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
-import { DEMO_DIR } from '../helpers/datasets.js';
+import { DEMO_DIR } from '../support/datasets.js';
 
 const defaults = loadConfig({});
 const vnni = () => 'flags : avx512_vnni';

@@ -3,7 +3,7 @@
  * against float32 on real photos: the same aligned chips, as the pipeline cuts
  * them, through both engines' embed(). The bounds were set from measurement:
  * over the 771 chips of the evaluation's 257 faces
- * (scripts/bench-int8-recognition.ts --photos evaluation) the worst chip was at
+ * (bench/measure/bench-int8-recognition.ts --photos evaluation) the worst chip was at
  * cosine distance 0.00067 and the worst face (three chips averaged) 0.00030;
  * on these photos (package photos: the demo group photos, the oneface
  * portraits, a tight crop) 0.00047 and 0.00021. MAX_CHIP and MAX_FACE are about three
@@ -27,7 +27,7 @@ import { loadTfjsWeights } from '../../src/vision/onnx/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../../src/vision/tfjs-engine.js';
 import type { RgbImage } from '../../src/vision/types.js';
 import { cosineDistance, l2Normalize } from '../../src/vision/vector-math.js';
-import { DEMO_DIR, DEMO_PHOTOS, ONEFACE_DIR, groupsTightDir } from '../helpers/datasets.js';
+import { DEMO_DIR, DEMO_PHOTOS, ONEFACE_DIR, groupsTightDir } from '../support/datasets.js';
 import { DECODE_LIMITS, DETECT_OPTIONS } from './tfjs-reference.js';
 
 /** The six demo group photos (22 faces), the two oneface portraits and a tight grey crop of a demo face (no detection). */

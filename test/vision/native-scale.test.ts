@@ -16,7 +16,7 @@ import { loadTfjsWeights } from '../../src/vision/onnx/tfjs-weights.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import { FACE_API_MODEL_DIR } from '../../src/vision/tfjs-engine.js';
 import type { Box, DetectOptions, FaceEngine, RgbImage } from '../../src/vision/types.js';
-import { demoPortrait, demoPortraits } from '../helpers/datasets.js';
+import { demoPortrait, demoPortraits } from '../support/datasets.js';
 
 const defaults = loadConfig({});
 const vnni = () => 'flags : avx512_vnni';

@@ -38,7 +38,7 @@ import {
   type ReferenceRecording,
   type ReferenceRun,
 } from './tfjs-reference.js';
-import { needsDatasets } from '../helpers/datasets.js';
+import { needsDatasets } from '../support/datasets.js';
 
 interface Tolerance {
   iou: number;

@@ -15,7 +15,7 @@ import { createEngine } from '../../src/vision/engine-factory.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import { PipelinePool, pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
-import { GROUP_FACES, DEMO_DIR, ONEFACE_DIR } from '../helpers/datasets.js';
+import { GROUP_FACES, DEMO_DIR, ONEFACE_DIR } from '../support/datasets.js';
 
 const config = loadConfig({ FACEGRAPH_THREADS: '2', FACEGRAPH_ANALYZERS: '2' });
 /** A portrait with one face (test/fixtures/photos/oneface): the astronaut, or the grey cameraman. */

@@ -11,7 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
 import { TfjsEngine } from '../../src/vision/tfjs-engine.js';
-import { needsDatasets } from '../helpers/datasets.js';
+import { needsDatasets } from '../support/datasets.js';
 import {
   DECODE_LIMITS,
   LFW_DIR,

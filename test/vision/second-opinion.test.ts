@@ -14,7 +14,7 @@ import { createEngine } from '../../src/vision/engine-factory.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import type { Box, Detection, DetectOptions, FaceEngine, RgbImage } from '../../src/vision/types.js';
-import { ONEFACE_DIR } from '../helpers/datasets.js';
+import { ONEFACE_DIR } from '../support/datasets.js';
 
 const config = loadConfig({ FACEGRAPH_PRECISION: 'fp32' });
 const engine = createEngine({ engine: 'onnx', threads: 2, precision: 'fp32' });

@@ -9,12 +9,12 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LFW10_DIR } from '../helpers/datasets.js';
+import { LFW10_DIR } from '../support/datasets.js';
 import { dlibAlignedCrop } from '../../src/vision/alignment.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from '../../src/vision/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** lfw10, read from FACEGRAPH_DATASETS (test/helpers/datasets.ts); tests that read it skip without it. */
+/** lfw10, read from FACEGRAPH_DATASETS (test/support/datasets.ts); tests that read it skip without it. */
 export const LFW_DIR = LFW10_DIR;
 /** The recorded reference output on lfw10; regenerate with `node --import tsx test/vision/record-tfjs-reference.ts`. */
 export const LFW_RECORDING = path.join(here, 'fixtures', 'lfw10-tfjs-reference.json');

@@ -15,7 +15,7 @@ import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import { OnnxEngine } from '../../src/vision/onnx/onnx-engine.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import type { FaceEngine } from '../../src/vision/types.js';
-import { DEMO_DIR } from '../helpers/datasets.js';
+import { DEMO_DIR } from '../support/datasets.js';
 
 const vnni = () => 'flags : avx512_vnni';
 const square = { width: SSD_INPUT, height: SSD_INPUT };

@@ -12,7 +12,7 @@ export interface QuantizedValue extends GraphValue {
  * How a quantized conv is written. `qlinear`: one QLinearConv node, the kernel
  * ONNX Runtime runs. `qdq`: DequantizeLinear -> float Conv -> QuantizeLinear,
  * which ONNX Runtime fuses back into QLinearConv at optimisation level `all`;
- * kept to compare the two (see `scripts/bench-int8-detector.ts`).
+ * kept to compare the two (see `bench/measure/bench-int8-detector.ts`).
  */
 export type Int8GraphForm = 'qlinear' | 'qdq';
 

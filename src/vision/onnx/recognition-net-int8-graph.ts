@@ -60,7 +60,7 @@ export function defaultRecognitionCalibrationPath(): string {
  * The rule the engine's int8 recogniser takes its ranges by: the calibration's
  * extremes. The ReLUs have no fixed bound (block outputs reach 9-27), yet
  * clipping costs more than the coarser step: over the 771 chips of the
- * evaluation sets' 257 faces (scripts/bench-int8-recognition.ts --photos
+ * evaluation sets' 257 faces (bench/measure/bench-int8-recognition.ts --photos
  * evaluation --rules ...), face embeddings' cosine distance to float32, p99 /
  * max, all with bias correction: max 0.00022 / 0.00030, least squared error
  * 0.00040 / 0.00058, p99.999 0.00059 / 0.0011, p99.99 0.0026 / 0.0031,
@@ -120,7 +120,7 @@ export const RECOGNITION_INPUT_QUANT: ActivationQuant = { scale: 1 / 255, zeroPo
  * stay float32: the descriptor is float. Same output as the float graph; the
  * input is the chip's pixels as uint8 ({@link RECOGNITION_INPUT_QUANT}).
  *
- * Measured against float32 (scripts/bench-int8-recognition.ts, 1 intra-op
+ * Measured against float32 (bench/measure/bench-int8-recognition.ts, 1 intra-op
  * thread, batches of 3 chips, paired runs on a shared 2-core Zen 5 with VNNI):
  * 5.3 -> 1.9 ms per chip at load average 3.1 (2.8x paired), 2.8-3.1x at load 5-7.
  * Descriptors of the evaluation's 771 chips within cosine distance 0.0007

@@ -27,7 +27,7 @@ export const INPUT_OFFSET_CORRECTION = 0.5 / 127.5;
 
 /**
  * Layers the int8 detector runs in float32: none. Measured on 72 faces of the
- * repository's photos (scripts/bench-int8-detector.ts style, detections vs
+ * repository's photos (bench/measure/bench-int8-detector.ts style, detections vs
  * float32), mean 1 - IoU: all int8 0.028; first conv float 0.027; first conv
  * and the eight prediction layers 0.026; plus MobileNet layers 12-13 0.029.
  * The error is the uint8 activations' (step 6/255) throughout, not any one

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/perturbation-sweep.ts [--precision fp32,int8,auto] [--none DIR ...] [--some DIR ...]`
+ * `npx tsx bench/measure/perturbation-sweep.ts [--precision fp32,int8,auto] [--none DIR ...] [--some DIR ...]`
  *
  * How steady the face check's verdicts are when a photo changes a little: each
  * photo under a `--none` folder (photos without a face: every face found is a
@@ -17,13 +17,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { loadConfig } from '../src/config.js';
-import { listPhotos } from '../src/eval/eval-dataset.js';
-import { createEngine } from '../src/vision/engine-factory.js';
-import { FacePipeline } from '../src/vision/face-pipeline.js';
-import type { PrecisionSetting } from '../src/vision/onnx/int8-support.js';
-import { pipelineOptions } from '../src/vision/pipeline-pool.js';
-import { NOFACE_DIR, ONEFACE_DIR } from '../test/helpers/datasets.js';
+import { loadConfig } from '../../src/config.js';
+import { listPhotos } from '../../src/eval/eval-dataset.js';
+import { createEngine } from '../../src/vision/engine-factory.js';
+import { FacePipeline } from '../../src/vision/face-pipeline.js';
+import type { PrecisionSetting } from '../../src/vision/onnx/int8-support.js';
+import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
+import { NOFACE_DIR, ONEFACE_DIR } from '../../test/support/datasets.js';
 
 const { values } = parseArgs({
   options: {

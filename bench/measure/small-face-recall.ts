@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/small-face-recall.ts [--input fit,face-api]`
+ * `npx tsx bench/measure/small-face-recall.ts [--input fit,face-api]`
  *
  * How many small faces the detector finds in large photos with each
  * FACEGRAPH_DETECT_INPUT (strips at the tiles' scale, or 768-px tiles), made
@@ -20,12 +20,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { loadConfig } from '../src/config.js';
-import { createEngine } from '../src/vision/engine-factory.js';
-import { detectFaces, type DetectorInput } from '../src/vision/face-detector.js';
-import type { Box, RgbImage } from '../src/vision/types.js';
-import { DEMO_DIR, GROUP_FACES, LFW10_DIR, NOFACE_DIR, needsDatasets } from '../test/helpers/datasets.js';
-import { groupPhotoMosaic } from '../test/helpers/mosaic.js';
+import { loadConfig } from '../../src/config.js';
+import { createEngine } from '../../src/vision/engine-factory.js';
+import { detectFaces, type DetectorInput } from '../../src/vision/face-detector.js';
+import type { Box, RgbImage } from '../../src/vision/types.js';
+import { DEMO_DIR, GROUP_FACES, LFW10_DIR, NOFACE_DIR, needsDatasets } from '../../test/support/datasets.js';
+import { groupPhotoMosaic } from '../../test/support/mosaic.js';
 
 const { values } = parseArgs({ options: { input: { type: 'string', default: 'fit,face-api' } } });
 const inputs = values.input.split(',') as DetectorInput[];

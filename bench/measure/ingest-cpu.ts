@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/ingest-cpu.ts [--rounds N] [--only groups|lfw10]`
+ * `npx tsx bench/measure/ingest-cpu.ts [--rounds N] [--only groups|lfw10]`
  *
  * Where an ingest's CPU goes: the bench's photos (the six demo group photos +
  * lfw10, from FACEGRAPH_DATASETS) ingested into embedded PGlite (a temporary data folder) as one batch,
@@ -14,10 +14,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchPhotos } from '../bench/photos.js';
-import { loadConfig } from '../src/config.js';
-import { createFacegraph } from '../src/facegraph.js';
-import { LOCAL_OWNER } from '../src/services/api-key.service.js';
+import { benchPhotos } from '../photos.js';
+import { loadConfig } from '../../src/config.js';
+import { createFacegraph } from '../../src/facegraph.js';
+import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
 // lfw10 comes from FACEGRAPH_DATASETS: without it, --only groups still runs, the others stop with one line saying so.

@@ -3,16 +3,16 @@
  * int8 recogniser on the project's photos: each photo goes through the
  * float32 pipeline (`FacePipeline`, default settings) and every chip handed to
  * `embed()` is kept, 150 x 150 RGB, three per face (FACE_CHIP_PADDINGS).
- * Used by scripts/calibrate-int8-recognition.ts and scripts/bench-int8-recognition.ts.
+ * Used by scripts/calibrate-int8-recognition.ts and bench/measure/bench-int8-recognition.ts.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig } from '../src/config.js';
-import { FacePipeline } from '../src/vision/face-pipeline.js';
-import { OnnxEngine } from '../src/vision/onnx/onnx-engine.js';
-import { pipelineOptions } from '../src/vision/pipeline-pool.js';
-import type { Box, FaceEngine, RgbImage } from '../src/vision/types.js';
-import { DEMO_DIR, DEMO_PHOTOS, NOFACE_DIR, datasetPath, groupsTightDir, lfw10TightDir, needsDatasets } from '../test/helpers/datasets.js';
+import { loadConfig } from '../../src/config.js';
+import { FacePipeline } from '../../src/vision/face-pipeline.js';
+import { OnnxEngine } from '../../src/vision/onnx/onnx-engine.js';
+import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
+import type { Box, FaceEngine, RgbImage } from '../../src/vision/types.js';
+import { DEMO_DIR, DEMO_PHOTOS, NOFACE_DIR, datasetPath, groupsTightDir, lfw10TightDir, needsDatasets } from './datasets.js';
 
 /**
  * Where a photo named as the calibration files name it (`<set>/<file>`) is: `groups/` the demo

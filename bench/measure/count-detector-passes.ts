@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/count-detector-passes.ts [-v] [--time [--rounds N]] DIR [DIR ...]`
+ * `npx tsx bench/measure/count-detector-passes.ts [-v] [--time [--rounds N]] DIR [DIR ...]`
  *
  * SSD passes per photo, the dominant cost of ingestion, counted (not timed, so
  * the number is the same on a busy machine) for every photo under each DIR and
@@ -19,19 +19,19 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
-import { DEMO_DIR, DEMO_PHOTOS } from '../src/eval/demo-photos.js';
-import { LABELS_FILE, listPhotos, loadIdentityFolders } from '../src/eval/eval-dataset.js';
-import { createEngine } from '../src/vision/engine-factory.js';
-import { FacePipeline } from '../src/vision/face-pipeline.js';
-import type { DetectOptions, FaceEngine, RgbImage } from '../src/vision/types.js';
+import { loadConfig } from '../../src/config.js';
+import { DEMO_DIR, DEMO_PHOTOS } from '../../src/eval/demo-photos.js';
+import { LABELS_FILE, listPhotos, loadIdentityFolders } from '../../src/eval/eval-dataset.js';
+import { createEngine } from '../../src/vision/engine-factory.js';
+import { FacePipeline } from '../../src/vision/face-pipeline.js';
+import type { DetectOptions, FaceEngine, RgbImage } from '../../src/vision/types.js';
 
 const { positionals: dirs, values } = parseArgs({
   allowPositionals: true,
   options: { verbose: { type: 'boolean', short: 'v' }, time: { type: 'boolean' }, rounds: { type: 'string', default: '2' } },
 });
 if (dirs.length === 0) {
-  process.stderr.write('usage: npx tsx scripts/count-detector-passes.ts [-v] [--time [--rounds N]] DIR [DIR ...]\n');
+  process.stderr.write('usage: npx tsx bench/measure/count-detector-passes.ts [-v] [--time [--rounds N]] DIR [DIR ...]\n');
   process.exit(2);
 }
 
@@ -66,7 +66,7 @@ function timed(inner: FaceEngine): FaceEngine {
 async function photosOf(dir: string): Promise<string[]> {
   if (dir === path.resolve(DEMO_DIR)) return DEMO_PHOTOS.map((f) => path.join(dir, f));
   if (existsSync(path.join(dir, LABELS_FILE))) return (await loadIdentityFolders(dir)).photos;
-  const labels = path.join(import.meta.dirname, '../src/eval/labels', `${path.basename(dir)}.csv`);
+  const labels = path.join(import.meta.dirname, '../../src/eval/labels', `${path.basename(dir)}.csv`);
   return existsSync(labels) ? (await loadIdentityFolders(dir, { labels })).photos : listPhotos(dir);
 }
 

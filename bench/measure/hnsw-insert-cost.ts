@@ -1,10 +1,10 @@
 /**
- * `npx tsx scripts/hnsw-insert-cost.ts [--faces N] [--m M] [--ef-construction E] [--inserts K]`
+ * `npx tsx bench/measure/hnsw-insert-cost.ts [--faces N] [--m M] [--ef-construction E] [--inserts K]`
  *
  * What one face's insert costs embedded PGlite once the faces' HNSW index
  * holds N faces (default 10,000; the index as migrations/2026-11-28T1600 builds
  * it, m = 32, ef_construction = 400, unless told otherwise): N synthetic
- * embeddings of people (bench/synthetic-people.ts) loaded and indexed, then K
+ * embeddings of people (test/support/synthetic-people.ts) loaded and indexed, then K
  * more (default 300) inserted one statement each, as ingestion inserts a
  * photo's faces. In-memory PGlite, this thread; prints the index build time
  * and the mean insert time. Ingestion pays the insert on the main thread.
@@ -12,8 +12,8 @@
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
-import { syntheticLibrary } from '../bench/synthetic-people.js';
-import { toVectorText } from '../src/db/vector.js';
+import { syntheticLibrary } from '../../test/support/synthetic-people.js';
+import { toVectorText } from '../../src/db/vector.js';
 
 const { values } = parseArgs({
   options: { faces: { type: 'string', default: '10000' }, m: { type: 'string', default: '32' }, 'ef-construction': { type: 'string', default: '400' }, inserts: { type: 'string', default: '300' } },

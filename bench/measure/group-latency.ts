@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/group-latency.ts [--rounds N]`
+ * `npx tsx bench/measure/group-latency.ts [--rounds N]`
  *
  * Each of the six 1920-px demo group photos ingested into embedded PGlite
  * (a temporary data folder) the way the bench's facegraph lane does it, the
@@ -11,10 +11,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
-import { createFacegraph } from '../src/facegraph.js';
-import { DEMO_DIR, DEMO_PHOTOS } from '../src/eval/demo-photos.js';
-import { LOCAL_OWNER } from '../src/services/api-key.service.js';
+import { loadConfig } from '../../src/config.js';
+import { createFacegraph } from '../../src/facegraph.js';
+import { DEMO_DIR, DEMO_PHOTOS } from '../../src/eval/demo-photos.js';
+import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' } } });
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-group-latency-'));

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/bench-int8-recognition.ts [--runs N] [--threads 1,2] [--batch 3] [--profile]
+ * `npx tsx bench/measure/bench-int8-recognition.ts [--runs N] [--threads 1,2] [--batch 3] [--profile]
  *    [--photos calibration|evaluation] [--rules max,mse,p99.99] [--float-layers a,b]`
  *
  * Speed: times the recognition net as float32 and as the two int8 forms
@@ -18,7 +18,7 @@
  * int8 graph and for each range rule in --rules (each with and without bias
  * correction), and --float-layers kept float32.
  *
- * The chips are cut by the float32 pipeline (scripts/recognition-chips.ts) from
+ * The chips are cut by the float32 pipeline (test/support/recognition-chips.ts) from
  * the calibration photos (default) or from every photo of the evaluation's
  * sets (`--photos evaluation`: 257 faces, 771 chips, ~4 minutes to cut).
  */
@@ -27,10 +27,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { InferenceSession } from 'onnxruntime-node';
-import { writeNetworkInput, writeNetworkInputUint8 } from '../src/vision/onnx/network-input.js';
-import { NETWORK_SPECS } from '../src/vision/onnx/network-specs.js';
-import { sessionOptions } from '../src/vision/onnx/onnx-engine-config.js';
-import { buildRecognitionNetGraph } from '../src/vision/onnx/recognition-net-graph.js';
+import { writeNetworkInput, writeNetworkInputUint8 } from '../../src/vision/onnx/network-input.js';
+import { NETWORK_SPECS } from '../../src/vision/onnx/network-specs.js';
+import { sessionOptions } from '../../src/vision/onnx/onnx-engine-config.js';
+import { buildRecognitionNetGraph } from '../../src/vision/onnx/recognition-net-graph.js';
 import {
   buildRecognitionNetInt8Graph,
   channelMeansOf,
@@ -39,11 +39,11 @@ import {
   type RangeRule,
   type RecognitionCalibration,
   recognitionRanges,
-} from '../src/vision/onnx/recognition-net-int8-graph.js';
-import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
-import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
-import { cosineDistance, l2Normalize } from '../src/vision/vector-math.js';
-import { calibrationPhotos, collectChips, evaluationPhotos } from './recognition-chips.js';
+} from '../../src/vision/onnx/recognition-net-int8-graph.js';
+import { loadTfjsWeights } from '../../src/vision/onnx/tfjs-weights.js';
+import { FACE_API_MODEL_DIR } from '../../src/vision/tfjs-engine.js';
+import { cosineDistance, l2Normalize } from '../../src/vision/vector-math.js';
+import { calibrationPhotos, collectChips, evaluationPhotos } from '../../test/support/recognition-chips.js';
 
 const { values } = parseArgs({
   options: {

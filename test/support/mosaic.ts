@@ -7,7 +7,7 @@ import { DEMO_DIR, GROUP_FACES } from './datasets.js';
  * A 1920 x 1280 JPEG mosaic of the six demo group photos, each shrunk so its
  * faces measure about `faceSize` px (the faces are ~185 px in the photos), on
  * grey, with the faces' boxes: small faces in a large photo, for the detector's
- * tests and scripts/small-face-recall.ts. `dir` holds sample1-6.jpg (face-api's npm package by default).
+ * tests and bench/measure/small-face-recall.ts. `dir` holds sample1-6.jpg (face-api's npm package by default).
  */
 export async function groupPhotoMosaic(faceSize: number, dir = DEMO_DIR): Promise<{ bytes: Buffer; truth: Box[] }> {
   const factor = faceSize / 185;

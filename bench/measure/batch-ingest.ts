@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/batch-ingest.ts DIR [--rounds N] [--in-flight N] [--queries]`
+ * `npx tsx bench/measure/batch-ingest.ts DIR [--rounds N] [--in-flight N] [--queries]`
  *
  * The photos under DIR ingested as `facegraph ingest` does it: one batch of
  * the files on disk, each photo through the per-photo job (`processItem`:
@@ -18,16 +18,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import { loadConfig, photosInFlight } from '../src/config.js';
-import { createFacegraph } from '../src/facegraph.js';
-import { LOCAL_OWNER } from '../src/services/api-key.service.js';
+import { loadConfig, photosInFlight } from '../../src/config.js';
+import { createFacegraph } from '../../src/facegraph.js';
+import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { rounds: { type: 'string', default: '2' }, 'in-flight': { type: 'string' }, queries: { type: 'boolean' } },
 });
 if (positionals.length !== 1) {
-  process.stderr.write('usage: npx tsx scripts/batch-ingest.ts DIR [--rounds N] [--in-flight N] [--queries]\n');
+  process.stderr.write('usage: npx tsx bench/measure/batch-ingest.ts DIR [--rounds N] [--in-flight N] [--queries]\n');
   process.exit(2);
 }
 const root = path.resolve(positionals[0]);

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../src/clustering/neighbour-graph.js';
+import { mulberry32 } from '../../src/clustering/neighbour-graph.js';
 /**
  * A synthetic photo library for clustering at scales we have no photos for:
  * many people with a heavy-tailed number of faces each (a few with hundreds,

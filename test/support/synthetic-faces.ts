@@ -1,4 +1,4 @@
-import { mulberry32 } from '../src/clustering/neighbour-graph.js';
+import { mulberry32 } from '../../src/clustering/neighbour-graph.js';
 
 /**
  * Realistic synthetic face embeddings for benchmarks at scales we have no

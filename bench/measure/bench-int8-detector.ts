@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/bench-int8-detector.ts [--runs N] [--threads 1,2] [--profile] [--engine]`
+ * `npx tsx bench/measure/bench-int8-detector.ts [--runs N] [--threads 1,2] [--profile] [--engine]`
  *
  * Times the SSD detector graph as float32 and as the two int8 forms
  * (QLinearConv nodes, or QDQ for ONNX Runtime to fuse) on the same prepared
@@ -11,25 +11,25 @@
  * --engine also times whole OnnxEngine calls, fp32 and int8 engines alternating:
  * detect() split into input preparation, ONNX Runtime and post-processing, and
  * embed() of three chips (the recognition net: float32, and int8 in the int8 engine;
- * scripts/bench-int8-recognition.ts times the net itself).
+ * bench/measure/bench-int8-recognition.ts times the net itself).
  */
 import { readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { InferenceSession, OnnxValue } from 'onnxruntime-node';
-import { decodePhoto } from '../src/vision/image-decoder.js';
-import { OnnxEngine } from '../src/vision/onnx/onnx-engine.js';
-import { sessionOptions } from '../src/vision/onnx/onnx-engine-config.js';
-import type { RgbImage } from '../src/vision/types.js';
-import { writeNetworkInput, writeNetworkInputUint8 } from '../src/vision/onnx/network-input.js';
-import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT, SSD_IOU_THRESHOLD } from '../src/vision/onnx/network-specs.js';
-import { buildSsdMobilenetInt8Graph } from '../src/vision/onnx/ssd-mobilenet-int8-graph.js';
-import { buildSsdMobilenetGraph } from '../src/vision/onnx/ssd-mobilenet-graph.js';
-import { decodeSsdOutput, nonMaxSuppression } from '../src/vision/onnx/ssd-postprocess.js';
-import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
-import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
-import { DEMO_DIR, DEMO_PHOTOS, ONEFACE_DIR, datasetPath, needsDatasets } from '../test/helpers/datasets.js';
+import { decodePhoto } from '../../src/vision/image-decoder.js';
+import { OnnxEngine } from '../../src/vision/onnx/onnx-engine.js';
+import { sessionOptions } from '../../src/vision/onnx/onnx-engine-config.js';
+import type { RgbImage } from '../../src/vision/types.js';
+import { writeNetworkInput, writeNetworkInputUint8 } from '../../src/vision/onnx/network-input.js';
+import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT, SSD_IOU_THRESHOLD } from '../../src/vision/onnx/network-specs.js';
+import { buildSsdMobilenetInt8Graph } from '../../src/vision/onnx/ssd-mobilenet-int8-graph.js';
+import { buildSsdMobilenetGraph } from '../../src/vision/onnx/ssd-mobilenet-graph.js';
+import { decodeSsdOutput, nonMaxSuppression } from '../../src/vision/onnx/ssd-postprocess.js';
+import { loadTfjsWeights } from '../../src/vision/onnx/tfjs-weights.js';
+import { FACE_API_MODEL_DIR } from '../../src/vision/tfjs-engine.js';
+import { DEMO_DIR, DEMO_PHOTOS, ONEFACE_DIR, datasetPath, needsDatasets } from '../../test/support/datasets.js';
 
 const { values } = parseArgs({
   options: {
