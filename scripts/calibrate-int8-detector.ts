@@ -25,10 +25,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodePhoto } from '../src/vision/image-decoder.js';
-import { writeNetworkInput } from '../src/vision/onnx/network-input.js';
+import { writeNetworkInput } from '../src/vision/onnx/run/network-input.js';
 import { NETWORK_SPECS } from '../src/vision/onnx/network-specs.js';
-import { buildSsdMobilenetGraph } from '../src/vision/onnx/ssd-mobilenet-graph.js';
-import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
+import { buildSsdMobilenetGraph } from '../src/vision/onnx/convert/ssd-mobilenet-graph.js';
+import { loadTfjsWeights } from '../src/vision/onnx/convert/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
 import { calibrationPhotos, photoPath } from '../test/support/recognition-chips.js';
 

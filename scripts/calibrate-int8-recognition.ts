@@ -20,17 +20,17 @@
  * 5-27 (widest in the 32-channel stage: conv32_3 max 27, 99.999th percentile
  * 16), and the 99.999th percentile is 0.5-1.0 of the maximum. Which range the
  * int8 graph takes, and why, is RECOGNITION_RANGE_RULE
- * (src/vision/onnx/recognition-net-int8-graph.ts). Re-run it after a weight
+ * (src/vision/onnx/convert/recognition-net-int8-graph.ts). Re-run it after a weight
  * change; the int8 descriptors change with the file (within the distances the
  * tests bound).
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { writeNetworkInput } from '../src/vision/onnx/network-input.js';
+import { writeNetworkInput } from '../src/vision/onnx/run/network-input.js';
 import { NETWORK_SPECS } from '../src/vision/onnx/network-specs.js';
-import { buildRecognitionNetGraph } from '../src/vision/onnx/recognition-net-graph.js';
-import type { RecognitionCalibration, TensorRange } from '../src/vision/onnx/recognition-net-int8-graph.js';
-import { loadTfjsWeights } from '../src/vision/onnx/tfjs-weights.js';
+import { buildRecognitionNetGraph } from '../src/vision/onnx/convert/recognition-net-graph.js';
+import type { RecognitionCalibration, TensorRange } from '../src/vision/onnx/convert/recognition-net-int8-graph.js';
+import { loadTfjsWeights } from '../src/vision/onnx/convert/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../src/vision/tfjs-engine.js';
 import { calibrationPhotos, collectChips } from '../test/support/recognition-chips.js';
 

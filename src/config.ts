@@ -28,7 +28,7 @@ export interface Config {
   importRoot: string | undefined;
   /**
    * Labelled photo sets for `npm run eval`, `npm run bench` and the quality tests (`FACEGRAPH_DATASETS`,
-   * default: none; those tests then skip): one folder a set, laid out as docs in README "Recognition quality".
+   * default: none; those tests then skip): one folder a set, laid out as README, "Labelled photos", says.
    */
   datasets: string | undefined;
   /** Inference engine (`FACEGRAPH_ENGINE`: onnx | tfjs). */
@@ -46,25 +46,22 @@ export interface Config {
   analyzers: number;
   /**
    * Arithmetic of the ONNX engine's networks (`FACEGRAPH_PRECISION`: auto | int8 | fp32, default auto).
-   * auto runs the detector and the recogniser in int8 where the CPU has VNNI or AMX int8 (2-3x faster
-   * each; descriptors within cosine distance 0.0003 of float32's), fp32 elsewhere; int8 forces them.
-   * The int8 detector's boxes move a few pixels, so a detector pass whose box leaves the face check
-   * in doubt runs again in float32 and the check decides on its boxes (`wantsExactBox` in face-check.ts;
-   * README, "Ingest speed"). fp32 is the engine with exact parity to tfjs.
+   * auto runs the detector and the recogniser in int8 where the CPU has VNNI or AMX int8, fp32 elsewhere;
+   * int8 forces them. The int8 detector's boxes move a few pixels, so a detector pass whose box leaves the
+   * face check in doubt runs again in float32 (`wantsFloat32Box` in face-check.ts). fp32 is the engine
+   * with exact parity to tfjs. Speed and parity: docs/benchmarks.md, Detector passes and precision.
    */
   precision: 'auto' | 'int8' | 'fp32';
   vision: {
     /**
-     * Detector score below which a face is dropped (`FACEGRAPH_MIN_SCORE`, default 0.5). Measured
-     * with the pipeline's padded and tiled passes: every lfw10 main face scores >= 0.58 (100/100 kept
-     * up to 0.58, 97/100 at 0.9); in 22 photos with every face painted out, one false face at 0.61 and
-     * none other down to 0.3. 0.5 keeps a margin under the weakest true face.
+     * Detector score below which a face is dropped (`FACEGRAPH_MIN_SCORE`, default 0.5): a margin under
+     * the weakest true face seen (docs/quality.md, Detector settings).
      */
     minScore: number;
     /**
      * Shorter side, in original pixels, below which a face is dropped (`FACEGRAPH_MIN_FACE_SIZE`,
-     * default 24): SSD's box of a face counted 35-40 px tall is 27-30 px wide (dlib's group photos),
-     * which plain face-api keeps. Such small faces are stored with a low `quality` and kept out of people.
+     * default 24): small faces plain face-api keeps (docs/quality.md, Detector settings). Such small faces
+     * are stored with a low `quality` and kept out of people.
      */
     minFaceSize: number;
     /** Faces per photo at most (`FACEGRAPH_MAX_FACES`). */
@@ -73,8 +70,7 @@ export interface Config {
     maxSide: number;
     /**
      * Tile side, in working-copy pixels, for finding small faces; 0 turns tiling off (`FACEGRAPH_DETECT_TILE`,
-     * default 768). Faces of 31-48 px in a 1920 x 1280 photo: 54/57 found with 768-px tiles (8 detector
-     * passes), 47/57 with 1024 (6 passes), 36/57 without tiles (2 passes).
+     * default 768; docs/quality.md, Detector settings).
      */
     detectTileSize: number;
     /**
@@ -167,10 +163,9 @@ type Env = Record<string, string | undefined>;
  * Photos a batch keeps in flight by default (job consumers, and `facegraph ingest`'s): one more than the
  * analysis threads, so that a thread finds the next photo waiting while the main thread stores the last
  * one (its file, its rows, the batch's counts); with as many as threads, each thread waited for that.
- * The CPU is the limit, so the gain is only what the main thread's file and database waits left idle:
- * `npx tsx bench/measure/batch-ingest.ts DIR --rounds 4 --in-flight 2|3` on 318 photos, alternately, photos/s
- * a round 20.1 -> 20.7 and 23.0 -> 26.5 (README, "The batch path", has the noisier earlier pairs). One
- * analysis thread (the engine in the main thread, or tfjs) gains nothing from a second photo: 1.
+ * The CPU is the limit, so the gain is only what the main thread's file and database waits left idle
+ * (docs/benchmarks.md, The main thread). One analysis thread (the engine in the main thread, or tfjs)
+ * gains nothing from a second photo: 1.
  */
 export function photosInFlight(analyzers: number): number {
   return analyzers > 1 ? analyzers + 1 : 1;

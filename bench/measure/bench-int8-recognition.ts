@@ -27,10 +27,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { InferenceSession } from 'onnxruntime-node';
-import { writeNetworkInput, writeNetworkInputUint8 } from '../../src/vision/onnx/network-input.js';
+import { writeNetworkInput, writeNetworkInputUint8 } from '../../src/vision/onnx/run/network-input.js';
 import { NETWORK_SPECS } from '../../src/vision/onnx/network-specs.js';
-import { sessionOptions } from '../../src/vision/onnx/onnx-engine-config.js';
-import { buildRecognitionNetGraph } from '../../src/vision/onnx/recognition-net-graph.js';
+import { sessionOptions } from '../../src/vision/onnx/run/onnx-engine-config.js';
+import { buildRecognitionNetGraph } from '../../src/vision/onnx/convert/recognition-net-graph.js';
 import {
   buildRecognitionNetInt8Graph,
   channelMeansOf,
@@ -39,8 +39,8 @@ import {
   type RangeRule,
   type RecognitionCalibration,
   recognitionRanges,
-} from '../../src/vision/onnx/recognition-net-int8-graph.js';
-import { loadTfjsWeights } from '../../src/vision/onnx/tfjs-weights.js';
+} from '../../src/vision/onnx/convert/recognition-net-int8-graph.js';
+import { loadTfjsWeights } from '../../src/vision/onnx/convert/tfjs-weights.js';
 import { FACE_API_MODEL_DIR } from '../../src/vision/tfjs-engine.js';
 import { cosineDistance, l2Normalize } from '../../src/vision/vector-math.js';
 import { calibrationPhotos, collectChips, evaluationPhotos } from '../../test/support/recognition-chips.js';

@@ -48,7 +48,7 @@ function timed(inner: FaceEngine): FaceEngine {
     const t0 = performance.now();
     const found = await inner.detect(image, options);
     const size = options.inputSize ? `${options.inputSize.width}x${options.inputSize.height}` : '512x512';
-    const key = `${options.exact || !inner.approximateDetector ? 'float32' : 'int8'} ${size}`;
+    const key = `${options.float32 || !inner.approximateDetector ? 'float32' : 'int8'} ${size}`;
     const t = timings.get(key) ?? { calls: 0, ms: 0 };
     t.calls++;
     t.ms += performance.now() - t0;

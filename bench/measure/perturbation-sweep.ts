@@ -21,7 +21,7 @@ import { loadConfig } from '../../src/config.js';
 import { listPhotos } from '../../src/eval/eval-dataset.js';
 import { createEngine } from '../../src/vision/engine-factory.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
-import type { PrecisionSetting } from '../../src/vision/onnx/int8-support.js';
+import type { PrecisionSetting } from '../../src/vision/onnx/run/int8-support.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import { NOFACE_DIR, ONEFACE_DIR } from '../../test/support/datasets.js';
 

@@ -13,8 +13,8 @@ import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { POOR_QUALITY } from '../vision/face-quality.js';
 import { createEngine } from '../vision/engine-factory.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
-import { describePrecision } from '../vision/onnx/int8-support.js';
-import { OnnxEngine } from '../vision/onnx/onnx-engine.js';
+import { describePrecision } from '../vision/onnx/run/int8-support.js';
+import { OnnxEngine } from '../vision/onnx/run/onnx-engine.js';
 import { pipelineOptions } from '../vision/pipeline-pool.js';
 import type { FaceEngine } from '../vision/types.js';
 import { cosineDistance } from '../vision/vector-math.js';
@@ -126,10 +126,10 @@ async function precisionParity(
   config: Readonly<Config>,
 ): Promise<ParityReport> {
   const files = [...new Set(sources.flatMap((s) => [...(s.identity?.photos ?? []), ...(s.groups ?? []).map((g) => g.file), ...(s.noface ?? [])]))];
-  const exact = openPipeline({ ...config, precision: 'fp32' });
+  const float32 = openPipeline({ ...config, precision: 'fp32' });
   try {
     process.stderr.write(`precision parity: ${files.length} photos, ${precision} against fp32\n`);
-    const report = await comparePrecision(files, pipeline, exact.pipeline);
+    const report = await comparePrecision(files, pipeline, float32.pipeline);
     process.stdout.write(
       `\nprecision parity: ${report.differing} of ${report.photos} photos differ from fp32 in their faces (IoU ${SAME_FACE_IOU}), ` +
         `${report.differingAt60} by a face of ${PARITY_FACE_SIDE} px or more; ` +
@@ -141,6 +141,6 @@ async function precisionParity(
     }
     return report;
   } finally {
-    await exact.engine.dispose();
+    await float32.engine.dispose();
   }
 }

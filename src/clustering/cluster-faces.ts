@@ -63,37 +63,11 @@ export interface FaceClustering {
  * existing people as fixed anchors and "two faces of one photo are two people"
  * as a hard constraint.
  *
- * Why average linkage: measured on face-api embeddings of lfw10 (all 134
- * faces, background ones included; F1 over the 100 labelled ones) and on a
- * synthetic library of 10,000 faces / 674 people fitted to lfw10's distances
- * (test/support/synthetic-people.ts), pairwise F1 at thresholds around the
- * calibrated one, each method on the exact within-threshold graph:
- *
- * | threshold | average linkage | single linkage = DBSCAN | Chinese whispers | Immich-like |
- * | --- | --- | --- | --- | --- |
- * | lfw10 0.08 | 0.99 | 0.75 | 1.00 | 1.00 |
- * | lfw10 0.09 | 1.00 | 0.20 | 1.00 | 1.00 |
- * | lfw10 0.10 | 1.00 | 0.17 | 1.00 | 0.69 |
- * | lfw10 0.11 | 1.00 | 0.17 | 0.82 | 0.41 |
- * | 10k 0.08 | 0.994 | 0.03 | 0.81 | 0.60 |
- * | 10k 0.09 | 0.979 | 0.02 | 0.33 | 0.17 |
- *
- * - Single linkage / DBSCAN (minPts 3) chain: one look-alike pair within the
- *   threshold welds two people, so they collapse as soon as the threshold or
- *   the library grows.
- * - Chinese whispers (dlib) holds on 100 faces but not on 10,000, and it is
- *   randomised: two seeds agreed only to F1 0.73 at 0.09.
- * - Immich's incremental core-point method (re-implemented for this
- *   comparison) depends on arrival order: the same faces in reverse order
- *   agreed only to F1 0.22-0.99.
- * - HDBSCAN (not measured) picks clusters by density stability instead of the
- *   calibrated threshold, so it could not be consistent with `compareFaces`.
- * - Average linkage merges two groups only when their faces are within the
- *   threshold *on average*, which one look-alike cannot force; two lone faces
- *   merge exactly when `compareFaces` calls them the same person; and with
- *   cosine distance its linkage is exact from one sum vector per group. Its
- *   result is a function of the set of faces: the same in any order.
- * None of the others keeps two faces of one photo apart; here no merge may.
+ * Why average linkage: two groups merge only when their faces are within the
+ * threshold *on average*, which one look-alike cannot force; two lone faces
+ * merge exactly when `compareFaces` calls them the same person; and the result
+ * is the same in any order. The methods compared, and their F1: docs/quality.md,
+ * People.
  *
  * Order-independent: faces are first put in a canonical order (by embedding),
  * so the same faces give the same people however they were ingested.

@@ -65,9 +65,7 @@ export const FACE_CHIP_SIZE = 150;
 export const FACE_CHIP_PADDING = 0.25;
 /**
  * The margins the pipeline encodes each face at, averaging the descriptors:
- * dlib's 0.25 and a little tighter and looser. Measured on lfw10 against the
- * single 0.25 chip: best balanced accuracy 0.9924 -> 0.9944, AUC 0.9998 both
- * (paddings 0.2 / 0.3 / 0.35 alone: 0.9934 / 0.9899 / 0.9866).
+ * dlib's 0.25 and a little tighter and looser (docs/quality.md, Chip paddings).
  */
 export const FACE_CHIP_PADDINGS: readonly number[] = [0.22, 0.25, 0.28];
 
@@ -141,9 +139,7 @@ export function similarityTransform(from: readonly Point[], to: readonly Point[]
  * `a * cv`, `b * cv` (per row) are computed once instead of per sample, and
  * the sums are kept in locals, and the average is rounded by
  * {@link roundNonNegative}: the same operations on the same values in the same
- * order, so the same chip, 1.5-2x faster (paired: a group-photo face with
- * 2 x 2 samples 4.5 -> 3.0 ms a chip, with 3 x 3 6.1 -> 4.1, a portrait's
- * 1.27 -> 0.58).
+ * order, so the same chip, faster (docs/benchmarks.md, Earlier speed decisions).
  */
 export function extractChip(image: RgbImage, t: ChipTransform, mirror = false): RgbImage {
   const { size, tx, ty } = t;
@@ -207,7 +203,7 @@ function scaledSamples(size: number, n: number, a: number, b: number): [Float64A
 /**
  * Math.round(x) for x >= 0, the same value for every such double, cheaper in
  * extractChip's loop (V8's Math.round there chains each pixel's rounding to the
- * previous one's through a register: a portrait's chip 1.09 -> 0.61 ms).
+ * previous one's through a register; docs/benchmarks.md, Earlier speed decisions).
  * floor(x + 0.5) is Math.round for every x >= 0.5 (x + 0.5 is exact, or
  * rounded where no integer is within half a unit), and wrong only for
  * 0.49999999999999994, which the x < 0.5 test sends to 0 with all of [0, 0.5).

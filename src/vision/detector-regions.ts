@@ -39,14 +39,9 @@ export const LARGEST_STRIP_INPUT = { width: MAX_STRIP_LENGTH, height: MAX_STRIP_
  * at the tiles' scale in strips instead (none, so tiles, where the longer side
  * would exceed {@link MAX_STRIP_LENGTH} input pixels): each spans the whole longer side and
  * as much of the shorter side as keeps its input within {@link MAX_STRIP_INPUT}
- * across, overlapping by an eighth of a tile as tiles do. A 1920 x 1280 photo
- * is two strips of 1280 x 512 input (1.31 M pixels against its six tiles'
- * 1.57 M); 1920 x 1448 three of 1280 x 384 (1.47 M against nine tiles'
- * 2.36 M). The bound keeps ONNX Runtime's int8 memory arena ~60 MB
- * over the 512-px one an analysis thread (one 1280 x 1024 pass: ~110 MB).
- * Faces found, against tiles (bench/measure/small-face-recall.ts): 599 / 598 of 696
- * in nine mosaics of faces of 32-65 px, 261 / 263 of 280 in 140 photos with
- * two small faces pasted in.
+ * across, overlapping by an eighth of a tile as tiles do. Fewer pixels than
+ * tiles, the same faces; the bound keeps ONNX Runtime's memory arena small
+ * (docs/quality.md, Detector passes).
  */
 export function stripRegions(image: { width: number; height: number }, tile: number): Box[] {
   const landscape = image.width >= image.height;
@@ -73,16 +68,9 @@ const NATIVE_SCALE_MAX = 256;
  * longer side is at most 256 px, which 512 would enlarge two times or more,
  * that side rounded up to a multiple of 64: the SSD sees its faces at about
  * their own size. The network is convolutional and its anchors keep their
- * sizes in pixels (onnx/ssd-anchors.ts), so it finds faces from ~20 px up
- * (SSD_RELIABLE_FACE) in a quarter of the work for a 250-px photo.
- *
- * Measured (int8 + float32 re-checks, `bench/measure/perturbation-sweep.ts`: each
- * photo as it is and in 21 variants): the 13 noface photos shrunk to 250 and
- * 160 px gave 31 false faces of 572 enlarged to 512 (coffee.png 23, the cat 4,
- * moon.png's whole-image fallback 4) and 4 at their own scale (the moon's 4);
- * shrunk to 400 and 330 px, 8 enlarged and 10 at their own scale, hence the
- * 256-px bound. lfw10's 250-px portraits: the main face scores >= 0.95 in 91
- * of 100 at 256 against 75 at 512.
+ * sizes in pixels (onnx/run/ssd-anchors.ts), so it finds faces from ~20 px up
+ * (SSD_RELIABLE_FACE) in a quarter of the work for a 250-px photo, and sees
+ * fewer faces in textures than enlarged (docs/quality.md, Detector passes).
  */
 export function detectorInputSize(image: { width: number; height: number }, ownScaleUpTo = NATIVE_SCALE_MAX): number {
   const side = Math.max(image.width, image.height);

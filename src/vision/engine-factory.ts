@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
-import { readCpuInfo, resolvePrecision } from './onnx/int8-support.js';
-import { OnnxEngine } from './onnx/onnx-engine.js';
+import { readCpuInfo, resolvePrecision } from './onnx/run/int8-support.js';
+import { OnnxEngine } from './onnx/run/onnx-engine.js';
 import { TfjsEngine } from './tfjs-engine.js';
 import type { FaceEngine } from './types.js';
 

@@ -15,79 +15,37 @@ export type FaceSource = 'detector' | 'whole-image' | 'manual';
 export type FaceRejection = 'landmarks-disagree' | 'box-shape' | 'face-geometry';
 
 /**
- * Largest landmark disagreement (see {@link LandmarkFit.disagreement}) of a
- * detector box kept as a face. Measured with the ONNX engine on every photo in
- * the repository's datasets: the main faces of lfw10, knn and edge and the 22
- * faces of the demo group photos 0.008-0.046 (the highest a turned face in
- * sample2), the tight crops of lfw10 at most 0.031; the cat of
- * noface/chelsea.png 0.105 (SSD score 0.93); the whole noface photos
- * 0.070-0.20. The bound sits half-way (geometrically) between the faces'
- * 0.046 and the cat's 0.105, not just above the faces seen so far: a real
- * face missed on a photo nobody tuned on costs as much as a false one. The
- * price: lfw10's backgrounds hold 3 boxes that fail (0.11-0.13, or too narrow)
- * that are real people but no face to recognise: two half-faces cut by the
- * photo's edge and one blurred 33-px bystander.
+ * Largest landmark disagreement (see {@link LandmarkFit.disagreement}) of a detector box kept as a face:
+ * half-way between the faces seen and a cat's, since a missed face costs as much as a false one (docs/quality.md, The face check).
  */
 export const MAX_DISAGREEMENT = 0.07;
 /**
- * The same for the whole-image fallback, which has no detector's word behind
- * it, measured as the fallback reads an image (padded, box grown: see
- * face-pipeline.ts): stricter, half-way (geometrically) between lfw10's tight
- * crops (at most 0.019) and the closest noface photo (0.047, coffee.png). 7 of the 22 crops cut from the
- * group photos pass; the other 15 (tilted heads, eyes closed, off-centre:
- * 0.030-0.104) stay missed rather than risk a false face.
+ * The same for the whole-image fallback (read padded, box grown: see face-pipeline.ts): stricter, as no
+ * detector's word is behind it (docs/quality.md, Whole-image fallback).
  */
 export const MAX_WHOLE_IMAGE_DISAGREEMENT = 0.03;
 /**
- * Above this one reading of a detector or drawn box is doubtful, and the box
- * gets a second look: the mean over it and six nudged copies of it
- * (`nudgedDisagreement` in landmark-averaging.ts) must stay within
- * {@link MAX_NUDGED_DISAGREEMENT}. One reading is not enough near the bound:
- * the cat of noface/chelsea.png reads 0.029-0.129 as its box moves by 1-4 px,
- * so whether it passed was chance (it passed with the int8 detector's box,
- * 0.050). Measured with both detectors (fp32, int8) on every face of lfw10,
- * knn, edge and the demo photos and on the 13 noface photos each also cut by
- * 4 px at 15 offsets: 6-11 of 152 faces read above 0.035, and every box of a
- * noface photo that one reading let through read 0.039 or more.
+ * Above this one reading of a detector or drawn box is doubtful, and the box gets a second look: the mean
+ * over it and six nudged copies (`nudgedDisagreement` in landmark-averaging.ts) must stay within
+ * {@link MAX_NUDGED_DISAGREEMENT}, since near the bound one reading moves with a few pixels of box (docs/quality.md, The face check).
  */
 export const DOUBTFUL_DISAGREEMENT = 0.035;
-/**
- * Bound on the mean of the seven readings of a doubtful box. The faces'
- * means were at most 0.054 (a turned head in sample2) but one, a blurred
- * 42-px bystander of lfw10's Colin_Powell_0010 (0.074-0.075: it is dropped);
- * the noface boxes' at least 0.073 (coins.png, fp32) and 0.076 (the cat,
- * int8). The bound sits half-way (geometrically) between 0.054 and 0.073.
- */
+/** Bound on the mean of the seven readings of a doubtful box: half-way between faces' and noface boxes' means (docs/quality.md, The face check). */
 export const MAX_NUDGED_DISAGREEMENT = 0.064;
 /**
- * A doubtful detector box that SSD itself scores below this is two weak
- * votes, and its nudged mean must stay within {@link MAX_NUDGED_WEAK}. The
- * noface photos cut by 1-7 px, rescaled and turned by 3 degrees (40 + 19
- * variants each, both detectors) let three boxes through the nudged bound
- * alone: a coin of coins.png (score 0.55, mean 0.063, fp32) and the cup of
- * coffee.png twice (0.51 and 0.54, means 0.056 and 0.062, int8); every noface
- * box near the bound scored 0.50-0.60 (the cat 0.89-0.93 reads 0.060 at best,
- * but no single reading of it passes). Among the faces only one doubtful box
- * scores below 0.7 (lfw10's Ariel_Sharon_0004 bystander, int8: 0.58).
+ * A doubtful detector box that SSD itself scores below this is two weak votes, and its nudged mean must
+ * stay within {@link MAX_NUDGED_WEAK} (docs/quality.md, The face check).
  */
 export const WEAK_SCORE = 0.7;
-/**
- * Bound on a weak doubtful box's nudged mean: half-way (geometrically) between
- * that one face's 0.040 and the lowest noface box's 0.056.
- */
+/** Bound on a weak doubtful box's nudged mean (docs/quality.md, The face check). */
 export const MAX_NUDGED_WEAK = 0.047;
-/**
- * Width / height of a detector box that can be a face. SSD's face boxes are a
- * little taller than wide: 0.56-1.22 on every true face of the datasets. The
- * false box that became the main face of a red-carpet photo (an upper body
- * below the face, 389 x 190) was 2.05.
- */
+/** Width / height of a detector box that can be a face: SSD's face boxes are a little taller than wide (docs/quality.md, The face check). */
 const BOX_ASPECT = { min: 0.45, max: 1.5 } as const;
-/** Eye-to-mouth distance over the distance between the eyes: 0.74-1.83 on the datasets' faces. */
+/** Eye-to-mouth distance over the distance between the eyes, with a margin around the datasets' faces (docs/quality.md, The face check). */
 const EYE_MOUTH_RATIO = { min: 0.6, max: 2.2 } as const;
-/** Head roll beyond which the whole-image fallback does not believe in a face (an upright crop; 43 degrees the most seen). */
+/** Head roll beyond which the whole-image fallback does not believe in a face (an upright crop; docs/quality.md, The face check). */
 const MAX_WHOLE_IMAGE_ROLL_DEGREES = 45;
-/** A whole image taken as a face must be mostly face: eyes at least this far apart, in box widths (tight crops 0.3-0.38 of the grown box). */
+/** A whole image taken as a face must be mostly face: eyes at least this far apart, in box widths (docs/quality.md, The face check). */
 const MIN_WHOLE_IMAGE_EYE_SPAN = 0.2;
 
 export interface FaceCheck {
@@ -136,17 +94,11 @@ export function isDoubtful(fit: LandmarkFit, source: FaceSource): boolean {
 }
 
 /**
- * Whether the verdict on a detector box may turn on a few pixels of the box:
- * one reading doubtful or failing. An int8 detector's boxes lie a few pixels
- * from float32's, and on such a box that shift can decide: the cameraman of
- * oneface/camera.png reads 0.072 in int8's box and 0.046 in float32's, while
- * the cat of noface/chelsea.png reads 0.029-0.129 as its box moves by 1-4 px.
- * The pipeline runs the detector pass that found such a box again in
- * float32 and decides on face-api's own boxes; every noface box, cut, turned
- * or rescaled, with either detector, read above 0.039. Boxes that read
- * clearly (at most {@link DOUBTFUL_DISAGREEMENT}) are decided alike in either.
+ * Whether the verdict on a detector box may turn on a few pixels of the box: one reading doubtful or
+ * failing. An int8 detector's boxes lie a few pixels from float32's, so the pipeline runs the pass that
+ * found such a box again in float32 and decides on face-api's own boxes (docs/quality.md, The face check).
  */
-export function wantsExactBox(fit: LandmarkFit): boolean {
+export function wantsFloat32Box(fit: LandmarkFit): boolean {
   return fit.disagreement > DOUBTFUL_DISAGREEMENT;
 }
 
@@ -179,11 +131,8 @@ function faceGeometry(points: readonly Point[]): FaceGeometry {
 /**
  * The face an evaluation (and anything else that needs "the" face of a photo)
  * takes as the photo's subject: among faces that passed {@link checkFace} (no
- * other face reaches here), the largest area times detector confidence. Size
- * alone let a large doubtful box beat the confident face beside it; the square
- * of the confidence over-rewarded confident bystanders (on lfw10, a 63 x 85
- * bystander at 0.84 beat the 104 x 85 subject at 0.58, and AUC fell from 0.9998
- * to 0.986), so the weight is linear.
+ * other face reaches here), the largest area times detector confidence, linear
+ * in both (docs/quality.md, The face check).
  */
 export function mainFace<F extends { box: { width: number; height: number }; score: number; source?: FaceSource }>(
   faces: readonly F[],

@@ -74,64 +74,37 @@ interface OrientationSearch {
   passes: PassSpec[];
   found: FoundDetection[];
   /** Passes run with the float32 detector where the engine's is int8 (see {@link redetectPasses}). */
-  exact: ReadonlySet<number>;
+  float32Passes: ReadonlySet<number>;
   /** The padded canvas, if a pass read it. */
   padded?: ImageView;
   /** The padding a canvas of this orientation has: {@link PAD_FRACTION} or {@link OWN_SCALE_PAD_FRACTION}. */
   padFraction: number;
 }
 
-/**
- * Fraction of the longer side added on each side for the padded canvas (measured best of 0.25 / 0.5 / 1,
- * when every canvas was shrunk or enlarged to 512: the padding set how small a face it showed).
- */
+/** Fraction of the longer side added on each side for the padded canvas (docs/quality.md, Detector passes). */
 const PAD_FRACTION = 0.5;
 /**
- * The same for a photo searched at its own scale (at most 256 px, {@link atOwnScale}): its canvas is
- * searched at its own scale too, where the padding only gives a face cut by the edge, or filling the
- * frame, room and context. A 250-px portrait's canvas is then 376 px, searched at 384 (11.7 ms in ONNX
- * Runtime, int8, one thread) instead of 500 at 512 (21 ms); lfw10's verification and faces, the
- * perturbation sweep of the noface and lfw10 photos at 160 and 250 px are unchanged, lfw10-tight
- * (150-px crops) moves by a pair and gains no false face (README, "Fewer detector passes").
+ * The same for a photo searched at its own scale ({@link atOwnScale}): its canvas is searched at its own
+ * scale too, where the padding only gives a cut or frame-filling face room, so less keeps the input small (docs/quality.md, Detector passes).
  */
 const OWN_SCALE_PAD_FRACTION = 0.25;
 /** Two boxes overlapping more than this (intersection over the smaller) are one face. */
 export const SAME_FACE_OVERLAP = 0.5;
 /**
- * A face scoring at least this is confidently found: upright, the photo's
- * orientation is taken without trying the others (96 of lfw10's 100 portraits
- * score above it), and in the pass policy the whole-image pass may settle a
- * photo alone (71 of lfw10's 100 do there).
+ * A face scoring at least this is confidently found: upright, the photo's orientation is taken without
+ * trying the others, and the whole-image pass may settle a photo alone (docs/quality.md, Detector passes).
  */
 export const CONFIDENT_SCORE = 0.95;
 /**
- * The whole-image pass is read down to this score (only faces above
- * `minScore` are kept): a candidate between it and {@link CONFIDENT_SCORE} is
- * a face the canvas may find. In lfw10's Colin_Powell_0010 the whole pass
- * finds the main face at 0.999 and the canvas two bystanders (0.83, 0.79) that
- * the whole pass scores 0.104 and 0.098; no weaker candidate marks a face the
- * canvas added. 0.1 would have kept them by one candidate.
+ * The whole-image pass is read down to this score (only faces above `minScore` are kept): a candidate
+ * between it and {@link CONFIDENT_SCORE} is a face the canvas may find (docs/quality.md, Detector passes).
  */
 const HINT_SCORE = 0.07;
-/**
- * A box this close to the edge (fraction of the longer side) may be a face cut
- * by it, which the canvas finds whole, reaching outside the photo: edge's
- * partial faces come to 0.000 and -0.003, lfw10's confident main faces no
- * closer than 0.12.
- */
+/** A box this close to the edge (fraction of the longer side) may be a face cut by it, which the canvas finds whole (docs/quality.md, Detector passes). */
 const BORDER_MARGIN = 0.03;
-/**
- * A box wider or taller than this fraction of the frame is a face filling it,
- * which SSD scores unreliably (tight crops: 0.9-1.0 of the frame); lfw10's
- * confident main faces span at most 0.61.
- */
+/** A box wider or taller than this fraction of the frame is a face filling it, which SSD scores unreliably (docs/quality.md, Detector passes). */
 const BIG_FACE = 0.7;
-/**
- * Smallest face, in pixels of SSD's 512 x 512 input, that it finds reliably:
- * in a 1920 x 1280 mosaic of faces of 31-48 px, 54 of 57 were found in 768-px
- * tiles (21-32 px at the input), 47 in 1024-px tiles (16-24 px), 36 in the
- * whole photo (8-13 px).
- */
+/** Smallest face, in pixels of SSD's 512 x 512 input, that it finds reliably (docs/quality.md, Detector passes). */
 const SSD_RELIABLE_FACE = 20;
 
 /**
@@ -147,8 +120,7 @@ const SSD_RELIABLE_FACE = 20;
  * searched the same way without tiles (photos stored sideways without an EXIF
  * tag): the orientation with the best-scoring face wins. Later stages run in
  * the returned view, where the faces are upright and every box lies inside the
- * image. Passes per photo, before this policy -> with it: lfw10 2.24 -> 1.72,
- * the bench's 106 photos 2.62 -> 2.12, every face and orientation the same.
+ * image. What the policy saves: docs/quality.md, Detector passes.
  */
 export async function detectFaces(engine: FaceEngine, image: RgbImage, options: FaceDetectorOptions): Promise<LocatedFaces> {
   const counter = { passes: 0 };
@@ -162,8 +134,8 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     const passes = [wholePass];
     const strips = plan.tiles.length > 0 && fits(engine, options) && engine.approximateDetector ? stripRegions(view.image, options.tileSize) : [];
     if (strips.length > 0) {
-      // Strips across the whole view at the tiles' scale: the same faces in 55-83 % of the tiles' pixels. Only
-      // with the int8 detector: float32's memory arena for a strip's input is ~3 times int8's (+230 MB a thread).
+      // Strips across the whole view at the tiles' scale: the same faces in fewer pixels than tiles. Only with
+      // the int8 detector: float32's memory arena for a strip's input is ~3 times int8's (docs/quality.md, Detector passes).
       for (const region of strips) passes.push({ view, region, minScore: options.minScore, offset: 0, input: fineInput(region, options.tileSize) });
     } else {
       passes.push(...plan.tiles.map((region) => ({ view, region, minScore: options.minScore, offset: 0 })));
@@ -175,19 +147,15 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     if (padded) passes.push({ view: padded, region: wholeImage(padded.image), minScore: options.minScore, offset: padded.padding, ownScaleCanvas });
     const found = candidates.filter((d) => d.score > options.minScore);
     for (let i = 1; i < passes.length; i++) found.push(...(await runPass(engine, passes[i], i, options, counter)));
-    return settle({ view, passes, found, exact: new Set(), padded, padFraction }, options, counter.passes);
+    return settle({ view, passes, found, float32Passes: new Set(), padded, padFraction }, options, counter.passes);
   };
 
   const found: LocatedFaces[] = [];
   const upright = await inOrientation(0);
   if (upright) found.push(upright);
   if (options.tryRotations && (!upright || topScore(upright.detections) < CONFIDENT_SCORE)) {
-    // SSD also finds faces lying sideways or upside down, at lower scores (measured on lfw10: 0.26-0.91
-    // against 0.99-1.00 for the same face upright), so the orientation with the best face wins. All three
-    // turns are tried: stopping at the first confident one read 3 of lfw10, knn and edge's 116 photos, stored
-    // upside down, as turned 90 degrees (a sideways face scored >= 0.95 too). Each turn keeps the canvas
-    // rule: skipping a turn's canvas when its whole image shows no candidate and an upright face was found
-    // (lfw10-tight 7.94 -> 7.64 passes) read one of lfw10-tight's crops, stored upside down, as upright.
+    // SSD also finds faces lying sideways or upside down, at lower scores, so the orientation with the best
+    // face wins; all three turns are tried, each with the canvas rule (docs/quality.md, Detector passes).
     for (const rotation of [90, 270, 180] as const) {
       const candidate = await inOrientation(rotation);
       if (candidate) found.push(candidate);
@@ -197,7 +165,7 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
   const [best, ...fallbacks] = found.sort((a, b) => topScore(b.detections) - topScore(a.detections));
   if (best) return { ...best, passes: counter.passes, ...(fallbacks.length > 0 ? { fallbacks } : {}) };
   const view = identityView(image);
-  return { view, detections: [], passes: counter.passes, search: { view, passes: [], found: [], exact: new Set(), padFraction: PAD_FRACTION } };
+  return { view, detections: [], passes: counter.passes, search: { view, passes: [], found: [], float32Passes: new Set(), padFraction: PAD_FRACTION } };
 }
 
 /**
@@ -237,13 +205,13 @@ export async function redetectPasses(
     // The whole-image pass reads candidates below minScore for the plan; only faces above it are kept.
     found.push(...detections.filter((d) => d.score > options.minScore));
   }
-  const exact = new Set([...located.search.exact, ...again, ...windows.map((w) => w.window)]);
-  const search = { ...located.search, passes, found, exact };
+  const float32Passes = new Set([...located.search.float32Passes, ...again, ...windows.map((w) => w.window)]);
+  const search = { ...located.search, passes, found, float32Passes };
   return settle(search, options, counter.passes) ?? { view: search.view, detections: [], passes: counter.passes, search };
 }
 
 /**
- * Runs one pass (`exact`: with the float32 detector, see `DetectOptions.exact`);
+ * Runs one pass (`float32`: with the float32 detector, see `DetectOptions.float32`);
  * its boxes come back in the orientation's view coordinates, tagged with `index`.
  */
 async function runPass(
@@ -252,7 +220,7 @@ async function runPass(
   index: number,
   options: FaceDetectorOptions,
   counter: { passes: number },
-  exact = false,
+  float32 = false,
 ): Promise<FoundDetection[]> {
   const { view, region, offset } = pass;
   const whole = region.width === view.image.width && region.height === view.image.height;
@@ -261,7 +229,7 @@ async function runPass(
   const side = fits(engine, options) ? detectorInputSize(input, pass.ownScaleCanvas ? SSD_INPUT : undefined) : undefined;
   const inputSize = pass.input ?? (side === undefined ? undefined : { width: side, height: side });
   const found: FoundDetection[] = [];
-  for (const d of await engine.detect(input, { minScore: pass.minScore, maxFaces: options.maxFaces, exact, inputSize })) {
+  for (const d of await engine.detect(input, { minScore: pass.minScore, maxFaces: options.maxFaces, float32, inputSize })) {
     if (!whole && touchesCut(d.box, region, view.image)) continue;
     found.push({ box: { ...d.box, x: d.box.x + region.x - offset, y: d.box.y + region.y - offset }, score: d.score, pass: index });
   }
@@ -320,9 +288,7 @@ export interface ExtraPasses {
  *   of at least `minFaceSize` scores {@link CONFIDENT_SCORE}, every candidate
  *   does, and none comes within {@link BORDER_MARGIN} of the edge (a face cut
  *   by it) or spans more than {@link BIG_FACE} of the frame (SSD scores those
- *   low or misses them, and finds them on the canvas). lfw10: the canvas runs
- *   for 48 of 100 photos (29 without a confident face, 18 with a weaker
- *   candidate, 1 at the edge).
+ *   low or misses them, and finds them on the canvas).
  * - tiles, if the image is larger than `tileSize` and the whole-image pass,
  *   which shrinks it (longer side / 512) times, cannot see faces down to
  *   `minFaceSize` ({@link SSD_RELIABLE_FACE}); a tile that lies wholly inside

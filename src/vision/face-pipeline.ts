@@ -1,5 +1,5 @@
 import { cropImage, extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
-import { checkFace, isDoubtful, wantsExactBox, type FaceCheck, type FaceSource } from './face-check.js';
+import { checkFace, isDoubtful, wantsFloat32Box, type FaceCheck, type FaceSource } from './face-check.js';
 import { detectFaces, largestDetectorInputs, overlapOfSmaller, redetectPasses, SAME_FACE_OVERLAP, type DetectorInput, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
 import { detectorInputSize } from './detector-regions.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
@@ -180,7 +180,7 @@ export class FacePipeline {
 
   /**
    * One orientation's detections through the face check: an int8 detector's boxes where the check
-   * reads them clearly, the passes of the others run again in float32 (see wantsExactBox), and a box
+   * reads them clearly, the passes of the others run again in float32 (see wantsFloat32Box), and a box
    * of no face's shape given a second look ({@link reframe}). `passes` counts only the passes run here.
    */
   private async settleOrientation(
@@ -199,7 +199,7 @@ export class FacePipeline {
     let redetected = false;
     while (check && this.engine.approximateDetector) {
       const { detections, search } = located;
-      const redo = detections.filter((d, i) => (wantsExactBox(fits[i]) || !checkFace(fits[i], d.box, 'detector').isFace) && !search.exact.has(d.pass));
+      const redo = detections.filter((d, i) => (wantsFloat32Box(fits[i]) || !checkFace(fits[i], d.box, 'detector').isFace) && !search.float32Passes.has(d.pass));
       if (redo.length === 0) break;
       const t = performance.now();
       located = await redetectPasses(this.engine, located, redo, detectOptions);
@@ -246,7 +246,7 @@ export class FacePipeline {
     const found = await this.engine.detect(crop, {
       minScore: detectOptions.minScore,
       maxFaces: 1,
-      exact: true,
+      float32: true,
       ...(inputSize ? { inputSize: { width: inputSize, height: inputSize } } : {}),
     });
     if (found.length === 0) return undefined;
@@ -358,11 +358,7 @@ const WHOLE_IMAGE_GROWTH = 0.1;
  * The whole image as a face box, the way the landmark net was trained to see
  * a face: a tight crop cuts off the forehead and chin that a detector's box
  * holds, so the image is put on a mean-colour canvas and the box grown by a
- * tenth on each side. Measured (landmark disagreement, see face-check.ts): on
- * lfw10's tight crops at most 0.031 on the bare image, 0.019 so; on the 22
- * crops cut from the group photos (tilted, off-centre) median 0.086 -> 0.049;
- * the noface photos' lowest 0.070 -> 0.047 (coffee.png). Growing by 0.2
- * instead brought moon.png down to 0.031, among the faces.
+ * tenth on each side (docs/quality.md, Whole-image fallback).
  */
 function wholeImageCandidate(image: RgbImage): { view: ImageView; detection: Detection } {
   const view = padView(identityView(image), WHOLE_IMAGE_PADDING);

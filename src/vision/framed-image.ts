@@ -13,7 +13,7 @@ export type Rgb = readonly [number, number, number];
  *
  * Its pixels are only built when `data` is first read. The ONNX engine's input
  * writer reads the source through the frame instead (see `frameOf` and
- * onnx/resize-rows.ts), so on the ONNX path a 1920-px photo's padded canvas
+ * onnx/run/resize-rows.ts), so on the ONNX path a 1920-px photo's padded canvas
  * (3840 x 3200, ~35 ms to build) and its 768-px tiles are never copied; the
  * tfjs engine, extractChip and tests read `data` and get the same pixels as a
  * built image.

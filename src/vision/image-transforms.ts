@@ -47,7 +47,7 @@ export function rotateView(source: RgbImage, rotation: QuarterTurn): ImageView {
     }
   };
   // Each view pixel is the source pixel its centre maps to; along a view row that moves by a fixed step, so
-  // only each row's first pixel is mapped (mapping every pixel took 34-44 ms for a 1920-px photo, this 14-16 ms).
+  // only each row's first pixel is mapped (mapping every pixel was 2-3x slower: docs/benchmarks.md).
   const step = (rotation === 90 ? -w : rotation === 180 ? -1 : w) * 3;
   for (let y = 0; y < H; y++) {
     const s = toSource({ x: 0.5, y: y + 0.5 });
@@ -69,9 +69,7 @@ export function rotateView(source: RgbImage, rotation: QuarterTurn): ImageView {
  * adds no edges, and unlike mirrored padding it cannot create a second face.
  *
  * The canvas is a {@link FramedImage}: the ONNX engine reads it in place, and
- * only other readers build it. For a 1920-px photo, padView and the detector
- * input together took 50 ms (the canvas alone ~35 ms to build), now 4.4 ms
- * (paired, uint8 input); for a 250-px one 5.5 -> 2.9 ms.
+ * only other readers build it (docs/benchmarks.md, Earlier speed decisions).
  */
 export function padView(view: ImageView, fraction: number): ImageView {
   const src = view.image;
@@ -100,8 +98,8 @@ const GROUPS_PER_FLUSH = 256;
  * three 32-bit words, r0 g0 b0 r1 | g1 b1 r2 g2 | b2 r3 g3 b3 (low byte
  * first); a word masked with 0x00ff00ff holds its bytes 0 and 2 in two 16-bit
  * lanes, and shifted right by 8 first, bytes 1 and 3, so one addition sums two
- * bytes. Integer sums, so exact in any order: ~3x faster than a byte at a time
- * (a 1920 x 1280 photo: 6.8 -> 2.4 ms, paired), which every padded canvas pays.
+ * bytes. Integer sums, so exact in any order, and faster than a byte at a time,
+ * which every padded canvas pays (docs/benchmarks.md, Earlier speed decisions).
  */
 export function channelSums(data: Uint8Array): [number, number, number] {
   let r = 0;

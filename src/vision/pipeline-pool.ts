@@ -56,7 +56,7 @@ interface Lane {
  * next photo's input preparation, not the previous photo's database write
  * (PGlite runs in this thread too), and an intra-op pool of two threads keeps
  * two cores only ~75 % busy on MobileNet. Threads with one intra-op thread
- * each, fed from one queue, overlap all of it; see README "Ingest speed".
+ * each, fed from one queue, overlap all of it; see docs/benchmarks.md, Ingest.
  *
  * A thread that dies (a native crash, out of memory) fails the photo it held
  * and is replaced; the rest of the queue goes on.

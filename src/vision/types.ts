@@ -38,7 +38,7 @@ export interface DetectOptions {
    * Run the float32 detector even where the engine's is quantized
    * ({@link FaceEngine.approximateDetector}): face-api's own boxes.
    */
-  exact?: boolean;
+  float32?: boolean;
   /**
    * The input the SSD sees the photo at (the photo padded at its end to its
    * shape), for engines with a {@link FaceEngine.scalableDetector}: sides that
@@ -49,7 +49,7 @@ export interface DetectOptions {
 
 /** The largest inputs {@link FaceEngine.warmUp} prepares each network for. */
 export interface WarmUpInputs {
-  /** Detector input sizes (multiples of 64) the default detector will run; the exact detector, if any, runs at 512. */
+  /** Detector input sizes (multiples of 64) the default detector will run; the float32 detector, if any, runs at 512. */
   detector: { width: number; height: number }[];
   /** Boxes in one batch of the landmark net. */
   landmarks: number;
@@ -71,8 +71,8 @@ export interface FaceEngine {
   readonly name: string;
   /**
    * True when `detect` runs a quantized detector, whose boxes move a few
-   * pixels from face-api's; `detect(..., { exact: true })` then runs the
-   * float32 one. Absent or false: `detect` is always exact.
+   * pixels from face-api's; `detect(..., { float32: true })` then runs the
+   * float32 one. Absent or false: `detect` is always float32.
    */
   readonly approximateDetector?: boolean;
   /**

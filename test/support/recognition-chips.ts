@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
-import { OnnxEngine } from '../../src/vision/onnx/onnx-engine.js';
+import { OnnxEngine } from '../../src/vision/onnx/run/onnx-engine.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import type { Box, FaceEngine, RgbImage } from '../../src/vision/types.js';
 import { DEMO_DIR, DEMO_PHOTOS, NOFACE_DIR, datasetPath, groupsTightDir, lfw10TightDir, needsDatasets } from './datasets.js';

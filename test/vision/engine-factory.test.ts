@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createEngine } from '../../src/vision/engine-factory.js';
-import { OnnxEngine } from '../../src/vision/onnx/onnx-engine.js';
+import { OnnxEngine } from '../../src/vision/onnx/run/onnx-engine.js';
 import { TfjsEngine } from '../../src/vision/tfjs-engine.js';
 
 test('onnx builds the ONNX Runtime engine and tfjs the reference engine', () => {

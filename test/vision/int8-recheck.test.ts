@@ -33,25 +33,25 @@ describe('float32 re-checks of int8 detector passes', () => {
     };
     const located = await detectFaces(int8, image, options);
     assert.ok(located.passes >= 7, `whole photo and tiles: ${located.passes} passes`);
-    assert.equal(located.search.exact.size, 0);
+    assert.equal(located.search.float32Passes.size, 0);
 
     const doubted = located.search.found.find((d) => d.pass === 0)!;
     const again = await redetectPasses(int8, located, [doubted], options);
     assert.equal(again.passes, 1, 'one pass run again');
-    assert.deepEqual([...again.search.exact], [0]);
+    assert.deepEqual([...again.search.float32Passes], [0]);
     const others = located.search.found.filter((d) => d.pass !== 0);
     assert.ok(others.length > 0);
     for (const d of others) assert.ok(again.search.found.includes(d), 'a tile or canvas box kept as it was');
 
     // The re-run pass's boxes are the float32 detector's own on the same image.
     const redone = again.search.found.filter((d) => d.pass === 0).map((d) => d.box);
-    const exact = (await fp32.detect(located.search.view.image, { minScore: options.minScore, maxFaces: options.maxFaces }))
+    const float32Boxes = (await fp32.detect(located.search.view.image, { minScore: options.minScore, maxFaces: options.maxFaces }))
       .filter((d) => d.score > options.minScore)
       .map((d) => d.box);
-    assert.ok(exact.length >= 3, `${exact.length} faces in the whole-photo pass`);
-    assert.deepEqual(redone, exact);
+    assert.ok(float32Boxes.length >= 3, `${float32Boxes.length} faces in the whole-photo pass`);
+    assert.deepEqual(redone, float32Boxes);
     const quantized = located.search.found.filter((d) => d.pass === 0).map((d) => d.box);
-    assert.notDeepEqual(quantized, exact, "int8's boxes differ from float32's, so the re-run is what changed them");
+    assert.notDeepEqual(quantized, float32Boxes, "int8's boxes differ from float32's, so the re-run is what changed them");
   });
 
   it('looks at a doubted box of a strip again in a float32 window around it, at the same scale', async () => {
@@ -69,7 +69,7 @@ describe('float32 re-checks of int8 detector passes', () => {
     const again = await redetectPasses(int8, located, [doubted], options);
     assert.equal(again.passes, 1, 'one window, not the strip');
     const window = again.search.passes.length - 1;
-    assert.deepEqual([...again.search.exact], [window]);
+    assert.deepEqual([...again.search.float32Passes], [window]);
     const region = again.search.passes[window].region;
     assert.equal(region.width, defaults.vision.detectTileSize);
     assert.ok(!again.search.found.includes(doubted), "the doubted box is replaced by the window's");
@@ -79,11 +79,11 @@ describe('float32 re-checks of int8 detector passes', () => {
     for (const d of outside) assert.ok(again.search.found.includes(d));
     // The window's boxes are the float32 detector's own on that crop.
     const crop = cropImage(located.search.view.image, region);
-    const exact = (await fp32.detect(crop, { minScore: options.minScore, maxFaces: options.maxFaces })).filter((d) => d.score > options.minScore);
+    const float32Boxes = (await fp32.detect(crop, { minScore: options.minScore, maxFaces: options.maxFaces })).filter((d) => d.score > options.minScore);
     const redone = again.search.found.filter((d) => d.pass === window);
     assert.ok(redone.length >= 1);
     for (const d of redone) {
-      assert.ok(exact.some((e) => Math.abs(e.box.x + region.x - d.box.x) < 1e-6 && Math.abs(e.box.y + region.y - d.box.y) < 1e-6), 'a float32 box');
+      assert.ok(float32Boxes.some((e) => Math.abs(e.box.x + region.x - d.box.x) < 1e-6 && Math.abs(e.box.y + region.y - d.box.y) < 1e-6), 'a float32 box');
     }
   });
 });

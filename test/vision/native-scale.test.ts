@@ -11,8 +11,8 @@ import { detectorInputSize, fineInput, stripRegions } from '../../src/vision/det
 import { detectFaces, type FaceDetectorOptions } from '../../src/vision/face-detector.js';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
 import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT } from '../../src/vision/onnx/network-specs.js';
-import { anchorLayout, featureMapCells, ssdAnchors } from '../../src/vision/onnx/ssd-anchors.js';
-import { loadTfjsWeights } from '../../src/vision/onnx/tfjs-weights.js';
+import { anchorLayout, featureMapCells, ssdAnchors } from '../../src/vision/onnx/run/ssd-anchors.js';
+import { loadTfjsWeights } from '../../src/vision/onnx/convert/tfjs-weights.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import { FACE_API_MODEL_DIR } from '../../src/vision/tfjs-engine.js';
 import type { Box, DetectOptions, FaceEngine, RgbImage } from '../../src/vision/types.js';

@@ -12,7 +12,7 @@ import { cropImage } from '../../src/vision/alignment.js';
 import { FramedImage, type Rgb } from '../../src/vision/framed-image.js';
 import { identityView, padView } from '../../src/vision/image-transforms.js';
 import { mirroredInside } from '../../src/vision/landmark-averaging.js';
-import { writeNetworkInput, writeNetworkInputUint8 } from '../../src/vision/onnx/network-input.js';
+import { writeNetworkInput, writeNetworkInputUint8 } from '../../src/vision/onnx/run/network-input.js';
 import { NETWORK_SPECS, type NetworkSpec } from '../../src/vision/onnx/network-specs.js';
 import { clipBox } from '../../src/vision/tfjs-engine.js';
 import type { Box, RgbImage } from '../../src/vision/types.js';

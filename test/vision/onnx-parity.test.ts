@@ -20,10 +20,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodePhoto } from '../../src/vision/image-decoder.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
-import { ModelManifestMismatchError, defaultManifestPath } from '../../src/vision/onnx/model-manifest.js';
-import { writeNetworkInput } from '../../src/vision/onnx/network-input.js';
+import { ModelManifestMismatchError, defaultManifestPath } from '../../src/vision/onnx/convert/model-manifest.js';
+import { writeNetworkInput } from '../../src/vision/onnx/run/network-input.js';
 import { NETWORK_SPECS, type NetworkSpec } from '../../src/vision/onnx/network-specs.js';
-import { OnnxEngine } from '../../src/vision/onnx/onnx-engine.js';
+import { OnnxEngine } from '../../src/vision/onnx/run/onnx-engine.js';
 import { TfjsEngine } from '../../src/vision/tfjs-engine.js';
 import type { Box, FaceEngine, RgbImage } from '../../src/vision/types.js';
 import {
@@ -38,7 +38,7 @@ import {
   type ReferenceRecording,
   type ReferenceRun,
 } from './tfjs-reference.js';
-import { needsDatasets } from '../support/datasets.js';
+import { describeWithDatasets } from '../support/datasets.js';
 
 interface Tolerance {
   iou: number;
@@ -225,7 +225,7 @@ describe('ONNX engine parity with the tfjs-wasm reference', () => {
     report(t, worst);
   });
 
-  describe('lfw10 (100 photos, 250 px)', { skip: needsDatasets('lfw10') }, () => {
+  describeWithDatasets(['lfw10'], 'lfw10 (100 photos, 250 px)', () => {
     let recording: ReferenceRecording;
     const images = new Map<string, RgbImage>();
 

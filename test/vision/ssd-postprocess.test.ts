@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeSsdOutput, nonMaxSuppression, toDetections, type DecodedSsd } from '../../src/vision/onnx/ssd-postprocess.js';
+import { decodeSsdOutput, nonMaxSuppression, toDetections, type DecodedSsd } from '../../src/vision/onnx/run/ssd-postprocess.js';
 
 /** Boxes as (ymin, xmin, ymax, xmax) with their scores. */
 function decoded(boxes: number[][], scores: number[]): DecodedSsd {

@@ -1,7 +1,7 @@
 /** The int8 conv arithmetic of weight-quantization.ts, on small hand-checked tensors. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { activationQuantForRange, foldBatchNorm, quantizeBias, quantizeWeightsPerChannel } from '../../src/vision/onnx/weight-quantization.js';
+import { activationQuantForRange, foldBatchNorm, quantizeBias, quantizeWeightsPerChannel } from '../../src/vision/onnx/convert/weight-quantization.js';
 
 test('weights: symmetric per output channel, each channel using the full [-127, 127]', () => {
   // Two channels of three weights, magnitudes a thousand times apart.

@@ -26,12 +26,8 @@ export const DETECTOR_INPUT_QUANT: ActivationQuant = { scale: 1 / 127.5, zeroPoi
 export const INPUT_OFFSET_CORRECTION = 0.5 / 127.5;
 
 /**
- * Layers the int8 detector runs in float32: none. Measured on 72 faces of the
- * repository's photos (bench/measure/bench-int8-detector.ts style, detections vs
- * float32), mean 1 - IoU: all int8 0.028; first conv float 0.027; first conv
- * and the eight prediction layers 0.026; plus MobileNet layers 12-13 0.029.
- * The error is the uint8 activations' (step 6/255) throughout, not any one
- * layer's, so keeping layers float buys nothing.
+ * Layers the int8 detector runs in float32: none. The error is the uint8 activations' throughout, not
+ * any one layer's, so keeping layers float buys nothing (docs/quality.md, The int8 detector).
  */
 export const SSD_FLOAT_LAYERS: readonly string[] = [];
 
@@ -50,19 +46,8 @@ export interface SsdInt8Options {
  * on the dequantized feature maps: under 1 % of the multiply-adds, and their
  * outputs are the box offsets and logits, where rounding would show directly.
  * Same outputs as the float graph; the input is the same square as uint8
- * pixels instead of float32.
- *
- * Measured against float32: boxes within IoU 0.93 and scores within 0.10 on
- * 90 faces of the demo group photos and lfw10; the evaluation equal on every
- * labelled set to a pair or two;
- * descriptors of the same face, through the float32 landmark and recognition
- * nets, within cosine distance 0.0086 (median 0.00012) on 40 lfw10 photos:
- * 1/8 of the same-person threshold, so the pipeline's modelId stays. One
- * difference was noface/chelsea.png's cat, which both detectors box at 0.93: one
- * landmark reading of its int8 box passed the face check, where a few pixels
- * of box decide either way (on the photo cut by 4 px at 16 offsets it passed 4
- * times with float32, 3 with int8). The check now takes a second look at such
- * doubtful boxes (face-check.ts, DOUBTFUL_DISAGREEMENT) and rejects it in all.
+ * pixels instead of float32. Its boxes lie close enough to float32's that the
+ * pipeline's modelId stays (docs/quality.md, The int8 detector).
  */
 export function buildSsdMobilenetInt8Graph(weights: TfjsWeights, inputSize: number, options: SsdInt8Options = {}): Uint8Array {
   const form = options.form ?? 'qlinear';

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FACE_API_MODEL_DIR } from '../tfjs-engine.js';
+import { FACE_API_MODEL_DIR } from '../../tfjs-engine.js';
 import { buildLandmarkNetGraph } from './landmark-net-graph.js';
 import { describeModels, type ModelManifest } from './model-manifest.js';
-import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT } from './network-specs.js';
+import { NETWORK_SPECS, SSD_ANCHORS_WEIGHT } from '../network-specs.js';
 import { buildRecognitionNetGraph } from './recognition-net-graph.js';
 import { buildRecognitionNetInt8Graph, loadRecognitionCalibration } from './recognition-net-int8-graph.js';
-import type { NetworkPrecisions } from './int8-support.js';
+import type { NetworkPrecisions } from '../run/int8-support.js';
 import { buildSsdMobilenetInt8Graph } from './ssd-mobilenet-int8-graph.js';
 import { buildSsdMobilenetGraph } from './ssd-mobilenet-graph.js';
 import { loadTfjsWeights } from './tfjs-weights.js';
@@ -14,8 +14,8 @@ import { loadTfjsWeights } from './tfjs-weights.js';
 /** The three networks as serialised ONNX models, plus what the TypeScript side of the detector needs. */
 export interface FaceApiOnnxModels {
   detector: Uint8Array;
-  /** With an int8 detector, the float32 one beside it, for boxes the face check doubts (`DetectOptions.exact`). */
-  exactDetector?: Uint8Array;
+  /** With an int8 detector, the float32 one beside it, for boxes the face check doubts (`DetectOptions.float32`). */
+  float32Detector?: Uint8Array;
   landmarks: Uint8Array;
   recognition: Uint8Array;
   /** SSD anchors [5118 x (ymin, xmin, ymax, xmax)], relative to the 512 x 512 input. */
@@ -48,7 +48,7 @@ export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precis
       precision.detector === 'int8'
         ? buildSsdMobilenetInt8Graph(ssd, NETWORK_SPECS.detector.inputSize)
         : buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize),
-    exactDetector: precision.detector === 'int8' ? buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize) : undefined,
+    float32Detector: precision.detector === 'int8' ? buildSsdMobilenetGraph(ssd, NETWORK_SPECS.detector.inputSize) : undefined,
     landmarks: buildLandmarkNetGraph(landmarks, NETWORK_SPECS.landmarks.inputSize),
     recognition:
       precision.recognition === 'int8'

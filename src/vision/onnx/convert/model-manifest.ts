@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NETWORK_SPECS, type NetworkName, RESIZE_METHOD } from './network-specs.js';
+import { NETWORK_SPECS, type NetworkName, RESIZE_METHOD } from '../network-specs.js';
 import { ONNX_OPSET } from './onnx-graph-builder.js';
 
 /**
@@ -48,7 +48,7 @@ export class ModelManifestMismatchError extends Error {
       `the ONNX model manifest ${manifestPath} does not match the installed face-api weights or the converter:\n  - ` +
         `${differences.join('\n  - ')}\n` +
         'Re-run the ONNX parity tests against the tfjs engine, then regenerate the manifest ' +
-        '(node --import tsx src/vision/onnx/export-models.ts --manifest).',
+        '(node --import tsx src/vision/onnx/convert/export-models.ts --manifest).',
     );
     this.name = 'ModelManifestMismatchError';
   }

@@ -1,5 +1,5 @@
-import { frameOf, type Rgb } from '../framed-image.js';
-import type { Box, RgbImage } from '../types.js';
+import { frameOf, type Rgb } from '../../framed-image.js';
+import type { Box, RgbImage } from '../../types.js';
 
 const f32 = Math.fround;
 

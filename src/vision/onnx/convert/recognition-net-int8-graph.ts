@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Int8GraphForm, Int8GraphBuilder, type Int8ConvParams, type QuantizedValue } from './int8-graph-builder.js';
 import { defaultManifestPath } from './model-manifest.js';
-import { NETWORK_SPECS } from './network-specs.js';
+import { NETWORK_SPECS } from '../network-specs.js';
 import { downPadding, FIRST_CONV, FIRST_POOL, foldScaleLayer, RESNET_BLOCKS } from './recognition-net-graph.js';
 import type { TfjsWeights } from './tfjs-weights.js';
 import { type ActivationQuant, activationQuantForRange, quantizeWeightsPerChannel } from './weight-quantization.js';
@@ -120,25 +120,10 @@ export const RECOGNITION_INPUT_QUANT: ActivationQuant = { scale: 1 / 255, zeroPo
  * stay float32: the descriptor is float. Same output as the float graph; the
  * input is the chip's pixels as uint8 ({@link RECOGNITION_INPUT_QUANT}).
  *
- * Measured against float32 (bench/measure/bench-int8-recognition.ts, 1 intra-op
- * thread, batches of 3 chips, paired runs on a shared 2-core Zen 5 with VNNI):
- * 5.3 -> 1.9 ms per chip at load average 3.1 (2.8x paired), 2.8-3.1x at load 5-7.
- * Descriptors of the evaluation's 771 chips within cosine distance 0.0007
- * (median 0.00025), face embeddings within 0.0003 (p99 0.00022): 1/230 of the
- * same-person threshold, and below the int8 detector's own effect on them
- * (up to 0.0086), so the pipeline's modelId stays. Evaluation
- * (FACEGRAPH_PRECISION=int8, before / after): at the threshold 0.07 every set
- * within one pair (lfw10 0.9947 / 0.9947, lfw10-tight 0.9941 / 0.9939, AUC
- * equal, no look-alike pair of groups accepted); lfw10's TAR at FAR 1e-2
- * 0.9978 / 0.9911: three positive pairs lay within 0.0004 of the 46th-closest
- * negative, and zero-mean changes of the measured size put it at 0.9978 only
- * 7 % of the time (0.9911 or below 30 %).
- *
- * Layers kept float32 buy nothing: the error is the uint8 activations', spread
- * over every layer (relative RMS error 1.5 % after the first conv, 4-5 %
- * through the blocks, 1.9 % at the last), not one layer's; keeping any one
- * conv float moved the face embeddings' distance by at most 0.00005 (p99).
- * Activations alone, weights float32, err as much as all int8 to within 10 %.
+ * Its descriptors stay close enough to float32's that the pipeline's modelId
+ * stays; layers kept float32 buy nothing, as the error is the uint8
+ * activations', spread over every layer (docs/quality.md, The int8 recogniser;
+ * its speed: docs/benchmarks.md, Detector passes and precision).
  */
 export function buildRecognitionNetInt8Graph(weights: TfjsWeights, inputSize: number, options: RecognitionInt8Options): Uint8Array {
   const form = options.form ?? 'qlinear';

@@ -36,8 +36,7 @@ export function sessionOptions(threads: number): InferenceSession.SessionOptions
     executionMode: 'sequential',
     // No memory pattern: with it, ONNX Runtime plans one block per input shape and a photo of a new shape (a strip,
     // a batch of faces) ran slowly twice; without it, buffers come from the arena, which `OnnxEngine.warmUp` grows
-    // once. Group photos' first round, one analysis thread: s2 463 -> 341-358 ms after a warm-up; peak RSS of an
-    // engine after the six group photos 473 -> 401 MB; steady state the same within the machine's noise.
+    // once (docs/benchmarks.md, Earlier speed decisions).
     enableMemPattern: false,
     // 'all' enables the NCHWc (AVX2/AVX-512 blocked layout) kernels: 2x faster than 'basic' here.
     graphOptimizationLevel: 'all',

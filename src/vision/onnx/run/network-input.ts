@@ -1,6 +1,6 @@
-import { FramedImage } from '../framed-image.js';
-import type { Box, RgbImage } from '../types.js';
-import type { NetworkSpec } from './network-specs.js';
+import { FramedImage } from '../../framed-image.js';
+import type { Box, RgbImage } from '../../types.js';
+import type { NetworkSpec } from '../network-specs.js';
 import { FLAT, REPEAT, ResizedRows } from './resize-rows.js';
 
 const f32 = Math.fround;
@@ -22,10 +22,7 @@ const f32 = Math.fround;
  * Every intermediate is rounded to float32 (Math.fround, or a Float32Array
  * store) so the result equals tfjs' arithmetic exactly; the padded square is
  * never materialised, and each source row is interpolated horizontally once
- * (resize-rows.ts). Paired against the version with a callback per row and
- * interleaved rows: detector input of a 1920-px photo 7.5 -> 5.0 ms, of a
- * 250-px one 4.9 -> 4.2 (upsampled: one lerp, two reads and a store per value
- * is most of it), a face's landmark input 0.65 -> 0.53.
+ * (resize-rows.ts; docs/benchmarks.md, Earlier speed decisions).
  */
 export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec, out: Float32Array, offset: number): void {
   const size = spec.inputSize;
@@ -49,8 +46,7 @@ export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec,
  * The same resized square as {@link writeNetworkInput}, before normalisation,
  * as uint8 NCHW: each resized pixel value rounded half up. What the int8
  * detector takes (see DETECTOR_INPUT_QUANT): a quarter of the bytes and no
- * normalisation per value, 10-15 % faster than the float32 input (paired:
- * 5.1 -> 4.6 ms for a 1920-px photo, 4.3 -> 3.7 ms for a 250-px one).
+ * normalisation per value, faster than the float32 input (docs/benchmarks.md, Earlier speed decisions).
  */
 export function writeNetworkInputUint8(image: RgbImage, crop: Box, spec: NetworkSpec, out: Uint8Array, offset: number): void {
   const size = spec.inputSize;
@@ -124,8 +120,7 @@ function copyUnscaled(image: RgbImage, crop: Box, size: number, out: Uint8Array,
 
 /**
  * An unscaled crop as float32: each value is its pixel's normalisation, looked
- * up in a 256-entry table per channel built with the same float32 steps (a
- * face's three chips: 1.5 -> 0.3 ms).
+ * up in a 256-entry table per channel built with the same float32 steps (docs/benchmarks.md, Earlier speed decisions).
  */
 function writeUnscaled(image: RgbImage, crop: Box, spec: NetworkSpec, out: Float32Array, offset: number): void {
   const size = spec.inputSize;

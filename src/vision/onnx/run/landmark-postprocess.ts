@@ -1,4 +1,4 @@
-import type { Box, Point } from '../types.js';
+import type { Box, Point } from '../../types.js';
 
 const f32 = Math.fround;
 

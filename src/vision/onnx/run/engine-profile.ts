@@ -1,4 +1,4 @@
-import type { NetworkName } from './network-specs.js';
+import type { NetworkName } from '../network-specs.js';
 
 /**
  * Where one network's time went, cumulative since the engine was created or

@@ -1,13 +1,13 @@
 import type { InferenceSession, OnnxValue, Tensor } from 'onnxruntime-node';
-import { clipBox } from '../tfjs-engine.js';
-import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage, WarmUpInputs } from '../types.js';
-import { convertFaceApiModels } from './convert-face-api.js';
+import { clipBox } from '../../tfjs-engine.js';
+import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage, WarmUpInputs } from '../../types.js';
+import { convertFaceApiModels } from '../convert/convert-face-api.js';
 import { type EngineProfile, emptyProfile, type NetworkProfile } from './engine-profile.js';
 import { networkPrecisions, type NetworkPrecisions } from './int8-support.js';
 import { landmarksToImage } from './landmark-postprocess.js';
-import { verifyModelManifest } from './model-manifest.js';
+import { verifyModelManifest } from '../convert/model-manifest.js';
 import { writeNetworkInput, writeNetworkInputUint8 } from './network-input.js';
-import { NETWORK_SPECS, type NetworkSpec, SSD_IOU_THRESHOLD } from './network-specs.js';
+import { NETWORK_SPECS, type NetworkSpec, SSD_IOU_THRESHOLD } from '../network-specs.js';
 import { defaultThreads, sessionOptions, type OnnxEngineConfig } from './onnx-engine-config.js';
 import { anchorLayout, SSD_BASE_INPUT, ssdAnchors } from './ssd-anchors.js';
 import { decodeSsdOutput, nonMaxSuppression, toDetections } from './ssd-postprocess.js';
@@ -17,8 +17,8 @@ type Ort = typeof import('onnxruntime-node');
 interface Networks {
   ort: Ort;
   detector: InferenceSession;
-  /** The float32 detector beside an int8 one, for `exact` detects (see `DetectOptions.exact`). */
-  exactDetector?: InferenceSession;
+  /** The float32 detector beside an int8 one, for `float32` detects (see `DetectOptions.float32`). */
+  float32Detector?: InferenceSession;
   landmarks: InferenceSession;
   recognition: InferenceSession;
   /** SSD anchors by input shape (`WxH`): face-api's own at 512, the others made from their layout (ssd-anchors.ts). */
@@ -91,31 +91,29 @@ export class OnnxEngine implements FaceEngine {
     // Loaded here, not at import: the native runtime is only needed once a photo is analysed.
     const ort = await import('onnxruntime-node');
     const options = sessionOptions(this.config.threads ?? defaultThreads());
-    const [detector, landmarks, recognition, exactDetector] = await Promise.all([
+    const [detector, landmarks, recognition, float32Detector] = await Promise.all([
       ort.InferenceSession.create(models.detector, options),
       ort.InferenceSession.create(models.landmarks, options),
       ort.InferenceSession.create(models.recognition, options),
       // Opened with the others, not on first use: building it takes ~1 s, which would land on some photo's latency.
-      models.exactDetector && ort.InferenceSession.create(models.exactDetector, options),
+      models.float32Detector && ort.InferenceSession.create(models.float32Detector, options),
     ]);
     const anchors = new Map([[`${SSD_BASE_INPUT}x${SSD_BASE_INPUT}`, models.anchors]]);
-    return { ort, detector, landmarks, recognition, exactDetector, anchors, anchorLayout: anchorLayout(models.anchors) };
+    return { ort, detector, landmarks, recognition, float32Detector, anchors, anchorLayout: anchorLayout(models.anchors) };
   }
 
   /**
    * Each session run once at the largest inputs given, on a grey image, so
    * that ONNX Runtime's arena holds the buffers a photo needs before the first
-   * photo (without a memory pattern, smaller inputs reuse them). The first
-   * group photos on a fresh analysis thread took 1.5-2 times their later time
-   * (a new strip shape: 120 against 55 ms; the first float32 re-check 140
-   * against 47). The profile starts again afterwards.
+   * photo (without a memory pattern, smaller inputs reuse them); a cold first
+   * photo is slower (docs/benchmarks.md, Earlier speed decisions). The profile starts again afterwards.
    */
   async warmUp(largest: WarmUpInputs): Promise<void> {
     await this.ready();
     const side = Math.max(SSD_BASE_INPUT, ...largest.detector.map((s) => Math.max(s.width, s.height)));
     const image: RgbImage = { width: side, height: side, data: new Uint8Array(side * side * 3).fill(128) };
     for (const inputSize of largest.detector) await this.detect(image, { minScore: 0.5, maxFaces: 1, inputSize });
-    if (this.approximateDetector) await this.detect(image, { minScore: 0.5, maxFaces: 1, exact: true });
+    if (this.approximateDetector) await this.detect(image, { minScore: 0.5, maxFaces: 1, float32: true });
     const boxes = (n: number) => Array.from({ length: n }, (_, i) => ({ x: (i * 7) % (side - 128), y: 0, width: 128, height: 128 }));
     await this.landmarks(image, boxes(largest.landmarks));
     await this.embed(image, boxes(largest.recognition));
@@ -136,8 +134,8 @@ export class OnnxEngine implements FaceEngine {
     let t = performance.now();
     const whole = { x: 0, y: 0, width: image.width, height: image.height };
     const shape = [1, 3, height, width];
-    const quantized = this.precision.detector === 'int8' && !options.exact;
-    const session = quantized ? nets.detector : (nets.exactDetector ?? nets.detector);
+    const quantized = this.precision.detector === 'int8' && !options.float32;
+    const session = quantized ? nets.detector : (nets.float32Detector ?? nets.detector);
     let input: Tensor;
     if (quantized) {
       // The int8 detector takes the resized pixels as uint8: 10-15 % less preparation time than float32 (network-input.ts).
@@ -264,7 +262,7 @@ export class OnnxEngine implements FaceEngine {
     this.networks = undefined;
     this.loading = undefined;
     if (!nets) return;
-    await Promise.all([nets.detector.release(), nets.landmarks.release(), nets.recognition.release(), nets.exactDetector?.release()]);
+    await Promise.all([nets.detector.release(), nets.landmarks.release(), nets.recognition.release(), nets.float32Detector?.release()]);
   }
 }
 

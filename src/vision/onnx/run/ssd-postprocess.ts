@@ -1,4 +1,4 @@
-import type { Detection } from '../types.js';
+import type { Detection } from '../../types.js';
 
 const f32 = Math.fround;
 

@@ -2,10 +2,10 @@
  * Command line for the converter, for people rather than for the server (which
  * converts in memory at start-up):
  *
- *   node --import tsx src/vision/onnx/export-models.ts --manifest
+ *   node --import tsx src/vision/onnx/convert/export-models.ts --manifest
  *     rewrites models/face-api-onnx.json from the installed face-api weights;
  *     do it only after the ONNX parity tests pass on the new weights.
- *   node --import tsx src/vision/onnx/export-models.ts --out models
+ *   node --import tsx src/vision/onnx/convert/export-models.ts --out models
  *     writes detector.onnx, landmarks.onnx and recognition.onnx (git-ignored)
  *     to inspect the graphs with ONNX tools.
  */

@@ -46,7 +46,7 @@ export function readCpuInfo(): string | undefined {
  * recogniser's descriptors lie within cosine distance 0.0003 of float32's;
  * the int8 detector's boxes move a few pixels, which can change the face
  * check's verdict on a box it reads as doubtful, so the pipeline runs the pass
- * that found such a box again in float32 (`wantsExactBox` in face-check.ts):
+ * that found such a box again in float32 (`wantsFloat32Box` in face-check.ts):
  * what is kept as a face is decided on float32's boxes wherever the check is in doubt.
  */
 export function resolvePrecision(setting: PrecisionSetting, cpuinfo: string | undefined): NetworkPrecisions {
