@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { codes, fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
-import { DATASETS, datasetPath, DEMO_PHOTOS, needsDatasets, ONEFACE_DIR } from '../support/datasets.js';
+import { datasetPath, DATASETS, DEMO_PHOTOS, describeWithDatasets, ONEFACE_DIR } from '../support/datasets.js';
 import { astronautPhotos, DEMO_DIR, folderWith, startTestServer, type TestServer } from '../helpers/harness.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
 
@@ -116,7 +116,7 @@ describe('similarity search on the package photos (24 faces)', () => {
   });
 });
 
-describe('similarity on lfw10 (10 people x 10 photos)', { skip: needsDatasets('lfw10') }, () => {
+describeWithDatasets(['lfw10'], 'similarity on lfw10 (10 people x 10 photos)', () => {
   const LFW = datasetPath('lfw10');
   let lfw: TestServer;
   /** face id -> person (the folder name), for the main (largest) face of each lfw10 photo. */

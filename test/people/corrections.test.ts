@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { assertConsistent } from '../helpers/consistency.js';
 import { codes, fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
-import { DATASETS, datasetPath, needsDatasets, NOFACE_DIR, ONEFACE_DIR } from '../support/datasets.js';
+import { datasetPath, DATASETS, describeWithDatasets, NOFACE_DIR, ONEFACE_DIR } from '../support/datasets.js';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 
 /**
@@ -161,7 +161,7 @@ describe('addFace refusals, on the package photos', () => {
   });
 });
 
-describe('corrections on known people: lfw10 (Tony Blair, George W Bush, Colin Powell)', { skip: needsDatasets('lfw10') }, () => {
+describeWithDatasets(['lfw10'], 'corrections on known people: lfw10 (Tony Blair, George W Bush, Colin Powell)', () => {
   before(async () => {
     album = (await ok(`mutation { createAlbum(name: "corrections") { id } }`)).createAlbum.id;
     const paths: string[] = [];

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { pairwiseClusteringMetrics } from '../../src/eval/clustering-metrics.js';
 import { FACE_THUMBNAIL_SIZE } from '../../src/services/thumbnail-crop.js';
 import { codes, fileFromPath, gql, gqlUpload } from '../helpers/graphql-client.js';
-import { DATASETS, datasetPath, DEMO_PHOTOS, needsDatasets, ONEFACE_DIR } from '../support/datasets.js';
+import { datasetPath, DATASETS, DEMO_PHOTOS, describeWithDatasets, ONEFACE_DIR } from '../support/datasets.js';
 import { astronautPhotos, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 
 /**
@@ -103,7 +103,7 @@ function assertNoSharedPhoto(assigned: Map<string, string | null>): void {
   }
 }
 
-describe('people from lfw10 (10 people x 10 photos, one album)', { skip: needsDatasets('lfw10') }, () => {
+describeWithDatasets(['lfw10'], 'people from lfw10 (10 people x 10 photos, one album)', () => {
   before(ingestLfw10);
 
   test('clusterFaces finds exactly the 10 people, pairwise F1 >= 0.97', async () => {
@@ -196,7 +196,7 @@ describe('two faces of one photo are two people', () => {
   });
 });
 
-describe('user edits on known people survive re-clustering (lfw10)', { skip: needsDatasets('lfw10') }, () => {
+describeWithDatasets(['lfw10'], 'user edits on known people survive re-clustering (lfw10)', () => {
   test('renaming, merging, undoing a merge, moving faces and hiding are all kept', async () => {
     await cluster(lfw());
     const before = await assignments(lfw());
@@ -269,7 +269,7 @@ describe('user edits on known people survive re-clustering (lfw10)', { skip: nee
   });
 });
 
-describe('new faces of known people (lfw10, knn)', { skip: needsDatasets('lfw10', 'knn') }, () => {
+describeWithDatasets(['lfw10', 'knn'], 'new faces of known people (lfw10, knn)', () => {
   test('join the person they look like; a stranger waits for more faces like it', async () => {
     const before = await assignments(lfw());
     const person = personByTruth(before);

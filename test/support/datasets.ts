@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
 import { DEMO_DIR, GROUP_FACES } from '../../src/eval/demo-photos.js';
@@ -24,14 +25,25 @@ export const ONEFACE_DIR = path.join(PACKAGE_PHOTOS, 'oneface');
 export const DATASETS: string | undefined = loadConfig(process.env).datasets;
 
 /**
- * `{ skip: needsDatasets('lfw10') }` on a test or suite that needs labelled photos: false when
- * every named set is there, else the one line the runner prints for the skip.
+ * `{ skip: needsDatasets('lfw10') }` on a test that needs labelled photos: false when every named set
+ * is there, else the one line the runner prints for the skip. For a suite, {@link describeWithDatasets}.
  */
 export function needsDatasets(...sets: string[]): string | false {
   const what = `the labelled set${sets.length > 1 ? 's' : ''} ${sets.join(', ')}`;
   if (!DATASETS) return `FACEGRAPH_DATASETS is unset: needs ${what}`;
   const missing = sets.filter((s) => !existsSync(path.join(DATASETS!, s)));
   return missing.length > 0 ? `FACEGRAPH_DATASETS (${DATASETS}) has no ${missing.join(', ')}: needs ${what}` : false;
+}
+
+/**
+ * `describe` for a suite that needs labelled photos. Without them the suite holds one skipped test
+ * that says what is missing: node's runner counts skipped tests, not skipped suites, so a skipped
+ * suite would vanish from the counts.
+ */
+export function describeWithDatasets(sets: string[], name: string, fn: () => void): void {
+  const missing = needsDatasets(...sets);
+  if (missing) describe(name, () => it('runs on labelled photos', { skip: missing }, () => {}));
+  else describe(name, fn);
 }
 
 /**
