@@ -31,8 +31,7 @@ export interface LandmarkFit {
  * 68 landmarks per box, averaged over the photo and its mirror image
  * (test-time augmentation of the landmark net). The net's errors on a face
  * and on its mirror are partly independent, so the average is steadier, and
- * the alignment built on it is too: on lfw10 this, with multi-scale chips,
- * raised the best balanced accuracy from 0.991 to 0.994 (see calibration.ts).
+ * the alignment built on it is too (docs/quality.md, Chip paddings).
  * How much the two readings disagree is kept: it tells a face from a thing.
  */
 export async function averagedLandmarks(engine: FaceEngine, image: RgbImage, boxes: Box[]): Promise<LandmarkFit[]> {
