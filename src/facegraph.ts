@@ -3,12 +3,11 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { jobHandlers } from './jobs/job-handlers.js';
-import { FacegraphMetrics } from './jobs/job-metrics.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { JobWorkers } from './jobs/job-workers.js';
 import { LocalQueue } from './jobs/local-queue.js';
 import { PgBossQueue } from './jobs/pg-boss-queue.js';
-import { UploadSpool } from './jobs/upload-spool.js';
+import { FacegraphMetrics } from './metrics/facegraph-metrics.js';
 import { AccessRepository } from './repositories/access.repository.js';
 import { AlbumRepository } from './repositories/album.repository.js';
 import { ClusteringRepository } from './repositories/clustering.repository.js';
@@ -21,8 +20,10 @@ import { PersonMergeRepository } from './repositories/person-merge.repository.js
 import { PersonRepository } from './repositories/person.repository.js';
 import { LocalEventBus, type EventBus } from './repositories/event-bus.js';
 import { PgEventBus } from './repositories/pg-event-bus.js';
+import { ImportRoot } from './repositories/import-root.js';
 import { PhotoStore } from './repositories/photo-store.js';
 import { ThumbnailStore } from './repositories/thumbnail-store.js';
+import { UploadSpool } from './repositories/upload-spool.js';
 import { AlbumService } from './services/album.service.js';
 import { ApiKeyService } from './services/api-key.service.js';
 import { ClusteringService } from './services/clustering.service.js';
@@ -30,7 +31,6 @@ import { FaceCorrectionService } from './services/face-correction.service.js';
 import { FaceThumbnailService } from './services/face-thumbnail.service.js';
 import { FaceAnalyzer } from './services/face-analyzer.js';
 import { FaceService } from './services/face.service.js';
-import { ImportRoot } from './services/import-root.js';
 import { IngestService } from './services/ingest.service.js';
 import { ReencodeService } from './services/reencode.service.js';
 import { LiveEventsService } from './services/live-events.service.js';
@@ -116,7 +116,8 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   const pool = !options.engine && config.analyzers > 1 ? new PipelinePool(config, config.analyzers, pipeline.modelId) : undefined;
   const analyzer = pool ? new FaceAnalyzer(pool, pool.size) : new FaceAnalyzer(pipeline);
 
-  analyzer.observe((result) => metrics.analyzed(result.timings));
+  // A plain copy of the stage timings: metrics/ takes any stage -> milliseconds record and knows no vision types.
+  analyzer.observe((result) => metrics.analyzed({ ...result.timings }));
   const imports = new ImportRoot(config.importRoot, config.limits.maxFileBytes);
   // PostgreSQL's LISTEN/NOTIFY carries events between processes (workers publish, API processes follow);
   // PGlite is opened by one process only, so its events never leave it.
@@ -146,7 +147,6 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     ingest,
     reencode,
     live: new LiveEventsService(events, ingest, albums),
-    imports,
     people: new PeopleService(new PersonRepository(db), new PersonMergeRepository(db), faces, albums, config.limits.maxPage),
     clustering,
     thumbnails: new FaceThumbnailService(faces, images, photos, new ThumbnailStore(path.join(config.dataDir, 'thumbnails')), signer),

@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
-import type { FaceRow, ImageRow } from '../db/tables.js';
 import type { Owner } from '../services/api-key.service.js';
+import type { FaceRecord, ImageRecord } from '../services/records.js';
 import type { Services } from '../services/services.js';
 
 /** Per-request batch loaders: one query for all the images or faces a response needs. */
 export interface Loaders {
-  image: DataLoader<number, ImageRow | undefined>;
-  facesOfImage: DataLoader<number, FaceRow[]>;
+  image: DataLoader<number, ImageRecord | undefined>;
+  facesOfImage: DataLoader<number, FaceRecord[]>;
 }
 
 export interface GraphQLContext {

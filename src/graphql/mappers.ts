@@ -1,17 +1,16 @@
-import type { AlbumRow, FaceRow, ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
-import type { BatchSnapshot, ItemSnapshot } from '../repositories/event-bus.js';
 import type { AlbumEvent as AlbumEventPayload, BatchProgress } from '../services/live-events.service.js';
 import type { Page } from '../services/pagination.js';
+import type { AlbumRecord, BatchSnapshot, FaceRecord, ImageRecord, IngestBatchRecord, IngestItemRecord, ItemSnapshot } from '../services/records.js';
 import type { Album } from './types/album.type.js';
 import type { Face, FaceSource } from './types/face.type.js';
 import type { Image } from './types/image.type.js';
 import { IngestStatus, type IngestBatch, type IngestItem } from './types/ingest.type.js';
 import { AlbumEventKind, type AlbumEvent, type IngestBatchProgress } from './types/live-event.type.js';
 
-/** Row -> GraphQL object shapes. Kept in one place so resolvers stay one-liners. */
-export const toAlbum = (r: AlbumRow): Album => ({ id: r.id, name: r.name, createdAt: r.created_at });
+/** Service records (`services/records.ts`) -> GraphQL object shapes. Kept in one place so resolvers stay one-liners. */
+export const toAlbum = (r: AlbumRecord): Album => ({ id: r.id, name: r.name, createdAt: r.created_at });
 
-export const toImage = (r: ImageRow): Image => ({
+export const toImage = (r: ImageRecord): Image => ({
   id: r.id,
   albumId: r.album_id,
   fileName: r.file_name,
@@ -23,7 +22,7 @@ export const toImage = (r: ImageRow): Image => ({
   createdAt: r.created_at,
 });
 
-export const toFace = (r: FaceRow): Face => ({
+export const toFace = (r: FaceRecord): Face => ({
   id: r.id,
   imageId: r.image_id,
   albumId: r.album_id,
@@ -36,7 +35,7 @@ export const toFace = (r: FaceRow): Face => ({
   createdAt: r.created_at,
 });
 
-export const toIngestBatch = (r: IngestBatchRow): IngestBatch => ({
+export const toIngestBatch = (r: IngestBatchRecord): IngestBatch => ({
   id: r.id,
   albumId: r.album_id,
   status: IngestStatus[r.status],
@@ -47,7 +46,7 @@ export const toIngestBatch = (r: IngestBatchRow): IngestBatch => ({
   finishedAt: r.finished_at,
 });
 
-export const toIngestItem = (r: IngestItemRow): IngestItem => ({
+export const toIngestItem = (r: IngestItemRecord): IngestItem => ({
   position: r.position,
   imageId: r.image_id,
   fileName: r.file_name,

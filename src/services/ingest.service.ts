@@ -1,19 +1,18 @@
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue, type JobRequest } from '../jobs/job-queue.js';
-import type { UploadSpool } from '../jobs/upload-spool.js';
 import type { AlbumRepository } from '../repositories/album.repository.js';
 import { toBatchSnapshot, type EventBus, type FacegraphEvent, type ItemSnapshot } from '../repositories/event-bus.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { IngestBatchRepository, ItemOutcome, NewItem, PendingItem } from '../repositories/ingest-batch.repository.js';
+import { readLocalFile, type ImportRoot } from '../repositories/import-root.js';
 import { sha256Hex, type PhotoStore } from '../repositories/photo-store.js';
+import type { UploadSpool } from '../repositories/upload-spool.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
-import type { ImportRoot } from './import-root.js';
 import type { IngestSource } from './ingest-source.js';
 
 /** What ingesting one photo did: the image (new or already in the album) and how many faces were stored now. */
@@ -335,12 +334,7 @@ export class IngestService {
       case 'import':
         return this.deps.imports.read(ref);
       case 'file':
-        try {
-          return await fs.readFile(ref);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('file', ref);
-          throw err;
-        }
+        return readLocalFile(ref);
       default:
         throw new Error(`item ${item.batchId}/${item.position} has an unknown source kind ${item.sourceKind}`);
     }

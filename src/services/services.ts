@@ -4,7 +4,6 @@ import type { ClusteringService } from './clustering.service.js';
 import type { FaceCorrectionService } from './face-correction.service.js';
 import type { FaceThumbnailService } from './face-thumbnail.service.js';
 import type { FaceService } from './face.service.js';
-import type { ImportRoot } from './import-root.js';
 import type { IngestService } from './ingest.service.js';
 import type { LiveEventsService } from './live-events.service.js';
 import type { PeopleService } from './people.service.js';
@@ -24,7 +23,6 @@ export interface Services {
   reencode: ReencodeService;
   /** Live streams for subscriptions. */
   live: LiveEventsService;
-  imports: ImportRoot;
   people: PeopleService;
   clustering: ClusteringService;
   thumbnails: FaceThumbnailService;

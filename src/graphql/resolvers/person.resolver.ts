@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { FaceRow, PersonRow } from '../../db/tables.js';
 import { NotFoundError } from '../../errors.js';
-import type { FaceAssignment } from '../../repositories/person.repository.js';
+import type { FaceAssignment, FaceRecord, PersonRecord } from '../../services/records.js';
 import { PageArgs } from '../args.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId, parseOptionalId } from '../ids.js';
@@ -13,9 +12,9 @@ import { AssignedBy, ClusteringResult, Person, PersonConnection, PersonMerge, to
 
 /** Per-request batch loaders for people fields, kept beside the request's context. */
 interface PeopleLoaders {
-  person: DataLoader<number, PersonRow | undefined>;
+  person: DataLoader<number, PersonRecord | undefined>;
   assignment: DataLoader<number, FaceAssignment | undefined>;
-  face: DataLoader<number, FaceRow | undefined>;
+  face: DataLoader<number, FaceRecord | undefined>;
 }
 const loadersOf = new WeakMap<GraphQLContext, PeopleLoaders>();
 function loaders(ctx: GraphQLContext): PeopleLoaders {
@@ -169,7 +168,7 @@ export class PersonResolver {
     return toConnection(await ctx.services.people.facesOf(ctx.owner.id, person.id, args), toFace);
   }
 
-  private async thumbnailFaceRow(person: Person, ctx: GraphQLContext): Promise<FaceRow | undefined> {
+  private async thumbnailFaceRow(person: Person, ctx: GraphQLContext): Promise<FaceRecord | undefined> {
     return person.thumbnailFaceId === null ? undefined : loaders(ctx).face.load(person.thumbnailFaceId);
   }
 }

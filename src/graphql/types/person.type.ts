@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { PersonMergeRow, PersonRow } from '../../db/tables.js';
 import type { ClusteringSummary } from '../../services/clustering.service.js';
+import type { PersonMergeRecord, PersonRecord } from '../../services/records.js';
 import { Connection } from './connection.type.js';
 
 export enum AssignedBy {
@@ -47,7 +47,7 @@ export class ClusteringResult implements ClusteringSummary {
   @Field(() => Float) seconds!: number;
 }
 
-export const toPerson = (r: PersonRow): Person => ({
+export const toPerson = (r: PersonRecord): Person => ({
   id: r.id,
   name: r.name,
   hidden: r.hidden,
@@ -57,7 +57,7 @@ export const toPerson = (r: PersonRow): Person => ({
   updatedAt: r.updated_at,
 });
 
-export const toPersonMerge = (r: PersonMergeRow): PersonMerge => ({
+export const toPersonMerge = (r: PersonMergeRecord): PersonMerge => ({
   id: r.id,
   intoId: r.into_person_id,
   fromIds: r.from_person_ids,

@@ -1,22 +1,30 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { IngestObserver } from '../services/ingest.service.js';
-import type { StageTimings } from '../vision/face-pipeline.js';
-import type { JobOutcome, JobQueue } from './job-queue.js';
-import type { JobObserver } from './job-workers.js';
+
+/** Where queue depth is read from (the `JobQueue`; any object with `depth()` will do). */
+export interface QueueDepthSource {
+  /** Jobs waiting per queue. */
+  depth(): Promise<Record<string, number>>;
+}
 
 /**
  * The Prometheus metrics of one facegraph instance, on its own registry (tests
  * run several instances in one process). Each process reports what it did
  * itself; queue depth is read from the queue, so every process shows the same.
+ *
+ * A module of its own that imports nothing of facegraph: its methods match the
+ * observer interfaces of the layers that report (`IngestObserver` in
+ * `services/ingest.service.ts`, `JobObserver` in `jobs/job-workers.ts`,
+ * `FaceAnalyzer.observe`'s listener), and `createFacegraph` hands it to them.
+ * `src/server/` only calls `render()`.
  */
-export class FacegraphMetrics implements IngestObserver, JobObserver {
+export class FacegraphMetrics {
   readonly registry = new Registry();
   private readonly photos: Counter<'result'>;
   private readonly faces: Counter;
   private readonly jobs: Histogram<'queue' | 'outcome'>;
   private readonly stages: Histogram<'stage'>;
 
-  constructor(queue: JobQueue, options: { processMetrics?: boolean } = {}) {
+  constructor(queue: QueueDepthSource, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'facegraph_' });
     this.photos = new Counter({
@@ -55,7 +63,8 @@ export class FacegraphMetrics implements IngestObserver, JobObserver {
     });
   }
 
-  analyzed(timings: StageTimings): void {
+  /** One photo's time per pipeline stage, in milliseconds (`StageTimings`). */
+  analyzed(timings: Readonly<Record<string, number>>): void {
     for (const [stage, ms] of Object.entries(timings)) this.stages.observe({ stage }, ms / 1000);
   }
 
@@ -64,11 +73,11 @@ export class FacegraphMetrics implements IngestObserver, JobObserver {
     if (faces > 0) this.faces.inc(faces);
   }
 
-  photoFailed(): void {
+  photoFailed(_code?: string): void {
     this.photos.inc({ result: 'failed' });
   }
 
-  jobFinished(queue: string, outcome: JobOutcome | 'error', seconds: number): void {
+  jobFinished(queue: string, outcome: string, seconds: number): void {
     this.jobs.observe({ queue, outcome }, seconds);
   }
 

@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ForbiddenPathError, NotFoundError } from '../errors.js';
-import type { IngestSource } from './ingest-source.js';
 
 /**
  * Server-side paths for `ingestPaths`, confined to one folder. A path is
  * resolved (relative ones against the root), then its real path (symlinks
- * followed) must still lie inside the root's real path.
+ * followed) must still lie inside the root's real path. A file store like
+ * `PhotoStore`: the reads of photos that wait outside the data folder.
  */
 export class ImportRoot {
   constructor(
@@ -15,7 +15,7 @@ export class ImportRoot {
   ) {}
 
   /** A source per path; each checks its own path when read, so one bad path fails alone. */
-  sources(paths: string[]): IngestSource[] {
+  sources(paths: string[]): { fileName: string; read(): Promise<Uint8Array> }[] {
     return paths.map((p) => ({ fileName: path.basename(p) || p, read: () => this.read(p) }));
   }
 
@@ -44,4 +44,18 @@ export class ImportRoot {
 function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
   return rel === '' ? false : !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/**
+ * A file the embedded CLI named on its own host (`facegraph ingest DIR`, items
+ * of kind `file`). Not confined to a root: the user who runs the CLI chose it,
+ * and such items are only ever processed by that CLI process.
+ */
+export async function readLocalFile(file: string): Promise<Uint8Array> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('file', file);
+    throw err;
+  }
 }
