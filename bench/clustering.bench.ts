@@ -46,7 +46,10 @@ export async function benchClustering(): Promise<ClusteringBench> {
     const used = process.cpuUsage(cpu);
     const cpuSeconds = (used.user + used.system) / 1e6;
     growth.push({ faces, seconds, cpuSeconds });
-    const m = pairwiseClusteringMetrics(Array.from(lib.person, String), Array.from(result.personOf, (p) => (p >= 0 ? p : null)));
+    const m = pairwiseClusteringMetrics(
+      Array.from(lib.person, String),
+      Array.from(result.personOf, (p) => (p >= 0 ? p : null)),
+    );
     const sizesOf = new Map<number, number>();
     for (const p of lib.person) sizesOf.set(p, (sizesOf.get(p) ?? 0) + 1);
     last = {
@@ -60,7 +63,9 @@ export async function benchClustering(): Promise<ClusteringBench> {
       pairwiseRecall: m.pairwiseRecall,
       threshold: DEFAULT_SAME_PERSON_THRESHOLD,
     };
-    console.error(`clustering: ${faces} faces in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} CPU s), ${result.people.length} people, F1 ${m.pairwiseF1.toFixed(3)}`);
+    console.error(
+      `clustering: ${faces} faces in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} CPU s), ${result.people.length} people, F1 ${m.pairwiseF1.toFixed(3)}`,
+    );
   }
   return { ...last!, growth };
 }

@@ -25,9 +25,11 @@ if (!config.datasets) {
 }
 const lfw = path.join(config.datasets, 'lfw10');
 
-
 type Degrade = (img: sharp.Sharp, side: number) => sharp.Sharp;
-const scaled = (f: number): Degrade => (img, side) => img.resize(Math.round(side * f));
+const scaled =
+  (f: number): Degrade =>
+  (img, side) =>
+    img.resize(Math.round(side * f));
 const VARIANTS: Record<string, { make: Degrade; grain?: number }> = {
   clean: { make: (img) => img },
   'scale 0.5': { make: scaled(0.5) },
@@ -38,8 +40,23 @@ const VARIANTS: Record<string, { make: Degrade; grain?: number }> = {
   'blur 3': { make: (img) => img.blur(3) },
   'blur 5': { make: (img) => img.blur(5) },
   'scale 0.5 blur 1.2': { make: (img, side) => img.resize(Math.round(side * 0.5)).blur(1.2) },
-  'old print': { make: (img, side) => img.grayscale().linear(0.45, 70).resize(Math.round(side * 0.45)).blur(0.8), grain: 14 },
-  'old print small': { make: (img, side) => img.grayscale().linear(0.4, 75).resize(Math.round(side * 0.3)), grain: 10 },
+  'old print': {
+    make: (img, side) =>
+      img
+        .grayscale()
+        .linear(0.45, 70)
+        .resize(Math.round(side * 0.45))
+        .blur(0.8),
+    grain: 14,
+  },
+  'old print small': {
+    make: (img, side) =>
+      img
+        .grayscale()
+        .linear(0.4, 75)
+        .resize(Math.round(side * 0.3)),
+    grain: 10,
+  },
   dark: { make: (img) => img.linear(0.25, 0) },
   'jpeg 5': { make: (img) => img.jpeg({ quality: 5 }) },
 };
@@ -127,8 +144,28 @@ const onHalf = fit(samples.filter((s) => half.has(s.person)));
 const all = fit(samples);
 const byVariant = Object.keys(VARIANTS).map((v) => {
   const xs = samples.filter((s) => s.variant === v);
-  return { variant: v, faces: xs.length, good: xs.filter((s) => s.good).length, medianDrift: xs.map((s) => s.drift).sort((a, b) => a - b)[xs.length >> 1] };
+  return {
+    variant: v,
+    faces: xs.length,
+    good: xs.filter((s) => s.good).length,
+    medianDrift: xs.map((s) => s.drift).sort((a, b) => a - b)[xs.length >> 1],
+  };
 });
 if (process.argv[2]) await writeFile(process.argv[2], samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
-console.log(JSON.stringify({ goodDrift: GOOD_DRIFT, samples: samples.length, good: samples.filter((s) => s.good).length, byVariant,
-  heldOutPeople: score(onHalf, samples.filter((s) => !half.has(s.person))), fittedOnAll: { weights: all, ...score(all, samples) } }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      goodDrift: GOOD_DRIFT,
+      samples: samples.length,
+      good: samples.filter((s) => s.good).length,
+      byVariant,
+      heldOutPeople: score(
+        onHalf,
+        samples.filter((s) => !half.has(s.person)),
+      ),
+      fittedOnAll: { weights: all, ...score(all, samples) },
+    },
+    null,
+    2,
+  ),
+);

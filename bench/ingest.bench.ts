@@ -80,7 +80,9 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
       vanillaRounds.push(v);
       ratios.push(t.seconds / o.seconds);
       vanillaRatios.push(v.seconds / o.seconds);
-      console.error(`  paired round ${round + 1}/${pairedRounds}: tfjs / onnx = ${(t.seconds / o.seconds).toFixed(2)}, plain face-api / onnx = ${(v.seconds / o.seconds).toFixed(2)}`);
+      console.error(
+        `  paired round ${round + 1}/${pairedRounds}: tfjs / onnx = ${(t.seconds / o.seconds).toFixed(2)}, plain face-api / onnx = ${(v.seconds / o.seconds).toFixed(2)}`,
+      );
     }
   } finally {
     await onnx.close();
@@ -117,10 +119,16 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     speedupVsVanilla: median(vanillaRatios),
     vanillaFaces: v.faces,
     vanillaP50MsPerPhoto: median(vanillaRounds.flatMap((r) => r.msPerPhoto)),
-    vanillaP95MsPerPhoto: percentile(vanillaRounds.flatMap((r) => r.msPerPhoto), 95),
+    vanillaP95MsPerPhoto: percentile(
+      vanillaRounds.flatMap((r) => r.msPerPhoto),
+      95,
+    ),
     groupP95MsPerPhoto: percentile(groupMs, 95),
     p50MsPerPhoto: median(onnxRounds.flatMap((r) => r.msPerPhoto)),
-    p95MsPerPhoto: percentile(onnxRounds.flatMap((r) => r.msPerPhoto), 95),
+    p95MsPerPhoto: percentile(
+      onnxRounds.flatMap((r) => r.msPerPhoto),
+      95,
+    ),
     stagesMs: Object.fromEntries(STAGES.map((k) => [k, stageMedian(onnxRounds, k) / photos.length])),
     baselineStagesMs: Object.fromEntries(STAGES.map((k) => [k, stageMedian(tfjsRounds, k) / photos.length])),
     // Measured only in rounds with facegraph alone (BENCH_ROUNDS > BENCH_BASELINE_ROUNDS).
@@ -176,7 +184,9 @@ async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
   await fg.analyzer.load();
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const timings = new Map<Uint8Array, StageTimings & { faces: number; passes: number; redetected: boolean }>();
-  fg.analyzer.observe((r, bytes) => timings.set(bytes, { ...r.timings, faces: r.faces.length, passes: r.detectorPasses, redetected: r.redetected }));
+  fg.analyzer.observe((r, bytes) =>
+    timings.set(bytes, { ...r.timings, faces: r.faces.length, passes: r.detectorPasses, redetected: r.redetected }),
+  );
   // One warm-up photo per analysis thread: first-call allocations are not steady-state speed.
   await Promise.all(Array.from({ length: config.analyzers }, () => fg.analyzer.analyze(photos[0].bytes)));
   return {
@@ -195,7 +205,11 @@ async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
     async ingestBatch(batchPhotos, peakRss) {
       const album = await fg.services.albums.create(LOCAL_OWNER.id, `bench ${name} batch`);
       const ingest = fg.services.ingest;
-      const batch = await ingest.createLocalBatch(LOCAL_OWNER.id, album.id, batchPhotos.map((p) => ({ fileName: p.name, path: p.path })));
+      const batch = await ingest.createLocalBatch(
+        LOCAL_OWNER.id,
+        album.id,
+        batchPhotos.map((p) => ({ fileName: p.name, path: p.path })),
+      );
       const t0 = performance.now();
       let next = 0;
       const consumer = async () => {
@@ -208,7 +222,8 @@ async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
       const seconds = (performance.now() - t0) / 1000;
       timings.clear(); // the batch's files were read afresh: their timings are keyed by buffers nobody asks for
       const done = await ingest.getBatch(batch.id);
-      if (done.status !== 'DONE' || done.done !== batchPhotos.length) throw new Error(`bench batch ended ${done.status} with ${done.done} of ${batchPhotos.length}`);
+      if (done.status !== 'DONE' || done.done !== batchPhotos.length)
+        throw new Error(`bench batch ended ${done.status} with ${done.done} of ${batchPhotos.length}`);
       return seconds;
     },
     async createAlbum(album) {
@@ -249,7 +264,13 @@ async function openVanillaLane(photos: Photo[]): Promise<Lane> {
  * would), then the next lane the same chunk, the lanes' order alternating, so all see the same
  * load. `seconds` is the sum of the chunks' wall times; `msPerPhoto` each photo's own latency.
  */
-async function runRound(lanes: Lane[], photos: Photo[], round: number, peakRss?: { mb: number }, chunkSize = CHUNK): Promise<RoundResult[]> {
+async function runRound(
+  lanes: Lane[],
+  photos: Photo[],
+  round: number,
+  peakRss?: { mb: number },
+  chunkSize = CHUNK,
+): Promise<RoundResult[]> {
   const albums = await Promise.all(lanes.map((lane) => lane.createAlbum(`bench ${lane.name} ${round}`)));
   const results: RoundResult[] = lanes.map(() => ({
     seconds: 0,
@@ -287,7 +308,9 @@ async function runRound(lanes: Lane[], photos: Photo[], round: number, peakRss?:
   lanes.forEach((lane, l) => {
     const r = results[l];
     r.profile = lane.profile();
-    console.error(`  ${lane.name} round ${round + 1}: ${photos.length} photos in ${r.seconds.toFixed(1)} s (${(photos.length / r.seconds).toFixed(2)} photos/s), ${r.faces} faces`);
+    console.error(
+      `  ${lane.name} round ${round + 1}: ${photos.length} photos in ${r.seconds.toFixed(1)} s (${(photos.length / r.seconds).toFixed(2)} photos/s), ${r.faces} faces`,
+    );
   });
   return results;
 }
@@ -310,7 +333,13 @@ function perPhoto(profile: EngineProfile, photos: number): Record<string, Record
   return Object.fromEntries(
     Object.entries(profile).map(([name, p]) => [
       name,
-      { inputs: p.items / photos, runs: p.calls / photos, prepareMs: p.prepareMs / photos, inferMs: p.inferMs / photos, finishMs: p.finishMs / photos },
+      {
+        inputs: p.items / photos,
+        runs: p.calls / photos,
+        prepareMs: p.prepareMs / photos,
+        inferMs: p.inferMs / photos,
+        finishMs: p.finishMs / photos,
+      },
     ]),
   );
 }

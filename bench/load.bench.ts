@@ -10,7 +10,12 @@ import { datasetsRoot, lfw10Paths, median, percentile } from './photos.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 type Op = 'similarFaces' | 'facesPage' | 'searchByPhoto' | 'ingest';
-const MIX: [Op, number][] = [['similarFaces', 0.4], ['facesPage', 0.3], ['searchByPhoto', 0.15], ['ingest', 0.15]];
+const MIX: [Op, number][] = [
+  ['similarFaces', 0.4],
+  ['facesPage', 0.3],
+  ['searchByPhoto', 0.15],
+  ['ingest', 0.15],
+];
 
 /**
  * A bounded load test on loopback: a real facegraph server in its own process
@@ -29,7 +34,11 @@ export async function benchLoad(): Promise<Record<string, unknown>> {
   const port = 4400 + Math.floor(Math.random() * 500);
   const url = `http://127.0.0.1:${port}/graphql`;
   const env = { ...process.env, PORT: String(port), FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_IMPORT_ROOT: datasets };
-  const { stdout } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'src/cli/facegraph-bin.mjs'), 'keys', 'create', '--owner', 'load'], { cwd: ROOT, env });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(ROOT, 'src/cli/facegraph-bin.mjs'), 'keys', 'create', '--owner', 'load'],
+    { cwd: ROOT, env },
+  );
   auth.authorization = `Bearer ${stdout.trim().split('\n').pop()}`;
   const server = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
@@ -40,11 +49,14 @@ export async function benchLoad(): Promise<Record<string, unknown>> {
     await waitFor(url);
     const albumId = (await gql(url, 'mutation { createAlbum(name: "load") { id } }')).createAlbum.id as string;
     const paths = await lfw10Paths();
-    const batchId = (await gql(url, 'mutation($a: ID!, $p: [String!]!) { ingestPaths(albumId: $a, paths: $p) { id } }', { a: albumId, p: paths })).ingestPaths.id;
+    const batchId = (
+      await gql(url, 'mutation($a: ID!, $p: [String!]!) { ingestPaths(albumId: $a, paths: $p) { id } }', { a: albumId, p: paths })
+    ).ingestPaths.id;
     // Large batches may run as a job: wait until it is finished.
     let batch: any;
     for (;;) {
-      batch = (await gql(url, 'query($b: ID!) { ingestBatch(id: $b) { status items { image { faces { id } } } } }', { b: batchId })).ingestBatch;
+      batch = (await gql(url, 'query($b: ID!) { ingestBatch(id: $b) { status items { image { faces { id } } } } }', { b: batchId }))
+        .ingestBatch;
       if (batch.status === 'DONE' || batch.status === 'FAILED') break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -67,15 +79,30 @@ export async function benchLoad(): Promise<Record<string, unknown>> {
         const t = performance.now();
         try {
           if (op === 'similarFaces') {
-            await gql(url, 'query($f: ID!) { similarFaces(faceId: $f, limit: 10) { distance face { id } } }', { f: faceIds[Math.floor(Math.random() * faceIds.length)] });
+            await gql(url, 'query($f: ID!) { similarFaces(faceId: $f, limit: 10) { distance face { id } } }', {
+              f: faceIds[Math.floor(Math.random() * faceIds.length)],
+            });
           } else if (op === 'facesPage') {
-            const r: any = await gql(url, 'query($a: ID!, $c: String) { faces(albumId: $a, first: 20, after: $c) { edges { node { id box { x y width height } } } pageInfo { hasNextPage endCursor } } }', { a: albumId, c: cursor });
+            const r: any = await gql(
+              url,
+              'query($a: ID!, $c: String) { faces(albumId: $a, first: 20, after: $c) { edges { node { id box { x y width height } } } pageInfo { hasNextPage endCursor } } }',
+              { a: albumId, c: cursor },
+            );
             cursor = r.faces.pageInfo.hasNextPage ? r.faces.pageInfo.endCursor : null;
           } else if (op === 'searchByPhoto') {
-            await upload(url, 'query($f: Upload!) { searchByPhoto(file: $f, limit: 5) { matches { distance } } }', 'f', probes[c % probes.length], true);
+            await upload(
+              url,
+              'query($f: Upload!) { searchByPhoto(file: $f, limit: 5) { matches { distance } } }',
+              'f',
+              probes[c % probes.length],
+              true,
+            );
           } else {
             // New bytes each time (re-encoded), so every ingest runs the whole pipeline.
-            const bytes = await sharp(probes[(c + counter++) % probes.length]).jpeg({ quality: 70 + (counter % 25) }).resize(240 + (counter % 10)).toBuffer();
+            const bytes = await sharp(probes[(c + counter++) % probes.length])
+              .jpeg({ quality: 70 + (counter % 25) })
+              .resize(240 + (counter % 10))
+              .toBuffer();
             await upload(url, `mutation($f: [Upload!]!) { ingestImages(albumId: "${albumId}", files: $f) { failed } }`, 'f', bytes, false);
           }
           latencies[op].push(performance.now() - t);
@@ -98,7 +125,10 @@ export async function benchLoad(): Promise<Record<string, unknown>> {
       rssMbMinute1: median(rss.slice(Math.max(0, minute - 5), minute)),
       rssMbMinute2: median(rss.slice(-5)),
       operations: Object.fromEntries(
-        Object.entries(latencies).map(([op, xs]) => [op, { count: xs.length, perSec: xs.length / elapsed, p50Ms: median(xs), p95Ms: percentile(xs, 95), p99Ms: percentile(xs, 99) }]),
+        Object.entries(latencies).map(([op, xs]) => [
+          op,
+          { count: xs.length, perSec: xs.length / elapsed, p50Ms: median(xs), p95Ms: percentile(xs, 95), p99Ms: percentile(xs, 99) },
+        ]),
       ),
     };
   } finally {
@@ -120,7 +150,11 @@ function pick(r: number): Op {
 }
 
 async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: any; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(body.errors[0].message);
   return body.data;

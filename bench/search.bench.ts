@@ -40,25 +40,52 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
     const data = syntheticFaces(faces / 5, 5);
 
     // Bulk load without the index, then build it from the migration's own definition.
-    const indexDef = await sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes WHERE indexname = 'faces_embedding_hnsw_idx'`.execute(db);
+    const indexDef = await sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes WHERE indexname = 'faces_embedding_hnsw_idx'`.execute(
+      db,
+    );
     const definition = indexDef.rows[0].indexdef;
     await sql`DROP INDEX faces_embedding_hnsw_idx`.execute(db);
-    const album = await db.insertInto('albums').values({ owner_id: LOCAL_OWNER.id, name: 'bench' }).returning('id').executeTakeFirstOrThrow();
+    const album = await db
+      .insertInto('albums')
+      .values({ owner_id: LOCAL_OWNER.id, name: 'bench' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     let t = performance.now();
     const IMAGES = 1000;
     for (let i = 0; i < data.length; i += IMAGES) {
       const chunk = data.slice(i, i + IMAGES);
       const images = await db
         .insertInto('images')
-        .values(chunk.map((_, k) => ({ album_id: album.id, sha256: (i + k).toString(16).padStart(64, '0'), file_name: `f${i + k}.jpg`, format: 'jpeg', width: 100, height: 100, byte_size: 1 })))
+        .values(
+          chunk.map((_, k) => ({
+            album_id: album.id,
+            sha256: (i + k).toString(16).padStart(64, '0'),
+            file_name: `f${i + k}.jpg`,
+            format: 'jpeg',
+            width: 100,
+            height: 100,
+            byte_size: 1,
+          })),
+        )
         .returning('id')
         .execute();
       await db
         .insertInto('faces')
-        .values(chunk.map((f, k) => ({
-          image_id: images[k].id, album_id: album.id, owner_id: LOCAL_OWNER.id, box_x: 0, box_y: 0, box_width: 50, box_height: 50, score: 1,
-          landmarks: '[]', embedding: toVectorText(f.vector), model: 'synthetic',
-        })))
+        .values(
+          chunk.map((f, k) => ({
+            image_id: images[k].id,
+            album_id: album.id,
+            owner_id: LOCAL_OWNER.id,
+            box_x: 0,
+            box_y: 0,
+            box_width: 50,
+            box_height: 50,
+            score: 1,
+            landmarks: '[]',
+            embedding: toVectorText(f.vector),
+            model: 'synthetic',
+          })),
+        )
         .execute();
     }
     const loadSeconds = (performance.now() - t) / 1000;
@@ -83,7 +110,9 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
       const s = performance.now();
       const exact = await db.transaction().execute(async (trx) => {
         await sql`SET LOCAL enable_indexscan = off`.execute(trx);
-        return sql<{ id: number }>`SELECT id FROM faces WHERE id <> ${ids[i]} ORDER BY embedding <=> ${toVectorText(data[i].vector)}::vector LIMIT 10`.execute(trx);
+        return sql<{
+          id: number;
+        }>`SELECT id FROM faces WHERE id <> ${ids[i]} ORDER BY embedding <=> ${toVectorText(data[i].vector)}::vector LIMIT 10`.execute(trx);
       });
       exactMs.push(performance.now() - s);
       truths.push(new Set(exact.rows.map((r) => Number(r.id))));
@@ -115,7 +144,9 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
           speedupVsExact: median(exactMs) / median(clientMs),
           recallAt10: hits / (queries * 10),
         });
-        console.error(`  ef_search ${ef}: recall@10 ${(hits / (queries * 10)).toFixed(3)}, p95 ${percentile(dbMs, 95).toFixed(2)} ms in the database`);
+        console.error(
+          `  ef_search ${ef}: recall@10 ${(hits / (queries * 10)).toFixed(3)}, p95 ${percentile(dbMs, 95).toFixed(2)} ms in the database`,
+        );
       } finally {
         await scoped.close();
       }
@@ -131,7 +162,12 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
       exactP95Ms: percentile(exactMs, 95),
       speedupVsExact: chosen.speedupVsExact,
       recallAt10: chosen.recallAt10,
-      index: { definition: process.env.BENCH_INDEX_DEFINITION ?? definition, efSearch: chosen.efSearch, iterativeScan: 'relaxed_order', buildSeconds: indexSeconds },
+      index: {
+        definition: process.env.BENCH_INDEX_DEFINITION ?? definition,
+        efSearch: chosen.efSearch,
+        iterativeScan: 'relaxed_order',
+        buildSeconds: indexSeconds,
+      },
       sweep,
     };
   } finally {
@@ -144,9 +180,17 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
 /** Execution time PostgreSQL reports for the repository's k-NN statement, with the same settings. */
 async function explainMs(db: import('kysely').Kysely<any>, query: Float32Array, exclude: number, efSearch: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    await sql`SELECT set_config('hnsw.ef_search', ${String(efSearch)}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
-    const plan = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (ANALYZE, FORMAT JSON) SELECT id, embedding <=> ${toVectorText(query)}::vector AS distance FROM faces WHERE owner_id = ${LOCAL_OWNER.id} AND id <> ${exclude} ORDER BY embedding <=> ${toVectorText(query)}::vector LIMIT 10`.execute(trx);
-    const json = plan.rows[0]['QUERY PLAN'] as [{ 'Execution Time': number; Plan: { 'Node Type': string; Plans?: { 'Node Type': string }[] } }];
+    await sql`SELECT set_config('hnsw.ef_search', ${String(efSearch)}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(
+      trx,
+    );
+    const plan = await sql<{
+      'QUERY PLAN': unknown;
+    }>`EXPLAIN (ANALYZE, FORMAT JSON) SELECT id, embedding <=> ${toVectorText(query)}::vector AS distance FROM faces WHERE owner_id = ${LOCAL_OWNER.id} AND id <> ${exclude} ORDER BY embedding <=> ${toVectorText(query)}::vector LIMIT 10`.execute(
+      trx,
+    );
+    const json = plan.rows[0]['QUERY PLAN'] as [
+      { 'Execution Time': number; Plan: { 'Node Type': string; Plans?: { 'Node Type': string }[] } },
+    ];
     const text = JSON.stringify(json[0].Plan);
     if (!text.includes('faces_embedding_hnsw_idx')) throw new Error(`k-NN did not use the HNSW index: ${text.slice(0, 300)}`);
     return json[0]['Execution Time'];

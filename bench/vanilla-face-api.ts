@@ -25,7 +25,10 @@ export async function openVanillaFaceApi(): Promise<{
       t = performance.now();
       const tensor = api.tf.tensor3d(new Uint8Array(data.buffer, data.byteOffset, data.length), [info.height, info.width, 3], 'int32');
       try {
-        const faces = await api.detectAllFaces(tensor as never, new api.SsdMobilenetv1Options({ minConfidence: 0.5 })).withFaceLandmarks().withFaceDescriptors();
+        const faces = await api
+          .detectAllFaces(tensor as never, new api.SsdMobilenetv1Options({ minConfidence: 0.5 }))
+          .withFaceLandmarks()
+          .withFaceDescriptors();
         // face-api runs the three networks in one call: its time is all "detect" here.
         return { decode, detect: performance.now() - t, landmarks: 0, encode: 0, faces: faces.length };
       } finally {

@@ -59,7 +59,12 @@ async function round(base: string, count: number, paths: string[]): Promise<numb
   const url = new URL(base);
   url.pathname = `/${name}`;
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-bench-workers-'));
-  const config = loadConfig({ DATABASE_URL: url.toString(), FACEGRAPH_DATA_DIR: dataDir, FACEGRAPH_WORKERS: '0', FACEGRAPH_IMPORT_ROOT: datasets });
+  const config = loadConfig({
+    DATABASE_URL: url.toString(),
+    FACEGRAPH_DATA_DIR: dataDir,
+    FACEGRAPH_WORKERS: '0',
+    FACEGRAPH_IMPORT_ROOT: datasets,
+  });
   const api = await createFacegraph(config);
   const workers: WorkerProcess[] = [];
   try {
@@ -70,7 +75,8 @@ async function round(base: string, count: number, paths: string[]): Promise<numb
     const batch = await api.services.ingest.enqueuePaths(LOCAL_OWNER.id, album.id, paths);
     const done = await api.services.ingest.waitForBatch(batch.id, 3600);
     const seconds = (performance.now() - started) / 1000;
-    if (done.status !== 'DONE' || done.done !== paths.length) throw new Error(`round with ${count} workers ended ${done.status} ${done.done}/${done.total}`);
+    if (done.status !== 'DONE' || done.done !== paths.length)
+      throw new Error(`round with ${count} workers ended ${done.status} ${done.done}/${done.total}`);
     return seconds;
   } finally {
     await Promise.all(workers.map((w) => w.stop().catch(() => w.kill('SIGKILL'))));

@@ -47,7 +47,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('faces_image_id_idx').on('faces').column('image_id').execute();
   await db.schema.createIndex('faces_album_id_idx').on('faces').columns(['album_id', 'id']).execute();
   // Cosine distance on unit vectors; m/ef_construction are pgvector's defaults, measured adequate up to 100k faces.
-  await sql`CREATE INDEX faces_embedding_hnsw_idx ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`.execute(db);
+  await sql`CREATE INDEX faces_embedding_hnsw_idx ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('ingest_batches')

@@ -34,7 +34,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_error', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await sql`CREATE INDEX local_jobs_fetch_idx ON local_jobs (queue, priority DESC, created_at, id) WHERE state IN ('created', 'retry')`.execute(db);
+  await sql`CREATE INDEX local_jobs_fetch_idx ON local_jobs (queue, priority DESC, created_at, id) WHERE state IN ('created', 'retry')`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -36,7 +36,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('value', 'text', (c) => c.notNull())
     .execute();
-  await db.insertInto('instance_secrets').values({ name: 'url_signing', value: randomBytes(32).toString('hex') }).execute();
+  await db
+    .insertInto('instance_secrets')
+    .values({ name: 'url_signing', value: randomBytes(32).toString('hex') })
+    .execute();
 
   for (const table of ['albums', 'faces', 'people']) {
     await db.schema

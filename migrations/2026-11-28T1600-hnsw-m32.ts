@@ -14,10 +14,14 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`DROP INDEX IF EXISTS faces_embedding_hnsw_idx`.execute(db);
-  await sql`CREATE INDEX faces_embedding_hnsw_idx ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = 32, ef_construction = 400)`.execute(db);
+  await sql`CREATE INDEX faces_embedding_hnsw_idx ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = 32, ef_construction = 400)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`DROP INDEX IF EXISTS faces_embedding_hnsw_idx`.execute(db);
-  await sql`CREATE INDEX faces_embedding_hnsw_idx ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`.execute(db);
+  await sql`CREATE INDEX faces_embedding_hnsw_idx ON faces USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`.execute(
+    db,
+  );
 }

@@ -22,7 +22,6 @@ interface SsdCalibration {
   layers: Record<string, Record<string, number>>;
 }
 import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodePhoto } from '../src/vision/image-decoder.js';
 import { writeNetworkInput } from '../src/vision/onnx/run/network-input.js';

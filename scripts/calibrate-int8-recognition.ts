@@ -46,7 +46,10 @@ const ort = await import('onnxruntime-node');
 const spec = NETWORK_SPECS.recognition;
 const size = spec.inputSize;
 const weights = await loadTfjsWeights(FACE_API_MODEL_DIR, spec.model);
-const session = await ort.InferenceSession.create(buildRecognitionNetGraph(weights, size, true), { graphOptimizationLevel: 'all', intraOpNumThreads: 2 });
+const session = await ort.InferenceSession.create(buildRecognitionNetGraph(weights, size, true), {
+  graphOptimizationLevel: 'all',
+  intraOpNumThreads: 2,
+});
 const points = session.outputNames.filter((n) => n !== 'descriptor');
 
 async function eachOutput(visit: (name: string, data: Float32Array, channels: number) => void): Promise<void> {

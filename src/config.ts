@@ -217,7 +217,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const precision = (env.FACEGRAPH_PRECISION || 'auto') as Config['precision'];
   if (!['auto', 'int8', 'fp32'].includes(precision)) problems.push(`FACEGRAPH_PRECISION must be auto, int8 or fp32, got "${precision}"`);
   const detectInput = (env.FACEGRAPH_DETECT_INPUT || 'fit') as Config['vision']['detectInput'];
-  if (detectInput !== 'fit' && detectInput !== 'face-api') problems.push(`FACEGRAPH_DETECT_INPUT must be fit or face-api, got "${detectInput}"`);
+  if (detectInput !== 'fit' && detectInput !== 'face-api')
+    problems.push(`FACEGRAPH_DETECT_INPUT must be fit or face-api, got "${detectInput}"`);
 
   const workers = int('FACEGRAPH_WORKERS', photosInFlight(analyzers), 0, 64);
 
@@ -257,7 +258,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     jobs: {
       workers,
       ingestWaitSeconds:
-        env.FACEGRAPH_INGEST_WAIT_SECONDS === 'until-done' ? Infinity : num('FACEGRAPH_INGEST_WAIT_SECONDS', workers > 0 ? DEFAULT_INGEST_WAIT_SECONDS : 0, 0, 86_400),
+        env.FACEGRAPH_INGEST_WAIT_SECONDS === 'until-done'
+          ? Infinity
+          : num('FACEGRAPH_INGEST_WAIT_SECONDS', workers > 0 ? DEFAULT_INGEST_WAIT_SECONDS : 0, 0, 86_400),
       leaseSeconds: int('FACEGRAPH_JOB_LEASE_SECONDS', 20, 2, 3600),
       timeoutSeconds: int('FACEGRAPH_JOB_TIMEOUT_SECONDS', 300, 2, 86_400),
       retries: int('FACEGRAPH_JOB_RETRIES', 3, 0, 100),

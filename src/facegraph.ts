@@ -143,7 +143,15 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     keys: new ApiKeyService(access),
     albums: new AlbumService(albums, images, photos, signer, config.limits.maxPage),
     faces: new FaceService(faces, albums, analyzer, config.limits.maxPage),
-    corrections: new FaceCorrectionService(new FaceCorrectionRepository(db), faces, images, photos, analyzer, clustering, config.vision.minFaceSize),
+    corrections: new FaceCorrectionService(
+      new FaceCorrectionRepository(db),
+      faces,
+      images,
+      photos,
+      analyzer,
+      clustering,
+      config.vision.minFaceSize,
+    ),
     ingest,
     reencode,
     live: new LiveEventsService(events, ingest, albums),
@@ -159,7 +167,13 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   services.clustering.observe((scope, summary) => {
     const facesPlaced = summary.joinedExisting + summary.inNewPeople;
     if (scope.albumId === null || facesPlaced + summary.newPeople + summary.removedPeople === 0) return;
-    const event = { kind: 'people', albumId: scope.albumId, newPeople: summary.newPeople, removedPeople: summary.removedPeople, facesPlaced } as const;
+    const event = {
+      kind: 'people',
+      albumId: scope.albumId,
+      newPeople: summary.newPeople,
+      removedPeople: summary.removedPeople,
+      facesPlaced,
+    } as const;
     events.publish(event).catch((err) => console.error('[events] could not publish a people event:', (err as Error).message));
   });
   const workers = new JobWorkers(queue, jobHandlers(ingest, reencode), {

@@ -29,7 +29,9 @@ async function main(): Promise<void> {
       ? `facegraph: single-user mode (no API keys): every request is the local owner's, on ${config.host} only; 'facegraph keys create --owner NAME' turns keys on`
       : 'facegraph: API keys on: every request needs Authorization: Bearer <key>',
   );
-  console.log(`facegraph: ${facegraph.queue.kind} queue; ${workers === 0 ? 'no job workers in this process (FACEGRAPH_WORKERS=0)' : `${workers} job worker(s) in this process`}`);
+  console.log(
+    `facegraph: ${facegraph.queue.kind} queue; ${workers === 0 ? 'no job workers in this process (FACEGRAPH_WORKERS=0)' : `${workers} job worker(s) in this process`}`,
+  );
   // Load the networks now so the first request does not pay for it (an API-only process needs them for searchByPhoto).
   facegraph.analyzer.load().catch((err) => console.error('facegraph: model load failed:', err));
 

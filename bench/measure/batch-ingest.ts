@@ -63,7 +63,11 @@ try {
   for (let round = 0; round < Number(values.rounds); round++) {
     const album = await fg.services.albums.create(LOCAL_OWNER.id, `batch ingest ${round}`);
     const ingest = fg.services.ingest;
-    const batch = await ingest.createLocalBatch(LOCAL_OWNER.id, album.id, files.map((f) => ({ fileName: path.relative(root, f), path: f })));
+    const batch = await ingest.createLocalBatch(
+      LOCAL_OWNER.id,
+      album.id,
+      files.map((f) => ({ fileName: path.relative(root, f), path: f })),
+    );
     queries.clear();
     const elu = performance.eventLoopUtilization();
     const cpu = process.cpuUsage();
@@ -87,7 +91,8 @@ try {
       const all = [...queries.entries()].sort((a, b) => b[1].ms - a[1].ms);
       const sum = all.reduce((t, [, q]) => ({ calls: t.calls + q.calls, ms: t.ms + q.ms }), { calls: 0, ms: 0 });
       process.stdout.write(`  queries: ${(sum.calls / n).toFixed(1)} a photo, ${(sum.ms / n).toFixed(1)} ms a photo\n`);
-      for (const [key, q] of all.slice(0, 12)) process.stdout.write(`  ${(q.calls / n).toFixed(2)} x ${(q.ms / q.calls).toFixed(2)} ms  ${key}\n`);
+      for (const [key, q] of all.slice(0, 12))
+        process.stdout.write(`  ${(q.calls / n).toFixed(2)} x ${(q.ms / q.calls).toFixed(2)} ms  ${key}\n`);
     }
   }
 } finally {

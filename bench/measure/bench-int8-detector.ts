@@ -83,7 +83,10 @@ const anchors = weights.get(SSD_ANCHORS_WEIGHT, 3).data;
 /** Faces scoring > 0.3 as (ymin, xmin, ymax, xmax, score), relative to the input square. */
 function detect(out: Record<string, OnnxValue>): number[][] {
   const decoded = decodeSsdOutput(out.box_encodings.data as Float32Array, out.class_logits.data as Float32Array, anchors);
-  return nonMaxSuppression(decoded, 100, SSD_IOU_THRESHOLD, 0.3).map((i) => [...decoded.boxes.subarray(4 * i, 4 * i + 4), decoded.scores[i]]);
+  return nonMaxSuppression(decoded, 100, SSD_IOU_THRESHOLD, 0.3).map((i) => [
+    ...decoded.boxes.subarray(4 * i, 4 * i + 4),
+    decoded.scores[i],
+  ]);
 }
 function iou(a: number[], b: number[]): number {
   const h = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
@@ -91,13 +94,18 @@ function iou(a: number[], b: number[]): number {
   return (h * w) / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - h * w);
 }
 /** Over fp32's faces scoring >= 0.5: how many, the worst IoU and score difference of their best match, and faces crossing 0.5. */
-interface Fidelity { faces: number; minIou: number; scoreDiffs: number[]; crossings: number }
+interface Fidelity {
+  faces: number;
+  minIou: number;
+  scoreDiffs: number[];
+  crossings: number;
+}
 const emptyFidelity = (): Fidelity => ({ faces: 0, minIou: 1, scoreDiffs: [], crossings: 0 });
 function compare(ref: number[][], got: number[][], f: Fidelity): void {
   for (const r of ref) {
     const best = got.reduce<number[] | undefined>((b, g) => (!b || iou(r, g) > iou(r, b) ? g : b), undefined);
     const o = best ? iou(r, best) : 0;
-    if ((r[4] >= 0.5) !== ((best?.[4] ?? 0) >= 0.5 && o >= 0.5)) f.crossings++;
+    if (r[4] >= 0.5 !== ((best?.[4] ?? 0) >= 0.5 && o >= 0.5)) f.crossings++;
     if (r[4] < 0.5) continue;
     f.faces++;
     f.minIou = Math.min(f.minIou, o);
@@ -132,7 +140,9 @@ for (const threads of threadCounts) {
     for (const [v, out] of outs) if (r >= 0) compare(ref, detect(out), fidelity[v]);
   }
   for (const v of Object.keys(graphs) as Variant[]) {
-    console.log(`threads ${threads} ${v.padEnd(9)} median ${median(times[v]).toFixed(1)} ms/pass over ${runs}; vs fp32: ${describe(fidelity[v])}`);
+    console.log(
+      `threads ${threads} ${v.padEnd(9)} median ${median(times[v]).toFixed(1)} ms/pass over ${runs}; vs fp32: ${describe(fidelity[v])}`,
+    );
   }
   await Promise.all(Object.values(sessions).map((s) => s.release()));
 }
@@ -140,7 +150,11 @@ for (const threads of threadCounts) {
 if (values.profile) {
   for (const v of ['int8', 'int8-qdq'] as Variant[]) {
     const prefix = path.join(os.tmpdir(), `facegraph-int8-profile-${v}`);
-    const session = await ort.InferenceSession.create(graphs[v], { ...sessionOptions(1), enableProfiling: true, profileFilePrefix: prefix });
+    const session = await ort.InferenceSession.create(graphs[v], {
+      ...sessionOptions(1),
+      enableProfiling: true,
+      profileFilePrefix: prefix,
+    });
     for (let i = 0; i < 3; i++) await session.run({ input: new ort.Tensor('uint8', inputsUint8[0], [1, 3, size, size]) });
     session.endProfiling();
     await session.release();
@@ -148,7 +162,12 @@ if (values.profile) {
     const name = (await readdir(os.tmpdir())).find((f) => f.startsWith(path.basename(prefix)) && f.endsWith('.json'));
     if (!name) throw new Error(`no profile written with prefix ${prefix}`);
     const file = path.join(os.tmpdir(), name);
-    const events = JSON.parse(await readFile(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string; provider?: string } }[];
+    const events = JSON.parse(await readFile(file, 'utf8')) as {
+      cat: string;
+      name: string;
+      dur: number;
+      args?: { op_name?: string; provider?: string };
+    }[];
     const byOp = new Map<string, number>();
     for (const e of events) {
       if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !e.args?.op_name) continue;
@@ -164,7 +183,10 @@ if (values.engine) {
   for (const threads of threadCounts) {
     const engines = { fp32: new OnnxEngine({ precision: 'fp32', threads }), int8: new OnnxEngine({ precision: 'int8', threads }) };
     await Promise.all(Object.values(engines).map((e) => e.load()));
-    const rows = { fp32: { prepare: [] as number[], infer: [] as number[], finish: [] as number[], chip: [] as number[] }, int8: { prepare: [] as number[], infer: [] as number[], finish: [] as number[], chip: [] as number[] } };
+    const rows = {
+      fp32: { prepare: [] as number[], infer: [] as number[], finish: [] as number[], chip: [] as number[] },
+      int8: { prepare: [] as number[], infer: [] as number[], finish: [] as number[], chip: [] as number[] },
+    };
     for (let r = -2; r < runs; r++) {
       const image = images[(r + 2) % images.length];
       const order = r % 2 === 0 ? (['fp32', 'int8'] as const) : (['int8', 'fp32'] as const);

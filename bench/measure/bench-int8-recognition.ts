@@ -92,7 +92,11 @@ const feed = (v: Variant | 'int8-like', first: number, count: number) =>
   v === 'fp32'
     ? new ort.Tensor('float32', inputs.subarray(first * per, (first + count) * per), [count, 3, size, size])
     : new ort.Tensor('uint8', inputsUint8.subarray(first * per, (first + count) * per), [count, 3, size, size]);
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 console.log(`${chips.length} chips of ${photos.length} photos (${values.photos}), batches of ${batch}; load average before: ${load()}`);
 for (const threads of threadCounts) {
@@ -123,7 +127,11 @@ console.log(`load average after: ${load()}`);
 if (values.profile) {
   for (const v of variants) {
     const prefix = path.join(os.tmpdir(), `facegraph-int8-recognition-profile-${v}`);
-    const session = await ort.InferenceSession.create(graphs[v], { ...sessionOptions(1), enableProfiling: true, profileFilePrefix: prefix });
+    const session = await ort.InferenceSession.create(graphs[v], {
+      ...sessionOptions(1),
+      enableProfiling: true,
+      profileFilePrefix: prefix,
+    });
     for (let i = 0; i < 5; i++) await session.run({ input: feed(v, i * batch, batch) });
     session.endProfiling();
     await session.release();
@@ -181,6 +189,9 @@ if (values.rules) {
   for (const rule of values.rules.split(',') as RangeRule[]) {
     const ranges = recognitionRanges(file, rule);
     await fidelity(`${rule}, float [${floatLayers}]`, buildRecognitionNetInt8Graph(weights, size, { ranges, floatLayers }));
-    await fidelity(`${rule} + bias correction, float [${floatLayers}]`, buildRecognitionNetInt8Graph(weights, size, { ranges, floatLayers, channelMeans: channelMeansOf(file) }));
+    await fidelity(
+      `${rule} + bias correction, float [${floatLayers}]`,
+      buildRecognitionNetInt8Graph(weights, size, { ranges, floatLayers, channelMeans: channelMeansOf(file) }),
+    );
   }
 }

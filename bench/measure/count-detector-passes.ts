@@ -82,17 +82,25 @@ for (const dir of dirs.map((d) => path.resolve(d))) {
       row.photos++;
       row.passes += result.detectorPasses;
       row.faces += result.faces.length;
-      if (values.verbose) process.stderr.write(`${path.relative(dir, file)}: ${result.detectorPasses} passes, ${result.faces.length} faces\n`);
+      if (values.verbose)
+        process.stderr.write(`${path.relative(dir, file)}: ${result.detectorPasses} passes, ${result.faces.length} faces\n`);
     }
     if (round === 1) rows.push(row);
     if (!values.time) continue;
     process.stdout.write(`${row.set} round ${round}: ${((performance.now() - t0) / row.photos).toFixed(1)} ms a photo\n`);
     for (const [key, t] of [...timings].sort()) {
-      process.stdout.write(`  ${key}\t${(t.calls / row.photos).toFixed(2)} passes a photo\t${(t.ms / t.calls).toFixed(1)} ms a pass\t${(t.ms / row.photos).toFixed(1)} ms a photo\n`);
+      process.stdout.write(
+        `  ${key}\t${(t.calls / row.photos).toFixed(2)} passes a photo\t${(t.ms / t.calls).toFixed(1)} ms a pass\t${(t.ms / row.photos).toFixed(1)} ms a photo\n`,
+      );
     }
   }
 }
-const all = rows.reduce((a, r) => ({ set: 'all', photos: a.photos + r.photos, passes: a.passes + r.passes, faces: a.faces + r.faces }), { set: 'all', photos: 0, passes: 0, faces: 0 });
+const all = rows.reduce((a, r) => ({ set: 'all', photos: a.photos + r.photos, passes: a.passes + r.passes, faces: a.faces + r.faces }), {
+  set: 'all',
+  photos: 0,
+  passes: 0,
+  faces: 0,
+});
 for (const r of rows.length > 1 ? [...rows, all] : rows) {
   process.stdout.write(`${r.set}\t${r.photos} photos\t${(r.passes / Math.max(1, r.photos)).toFixed(2)} passes/photo\t${r.faces} faces\n`);
 }

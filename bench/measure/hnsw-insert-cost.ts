@@ -16,7 +16,12 @@ import { syntheticLibrary } from '../../test/support/synthetic-people.js';
 import { toVectorText } from '../../src/db/vector.js';
 
 const { values } = parseArgs({
-  options: { faces: { type: 'string', default: '10000' }, m: { type: 'string', default: '32' }, 'ef-construction': { type: 'string', default: '400' }, inserts: { type: 'string', default: '300' } },
+  options: {
+    faces: { type: 'string', default: '10000' },
+    m: { type: 'string', default: '32' },
+    'ef-construction': { type: 'string', default: '400' },
+    inserts: { type: 'string', default: '300' },
+  },
 });
 const n = Number(values.faces);
 const inserts = Number(values.inserts);
@@ -26,7 +31,9 @@ const lib = syntheticLibrary(n + inserts);
 const embedding = (k: number) => toVectorText(lib.embeddings.subarray(k * lib.dim, (k + 1) * lib.dim));
 const db = await PGlite.create({ extensions: { vector } });
 try {
-  await db.exec('CREATE EXTENSION vector; CREATE TABLE faces (id bigint generated always as identity primary key, embedding vector(128) not null)');
+  await db.exec(
+    'CREATE EXTENSION vector; CREATE TABLE faces (id bigint generated always as identity primary key, embedding vector(128) not null)',
+  );
   for (let start = 0; start < n; start += 500) {
     const rows = Array.from({ length: Math.min(500, n - start) }, (_, i) => embedding(start + i));
     await db.query(`INSERT INTO faces (embedding) SELECT unnest($1::text[])::vector`, [rows]);
@@ -37,7 +44,9 @@ try {
   t = performance.now();
   for (let k = n; k < n + inserts; k++) await db.query('INSERT INTO faces (embedding) VALUES ($1::vector)', [embedding(k)]);
   const each = (performance.now() - t) / inserts;
-  process.stdout.write(`${n} faces, m = ${m}, ef_construction = ${ef}: index built in ${(build / 1000).toFixed(1)} s; then ${each.toFixed(2)} ms a single-face insert\n`);
+  process.stdout.write(
+    `${n} faces, m = ${m}, ef_construction = ${ef}: index built in ${(build / 1000).toFixed(1)} s; then ${each.toFixed(2)} ms a single-face insert\n`,
+  );
 } finally {
   await db.close();
 }

@@ -33,7 +33,9 @@ const fg = await createFacegraph(config, { workers: 0 });
 try {
   const loading = performance.now();
   await fg.analyzer.load();
-  process.stdout.write(`models loaded (and warmed up) in ${Math.round(performance.now() - loading)} ms, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`);
+  process.stdout.write(
+    `models loaded (and warmed up) in ${Math.round(performance.now() - loading)} ms, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB\n`,
+  );
   for (let round = 0; round < Number(values.rounds); round++) {
     const album = (await fg.services.albums.create(LOCAL_OWNER.id, `ingest cpu ${round}`)).id;
     const queue = [...photos];

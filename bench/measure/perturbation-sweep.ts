@@ -40,21 +40,40 @@ interface Variant {
   make: (bytes: Uint8Array) => Promise<Uint8Array>;
 }
 
-const CUTS = [[1, 0], [0, 1], [2, 2], [3, 1], [1, 3], [4, 0], [0, 4], [5, 0], [5, 5], [7, 2], [2, 7], [6, 6]] as const;
+const CUTS = [
+  [1, 0],
+  [0, 1],
+  [2, 2],
+  [3, 1],
+  [1, 3],
+  [4, 0],
+  [0, 4],
+  [5, 0],
+  [5, 5],
+  [7, 2],
+  [2, 7],
+  [6, 6],
+] as const;
 const VARIANTS: Variant[] = [
   { name: 'as is', make: async (b) => b },
   ...CUTS.map(([dx, dy]) => ({
     name: `cut ${dx},${dy}`,
     make: async (b: Uint8Array) => {
       const { width = 0, height = 0 } = await sharp(b).metadata();
-      return sharp(b).extract({ left: dx, top: dy, width: width - dx, height: height - dy }).png().toBuffer();
+      return sharp(b)
+        .extract({ left: dx, top: dy, width: width - dx, height: height - dy })
+        .png()
+        .toBuffer();
     },
   })),
   ...[0.7, 0.85, 1.15, 1.4].map((s) => ({
     name: `scale ${s}`,
     make: async (b: Uint8Array) => {
       const { width = 0 } = await sharp(b).metadata();
-      return sharp(b).resize({ width: Math.round(width * s) }).png().toBuffer();
+      return sharp(b)
+        .resize({ width: Math.round(width * s) })
+        .png()
+        .toBuffer();
     },
   })),
   ...[70, 85, 95].map((q) => ({ name: `jpeg ${q}`, make: async (b: Uint8Array) => sharp(b).jpeg({ quality: q }).toBuffer() })),
@@ -66,7 +85,10 @@ const VARIANTS: Variant[] = [
 
 const config = loadConfig();
 const photos: { file: string; face: boolean }[] = [];
-for (const [dirs, face] of [[none, false], [some, true]] as const) {
+for (const [dirs, face] of [
+  [none, false],
+  [some, true],
+] as const) {
   for (const dir of dirs) photos.push(...(await listPhotos(path.resolve(dir))).map((file) => ({ file, face })));
 }
 const inputs: { label: string; face: boolean; bytes: Uint8Array }[] = [];

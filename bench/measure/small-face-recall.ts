@@ -69,7 +69,10 @@ async function groupMosaic(faceSize: number): Promise<TestPhoto> {
 }
 
 async function lfwMosaic(people: { file: string; box: Box }[], texture: string, faceSize: number, first: number): Promise<TestPhoto> {
-  const background = await sharp(path.join(NOFACE_DIR, texture)).resize({ width: 1920, height: 1280, fit: 'fill' }).removeAlpha().toBuffer();
+  const background = await sharp(path.join(NOFACE_DIR, texture))
+    .resize({ width: 1920, height: 1280, fit: 'fill' })
+    .removeAlpha()
+    .toBuffer();
   const side = Math.round((250 * faceSize) / 105);
   const gap = Math.round(side * 0.6);
   const composites: sharp.OverlayOptions[] = [];
@@ -97,7 +100,9 @@ async function sparsePhotos(people: { file: string; box: Box }[], height: number
   const photos: TestPhoto[] = [];
   for (const file of backgrounds) {
     const group = file.startsWith(DEMO_DIR);
-    const base = sharp(file).resize({ width: 1920, height: group ? undefined : height, fit: 'fill' }).removeAlpha();
+    const base = sharp(file)
+      .resize({ width: 1920, height: group ? undefined : height, fit: 'fill' })
+      .removeAlpha();
     const { info } = await base.clone().toBuffer({ resolveWithObject: true });
     const taken: Box[] = (GROUP_FACES[path.basename(file, '.jpg')] ?? []).map(([x, y, w, h]) => ({ x, y, width: w, height: h }));
     for (let trial = 0; trial < (height === 1280 ? 6 : 8); trial++) {
@@ -112,7 +117,10 @@ async function sparsePhotos(people: { file: string; box: Box }[], height: number
         let tries = 0;
         do {
           at = { x: Math.floor(random() * (info.width - side)), y: Math.floor(random() * (info.height - side)), width: side, height: side };
-        } while (++tries < 50 && placed.some((p) => p.x < at.x + side && at.x < p.x + p.width && p.y < at.y + side && at.y < p.y + p.height));
+        } while (
+          ++tries < 50 &&
+          placed.some((p) => p.x < at.x + side && at.x < p.x + p.width && p.y < at.y + side && at.y < p.y + p.height)
+        );
         placed.push(at);
         composites.push({ input: await sharp(face).resize({ width: side, height: side }).toBuffer(), left: at.x, top: at.y });
         const f = side / 250;
@@ -133,7 +141,14 @@ if (lfw10Missing) {
   sets = [['mosaics (group photos only)', groupMosaics]];
 } else {
   const people = await portraits();
-  const textures: [string, number][] = [['grass.png', 32], ['gravel.png', 38], ['brick.png', 45], ['coffee.png', 55], ['grass.png', 65], ['gravel.png', 36]];
+  const textures: [string, number][] = [
+    ['grass.png', 32],
+    ['gravel.png', 38],
+    ['brick.png', 45],
+    ['coffee.png', 55],
+    ['grass.png', 65],
+    ['gravel.png', 36],
+  ];
   const mosaics = [...groupMosaics, ...(await Promise.all(textures.map(([t, s], i) => lfwMosaic(people, t, s, i * 17))))];
   sets = [
     ['mosaics', mosaics],
@@ -147,7 +162,13 @@ for (const [label, photos] of sets) {
     let found = 0;
     let passes = 0;
     for (const photo of photos) {
-      const located = await detectFaces(engine, photo.image, { ...config.vision, minFaceSize: 25, tileSize: config.vision.detectTileSize, tryRotations: false, input });
+      const located = await detectFaces(engine, photo.image, {
+        ...config.vision,
+        minFaceSize: 25,
+        tileSize: config.vision.detectTileSize,
+        tryRotations: false,
+        input,
+      });
       passes += located.passes;
       found += photo.truth.filter((t) => located.detections.some((d) => iou(d.box, t) > 0.3)).length;
     }

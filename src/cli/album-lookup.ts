@@ -10,7 +10,7 @@ export async function findAlbumByName(
   name: string,
 ): Promise<{ id: number; name: string } | undefined> {
   const wanted = name.trim();
-  for (let after: string | null = null; ;) {
+  for (let after: string | null = null; ; ) {
     const page = await albums.list(ownerId, { first: 100, after });
     const found = page.nodes.find((a) => a.name === wanted);
     if (found || !page.hasNextPage) return found;

@@ -31,7 +31,12 @@ export function parseThreshold(raw: string | undefined): number | undefined {
 
 /** People as facegraph makes them: average linkage at the threshold, poor faces left out (vision/face-quality.ts). */
 export function facegraphClustering(threshold: number): ClusterFn {
-  return async (embeddings, qualities) => clusterEmbeddings(embeddings, { threshold }, qualities.map((q) => q !== undefined && q < POOR_QUALITY));
+  return async (embeddings, qualities) =>
+    clusterEmbeddings(
+      embeddings,
+      { threshold },
+      qualities.map((q) => q !== undefined && q < POOR_QUALITY),
+    );
 }
 
 /** The ingestion pipeline as the environment configures it, and a line that says which. */
@@ -66,7 +71,13 @@ export async function evaluateSources(
     if (dirs.length === 0) {
       sources.push(...(await repositorySources(config.datasets!, scratch)));
       const pub = path.join(config.datasets!, 'public');
-      if (await stat(pub).then((s) => s.isDirectory(), () => false)) sources.push(...(await loadSourcesDir(pub)));
+      if (
+        await stat(pub).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )
+      )
+        sources.push(...(await loadSourcesDir(pub)));
     }
     for (const dir of dirs) sources.push(...(await loadSourcesDir(path.resolve(dir))));
 
@@ -74,9 +85,16 @@ export async function evaluateSources(
       { name: 'facegraph', analyzer: pipeline, distance: cosineDistance, threshold, cluster: facegraphClustering(threshold) },
     ];
     if (options.baseline) {
-      systems.push({ name: 'face-api', analyzer: await openFaceApiBaseline(), distance: euclideanDistance, threshold: FACE_API_MATCH_DISTANCE });
+      systems.push({
+        name: 'face-api',
+        analyzer: await openFaceApiBaseline(),
+        distance: euclideanDistance,
+        threshold: FACE_API_MATCH_DISTANCE,
+      });
     }
-    process.stderr.write(`eval: ${sources.length} sources; facegraph ${engine.name} (${precision}) at cosine ${threshold}${options.baseline ? `, plain face-api at euclidean ${FACE_API_MATCH_DISTANCE}` : ''}\n`);
+    process.stderr.write(
+      `eval: ${sources.length} sources; facegraph ${engine.name} (${precision}) at cosine ${threshold}${options.baseline ? `, plain face-api at euclidean ${FACE_API_MATCH_DISTANCE}` : ''}\n`,
+    );
 
     const scored = new Map<string, ScoredSource[]>(systems.map((s) => [s.name, []]));
     const rows: SourceScore[] = [];
@@ -104,7 +122,9 @@ export async function evaluateSources(
         engine: engine.name,
         precision,
         threshold,
-        ...(options.baseline ? { baseline: { name: 'face-api', version: '1.7.15', distance: 'euclidean', threshold: FACE_API_MATCH_DISTANCE } } : {}),
+        ...(options.baseline
+          ? { baseline: { name: 'face-api', version: '1.7.15', distance: 'euclidean', threshold: FACE_API_MATCH_DISTANCE } }
+          : {}),
         sources: rows,
         totals,
         ...(parity ? { precisionParity: parity } : {}),
@@ -125,7 +145,9 @@ async function precisionParity(
   precision: string,
   config: Readonly<Config>,
 ): Promise<ParityReport> {
-  const files = [...new Set(sources.flatMap((s) => [...(s.identity?.photos ?? []), ...(s.groups ?? []).map((g) => g.file), ...(s.noface ?? [])]))];
+  const files = [
+    ...new Set(sources.flatMap((s) => [...(s.identity?.photos ?? []), ...(s.groups ?? []).map((g) => g.file), ...(s.noface ?? [])])),
+  ];
   const float32 = openPipeline({ ...config, precision: 'fp32' });
   try {
     process.stderr.write(`precision parity: ${files.length} photos, ${precision} against fp32\n`);

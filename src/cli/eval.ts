@@ -50,6 +50,7 @@ const USAGE = `usage:
   stdout is the JSON report alone with \`npm run --silent eval -- ...\` (npm prints a header otherwise).`;
 
 async function main(): Promise<number> {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript infers parseArgs' result type from the assignment below
   let values;
   try {
     ({ values } = parseArgs({
@@ -110,10 +111,16 @@ async function main(): Promise<number> {
 
   const config = loadConfig();
   const { engine, pipeline, precision } = openPipeline(config);
-  const progress = (root: string): EvaluateOptions['onProgress'] => (done, total, photo) => {
-    const what = photo.error ? `error: ${photo.error}` : photo.score === null ? 'NO FACE' : `${photo.faces} face(s), main ${photo.score.toFixed(2)}`;
-    process.stderr.write(`[${String(done).padStart(String(total).length)}/${total}] ${path.relative(root, photo.file)}: ${what}\n`);
-  };
+  const progress =
+    (root: string): EvaluateOptions['onProgress'] =>
+    (done, total, photo) => {
+      const what = photo.error
+        ? `error: ${photo.error}`
+        : photo.score === null
+          ? 'NO FACE'
+          : `${photo.faces} face(s), main ${photo.score.toFixed(2)}`;
+      process.stderr.write(`[${String(done).padStart(String(total).length)}/${total}] ${path.relative(root, photo.file)}: ${what}\n`);
+    };
   const options = (root: string): EvaluateOptions => ({
     threshold,
     cluster: facegraphClustering(threshold),
@@ -123,7 +130,9 @@ async function main(): Promise<number> {
 
   const sets: Record<string, unknown> = {};
   const scored: SetPairs[] = [];
-  const labelled = byPairs ? [{ name: path.basename(values.pairs!), root: path.resolve(values.images!) }] : datasets.map((d) => ({ name: path.basename(path.resolve(d)), root: path.resolve(d) }));
+  const labelled = byPairs
+    ? [{ name: path.basename(values.pairs!), root: path.resolve(values.images!) }]
+    : datasets.map((d) => ({ name: path.basename(path.resolve(d)), root: path.resolve(d) }));
   for (const set of labelled) {
     const dataset = byPairs ? await loadPairsCsv(path.resolve(values.pairs!), set.root) : await loadIdentityFolders(set.root);
     process.stderr.write(`eval ${set.name}: ${dataset.photos.length} photos, ${dataset.pairs.length} pairs\n`);
@@ -155,13 +164,19 @@ async function main(): Promise<number> {
   if (labelled.length === 1 && groups.length === 0) {
     // One labelled set: its report, as before, with the no-face counts in its detection section.
     const only = sets[scored[0].name] as { detection: object };
-    out = { source: byPairs ? { pairs: values.pairs, images: values.images } : { dataset: datasets[0] }, ...head, ...only, detection: { ...only.detection, ...noFace } };
+    out = {
+      source: byPairs ? { pairs: values.pairs, images: values.images } : { dataset: datasets[0] },
+      ...head,
+      ...only,
+      detection: { ...only.detection, ...noFace },
+    };
   } else {
     out = { source: { datasets, groups, noface }, ...head, ...(noFace ? { detection: noFace } : {}), sets };
     if (scored.length >= 2) {
       const all = chooseThreshold(scored);
       out.heldOut = {
-        method: 'each set scored at the threshold chosen on all the other sets: best balanced accuracy, every set weighing the same within each class',
+        method:
+          'each set scored at the threshold chosen on all the other sets: best balanced accuracy, every set weighing the same within each class',
         sets: Object.fromEntries(leaveOneSetOut(scored).map((h) => [h.set, h])),
         atDefault: Object.fromEntries(scored.map((s) => [s.name, scoreAt(s, threshold)])),
         chosenOnAll: all,
@@ -198,7 +213,8 @@ function mergeNoFace(a: NoFaceReport, b: NoFaceReport): NoFaceReport {
     falseFaces: a.falseFaces + b.falseFaces,
     detectorPassesPerPhoto:
       a.detectorPassesPerPhoto === undefined || b.detectorPassesPerPhoto === undefined ? undefined : (passes(a) + passes(b)) / noFacePhotos,
-    redetectedPhotos: a.redetectedPhotos === undefined || b.redetectedPhotos === undefined ? undefined : a.redetectedPhotos + b.redetectedPhotos,
+    redetectedPhotos:
+      a.redetectedPhotos === undefined || b.redetectedPhotos === undefined ? undefined : a.redetectedPhotos + b.redetectedPhotos,
     withFalseFaces: [...a.withFalseFaces, ...b.withFalseFaces],
   };
 }

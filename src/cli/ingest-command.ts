@@ -33,8 +33,10 @@ export async function runIngest(dir: string, options: IngestCommandOptions): Pro
     console.error(`facegraph ingest: no photos under ${root} (looked for ${[...IMAGE_EXTENSIONS].join(' ')})`);
     return 1;
   }
-  console.error(`facegraph ingest: ${files.length} photos under ${root} -> album "${options.album}"${options.server ? ` on ${options.server}` : ''}`);
-  return options.server ? ingestThroughServer(root, files, options) : ingestEmbedded(root, files, options);
+  console.error(
+    `facegraph ingest: ${files.length} photos under ${root} -> album "${options.album}"${options.server ? ` on ${options.server}` : ''}`,
+  );
+  return options.server ? ingestThroughServer(files, options) : ingestEmbedded(root, files, options);
 }
 
 /** Every file with an image extension under `root`, recursively, in path order. */
@@ -59,7 +61,11 @@ async function ingestEmbedded(root: string, files: string[], options: IngestComm
   try {
     const album = await findOrCreateAlbum(facegraph.services.albums, LOCAL_OWNER.id, options.album);
     const ingest = facegraph.services.ingest;
-    const batch = await ingest.createLocalBatch(LOCAL_OWNER.id, album.id, files.map((f) => ({ fileName: path.relative(root, f), path: f })));
+    const batch = await ingest.createLocalBatch(
+      LOCAL_OWNER.id,
+      album.id,
+      files.map((f) => ({ fileName: path.relative(root, f), path: f })),
+    );
     const counts: ProgressCounts = { done: 0, failed: 0, faces: 0 };
     let skipped = 0;
     const failures: string[] = [];
@@ -79,7 +85,10 @@ async function ingestEmbedded(root: string, files: string[], options: IngestComm
       const runner = async () => {
         while (next < files.length && !options.signal.aborted) {
           const position = next++;
-          await processWithRetry(() => ingest.processItem(batch.id, position), (reason) => ingest.giveUpItem(batch.id, position, reason));
+          await processWithRetry(
+            () => ingest.processItem(batch.id, position),
+            (reason) => ingest.giveUpItem(batch.id, position, reason),
+          );
         }
       };
       await Promise.all(Array.from({ length: photosInFlight(config.analyzers) }, runner));
@@ -146,7 +155,7 @@ const BATCH_FIELDS = 'id status total done failed';
  * process stops; a re-run sends everything again and the server skips what
  * it already has.
  */
-async function ingestThroughServer(root: string, files: string[], options: IngestCommandOptions): Promise<number> {
+async function ingestThroughServer(files: string[], options: IngestCommandOptions): Promise<number> {
   const client = new GraphQLHttpClient(options.server!);
   try {
     return await sendAndFollow(client, files, options);
@@ -217,12 +226,14 @@ async function sendAndFollow(client: GraphQLHttpClient, files: string[], options
   const refresh = async () => {
     for (const [id, b] of batches) {
       if (b.status === 'DONE' || b.status === 'FAILED' || (live && followed.has(id))) continue;
-      const r = await client.request<{ ingestBatch: RemoteBatch | null }>(`query($id: ID!) { ingestBatch(id: $id) { ${BATCH_FIELDS} } }`, { id });
+      const r = await client.request<{ ingestBatch: RemoteBatch | null }>(`query($id: ID!) { ingestBatch(id: $id) { ${BATCH_FIELDS} } }`, {
+        id,
+      });
       if (r.ingestBatch) batches.set(id, r.ingestBatch);
     }
     counts.done = [...batches.values()].reduce((n, b) => n + b.done + b.failed, 0);
     counts.failed = [...batches.values()].reduce((n, b) => n + b.failed, 0);
-    counts.faces = live ? newFaces : await albumFaces(client, album.id) - baseFaces;
+    counts.faces = live ? newFaces : (await albumFaces(client, album.id)) - baseFaces;
     reporter.update(counts);
   };
 
@@ -234,7 +245,10 @@ async function sendAndFollow(client: GraphQLHttpClient, files: string[], options
   }
   albumEvents.stop();
   await uploads;
-  counts.faces = await albumFaces(client, album.id).then((n) => n - baseFaces, () => counts.faces);
+  counts.faces = await albumFaces(client, album.id).then(
+    (n) => n - baseFaces,
+    () => counts.faces,
+  );
   if (uploadError) {
     reporter.stop(`facegraph ingest: upload failed: ${uploadError.message}`);
     return 1;
@@ -246,7 +260,9 @@ async function sendAndFollow(client: GraphQLHttpClient, files: string[], options
     );
     return 130;
   }
-  reporter.stop(`facegraph ingest: ${counts.done - counts.failed} stored or already there, ${counts.failed} failed; ${counts.faces} new faces (album ${album.id})`);
+  reporter.stop(
+    `facegraph ingest: ${counts.done - counts.failed} stored or already there, ${counts.failed} failed; ${counts.faces} new faces (album ${album.id})`,
+  );
   return 0;
 }
 
@@ -256,8 +272,13 @@ async function albumFaces(client: GraphQLHttpClient, id: string): Promise<number
 }
 
 async function findOrCreateRemoteAlbum(client: GraphQLHttpClient, name: string): Promise<{ id: string; faceCount: number }> {
-  type Page = { albums: { edges: { node: { id: string; name: string; faceCount: number } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
-  for (let after: string | null = null; ;) {
+  type Page = {
+    albums: {
+      edges: { node: { id: string; name: string; faceCount: number } }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+  };
+  for (let after: string | null = null; ; ) {
     const r: Page = await client.request<Page>(
       `query($after: String) { albums(first: 100, after: $after) { edges { node { id name faceCount } } pageInfo { hasNextPage endCursor } } }`,
       { after },
@@ -267,6 +288,8 @@ async function findOrCreateRemoteAlbum(client: GraphQLHttpClient, name: string):
     if (!r.albums.pageInfo.hasNextPage) break;
     after = r.albums.pageInfo.endCursor;
   }
-  const created = await client.request<{ createAlbum: { id: string } }>(`mutation($n: String!) { createAlbum(name: $n) { id } }`, { n: name });
+  const created = await client.request<{ createAlbum: { id: string } }>(`mutation($n: String!) { createAlbum(name: $n) { id } }`, {
+    n: name,
+  });
   return { id: created.createAlbum.id, faceCount: 0 };
 }

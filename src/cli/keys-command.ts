@@ -23,7 +23,9 @@ export async function withKeys<T>(run: (keys: ApiKeyService) => Promise<T>): Pro
 /** Prints who the key is for on stderr and the key alone on the last line of stdout, so that `KEY=$(facegraph keys create ...)` works. */
 export async function runKeysCreate(owner: string): Promise<number> {
   const created = await withKeys((keys) => keys.create(owner));
-  console.error(`facegraph keys: new key ${created.prefix} for owner "${created.owner.name}" (id ${created.owner.id}); it is shown once, keep it safe`);
+  console.error(
+    `facegraph keys: new key ${created.prefix} for owner "${created.owner.name}" (id ${created.owner.id}); it is shown once, keep it safe`,
+  );
   console.log(created.key);
   return 0;
 }

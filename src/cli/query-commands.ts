@@ -31,8 +31,16 @@ async function similarEmbedded(faceId: string, options: { limit: number; album?:
       limit: options.limit,
       albumId: options.album === undefined ? undefined : parseIntId(options.album, '--album'),
     });
-    const images = await albums.imagesByIds(LOCAL_OWNER.id, found.map((m) => m.face.image_id));
-    return found.map((m, i) => ({ distance: m.distance, faceId: String(m.face.id), imageId: String(m.face.image_id), fileName: images[i]?.file_name ?? '?' }));
+    const images = await albums.imagesByIds(
+      LOCAL_OWNER.id,
+      found.map((m) => m.face.image_id),
+    );
+    return found.map((m, i) => ({
+      distance: m.distance,
+      faceId: String(m.face.id),
+      imageId: String(m.face.image_id),
+      fileName: images[i]?.file_name ?? '?',
+    }));
   } finally {
     await facegraph.close();
   }
@@ -44,7 +52,12 @@ async function similarRemote(faceId: string, options: { limit: number; album?: s
     `query($f: ID!, $l: Int, $a: ID) { similarFaces(faceId: $f, limit: $l, albumId: $a) { distance face { id image { id fileName } } } }`,
     { f: faceId, l: options.limit, a: options.album ?? null },
   );
-  return r.similarFaces.map((m) => ({ distance: m.distance, faceId: m.face.id, imageId: m.face.image.id, fileName: m.face.image.fileName }));
+  return r.similarFaces.map((m) => ({
+    distance: m.distance,
+    faceId: m.face.id,
+    imageId: m.face.image.id,
+    fileName: m.face.image.fileName,
+  }));
 }
 
 /**

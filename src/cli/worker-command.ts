@@ -23,9 +23,10 @@ export async function runWorker(options: WorkerCommandOptions): Promise<void> {
   const facegraph = await createFacegraph(config, { workers: concurrency, startWorkers: false, processMetrics: true });
   // Load the networks before taking jobs, so the first job does not run into its timeout.
   await facegraph.analyzer.load();
-  const ops = options.port === undefined
-    ? undefined
-    : await startOpsServer({ checkDatabase: facegraph.checkDatabase, metrics: facegraph.metrics }, options.port, config.host);
+  const ops =
+    options.port === undefined
+      ? undefined
+      : await startOpsServer({ checkDatabase: facegraph.checkDatabase, metrics: facegraph.metrics }, options.port, config.host);
   facegraph.workers.start();
   console.log(
     `facegraph worker: ready (pid ${process.pid} on ${os.hostname()}, ${facegraph.queue.kind} queue, ${concurrency} consumer(s), ` +

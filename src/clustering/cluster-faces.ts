@@ -136,7 +136,8 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
 
   // Few faces to place (an incremental run, a small album): compare them with everything, exactly.
   const graphOptions = { k: options.neighbours, maxDistance: options.threshold };
-  const graph = n * total <= EXACT_GRAPH_PAIRS ? exactNeighbourGraph(unit, dim, n, graphOptions) : buildNeighbourGraph(unit, dim, graphOptions);
+  const graph =
+    n * total <= EXACT_GRAPH_PAIRS ? exactNeighbourGraph(unit, dim, n, graphOptions) : buildNeighbourGraph(unit, dim, graphOptions);
   const roots = averageLinkage({ dim, sums, counts, fixed, photos, graph, threshold: options.threshold });
 
   // Read the result out: a face joins the anchor in its cluster, or the cluster becomes a new person.

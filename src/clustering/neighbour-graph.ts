@@ -67,7 +67,12 @@ export function buildNeighbourGraph(vectors: Float32Array, dim: number, options:
  * incremental run after ingestion), where rows x n is small, this is both
  * cheaper than a forest over everything and exact.
  */
-export function exactNeighbourGraph(vectors: Float32Array, dim: number, rows: number, options: Pick<NeighbourGraphOptions, 'k' | 'maxDistance'>): NeighbourGraph {
+export function exactNeighbourGraph(
+  vectors: Float32Array,
+  dim: number,
+  rows: number,
+  options: Pick<NeighbourGraphOptions, 'k' | 'maxDistance'>,
+): NeighbourGraph {
   const n = Math.floor(vectors.length / dim);
   const builder = new GraphBuilder(vectors, dim, n, { ...options });
   for (let i = 0; i < rows; i++) {
@@ -278,6 +283,7 @@ function selectNth(keys: Float64Array, values: Int32Array, start: number, end: n
 }
 
 function median3(a: number, b: number, c: number): number {
+  // biome-ignore lint/complexity/useMathMinMax: one comparison network for the median; Math.max would only hide half of it
   return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
 }
 

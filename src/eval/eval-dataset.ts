@@ -112,7 +112,8 @@ export async function loadPairsCsv(csvFile: string, imagesDir: string): Promise<
     const line = i + 2;
     const decision = row.decision?.toLowerCase();
     if (!row.file_x || !row.file_y) problems.push(`line ${line}: file_x and file_y are required`);
-    else if (decision !== 'yes' && decision !== 'no') problems.push(`line ${line}: decision must be Yes or No, got "${row.decision ?? ''}"`);
+    else if (decision !== 'yes' && decision !== 'no')
+      problems.push(`line ${line}: decision must be Yes or No, got "${row.decision ?? ''}"`);
     else pairs.push({ a: indexOf(row.file_x), b: indexOf(row.file_y), same: decision === 'yes' });
   });
   if (problems.length > 0) {

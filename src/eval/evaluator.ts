@@ -6,14 +6,7 @@ import { cosineDistance } from '../vision/vector-math.js';
 import { pairwiseClusteringMetrics, type ClusteringMetrics } from './clustering-metrics.js';
 import type { EvalDataset } from './eval-dataset.js';
 import { splitHalfCalibration, type SplitHalfCalibration } from './threshold-calibration.js';
-import {
-  accuracyAt,
-  balancedAccuracyAt,
-  bestAccuracy,
-  rocAuc,
-  tarAtFar,
-  type ScoredPair,
-} from './verification-metrics.js';
+import { accuracyAt, balancedAccuracyAt, bestAccuracy, rocAuc, tarAtFar, type ScoredPair } from './verification-metrics.js';
 
 /** A face as the evaluation reads it (FacePipeline's AnalyzedFace has all of this). */
 export interface EvalFace {
@@ -45,7 +38,10 @@ export interface AnalyzerResult {
  * a face. The hook for people clustering: the report gains its `clustering`
  * section as soon as a caller passes one.
  */
-export type ClusterFn = (embeddings: readonly (Float32Array | null)[], qualities: readonly (number | undefined)[]) => Promise<(string | number | null)[]>;
+export type ClusterFn = (
+  embeddings: readonly (Float32Array | null)[],
+  qualities: readonly (number | undefined)[],
+) => Promise<(string | number | null)[]>;
 
 export interface EvaluateOptions {
   /** The same-person threshold under test (cosine distance). */
@@ -252,7 +248,12 @@ export async function evaluateGroups(
   return {
     report: {
       detection: { photos: photos.length, faces: perPhoto.reduce((n, p) => n + p.faces, 0), perPhoto, poorFaces, ...passes.perPhoto() },
-      verification: { pairs: pairs.length, threshold: options.threshold, accuracy, falseAccepts: pairs.length > 0 ? Math.round((1 - accuracy) * pairs.length) : 0 },
+      verification: {
+        pairs: pairs.length,
+        threshold: options.threshold,
+        accuracy,
+        falseAccepts: pairs.length > 0 ? Math.round((1 - accuracy) * pairs.length) : 0,
+      },
     },
     pairs,
   };
@@ -297,5 +298,10 @@ async function analyzeFile(
 }
 
 function summary(file: string, outcome: { faces: EvalFace[]; error?: string }): PhotoOutcome {
-  return { file, faces: outcome.faces.length, score: mainFace(outcome.faces)?.score ?? null, ...(outcome.error ? { error: outcome.error } : {}) };
+  return {
+    file,
+    faces: outcome.faces.length,
+    score: mainFace(outcome.faces)?.score ?? null,
+    ...(outcome.error ? { error: outcome.error } : {}),
+  };
 }

@@ -61,7 +61,11 @@ function unmatchedFaces(
   fast: readonly { box: Box; score: number }[],
   float32: readonly { box: Box; score: number }[],
 ): ParityDifference['unmatched'] {
-  const pairs = matchFaces(fast.map((f) => f.box), float32.map((g) => g.box), SAME_FACE_IOU);
+  const pairs = matchFaces(
+    fast.map((f) => f.box),
+    float32.map((g) => g.box),
+    SAME_FACE_IOU,
+  );
   const usedA = new Set(pairs.map(([i]) => i));
   const usedB = new Set(pairs.map(([, j]) => j));
   const side = (b: Box) => Math.round(Math.min(b.width, b.height));

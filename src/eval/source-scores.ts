@@ -59,9 +59,19 @@ export interface ScoredSource {
   pairs: ScoredPair[];
 }
 
-export async function scoreSource(source: EvalSource, system: EvalSystem, onProgress?: EvaluateOptions['onProgress']): Promise<ScoredSource> {
+export async function scoreSource(
+  source: EvalSource,
+  system: EvalSystem,
+  onProgress?: EvaluateOptions['onProgress'],
+): Promise<ScoredSource> {
   const started = performance.now();
-  const options: EvaluateOptions = { threshold: system.threshold, distance: system.distance, cluster: system.cluster, calibrate: false, onProgress };
+  const options: EvaluateOptions = {
+    threshold: system.threshold,
+    distance: system.distance,
+    cluster: system.cluster,
+    calibrate: false,
+    onProgress,
+  };
   const score: SourceScore = { source: source.name, system: system.name, photos: 0, seconds: 0 };
   let pairs: ScoredPair[] = [];
   if (source.identity) {
@@ -143,7 +153,11 @@ export function totalOf(name: string, system: string, scored: readonly ScoredSou
   }
   const nofaces = rows.flatMap((r) => (r.noface ? [r.noface] : []));
   if (nofaces.length > 0) {
-    out.noface = { photos: sum(nofaces.map((n) => n.photos)), faces: sum(nofaces.map((n) => n.faces)), withFaces: nofaces.flatMap((n) => n.withFaces) };
+    out.noface = {
+      photos: sum(nofaces.map((n) => n.photos)),
+      faces: sum(nofaces.map((n) => n.faces)),
+      withFaces: nofaces.flatMap((n) => n.withFaces),
+    };
   }
   return out;
 }

@@ -25,7 +25,9 @@ export function sourcesTable(rows: readonly SourceScore[]): string {
       id && id.pairs > 0 ? `${percent(id.accuracy)} (${fixed(id.auc, 3)}) of ${id.pairs}` : '',
       g ? `${g.missed} of ${g.expected}` : '',
       g ? `${g.extra}` : '',
-      g ? `${g.calledSame} of ${g.samePhotoPairs}${g.poorFaces > 0 ? ` (${g.calledSameGood} without a poor face; ${g.poorFaces} poor faces)` : ''}` : '',
+      g
+        ? `${g.calledSame} of ${g.samePhotoPairs}${g.poorFaces > 0 ? ` (${g.calledSameGood} without a poor face; ${g.poorFaces} poor faces)` : ''}`
+        : '',
       r.noface ? `${r.noface.faces} (${r.noface.photos} photos)` : '',
       r.photos > 0 ? `${Math.round((1000 * r.seconds) / r.photos)}` : '',
     ];

@@ -85,7 +85,7 @@ const LABELS_DIR = path.join(import.meta.dirname, 'labels');
  */
 export async function repositorySources(datasets: string, scratch: string): Promise<EvalSource[]> {
   const family = 'repository';
-  const here = async (name: string) => (await exists(path.join(datasets, name))) ? path.join(datasets, name) : undefined;
+  const here = async (name: string) => ((await exists(path.join(datasets, name))) ? path.join(datasets, name) : undefined);
   const sources: EvalSource[] = [];
   const lfw10 = await here('lfw10');
   if (lfw10) sources.push({ name: 'lfw10', family, identity: await loadIdentityFolders(lfw10) });
@@ -101,7 +101,11 @@ export async function repositorySources(datasets: string, scratch: string): Prom
   const groups = path.join(scratch, 'groups');
   await mkdir(groups, { recursive: true });
   for (const photo of Object.keys(GROUP_FACES)) await symlink(path.join(DEMO_DIR, `${photo}.jpg`), path.join(groups, `${photo}.jpg`));
-  sources.push({ name: 'groups', family, groups: Object.entries(GROUP_FACES).map(([p, faces]) => ({ file: path.join(groups, `${p}.jpg`), expected: faces.length })) });
+  sources.push({
+    name: 'groups',
+    family,
+    groups: Object.entries(GROUP_FACES).map(([p, faces]) => ({ file: path.join(groups, `${p}.jpg`), expected: faces.length })),
+  });
   const crops = await listPhotos(await writeGroupTightCrops(path.join(scratch, 'groups-tight')));
   sources.push({ name: 'groups-tight', family, identity: ownPeople(crops) });
   const noface = await here('noface');

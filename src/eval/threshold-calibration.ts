@@ -71,9 +71,7 @@ function* halves(people: string[], half: number): Generator<Set<string>> {
   for (let i = 0; i < half; i++) total = (total * (n - i)) / (i + 1);
   if (total / (n === 2 * half ? 2 : 1) <= MAX_SPLITS) {
     const pick = (start: number, chosen: string[]): string[][] =>
-      chosen.length === half
-        ? [chosen]
-        : people.slice(start).flatMap((p, i) => pick(start + i + 1, [...chosen, p]));
+      chosen.length === half ? [chosen] : people.slice(start).flatMap((p, i) => pick(start + i + 1, [...chosen, p]));
     for (const subset of pick(0, [])) {
       if (n === 2 * half && !subset.includes(people[0])) continue;
       yield new Set(subset);

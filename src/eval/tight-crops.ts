@@ -34,7 +34,13 @@ export async function writeGroupTightCrops(out: string, demoDir = DEMO_DIR): Pro
       const side = Math.round(0.7 * w);
       const cx = x + w / 2;
       const cy = y + 0.55 * h;
-      await tight(path.join(demoDir, `${photo}.jpg`), Math.round(cx - side / 2), Math.round(cy - side / 2), side, path.join(out, `${photo}-face${i + 1}.jpg`));
+      await tight(
+        path.join(demoDir, `${photo}.jpg`),
+        Math.round(cx - side / 2),
+        Math.round(cy - side / 2),
+        side,
+        path.join(out, `${photo}-face${i + 1}.jpg`),
+      );
     }
   }
   return out;

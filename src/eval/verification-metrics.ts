@@ -29,7 +29,7 @@ export interface Confusion {
 /** The decision for one pair at `threshold`, with unscorable pairs always wrong. */
 function isCorrect(pair: ScoredPair, threshold: number): boolean {
   if (pair.distance === null) return false;
-  return (pair.distance <= threshold) === pair.same;
+  return pair.distance <= threshold === pair.same;
 }
 
 /** Confusion counts at `threshold`; an unscorable pair counts as a false negative or a false positive. */

@@ -21,7 +21,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return formatted;
   }
   if (isHttpError(original)) {
-    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: original.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT' } };
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: original.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_USER_INPUT' },
+    };
   }
   console.error('[graphql] unexpected error:', original);
   return {
@@ -34,5 +39,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 
 /** Errors from the multipart parser carry an HTTP status (400 malformed, 413 too large). */
 function isHttpError(err: unknown): err is Error & { status: number } {
-  return err instanceof Error && typeof (err as unknown as { status?: unknown }).status === 'number' && (err as unknown as { status: number }).status < 500;
+  return (
+    err instanceof Error &&
+    typeof (err as unknown as { status?: unknown }).status === 'number' &&
+    (err as unknown as { status: number }).status < 500
+  );
 }

@@ -1,6 +1,14 @@
 import type { AlbumEvent as AlbumEventPayload, BatchProgress } from '../services/live-events.service.js';
 import type { Page } from '../services/pagination.js';
-import type { AlbumRecord, BatchSnapshot, FaceRecord, ImageRecord, IngestBatchRecord, IngestItemRecord, ItemSnapshot } from '../services/records.js';
+import type {
+  AlbumRecord,
+  BatchSnapshot,
+  FaceRecord,
+  ImageRecord,
+  IngestBatchRecord,
+  IngestItemRecord,
+  ItemSnapshot,
+} from '../services/records.js';
 import type { Album } from './types/album.type.js';
 import type { Face, FaceSource } from './types/face.type.js';
 import type { Image } from './types/image.type.js';
@@ -64,7 +72,12 @@ const fromBatchSnapshot = (b: BatchSnapshot): IngestBatch => ({
   finishedAt: b.finishedAt ? new Date(b.finishedAt) : null,
 });
 
-const fromItemSnapshot = (i: ItemSnapshot): IngestItem => ({ position: i.position, imageId: i.imageId, fileName: i.fileName, error: i.error });
+const fromItemSnapshot = (i: ItemSnapshot): IngestItem => ({
+  position: i.position,
+  imageId: i.imageId,
+  fileName: i.fileName,
+  error: i.error,
+});
 
 export const toBatchProgress = (p: BatchProgress): IngestBatchProgress => ({
   batch: fromBatchSnapshot(p.batch),
@@ -73,8 +86,26 @@ export const toBatchProgress = (p: BatchProgress): IngestBatchProgress => ({
 
 export const toAlbumEvent = (e: AlbumEventPayload): AlbumEvent =>
   e.kind === 'photo'
-    ? { kind: AlbumEventKind.PHOTO_STORED, albumId: e.albumId, batchId: e.batchId, imageId: e.imageId, faceCount: e.faces, facesPlaced: null, newPeople: null, removedPeople: null }
-    : { kind: AlbumEventKind.PEOPLE_CHANGED, albumId: e.albumId, batchId: null, imageId: null, faceCount: null, facesPlaced: e.facesPlaced, newPeople: e.newPeople, removedPeople: e.removedPeople };
+    ? {
+        kind: AlbumEventKind.PHOTO_STORED,
+        albumId: e.albumId,
+        batchId: e.batchId,
+        imageId: e.imageId,
+        faceCount: e.faces,
+        facesPlaced: null,
+        newPeople: null,
+        removedPeople: null,
+      }
+    : {
+        kind: AlbumEventKind.PEOPLE_CHANGED,
+        albumId: e.albumId,
+        batchId: null,
+        imageId: null,
+        faceCount: null,
+        facesPlaced: e.facesPlaced,
+        newPeople: e.newPeople,
+        removedPeople: e.removedPeople,
+      };
 
 /** Shapes a service page as a Relay connection. */
 export function toConnection<TRow extends { id: number }, TNode>(page: Page<TRow>, map: (row: TRow) => TNode) {

@@ -14,9 +14,18 @@ import { AlbumPeopleResolver, FacePeopleResolver, PersonMergeResolver, PersonRes
 export function buildFacegraphSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [
-      AlbumResolver, ImageResolver, FaceResolver, FaceCorrectionResolver, IngestResolver, IngestItemResolver,
-      PersonResolver, PersonMergeResolver, AlbumPeopleResolver, FacePeopleResolver,
-      LiveEventsResolver, AlbumEventResolver,
+      AlbumResolver,
+      ImageResolver,
+      FaceResolver,
+      FaceCorrectionResolver,
+      IngestResolver,
+      IngestItemResolver,
+      PersonResolver,
+      PersonMergeResolver,
+      AlbumPeopleResolver,
+      FacePeopleResolver,
+      LiveEventsResolver,
+      AlbumEventResolver,
     ],
     validate: false,
     // type-graphql insists on a PubSub once a schema has subscriptions, even when every @Subscription brings its

@@ -58,6 +58,7 @@ export interface ClaimedJob {
 
 /** The minimal "run this SQL" handle a queue needs to write inside someone else's transaction. */
 export interface SqlExecutor {
+  // biome-ignore lint/suspicious/noExplicitAny: raw SQL rows, typed by each caller's own row interface
   executeSql(text: string, values: unknown[]): Promise<{ rows: any[] }>;
 }
 

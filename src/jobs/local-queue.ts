@@ -2,7 +2,15 @@ import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import { LocalJobRepository } from '../repositories/local-job.repository.js';
 import { jobId } from './job-id.js';
-import { deadLetterOf, WORK_QUEUES, type ClaimedJob, type JobQueue, type JobRequest, type QueuePolicy, type SqlExecutor } from './job-queue.js';
+import {
+  deadLetterOf,
+  WORK_QUEUES,
+  type ClaimedJob,
+  type JobQueue,
+  type JobRequest,
+  type QueuePolicy,
+  type SqlExecutor,
+} from './job-queue.js';
 
 /**
  * The queue on the embedded PGlite: the `local_jobs` table, consumed by the
@@ -21,6 +29,7 @@ export class LocalQueue implements JobQueue {
   private readonly jobs: LocalJobRepository;
 
   constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: Kysely<any>: works on any database schema (migrations and raw SQL do not use the typed tables)
     db: Kysely<any>,
     private readonly policy: QueuePolicy,
   ) {
@@ -58,14 +67,16 @@ export class LocalQueue implements JobQueue {
     const retries = isDeadLetter ? 0 : this.policy.retries;
     if (job.attempt <= retries) {
       // pg-boss's backoff: delay * 2^attempt / 2, plus up to as much again of jitter.
-      const base = Math.max(1, this.policy.retryDelaySeconds) * 2 ** Math.min(16, job.attempt) / 2;
+      const base = (Math.max(1, this.policy.retryDelaySeconds) * 2 ** Math.min(16, job.attempt)) / 2;
       const seconds = base + base * Math.random();
       await this.jobs.retryLater(job.id, error.message, seconds);
       return;
     }
     await this.jobs.markFailed(job.id, error.message);
     if (!isDeadLetter) {
-      await this.enqueue([{ queue: deadLetterOf(job.queue), id: jobId(`dead\u0000${job.id}`), data: { ...job.data, error: error.message } }]);
+      await this.enqueue([
+        { queue: deadLetterOf(job.queue), id: jobId(`dead\u0000${job.id}`), data: { ...job.data, error: error.message } },
+      ]);
       this.notify();
     }
   }

@@ -1,6 +1,15 @@
 import { EventEmitter } from 'node:events';
 import PgBoss from 'pg-boss';
-import { ALL_QUEUES, deadLetterOf, WORK_QUEUES, type ClaimedJob, type JobQueue, type JobRequest, type QueuePolicy, type SqlExecutor } from './job-queue.js';
+import {
+  ALL_QUEUES,
+  deadLetterOf,
+  WORK_QUEUES,
+  type ClaimedJob,
+  type JobQueue,
+  type JobRequest,
+  type QueuePolicy,
+  type SqlExecutor,
+} from './job-queue.js';
 
 export interface PgBossQueueOptions extends QueuePolicy {
   connectionString: string;
@@ -60,7 +69,14 @@ export class PgBossQueue implements JobQueue {
       const dead = deadLetterOf(queue);
       // Dead letters are kept two weeks and never retried: they are the record of what gave up.
       await this.boss.createQueue(dead, { name: dead, retryLimit: 0, retentionMinutes: 14 * 24 * 60 });
-      const policy = { name: queue, retryLimit: retries, retryDelay: Math.max(1, retryDelaySeconds), retryBackoff: true, expireInSeconds: leaseSeconds, deadLetter: dead };
+      const policy = {
+        name: queue,
+        retryLimit: retries,
+        retryDelay: Math.max(1, retryDelaySeconds),
+        retryBackoff: true,
+        expireInSeconds: leaseSeconds,
+        deadLetter: dead,
+      };
       await this.boss.createQueue(queue, policy);
       // createQueue keeps an existing queue's settings; bring them in line with this configuration.
       await this.boss.updateQueue(queue, policy);

@@ -30,7 +30,11 @@ export class AccessRepository {
 
   /** The owner with this name, created if missing (concurrent creators get the same row). */
   async ensureOwner(name: string): Promise<OwnerRow> {
-    await this.db.insertInto('owners').values({ name }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    await this.db
+      .insertInto('owners')
+      .values({ name })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
     return (await this.findOwnerByName(name))!;
   }
 

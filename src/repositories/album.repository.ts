@@ -28,7 +28,14 @@ export class AlbumRepository {
 
   /** The owner's albums in creation order after the `afterId` cursor. */
   listAfter(ownerId: number, afterId: number, limit: number): Promise<AlbumRow[]> {
-    return this.db.selectFrom('albums').selectAll().where('owner_id', '=', ownerId).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    return this.db
+      .selectFrom('albums')
+      .selectAll()
+      .where('owner_id', '=', ownerId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
   }
 
   async stats(id: number): Promise<AlbumStats> {

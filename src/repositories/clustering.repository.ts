@@ -88,15 +88,24 @@ export class ClusteringRepository {
       let q = this.db
         .selectFrom('faces')
         .leftJoin('face_people', 'face_people.face_id', 'faces.id')
-        .select(['faces.id', 'faces.image_id', 'faces.box_width', 'faces.box_height', 'faces.quality', 'face_people.person_id', sql<string>`faces.embedding::text`.as('embedding')])
+        .select([
+          'faces.id',
+          'faces.image_id',
+          'faces.box_width',
+          'faces.box_height',
+          'faces.quality',
+          'face_people.person_id',
+          sql<string>`faces.embedding::text`.as('embedding'),
+        ])
         .where('faces.owner_id', '=', scope.ownerId)
         .where('faces.id', '>', after)
         .orderBy('faces.id')
         .limit(PAGE);
       if (scope.albumId !== null) q = q.where('faces.album_id', '=', scope.albumId);
-      q = scope.mode === 'full'
-        ? q.where((eb) => eb.or([eb('face_people.face_id', 'is', null), eb('face_people.assigned_by', '=', 'machine')]))
-        : q.where('face_people.face_id', 'is', null);
+      q =
+        scope.mode === 'full'
+          ? q.where((eb) => eb.or([eb('face_people.face_id', 'is', null), eb('face_people.assigned_by', '=', 'machine')]))
+          : q.where('face_people.face_id', 'is', null);
       const rows = await q.execute();
       if (rows.length === 0) break;
       const chunk = new Float32Array(rows.length * EMBEDDING_DIMENSIONS);
@@ -155,11 +164,7 @@ export class ClusteringRepository {
       .selectFrom('face_people')
       .innerJoin('faces', 'faces.id', 'face_people.face_id')
       .innerJoin('people', 'people.id', 'face_people.person_id')
-      .select([
-        'face_people.person_id',
-        sql<number>`count(*)::int`.as('count'),
-        sql<string>`sum(faces.embedding)::text`.as('sum'),
-      ])
+      .select(['face_people.person_id', sql<number>`count(*)::int`.as('count'), sql<string>`sum(faces.embedding)::text`.as('sum')])
       .where('people.owner_id', '=', scope.ownerId)
       .where('people.merged_into_id', 'is', null)
       .where(staying)
@@ -220,7 +225,9 @@ export class ClusteringRepository {
       const holders: number[] = [];
       for (let i = 0; i < faceIds.length; i += PAGE) {
         const rows = await sql<{ person_id: number }>`
-          SELECT DISTINCT person_id FROM face_people WHERE face_id = ANY(${faceIds.slice(i, i + PAGE)}::bigint[]) AND person_id IS NOT NULL`.execute(trx);
+          SELECT DISTINCT person_id FROM face_people WHERE face_id = ANY(${faceIds.slice(i, i + PAGE)}::bigint[]) AND person_id IS NOT NULL`.execute(
+          trx,
+        );
         for (const r of rows.rows) holders.push(Number(r.person_id));
       }
       for (let i = 0; i < changes.unassign.length; i += PAGE) {

@@ -32,7 +32,9 @@ export const toBatchSnapshot = (r: IngestBatchRow): BatchSnapshot => ({
   finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
 });
 
-export const toItemSnapshot = (r: Pick<IngestItemRow, 'position' | 'image_id' | 'file_name' | 'error_code' | 'error_message'>): ItemSnapshot => ({
+export const toItemSnapshot = (
+  r: Pick<IngestItemRow, 'position' | 'image_id' | 'file_name' | 'error_code' | 'error_message'>,
+): ItemSnapshot => ({
   position: r.position,
   imageId: r.image_id,
   fileName: r.file_name,

@@ -13,7 +13,11 @@ export class FaceCorrectionRepository {
 
   /** Stores one more face of a stored image. */
   addFace(image: ImageRow, face: NewFace): Promise<FaceRow> {
-    return this.db.insertInto('faces').values(faceValues(image.id, image.album_id, face)).returning(FACE_COLUMNS).executeTakeFirstOrThrow();
+    return this.db
+      .insertInto('faces')
+      .values(faceValues(image.id, image.album_id, face))
+      .returning(FACE_COLUMNS)
+      .executeTakeFirstOrThrow();
   }
 
   /**

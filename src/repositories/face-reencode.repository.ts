@@ -13,7 +13,6 @@ export interface FaceReencoding {
   quality: number;
 }
 
-
 /**
  * The `faces` queries of a model change: which faces were embedded by another
  * model than the running one, and rewriting them in place. Rows are updated,
@@ -24,7 +23,13 @@ export class FaceReencodeRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /** Ids of images having a face whose model differs from `model`, in id order, after `afterId`. */
-  async imagesWithOtherModel(ownerId: number, model: string, albumId: number | undefined, afterId: number, limit: number): Promise<number[]> {
+  async imagesWithOtherModel(
+    ownerId: number,
+    model: string,
+    albumId: number | undefined,
+    afterId: number,
+    limit: number,
+  ): Promise<number[]> {
     let q = this.db
       .selectFrom('faces')
       .select('image_id')
@@ -39,13 +44,23 @@ export class FaceReencodeRepository {
   }
 
   async countOtherModel(ownerId: number, model: string, albumId?: number): Promise<number> {
-    let q = this.db.selectFrom('faces').select((eb) => eb.fn.countAll<number>().as('n')).where('owner_id', '=', ownerId).where('model', '<>', model);
+    let q = this.db
+      .selectFrom('faces')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner_id', '=', ownerId)
+      .where('model', '<>', model);
     if (albumId !== undefined) q = q.where('album_id', '=', albumId);
     return Number((await q.executeTakeFirstOrThrow()).n);
   }
 
   facesWithOtherModel(imageId: number, model: string): Promise<FaceRow[]> {
-    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('image_id', '=', imageId).where('model', '<>', model).orderBy('id').execute();
+    return this.db
+      .selectFrom('faces')
+      .select(FACE_COLUMNS)
+      .where('image_id', '=', imageId)
+      .where('model', '<>', model)
+      .orderBy('id')
+      .execute();
   }
 
   /** Rewrites the faces' geometry and embedding under `model`, all in one transaction. */

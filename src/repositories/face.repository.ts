@@ -5,7 +5,19 @@ import { POOR_QUALITY } from '../vision/face-quality.js';
 
 /** The columns of a `FaceRow`: everything but the embedding, which only some queries need. */
 export const FACE_COLUMNS = [
-  'id', 'image_id', 'album_id', 'owner_id', 'box_x', 'box_y', 'box_width', 'box_height', 'score', 'landmarks', 'model', 'source', 'quality',
+  'id',
+  'image_id',
+  'album_id',
+  'owner_id',
+  'box_x',
+  'box_y',
+  'box_width',
+  'box_height',
+  'score',
+  'landmarks',
+  'model',
+  'source',
+  'quality',
   'created_at',
 ] as const;
 

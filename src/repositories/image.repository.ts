@@ -50,12 +50,7 @@ export class ImageRepository {
   }
 
   findInAlbum(albumId: number, sha256: string): Promise<ImageRow | undefined> {
-    return this.db
-      .selectFrom('images')
-      .selectAll()
-      .where('album_id', '=', albumId)
-      .where('sha256', '=', sha256)
-      .executeTakeFirst();
+    return this.db.selectFrom('images').selectAll().where('album_id', '=', albumId).where('sha256', '=', sha256).executeTakeFirst();
   }
 
   listByAlbumAfter(albumId: number, afterId: number, limit: number): Promise<ImageRow[]> {

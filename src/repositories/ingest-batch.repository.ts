@@ -43,6 +43,7 @@ export interface PendingItem {
 
 /** Raw SQL inside a transaction: how a queue writes its jobs atomically with a batch. */
 export interface TransactionSql {
+  // biome-ignore lint/suspicious/noExplicitAny: raw SQL rows, typed by each caller's own row interface
   executeSql(text: string, values: unknown[]): Promise<{ rows: any[] }>;
 }
 
@@ -146,15 +147,17 @@ export class IngestBatchRepository {
       .where('i.position', '=', position)
       .where('i.recorded_at', 'is', null)
       .executeTakeFirst();
-    return row && {
-      batchId: row.batch_id,
-      albumId: row.album_id,
-      position: row.position,
-      fileName: row.file_name,
-      sourceKind: row.source_kind,
-      source: row.source,
-      batchStatus: row.status as IngestBatchRow['status'],
-    };
+    return (
+      row && {
+        batchId: row.batch_id,
+        albumId: row.album_id,
+        position: row.position,
+        fileName: row.file_name,
+        sourceKind: row.source_kind,
+        source: row.source,
+        batchStatus: row.status as IngestBatchRow['status'],
+      }
+    );
   }
 
   /** The item's source, whether or not it has its outcome (to clean up after a retried job). */
@@ -225,7 +228,11 @@ export class IngestBatchRepository {
       const finished = counted.done + counted.failed >= counted.total;
       if (!finished) return { recorded: true, finished, batch: counted };
       await closeBatch(trx, batchId);
-      const batch = (await trx.selectFrom('ingest_batches').selectAll().where('id', '=', batchId).executeTakeFirstOrThrow()) as IngestBatchRow;
+      const batch = (await trx
+        .selectFrom('ingest_batches')
+        .selectAll()
+        .where('id', '=', batchId)
+        .executeTakeFirstOrThrow()) as IngestBatchRow;
       return { recorded: true, finished, batch };
     });
   }
@@ -241,7 +248,11 @@ export class IngestBatchRepository {
         .returning('position')
         .execute();
       if (rows.length > 0) {
-        await trx.updateTable('ingest_batches').set({ failed: sql`failed + ${rows.length}` }).where('id', '=', batchId).execute();
+        await trx
+          .updateTable('ingest_batches')
+          .set({ failed: sql`failed + ${rows.length}` })
+          .where('id', '=', batchId)
+          .execute();
       }
       const batch = await trx.selectFrom('ingest_batches').select(['status']).where('id', '=', batchId).executeTakeFirst();
       if (batch && batch.status !== 'DONE' && batch.status !== 'FAILED') await closeBatch(trx, batchId);

@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 
 /** Raw SQL on a connection or inside a caller's transaction (the shape of `TransactionSql` and the queue's `SqlExecutor`). */
 export interface SqlRunner {
+  // biome-ignore lint/suspicious/noExplicitAny: raw SQL rows, typed by each caller's own row interface
   executeSql(text: string, values: unknown[]): Promise<{ rows: any[] }>;
 }
 
@@ -31,6 +32,7 @@ export interface ClaimedLocalJob {
 export class LocalJobRepository {
   private readonly sql: SqlRunner;
 
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely<any>: works on any database schema (migrations and raw SQL do not use the typed tables)
   constructor(db: Kysely<any>) {
     this.sql = {
       executeSql: async (text, values) => ({ rows: [...(await db.executeQuery(CompiledQuery.raw(text, values))).rows] }),

@@ -71,7 +71,11 @@ export class PersonMergeRepository {
       await sql`
         UPDATE face_people SET person_id = ${into}, assigned_by = 'user', updated_at = now()
         WHERE person_id = ANY(${ids}::bigint[])`.execute(trx);
-      await trx.updateTable('people').set({ merged_into_id: into, updated_at: new Date() }).where('id', 'in', [...from]).execute();
+      await trx
+        .updateTable('people')
+        .set({ merged_into_id: into, updated_at: new Date() })
+        .where('id', 'in', [...from])
+        .execute();
       await trx.updateTable('people').set({ name: adopted, updated_at: new Date() }).where('id', '=', into).execute();
       await refreshPeople(trx, ids);
       return merge;
@@ -97,7 +101,11 @@ export class PersonMergeRepository {
         .executeTakeFirst();
       if (!merge) return undefined;
       if (merge.undone_at !== null) return { reason: 'already-undone' } as const;
-      const into = await trx.selectFrom('people').select(['id', 'name', 'merged_into_id']).where('id', '=', merge.into_person_id).executeTakeFirstOrThrow();
+      const into = await trx
+        .selectFrom('people')
+        .select(['id', 'name', 'merged_into_id'])
+        .where('id', '=', merge.into_person_id)
+        .executeTakeFirstOrThrow();
       if (into.merged_into_id !== null) return { reason: 'target-merged', personId: into.merged_into_id } as const;
       const from = merge.from_person_ids;
       await trx.updateTable('people').set({ merged_into_id: null, updated_at: new Date() }).where('id', 'in', from).execute();

@@ -4,8 +4,16 @@ import type { DB, FaceRow, PersonRow } from '../db/tables.js';
 import { FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
 
 const PERSON_COLUMNS = [
-  'people.id', 'people.owner_id', 'people.name', 'people.hidden', 'people.thumbnail_face_id', 'people.thumbnail_by_user',
-  'people.face_count', 'people.merged_into_id', 'people.created_at', 'people.updated_at',
+  'people.id',
+  'people.owner_id',
+  'people.name',
+  'people.hidden',
+  'people.thumbnail_face_id',
+  'people.thumbnail_by_user',
+  'people.face_count',
+  'people.merged_into_id',
+  'people.created_at',
+  'people.updated_at',
 ] as const;
 
 /** face.repository's FACE_COLUMNS, qualified for joins. */
@@ -79,7 +87,12 @@ export class PersonRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   findById(ownerId: number, id: number): Promise<PersonRow | undefined> {
-    return this.db.selectFrom('people').select(PERSON_COLUMNS).where('people.owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+    return this.db
+      .selectFrom('people')
+      .select(PERSON_COLUMNS)
+      .where('people.owner_id', '=', ownerId)
+      .where('id', '=', id)
+      .executeTakeFirst();
   }
 
   findByIds(ownerId: number, ids: readonly number[]): Promise<PersonRow[]> {
@@ -185,7 +198,9 @@ export class PersonRepository {
    */
   async suggestions(ownerId: number, personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
     return this.db.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(DEFAULT_EF_SEARCH, limit))}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(trx);
+      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(DEFAULT_EF_SEARCH, limit))}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(
+        trx,
+      );
       const centroid = sql`(SELECT centroid FROM people WHERE id = ${personId})`;
       let inner = trx
         .selectFrom('faces')

@@ -25,6 +25,7 @@ export class PgEventBus implements EventBus {
   private lastErrorLog = 0;
 
   constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: Kysely<any>: works on any database schema (migrations and raw SQL do not use the typed tables)
     private readonly db: Kysely<any>,
     private readonly connectionString: string,
   ) {}

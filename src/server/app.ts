@@ -60,7 +60,11 @@ export async function startHttpServer(
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const limits = queryLimits();
-  const contextLimits = { maxPage: config.limits.maxPage, maxFiles: config.limits.maxFiles, stagingDir: path.join(config.dataDir, 'staging') };
+  const contextLimits = {
+    maxPage: config.limits.maxPage,
+    maxFiles: config.limits.maxFiles,
+    stagingDir: path.join(config.dataDir, 'staging'),
+  };
   const subscriptions = startSubscriptionServer({
     server,
     path: GRAPHQL_PATH,
@@ -113,7 +117,10 @@ export async function startHttpServer(
         const { contentType, body } = await metrics.render();
         res.type(contentType).send(body);
       } catch (err) {
-        res.status(500).type('text/plain').send(`metrics unavailable: ${(err as Error).message}\n`);
+        res
+          .status(500)
+          .type('text/plain')
+          .send(`metrics unavailable: ${(err as Error).message}\n`);
       }
     });
   }
@@ -128,9 +135,17 @@ export async function startHttpServer(
     (req, res, next) => {
       const length = Number(req.headers['content-length'] ?? 0);
       if (length <= config.limits.maxRequestBytes) return next();
-      res.set('Connection', 'close').status(413).json({
-        errors: [{ message: `request of ${length} bytes is over the limit of ${config.limits.maxRequestBytes} (FACEGRAPH_MAX_REQUEST_BYTES)`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
-      });
+      res
+        .set('Connection', 'close')
+        .status(413)
+        .json({
+          errors: [
+            {
+              message: `request of ${length} bytes is over the limit of ${config.limits.maxRequestBytes} (FACEGRAPH_MAX_REQUEST_BYTES)`,
+              extensions: { code: 'PAYLOAD_TOO_LARGE' },
+            },
+          ],
+        });
     },
     // Who is asking, before anything of the request is read: an unauthenticated upload is never staged.
     authenticate(services),

@@ -20,7 +20,10 @@ export function authenticate(services: Pick<Services, 'keys'>, { cookie = false 
       next();
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'UNAUTHENTICATED') return next(err);
-      res.status(401).set('WWW-Authenticate', 'Bearer realm="facegraph"').json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
+      res
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer realm="facegraph"')
+        .json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
     }
   };
 }

@@ -6,7 +6,13 @@ import { SIGNATURE_LENGTH } from '../services/url-signer.js';
 import { ownerOf } from './authentication.js';
 
 const MIME: Record<string, string> = {
-  jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', avif: 'image/avif', heif: 'image/heif',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tiff: 'image/tiff',
+  avif: 'image/avif',
+  heif: 'image/heif',
 };
 
 /**

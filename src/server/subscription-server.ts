@@ -37,6 +37,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { d
   const wss = new WebSocketServer({ server: options.server, path: options.path });
   const rules = [...specifiedRules, ...options.validationRules];
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  // biome-ignore lint/correctness/useHookAtTopLevel: graphql-ws's useServer is a plain function, not a React hook
   const disposable = useServer<Record<string, unknown> | undefined, { owner: Owner }>(
     {
       schema: options.schema,

@@ -44,7 +44,9 @@ export function webUiRouter(options: WebUiOptions = {}): Router {
         .status(503)
         .type('text/plain')
         .set('Cache-Control', 'no-store')
-        .send(`facegraph's web page is not built (no ${path.join(dir, 'index.html')}): run \`npm run build:web\`. The API is at /graphql.\n`);
+        .send(
+          `facegraph's web page is not built (no ${path.join(dir, 'index.html')}): run \`npm run build:web\`. The API is at /graphql.\n`,
+        );
       return;
     }
     res.set({ 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
@@ -67,7 +69,10 @@ function sendCompressed(req: Request, res: Response, file: string, cacheControl:
   res.vary('Accept-Encoding');
   let chosen = file;
   // Brotli when accepted at all: browsers list gzip first with the same weight, yet br is smaller.
-  for (const [encoding, ext] of [['br', 'br'], ['gzip', 'gz']] as const) {
+  for (const [encoding, ext] of [
+    ['br', 'br'],
+    ['gzip', 'gz'],
+  ] as const) {
     if (req.acceptsEncodings(encoding) === encoding && existsSync(`${file}.${ext}`)) {
       chosen = `${file}.${ext}`;
       res.set('Content-Encoding', encoding);

@@ -28,7 +28,9 @@ export class ApiKeyService {
   /** Creates a key for the owner (created if new); returns the whole key, which is never stored. */
   async create(ownerName: string): Promise<{ key: string; prefix: string; owner: Owner }> {
     if (!OWNER_NAME.test(ownerName)) {
-      throw new InvalidInputError('an owner name is 1 to 64 letters, digits or . _ @ - (starting with a letter or digit)', { argument: 'owner' });
+      throw new InvalidInputError('an owner name is 1 to 64 letters, digits or . _ @ - (starting with a letter or digit)', {
+        argument: 'owner',
+      });
     }
     const owner = await this.access.ensureOwner(ownerName);
     const prefix = randomBytes(6).toString('hex');

@@ -9,7 +9,13 @@ import {
 import { EMBEDDING_DIMENSIONS } from '../db/vector.js';
 import { NotFoundError } from '../errors.js';
 import type { AlbumRepository } from '../repositories/album.repository.js';
-import type { ClusteringChanges, ClusteringRepository, ClusteringScope, FreeFaces, StayingPerson } from '../repositories/clustering.repository.js';
+import type {
+  ClusteringChanges,
+  ClusteringRepository,
+  ClusteringScope,
+  FreeFaces,
+  StayingPerson,
+} from '../repositories/clustering.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { POOR_QUALITY } from '../vision/face-quality.js';
 import { checkRange } from './pagination.js';
@@ -148,7 +154,14 @@ export class ClusteringService {
       options,
     );
     const newPersonOf = reuseIds(free, result.people, staying);
-    const changes: ClusteringChanges = { ownerId: scope.ownerId, assign: [], unassign: [], create: [], touched: [], replaceMachine: scope.mode === 'full' };
+    const changes: ClusteringChanges = {
+      ownerId: scope.ownerId,
+      assign: [],
+      unassign: [],
+      create: [],
+      touched: [],
+      replaceMachine: scope.mode === 'full',
+    };
     const touched = new Set<number>();
     let joinedExisting = 0;
     let inNewPeople = 0;

@@ -63,7 +63,10 @@ export class FaceCorrectionService {
     }
     const minSide = Math.max(this.minFaceSize, MIN_DRAWN_FACE_SIZE);
     if (Math.min(box.width, box.height) < minSide) {
-      throw new InvalidInputError(`box is too small to hold a face: both sides must be at least ${minSide} pixels`, { argument: 'box', minSide });
+      throw new InvalidInputError(`box is too small to hold a face: both sides must be at least ${minSide} pixels`, {
+        argument: 'box',
+        minSide,
+      });
     }
     for (const other of await this.faces.listByImageIds([imageId])) {
       const stored = { x: other.box_x, y: other.box_y, width: other.box_width, height: other.box_height };
@@ -79,7 +82,15 @@ export class FaceCorrectionService {
       });
     }
     const { landmarks, embedding, quality } = analysis.face;
-    const face = await this.corrections.addFace(image, { box, score: 0, landmarks, embedding, quality, model: analysis.model, source: 'manual' });
+    const face = await this.corrections.addFace(image, {
+      box,
+      score: 0,
+      landmarks,
+      embedding,
+      quality,
+      model: analysis.model,
+      source: 'manual',
+    });
     this.clustering.assignNewFacesSoon(image.album_id);
     return face;
   }

@@ -48,7 +48,11 @@ export class FaceThumbnailService {
     if (!face || !image || !box || this.key(ownerId, face.id, image.sha256, box) !== key) {
       throw new NotFoundError('thumbnail', `${faceId}-${key}`);
     }
-    const crop = thumbnailCrop(box, face.landmarks.map(([x, y]) => ({ x, y })), image);
+    const crop = thumbnailCrop(
+      box,
+      face.landmarks.map(([x, y]) => ({ x, y })),
+      image,
+    );
     const bytes = await this.store.get(key, () => this.photos.read(image.sha256, image.format), crop, FACE_THUMBNAIL_SIZE);
     return { bytes, key };
   }

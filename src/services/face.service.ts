@@ -81,7 +81,12 @@ export class FaceService {
     const photo = await this.analyzer.analyze(bytes);
     const out: PhotoFaceMatches[] = [];
     for (const face of photo.faces) {
-      out.push({ box: face.box, score: face.score, source: face.source, matches: await this.faces.nearest({ ...query, embedding: face.embedding }) });
+      out.push({
+        box: face.box,
+        score: face.score,
+        source: face.source,
+        matches: await this.faces.nearest({ ...query, embedding: face.embedding }),
+      });
     }
     return out;
   }
@@ -93,7 +98,10 @@ export class FaceService {
     return { distance, threshold: this.threshold, samePerson: distance <= this.threshold };
   }
 
-  private async checkSearch(ownerId: number, options: SearchOptions): Promise<{ ownerId: number; limit: number; maxDistance?: number; albumId?: number }> {
+  private async checkSearch(
+    ownerId: number,
+    options: SearchOptions,
+  ): Promise<{ ownerId: number; limit: number; maxDistance?: number; albumId?: number }> {
     const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
     checkRange('limit', limit, 1, this.maxPage);
     const maxDistance = options.maxDistance ?? undefined;

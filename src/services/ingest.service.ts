@@ -292,7 +292,12 @@ export class IngestService {
       const jobs: JobRequest[] = [];
       items.forEach((item, position) => {
         if (!item.error) {
-          jobs.push({ queue: QUEUES.ingestPhoto, id: jobId(`ingest\u0000${created.id}`, position), data: { batchId: created.id, position }, priority });
+          jobs.push({
+            queue: QUEUES.ingestPhoto,
+            id: jobId(`ingest\u0000${created.id}`, position),
+            data: { batchId: created.id, position },
+            priority,
+          });
         }
       });
       await this.deps.queue.enqueue(jobs, tx);
@@ -329,7 +334,9 @@ export class IngestService {
           return await this.deps.spool.read(ref);
         } catch (err) {
           // Not the file's fault: retried, then dead-lettered with this hint.
-          throw new Error(`spooled upload ${ref} is not readable here (is FACEGRAPH_DATA_DIR shared with the API?): ${(err as Error).message}`);
+          throw new Error(
+            `spooled upload ${ref} is not readable here (is FACEGRAPH_DATA_DIR shared with the API?): ${(err as Error).message}`,
+          );
         }
       case 'import':
         return this.deps.imports.read(ref);

@@ -110,7 +110,10 @@ export class LiveEventsService {
   /** The batch as stored, with the items recorded (an image or an error) that this follower has not seen yet. */
   private async read(batchId: number, fresh: (items: ItemSnapshot[]) => ItemSnapshot[]): Promise<BatchProgress> {
     const [row, items] = await Promise.all([this.ingest.getBatch(batchId), this.ingest.batchItems(batchId)]);
-    return { batch: toBatchSnapshot(row), finishedItems: fresh(items.filter((i) => i.image_id !== null || i.error_code !== null).map(toItemSnapshot)) };
+    return {
+      batch: toBatchSnapshot(row),
+      finishedItems: fresh(items.filter((i) => i.image_id !== null || i.error_code !== null).map(toItemSnapshot)),
+    };
   }
 }
 

@@ -38,10 +38,12 @@ export class ReencodeService {
     const model = analyzer.model;
     const request = `${Date.now()}-${Math.random()}`;
     const faces = await reencodes.countOtherModel(ownerId, model, albumId);
-    for (let after = 0; ;) {
+    for (let after = 0; ; ) {
       const ids = await reencodes.imagesWithOtherModel(ownerId, model, albumId, after, 1000);
       if (ids.length === 0) break;
-      await queue.enqueue(ids.map((imageId) => ({ queue: QUEUES.reencodeImage, id: jobId(`reencode\u0000${request}`, imageId), data: { imageId, model } })));
+      await queue.enqueue(
+        ids.map((imageId) => ({ queue: QUEUES.reencodeImage, id: jobId(`reencode\u0000${request}`, imageId), data: { imageId, model } })),
+      );
       after = ids[ids.length - 1];
     }
     queue.notify();
@@ -64,10 +66,18 @@ export class ReencodeService {
     if (stale.length === 0) return 'skipped';
     const analyzed = await analyzer.analyze(await photos.read(image.sha256, image.format));
     const boxes = stale.map((f) => ({ x: f.box_x, y: f.box_y, width: f.box_width, height: f.box_height }));
-    const pairs = matchFaces(boxes, analyzed.faces.map((f) => f.box));
-    await reencodes.reencode(pairs.map(([i, j]) => ({ id: stale[i].id, ...analyzed.faces[j] })), model);
+    const pairs = matchFaces(
+      boxes,
+      analyzed.faces.map((f) => f.box),
+    );
+    await reencodes.reencode(
+      pairs.map(([i, j]) => ({ id: stale[i].id, ...analyzed.faces[j] })),
+      model,
+    );
     if (pairs.length < stale.length) {
-      console.error(`[reencode] image ${imageId}: ${stale.length - pairs.length} of ${stale.length} faces not found again; left on their old model`);
+      console.error(
+        `[reencode] image ${imageId}: ${stale.length - pairs.length} of ${stale.length} faces not found again; left on their old model`,
+      );
     }
     return 'success';
   }

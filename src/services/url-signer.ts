@@ -15,7 +15,10 @@ export class UrlSigner {
   constructor(private readonly secret: Buffer) {}
 
   sign(purpose: string, ...parts: (string | number)[]): string {
-    return createHmac('sha256', this.secret).update([purpose, ...parts].join('\u0000')).digest('hex').slice(0, SIGNATURE_LENGTH);
+    return createHmac('sha256', this.secret)
+      .update([purpose, ...parts].join('\u0000'))
+      .digest('hex')
+      .slice(0, SIGNATURE_LENGTH);
   }
 
   verify(signature: string, purpose: string, ...parts: (string | number)[]): boolean {

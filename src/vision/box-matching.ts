@@ -18,10 +18,12 @@ export function iou(a: Box, b: Box): number {
  */
 export function matchFaces(stored: Box[], found: Box[], minIou = 0.3): [number, number][] {
   const candidates: { i: number; j: number; score: number }[] = [];
-  stored.forEach((a, i) => found.forEach((b, j) => {
-    const score = iou(a, b);
-    if (score >= minIou) candidates.push({ i, j, score });
-  }));
+  stored.forEach((a, i) =>
+    found.forEach((b, j) => {
+      const score = iou(a, b);
+      if (score >= minIou) candidates.push({ i, j, score });
+    }),
+  );
   candidates.sort((p, q) => q.score - p.score);
   const usedStored = new Set<number>();
   const usedFound = new Set<number>();

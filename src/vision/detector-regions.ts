@@ -127,7 +127,8 @@ export function windowAround(box: Box, image: { width: number; height: number },
   const size = Math.max(side, Math.ceil(1.25 * Math.max(box.width, box.height)));
   const width = Math.min(size, image.width);
   const height = Math.min(size, image.height);
-  const clampStart = (centre: number, extent: number, limit: number) => Math.round(Math.min(Math.max(0, centre - extent / 2), limit - extent));
+  const clampStart = (centre: number, extent: number, limit: number) =>
+    Math.round(Math.min(Math.max(0, centre - extent / 2), limit - extent));
   return {
     x: clampStart(box.x + box.width / 2, width, image.width),
     y: clampStart(box.y + box.height / 2, height, image.height),

@@ -65,7 +65,14 @@ export interface FaceCheck {
  * detector run found this face in this box (the pipeline's second opinion on a
  * box of no face's shape), so the shape bound does not apply.
  */
-export function checkFace(fit: LandmarkFit, box: Box, source: FaceSource, nudged?: number, score?: number, shapeVouched = false): FaceCheck {
+export function checkFace(
+  fit: LandmarkFit,
+  box: Box,
+  source: FaceSource,
+  nudged?: number,
+  score?: number,
+  shapeVouched = false,
+): FaceCheck {
   const wholeImage = source === 'whole-image';
   if (fit.disagreement > (wholeImage ? MAX_WHOLE_IMAGE_DISAGREEMENT : MAX_DISAGREEMENT)) {
     return { isFace: false, rejection: 'landmarks-disagree' };
@@ -77,7 +84,8 @@ export function checkFace(fit: LandmarkFit, box: Box, source: FaceSource, nudged
     if (!(nudged !== undefined && nudged <= bound)) return { isFace: false, rejection: 'landmarks-disagree' };
   }
   const aspect = box.width / box.height;
-  if (!wholeImage && !shapeVouched && (aspect < BOX_ASPECT.min || aspect > BOX_ASPECT.max)) return { isFace: false, rejection: 'box-shape' };
+  if (!wholeImage && !shapeVouched && (aspect < BOX_ASPECT.min || aspect > BOX_ASPECT.max))
+    return { isFace: false, rejection: 'box-shape' };
   const g = faceGeometry(fit.points);
   const plausible =
     g.eyeMouthRatio >= EYE_MOUTH_RATIO.min &&

@@ -1,6 +1,17 @@
 import { cropImage } from './alignment.js';
 import { padView, rotateView, identityView, type ImageView, type QuarterTurn } from './image-transforms.js';
-import { atOwnScale, detectorInputSize, fineInput, LARGEST_STRIP_INPUT, SSD_INPUT, stripRegions, tileRegions, touchesCut, wholeImage, windowAround } from './detector-regions.js';
+import {
+  atOwnScale,
+  detectorInputSize,
+  fineInput,
+  LARGEST_STRIP_INPUT,
+  SSD_INPUT,
+  stripRegions,
+  tileRegions,
+  touchesCut,
+  wholeImage,
+  windowAround,
+} from './detector-regions.js';
 import type { Box, Detection, FaceEngine, RgbImage } from './types.js';
 
 export interface FaceDetectorOptions {
@@ -130,13 +141,18 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     // the same as at minScore, and the weaker candidates cost nothing and tell the policy where to look.
     const wholePass: PassSpec = { view, region: wholeImage(view.image), minScore: Math.min(HINT_SCORE, options.minScore), offset: 0 };
     const candidates = await runPass(engine, wholePass, 0, options, counter);
-    const plan = planExtraPasses(candidates, view.image, { minFaceSize: options.minFaceSize, tileSize: rotation === 0 ? options.tileSize : 0 });
+    const plan = planExtraPasses(candidates, view.image, {
+      minFaceSize: options.minFaceSize,
+      tileSize: rotation === 0 ? options.tileSize : 0,
+    });
     const passes = [wholePass];
-    const strips = plan.tiles.length > 0 && fits(engine, options) && engine.approximateDetector ? stripRegions(view.image, options.tileSize) : [];
+    const strips =
+      plan.tiles.length > 0 && fits(engine, options) && engine.approximateDetector ? stripRegions(view.image, options.tileSize) : [];
     if (strips.length > 0) {
       // Strips across the whole view at the tiles' scale: the same faces in fewer pixels than tiles. Only with
       // the int8 detector: float32's memory arena for a strip's input is ~3 times int8's (docs/quality.md, Detector passes).
-      for (const region of strips) passes.push({ view, region, minScore: options.minScore, offset: 0, input: fineInput(region, options.tileSize) });
+      for (const region of strips)
+        passes.push({ view, region, minScore: options.minScore, offset: 0, input: fineInput(region, options.tileSize) });
     } else {
       passes.push(...plan.tiles.map((region) => ({ view, region, minScore: options.minScore, offset: 0 })));
     }
@@ -144,7 +160,8 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     const ownScaleCanvas = fits(engine, options) && atOwnScale(view.image);
     const padFraction = ownScaleCanvas ? OWN_SCALE_PAD_FRACTION : PAD_FRACTION;
     const padded = plan.canvas ? padView(view, padFraction) : undefined;
-    if (padded) passes.push({ view: padded, region: wholeImage(padded.image), minScore: options.minScore, offset: padded.padding, ownScaleCanvas });
+    if (padded)
+      passes.push({ view: padded, region: wholeImage(padded.image), minScore: options.minScore, offset: padded.padding, ownScaleCanvas });
     const found = candidates.filter((d) => d.score > options.minScore);
     for (let i = 1; i < passes.length; i++) found.push(...(await runPass(engine, passes[i], i, options, counter)));
     return settle({ view, passes, found, float32Passes: new Set(), padded, padFraction }, options, counter.passes);
@@ -165,7 +182,12 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
   const [best, ...fallbacks] = found.sort((a, b) => topScore(b.detections) - topScore(a.detections));
   if (best) return { ...best, passes: counter.passes, ...(fallbacks.length > 0 ? { fallbacks } : {}) };
   const view = identityView(image);
-  return { view, detections: [], passes: counter.passes, search: { view, passes: [], found: [], float32Passes: new Set(), padFraction: PAD_FRACTION } };
+  return {
+    view,
+    detections: [],
+    passes: counter.passes,
+    search: { view, passes: [], found: [], float32Passes: new Set(), padFraction: PAD_FRACTION },
+  };
 }
 
 /**
@@ -240,7 +262,10 @@ async function runPass(
  * The detector inputs {@link detectFaces} can give `engine` at most: 512 x 512,
  * and with strips the largest strip ({@link FaceEngine.warmUp} prepares for them).
  */
-export function largestDetectorInputs(engine: FaceEngine, options: Pick<FaceDetectorOptions, 'input' | 'tileSize'>): { width: number; height: number }[] {
+export function largestDetectorInputs(
+  engine: FaceEngine,
+  options: Pick<FaceDetectorOptions, 'input' | 'tileSize'>,
+): { width: number; height: number }[] {
   const square = { width: SSD_INPUT, height: SSD_INPUT };
   return options.tileSize > 0 && fits(engine, options) && engine.approximateDetector ? [LARGEST_STRIP_INPUT, square] : [square];
 }
@@ -316,7 +341,12 @@ function fillsFrame(box: Box, image: { width: number; height: number }): boolean
 }
 
 function contains(outer: Box, inner: Box): boolean {
-  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+  return (
+    inner.x >= outer.x &&
+    inner.y >= outer.y &&
+    inner.x + inner.width <= outer.x + outer.width &&
+    inner.y + inner.height <= outer.y + outer.height
+  );
 }
 
 function topScore(detections: readonly Detection[]): number {

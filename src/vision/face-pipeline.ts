@@ -1,6 +1,15 @@
 import { cropImage, extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
 import { checkFace, isDoubtful, wantsFloat32Box, type FaceCheck, type FaceSource } from './face-check.js';
-import { detectFaces, largestDetectorInputs, overlapOfSmaller, redetectPasses, SAME_FACE_OVERLAP, type DetectorInput, type FaceDetectorOptions, type LocatedFaces } from './face-detector.js';
+import {
+  detectFaces,
+  largestDetectorInputs,
+  overlapOfSmaller,
+  redetectPasses,
+  SAME_FACE_OVERLAP,
+  type DetectorInput,
+  type FaceDetectorOptions,
+  type LocatedFaces,
+} from './face-detector.js';
 import { detectorInputSize } from './detector-regions.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
@@ -102,7 +111,10 @@ export class FacePipeline {
    */
   async load(): Promise<void> {
     await this.engine.load();
-    const detector = largestDetectorInputs(this.engine, { input: this.options.detectInput ?? 'fit', tileSize: this.options.detectTileSize ?? 0 });
+    const detector = largestDetectorInputs(this.engine, {
+      input: this.options.detectInput ?? 'fit',
+      tileSize: this.options.detectTileSize ?? 0,
+    });
     await this.engine.warmUp?.({ detector, landmarks: WARM_UP_LANDMARK_BOXES, recognition: WARM_UP_FACES * FACE_CHIP_PADDINGS.length });
   }
 
@@ -175,7 +187,17 @@ export class FacePipeline {
     t = performance.now();
     const faces = await this.encode(faceView, kept, photo);
     timings.encode = performance.now() - t;
-    return { width: photo.width, height: photo.height, format: photo.format, faces, rotation: faceView.rotation, rejected, detectorPasses: passes, redetected, timings };
+    return {
+      width: photo.width,
+      height: photo.height,
+      format: photo.format,
+      faces,
+      rotation: faceView.rotation,
+      rejected,
+      detectorPasses: passes,
+      redetected,
+      timings,
+    };
   }
 
   /**
@@ -199,7 +221,9 @@ export class FacePipeline {
     let redetected = false;
     while (check && this.engine.approximateDetector) {
       const { detections, search } = located;
-      const redo = detections.filter((d, i) => (wantsFloat32Box(fits[i]) || !checkFace(fits[i], d.box, 'detector').isFace) && !search.float32Passes.has(d.pass));
+      const redo = detections.filter(
+        (d, i) => (wantsFloat32Box(fits[i]) || !checkFace(fits[i], d.box, 'detector').isFace) && !search.float32Passes.has(d.pass),
+      );
       if (redo.length === 0) break;
       const t = performance.now();
       located = await redetectPasses(this.engine, located, redo, detectOptions);
@@ -210,8 +234,12 @@ export class FacePipeline {
     }
     const { view, detections } = located;
     const t = performance.now();
-    const checks: FaceCheck[] = check ? await this.judge(view.image, detections, fits, 'detector') : detections.map(() => ({ isFace: true }));
-    const kept: FoundFace[] = detections.flatMap((d, i) => (checks[i].isFace ? [{ box: d.box, score: d.score, source: 'detector' as const, fit: fits[i] }] : []));
+    const checks: FaceCheck[] = check
+      ? await this.judge(view.image, detections, fits, 'detector')
+      : detections.map(() => ({ isFace: true }));
+    const kept: FoundFace[] = detections.flatMap((d, i) =>
+      checks[i].isFace ? [{ box: d.box, score: d.score, source: 'detector' as const, fit: fits[i] }] : [],
+    );
     let rejected = detections.length - kept.length;
     for (const [i, c] of checks.entries()) {
       if (c.rejection !== 'box-shape') continue;
@@ -262,7 +290,11 @@ export class FacePipeline {
   private async landmarksOf(located: LocatedFaces, known: Map<Detection, LandmarkFit>, timings: StageTimings): Promise<LandmarkFit[]> {
     const t = performance.now();
     const unread = located.detections.filter((d) => !known.has(d));
-    const fits = await averagedLandmarks(this.engine, located.view.image, unread.map((d) => d.box));
+    const fits = await averagedLandmarks(
+      this.engine,
+      located.view.image,
+      unread.map((d) => d.box),
+    );
     unread.forEach((d, i) => known.set(d, fits[i]));
     timings.landmarks += performance.now() - t;
     return located.detections.map((d) => known.get(d)!);
@@ -274,7 +306,11 @@ export class FacePipeline {
     candidates: { box: Box; score?: number }[],
     source: FaceSource,
   ): Promise<{ fit: LandmarkFit; check: FaceCheck }[]> {
-    const fits = await averagedLandmarks(this.engine, image, candidates.map((c) => c.box));
+    const fits = await averagedLandmarks(
+      this.engine,
+      image,
+      candidates.map((c) => c.box),
+    );
     const checks = await this.judge(image, candidates, fits, source);
     return fits.map((fit, i) => ({ fit, check: checks[i] }));
   }
@@ -289,7 +325,12 @@ export class FacePipeline {
   ): Promise<FaceCheck[]> {
     const boxes = candidates.map((c) => c.box);
     const doubtful = fits.flatMap((fit, i) => (isDoubtful(fit, source) ? [i] : []));
-    const nudged = await nudgedDisagreement(this.engine, image, doubtful.map((i) => boxes[i]), doubtful.map((i) => fits[i]));
+    const nudged = await nudgedDisagreement(
+      this.engine,
+      image,
+      doubtful.map((i) => boxes[i]),
+      doubtful.map((i) => fits[i]),
+    );
     return fits.map((fit, i) => {
       const k = doubtful.indexOf(i);
       return checkFace(fit, boxes[i], source, k < 0 ? undefined : nudged[k], candidates[i].score, shapeVouched);

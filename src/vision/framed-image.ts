@@ -50,7 +50,10 @@ const BLACK: Rgb = [0, 0, 0];
 export function frameOf(image: RgbImage): Frame {
   if (!(image instanceof FramedImage)) return { source: image, left: 0, top: 0, fill: BLACK };
   // A frame of a frame reads its source's built pixels (nothing makes one today).
-  const source = image.source instanceof FramedImage ? { data: image.source.data, width: image.source.width, height: image.source.height } : image.source;
+  const source =
+    image.source instanceof FramedImage
+      ? { data: image.source.data, width: image.source.width, height: image.source.height }
+      : image.source;
   return { source, left: image.left, top: image.top, fill: image.fill };
 }
 

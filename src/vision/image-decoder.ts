@@ -47,10 +47,11 @@ export async function decodePhoto(bytes: Uint8Array, limits: DecodeLimits): Prom
   if (!meta.width || !meta.height) throw new UnsupportedImageError('the image declares no size');
   const pixels = meta.width * meta.height;
   if (pixels > limits.maxPixels) {
-    throw new PayloadTooLargeError(
-      `image has ${meta.width}x${meta.height} pixels, more than the limit of ${limits.maxPixels}`,
-      { width: meta.width, height: meta.height, maxPixels: limits.maxPixels },
-    );
+    throw new PayloadTooLargeError(`image has ${meta.width}x${meta.height} pixels, more than the limit of ${limits.maxPixels}`, {
+      width: meta.width,
+      height: meta.height,
+      maxPixels: limits.maxPixels,
+    });
   }
   const swap = (meta.orientation ?? 1) >= 5;
   const width = swap ? meta.height : meta.width;

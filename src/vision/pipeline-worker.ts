@@ -36,8 +36,9 @@ loaded.then(
 );
 
 port.on('message', (request: PoolRequest) => {
-  const work = loaded.then((): Promise<AnalyzedPhoto | BoxAnalysis> =>
-    request.kind === 'photo' ? pipeline.analyze(request.bytes) : pipeline.analyzeBox(request.bytes, request.box),
+  const work = loaded.then(
+    (): Promise<AnalyzedPhoto | BoxAnalysis> =>
+      request.kind === 'photo' ? pipeline.analyze(request.bytes) : pipeline.analyzeBox(request.bytes, request.box),
   );
   work.then(
     (value) => port.postMessage({ id: request.id, ok: true, value } satisfies PoolReply),

@@ -80,12 +80,15 @@ export class TfjsEngine implements FaceEngine {
   async landmarks(image: RgbImage, boxes: Box[]): Promise<Point[][]> {
     const clipped = boxes.map((b) => clipBox(b, image));
     // face-api silently drops crops that are empty after clipping; keep positions aligned with the input.
-    const live = clipped.map((b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
+    const live = clipped.map((_b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
     const out: Point[][] = boxes.map(() => []);
     if (live.length === 0) return out;
     const api = await this.ready();
     const tensor = this.toTensor(api, image);
-    const faces = await api.extractFaceTensors(tensor, live.map((i) => new api.Rect(clipped[i].x, clipped[i].y, clipped[i].width, clipped[i].height)));
+    const faces = await api.extractFaceTensors(
+      tensor,
+      live.map((i) => new api.Rect(clipped[i].x, clipped[i].y, clipped[i].width, clipped[i].height)),
+    );
     try {
       const input = faces.length === 1 ? faces[0] : faces;
       const result = await api.nets.faceLandmark68Net.detectLandmarks(input as never);
@@ -103,13 +106,16 @@ export class TfjsEngine implements FaceEngine {
 
   async embed(image: RgbImage, crops: Box[]): Promise<Float32Array[]> {
     const clipped = crops.map((b) => clipBox(b, image));
-    const live = clipped.map((b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
+    const live = clipped.map((_b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
     // An empty crop gets a zero descriptor, as face-api gives for a single empty crop.
     const out = crops.map(() => new Float32Array(128));
     if (live.length === 0) return out;
     const api = await this.ready();
     const tensor = this.toTensor(api, image);
-    const faces = await api.extractFaceTensors(tensor, live.map((i) => new api.Rect(crops[i].x, crops[i].y, crops[i].width, crops[i].height)));
+    const faces = await api.extractFaceTensors(
+      tensor,
+      live.map((i) => new api.Rect(crops[i].x, crops[i].y, crops[i].width, crops[i].height)),
+    );
     try {
       const input = faces.length === 1 ? faces[0] : faces;
       const result = await api.nets.faceRecognitionNet.computeFaceDescriptor(input as never);

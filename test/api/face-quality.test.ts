@@ -45,11 +45,14 @@ describe('Face.quality', () => {
   test('every face has a quality in [0, 1]; the blurred copy is poor, the clear photos are not', () => {
     for (const [name, f] of Object.entries(face)) assert.ok(f.quality >= 0 && f.quality <= 1, `${name}: ${f.quality}`);
     assert.ok(face['blurred.png'].quality < POOR_QUALITY, `blurred: ${face['blurred.png'].quality}`);
-    for (const name of ['astronaut.png', 'mirrored.png', 'closer.png', 'camera.png']) assert.ok(face[name].quality >= POOR_QUALITY, `${name}: ${face[name].quality}`);
+    for (const name of ['astronaut.png', 'mirrored.png', 'closer.png', 'camera.png'])
+      assert.ok(face[name].quality >= POOR_QUALITY, `${name}: ${face[name].quality}`);
   });
 
   test('similarFaces puts the poor face after the good ones, though it is nearer than one of them', async () => {
-    const r = await gql(server.url, `query($id: ID!) { similarFaces(faceId: $id, limit: 10) { distance face { id quality } } }`, { id: face['astronaut.png'].id });
+    const r = await gql(server.url, `query($id: ID!) { similarFaces(faceId: $id, limit: 10) { distance face { id quality } } }`, {
+      id: face['astronaut.png'].id,
+    });
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const order = r.data.similarFaces.map((m: { face: { id: string } }) => m.face.id);
     const at = (name: string) => order.indexOf(face[name].id);
@@ -62,7 +65,9 @@ describe('Face.quality', () => {
   test('clustering makes a person of the clear photos and leaves the poor face out of it', async () => {
     const r = await gql(server.url, `mutation($a: ID!) { clusterFaces(albumId: $a, minFaces: 2) { faces } }`, { a: albumId });
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-    const people = await gql(server.url, `query($a: ID!) { album(id: $a) { people { faces(first: 10) { edges { node { id } } } } } }`, { a: albumId });
+    const people = await gql(server.url, `query($a: ID!) { album(id: $a) { people { faces(first: 10) { edges { node { id } } } } } }`, {
+      a: albumId,
+    });
     assert.equal(people.errors, undefined, JSON.stringify(people.errors));
     assert.equal(people.data.album.people.length, 1, JSON.stringify(people.data.album.people));
     const [person] = people.data.album.people;

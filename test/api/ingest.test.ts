@@ -16,7 +16,12 @@ const INGEST = `mutation($albumId: ID!, $files: [Upload!]!) {
 
 /** Faces per demo photo, verified by looking at each photo: every visible face, no false ones. */
 const DEMO_FACES: Record<string, number> = {
-  'sample1.jpg': 3, 'sample2.jpg': 3, 'sample3.jpg': 3, 'sample4.jpg': 4, 'sample5.jpg': 5, 'sample6.jpg': 4,
+  'sample1.jpg': 3,
+  'sample2.jpg': 3,
+  'sample3.jpg': 3,
+  'sample4.jpg': 4,
+  'sample5.jpg': 5,
+  'sample6.jpg': 4,
 };
 
 let server: TestServer;
@@ -45,7 +50,10 @@ describe('ingestImages over multipart HTTP', () => {
     assert.equal(batch.total, 6);
     assert.equal(batch.done, 6);
     assert.equal(batch.failed, 0);
-    assert.deepEqual(batch.items.map((i: any) => i.fileName), Object.keys(DEMO_FACES));
+    assert.deepEqual(
+      batch.items.map((i: any) => i.fileName),
+      Object.keys(DEMO_FACES),
+    );
     for (const item of batch.items) {
       assert.equal(item.error, null);
       assert.equal(item.image.faces.length, DEMO_FACES[item.fileName], item.fileName);
@@ -56,7 +64,9 @@ describe('ingestImages over multipart HTTP', () => {
         assert.ok(x >= 0 && y >= 0 && x + width <= item.image.width + 1e-3 && y + height <= item.image.height + 1e-3, 'box inside photo');
         assert.ok(width > 50 && height > 50, 'faces in these photos are large');
         // landmarks sit inside (or just around) the face box
-        const inside = face.landmarks.filter((p: any) => p.x >= x - width * 0.2 && p.x <= x + width * 1.2 && p.y >= y - height * 0.2 && p.y <= y + height * 1.2);
+        const inside = face.landmarks.filter(
+          (p: any) => p.x >= x - width * 0.2 && p.x <= x + width * 1.2 && p.y >= y - height * 0.2 && p.y <= y + height * 1.2,
+        );
         assert.ok(inside.length >= 60);
       }
     }
@@ -69,7 +79,11 @@ describe('ingestImages over multipart HTTP', () => {
     const file = await fileFromPath(path.join(DEMO_DIR, 'sample1.jpg'));
     const r = await gqlUpload(server.url, INGEST, { albumId }, 'files', [{ ...file, name: 'again.jpg' }, file]);
     const items = r.data.ingestImages.items;
-    const before = await gql(server.url, `query($id: ID!) { album(id: $id) { imageCount faceCount images(first: 10) { edges { node { id fileName } } } } }`, { id: albumId });
+    const before = await gql(
+      server.url,
+      `query($id: ID!) { album(id: $id) { imageCount faceCount images(first: 10) { edges { node { id fileName } } } } }`,
+      { id: albumId },
+    );
     // The batch's photos are processed in parallel (one job consumer per analysis thread): find the first upload by name.
     const original = before.data.album.images.edges.find((e: any) => e.node.fileName === 'sample1.jpg');
     assert.equal(items[0].image.id, original.node.id);
@@ -106,20 +120,32 @@ describe('how faces were found', () => {
     const r = await gqlUpload(server.url, SOURCES, { albumId: album }, 'files', files);
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const [tight, cat, photo] = r.data.ingestImages.items;
-    assert.deepEqual(tight.image.faces.map((f: any) => [f.source, f.score, f.box]), [['WHOLE_IMAGE', 0, { x: 0, y: 0, width: 150, height: 150 }]]);
+    assert.deepEqual(
+      tight.image.faces.map((f: any) => [f.source, f.score, f.box]),
+      [['WHOLE_IMAGE', 0, { x: 0, y: 0, width: 150, height: 150 }]],
+    );
     assert.deepEqual(cat.image.faces, []);
-    assert.deepEqual(photo.image.faces.map((f: any) => f.source), ['DETECTOR', 'DETECTOR', 'DETECTOR']);
+    assert.deepEqual(
+      photo.image.faces.map((f: any) => f.source),
+      ['DETECTOR', 'DETECTOR', 'DETECTOR'],
+    );
     // The crop is searchable like any face: its nearest face in the album is the one it was cut from, not
     // her two neighbours (the demo album holds the same photo: its copy of the face would tie).
     const [x, y] = GROUP_FACES.sample2[0];
     const cutFrom = photo.image.faces.find((f: any) => Math.abs(f.box.x - x) < 20 && Math.abs(f.box.y - y) < 20);
     assert.ok(cutFrom, JSON.stringify(photo.image.faces.map((f: any) => f.box)));
-    const near = await gql(server.url, `query($id: ID!, $a: ID!) { similarFaces(faceId: $id, limit: 1, albumId: $a) { face { id source } } }`, { id: tight.image.faces[0].id, a: album });
+    const near = await gql(
+      server.url,
+      `query($id: ID!, $a: ID!) { similarFaces(faceId: $id, limit: 1, albumId: $a) { face { id source } } }`,
+      { id: tight.image.faces[0].id, a: album },
+    );
     assert.equal(near.data.similarFaces[0].face.id, cutFrom.id);
     await assertConsistent(server);
   });
 
-  test("a tight crop of one lfw10 photo is searchable: its nearest face is the same man's other photo", { skip: needsDatasets('lfw10') }, async () => {
+  test("a tight crop of one lfw10 photo is searchable: its nearest face is the same man's other photo", {
+    skip: needsDatasets('lfw10'),
+  }, async () => {
     const album = await createAlbum('lfw10 tight crop');
     const files = [
       { ...(await fileFromPath(path.join(await lfw10TightDir(), 'Colin_Powell/Colin_Powell_0003.jpg'))), name: 'tight.jpg' },
@@ -129,11 +155,19 @@ describe('how faces were found', () => {
     const r = await gqlUpload(server.url, SOURCES, { albumId: album }, 'files', files);
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const [tight, cat, photo] = r.data.ingestImages.items;
-    assert.deepEqual(tight.image.faces.map((f: any) => [f.source, f.score, f.box]), [['WHOLE_IMAGE', 0, { x: 0, y: 0, width: 150, height: 150 }]]);
+    assert.deepEqual(
+      tight.image.faces.map((f: any) => [f.source, f.score, f.box]),
+      [['WHOLE_IMAGE', 0, { x: 0, y: 0, width: 150, height: 150 }]],
+    );
     assert.deepEqual(cat.image.faces, []);
-    assert.deepEqual(photo.image.faces.map((f: any) => f.source), ['DETECTOR']);
+    assert.deepEqual(
+      photo.image.faces.map((f: any) => f.source),
+      ['DETECTOR'],
+    );
     // Its nearest stored face, in the whole library, is the same man's full photo.
-    const near = await gql(server.url, `query($id: ID!) { similarFaces(faceId: $id, limit: 1) { face { id source } } }`, { id: tight.image.faces[0].id });
+    const near = await gql(server.url, `query($id: ID!) { similarFaces(faceId: $id, limit: 1) { face { id source } } }`, {
+      id: tight.image.faces[0].id,
+    });
     assert.equal(near.data.similarFaces[0].face.id, photo.image.faces[0].id);
     await assertConsistent(server);
   });
@@ -143,7 +177,10 @@ describe('how faces were found', () => {
  * The astronaut as a 250 px JPEG (16 kB, about the size of an lfw10 photo): an upload refused for its album id
  * or headers is answered before its body is read, and a body this small is sent whole by then.
  */
-const smallPortrait = async (): Promise<UploadFile> => ({ name: 'astronaut.jpg', bytes: await sharp(path.join(ONEFACE_DIR, 'astronaut.png')).resize(250).jpeg().toBuffer() });
+const smallPortrait = async (): Promise<UploadFile> => ({
+  name: 'astronaut.jpg',
+  bytes: await sharp(path.join(ONEFACE_DIR, 'astronaut.png')).resize(250).jpeg().toBuffer(),
+});
 
 describe('bad input', () => {
   async function badFiles(): Promise<UploadFile[]> {
@@ -154,11 +191,16 @@ describe('bad input', () => {
     const [w, h] = [width!, height!];
     const mask = Buffer.alloc(w * h);
     for (let y = 20; y < h - 20; y++) mask.fill(255, y * w + 20, y * w + w - 20);
-    const alpha = await sharp(portrait).joinChannel(mask, { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
+    const alpha = await sharp(portrait)
+      .joinChannel(mask, { raw: { width: w, height: h, channels: 1 } })
+      .png()
+      .toBuffer();
     const png16 = await sharp(portrait).toColourspace('rgb16').png().toBuffer();
     assert.equal((await sharp(png16).metadata()).depth, 'ushort');
     assert.equal((await sharp(alpha).metadata()).channels, 4);
-    const noFace = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 40, g: 120, b: 200 } } }).jpeg().toBuffer();
+    const noFace = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 40, g: 120, b: 200 } } })
+      .jpeg()
+      .toBuffer();
     return [
       { name: 'truncated.jpg', bytes: jpeg.bytes.subarray(0, Math.floor(jpeg.bytes.length / 2)) },
       { name: 'random.jpg', bytes: Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251) },
@@ -225,7 +267,11 @@ describe('paging, faces and deletion', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const r: any = await gql(server.url, `query($id: ID!, $after: String) { faces(albumId: $id, first: 4, after: $after) { edges { node { id image { id } } } pageInfo { hasNextPage endCursor } } }`, { id: albumId, after });
+      const r: any = await gql(
+        server.url,
+        `query($id: ID!, $after: String) { faces(albumId: $id, first: 4, after: $after) { edges { node { id image { id } } } pageInfo { hasNextPage endCursor } } }`,
+        { id: albumId, after },
+      );
       assert.equal(r.errors, undefined);
       seen.push(...r.data.faces.edges.map((e: any) => e.node.id));
       if (!r.data.faces.pageInfo.hasNextPage) break;

@@ -77,14 +77,24 @@ before(async () => {
   bobAlbum = theirs.album;
   bobFaces = theirs.faces;
 
-  const clustered = await gql(server.url, `mutation($a: ID!) { clusterFaces(albumId: $a, minFaces: 1) { newPeople } }`, { a: a.album }, alice);
+  const clustered = await gql(
+    server.url,
+    `mutation($a: ID!) { clusterFaces(albumId: $a, minFaces: 1) { newPeople } }`,
+    { a: a.album },
+    alice,
+  );
   assert.equal(clustered.errors, undefined, JSON.stringify(clustered.errors));
   const people = await gql(server.url, `{ people(first: 10) { edges { node { id thumbnail } } } }`, {}, alice);
   const nodes = people.data.people.edges.map((e: any) => e.node);
   assert.ok(nodes.length >= 2, 'two people at least (the astronaut and the cameraman)');
   a.person = nodes[0].id;
   a.thumbnail = nodes[0].thumbnail;
-  const merged = await gql(server.url, `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`, { i: nodes[0].id, f: [nodes[1].id] }, alice);
+  const merged = await gql(
+    server.url,
+    `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`,
+    { i: nodes[0].id, f: [nodes[1].id] },
+    alice,
+  );
   assert.equal(merged.errors, undefined, JSON.stringify(merged.errors));
   a.merge = merged.data.mergePeople.id;
 });
@@ -92,7 +102,12 @@ after(async () => server?.destroy());
 
 describe('API keys', () => {
   test('once keys exist, a request without one, or with a wrong or malformed one, is 401 UNAUTHENTICATED', async () => {
-    for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer fg_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, { authorization: 'Basic xyz' }, { authorization: alice.authorization.slice(0, -1) + 'x' }]) {
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { authorization: 'Bearer fg_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+      { authorization: 'Basic xyz' },
+      { authorization: alice.authorization.slice(0, -1) + 'x' },
+    ]) {
       const r = await gql(server.url, `{ albums(first: 5) { edges { node { id } } } }`, {}, headers);
       assert.equal(r.status, 401, JSON.stringify(headers));
       assert.deepEqual(codes(r), ['UNAUTHENTICATED']);
@@ -101,9 +116,13 @@ describe('API keys', () => {
   });
 
   test('an upload without a key is refused before anything is stored', async () => {
-    const r = await gqlUpload(server.url, `mutation($a: ID!, $files: [Upload!]!) { ingestImages(albumId: $a, files: $files) { id } }`, { a: a.album }, 'files', [
-      await fileFromPath(path.join(DEMO_DIR, 'sample1.jpg')),
-    ]);
+    const r = await gqlUpload(
+      server.url,
+      `mutation($a: ID!, $files: [Upload!]!) { ingestImages(albumId: $a, files: $files) { id } }`,
+      { a: a.album },
+      'files',
+      [await fileFromPath(path.join(DEMO_DIR, 'sample1.jpg'))],
+    );
     assert.equal(r.status, 401);
     assert.deepEqual(codes(r), ['UNAUTHENTICATED']);
     const staged = await fs.readdir(path.join(server.dataDir, 'staging')).catch(() => []);
@@ -160,7 +179,11 @@ describe("another owner's ids are as if they did not exist", () => {
       ['query($id: ID!) { faces(albumId: $id, first: 5) { edges { node { id } } } }', (id: string) => ({ id }), a.album],
       ['query($id: ID!) { similarFaces(faceId: $id) { distance } }', (id: string) => ({ id }), a.face],
       ['query($id: ID!, $b: ID!) { compareFaces(faceA: $id, faceB: $b) { distance } }', (id: string) => ({ id, b: bobFaces[0] }), a.face],
-      ['query($id: ID!, $b: ID!) { similarFaces(faceId: $b, albumId: $id) { distance } }', (id: string) => ({ id, b: bobFaces[0] }), a.album],
+      [
+        'query($id: ID!, $b: ID!) { similarFaces(faceId: $b, albumId: $id) { distance } }',
+        (id: string) => ({ id, b: bobFaces[0] }),
+        a.album,
+      ],
       ['query($id: ID!) { suggestFacesForPerson(personId: $id) { distance } }', (id: string) => ({ id }), a.person],
     ] as const) {
       const r = await sameAsMissing(query, vars, id);
@@ -177,9 +200,21 @@ describe("another owner's ids are as if they did not exist", () => {
       ['mutation($id: ID!, $f: ID!) { moveFace(faceId: $f, personId: $id) { id } }', (id: string) => ({ id, f: bobFaces[0] }), a.person],
       ['mutation($id: ID!) { undoMerge(id: $id) { id } }', (id: string) => ({ id }), a.merge],
       ['mutation($id: ID!) { deleteFace(id: $id) }', (id: string) => ({ id }), a.face],
-      ['mutation($id: ID!) { addFace(imageId: $id, box: { x: 10, y: 10, width: 100, height: 100 }, force: true) { id } }', (id: string) => ({ id }), a.image],
-      ['mutation($id: ID!, $p: ID!) { rejectFaceFromPerson(faceId: $id, personId: $p) { id } }', (id: string) => ({ id, p: a.person }), a.face],
-      ['mutation($id: ID!, $f: ID!) { rejectFaceFromPerson(faceId: $f, personId: $id) { id } }', (id: string) => ({ id, f: bobFaces[0] }), a.person],
+      [
+        'mutation($id: ID!) { addFace(imageId: $id, box: { x: 10, y: 10, width: 100, height: 100 }, force: true) { id } }',
+        (id: string) => ({ id }),
+        a.image,
+      ],
+      [
+        'mutation($id: ID!, $p: ID!) { rejectFaceFromPerson(faceId: $id, personId: $p) { id } }',
+        (id: string) => ({ id, p: a.person }),
+        a.face,
+      ],
+      [
+        'mutation($id: ID!, $f: ID!) { rejectFaceFromPerson(faceId: $f, personId: $id) { id } }',
+        (id: string) => ({ id, f: bobFaces[0] }),
+        a.person,
+      ],
       ['mutation($id: ID!) { clusterFaces(albumId: $id) { faces } }', (id: string) => ({ id }), a.album],
       ['mutation($id: ID!) { ingestPaths(albumId: $id, paths: ["x.jpg"]) { id } }', (id: string) => ({ id }), a.album],
       ['mutation($id: ID!) { reencodeFaces(albumId: $id) }', (id: string) => ({ id }), a.album],
@@ -189,9 +224,14 @@ describe("another owner's ids are as if they did not exist", () => {
       const r = await sameAsMissing(query, vars, id);
       assert.deepEqual(codes(r), ['NOT_FOUND'], query);
     }
-    const upload = await gqlUpload(server.url, `mutation($a: ID!, $files: [Upload!]!) { ingestImages(albumId: $a, files: $files) { id } }`, { a: a.album }, 'files', [
-      await fileFromPath(path.join(DEMO_DIR, 'sample1.jpg')),
-    ], { headers: { 'apollo-require-preflight': 'true', ...bob } });
+    const upload = await gqlUpload(
+      server.url,
+      `mutation($a: ID!, $files: [Upload!]!) { ingestImages(albumId: $a, files: $files) { id } }`,
+      { a: a.album },
+      'files',
+      [await fileFromPath(path.join(DEMO_DIR, 'sample1.jpg'))],
+      { headers: { 'apollo-require-preflight': 'true', ...bob } },
+    );
     assert.deepEqual(codes(upload), ['NOT_FOUND']);
     // Alice's things are all still there, as they were.
     const r = await gql(
@@ -205,10 +245,20 @@ describe("another owner's ids are as if they did not exist", () => {
   });
 
   test('a merge naming a person of another owner is NOT_FOUND', async () => {
-    const bobPeople = await gql(server.url, `mutation($a: ID!) { clusterFaces(albumId: $a, minFaces: 1) { newPeople } }`, { a: bobAlbum }, bob);
+    const bobPeople = await gql(
+      server.url,
+      `mutation($a: ID!) { clusterFaces(albumId: $a, minFaces: 1) { newPeople } }`,
+      { a: bobAlbum },
+      bob,
+    );
     assert.equal(bobPeople.errors, undefined);
     const mine = (await gql(server.url, `{ people(first: 1) { edges { node { id } } } }`, {}, bob)).data.people.edges[0].node.id;
-    const r = await gql(server.url, `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`, { i: mine, f: [a.person] }, bob);
+    const r = await gql(
+      server.url,
+      `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`,
+      { i: mine, f: [a.person] },
+      bob,
+    );
     assert.deepEqual(codes(r), ['NOT_FOUND']);
   });
 });
@@ -217,7 +267,12 @@ describe('no search crosses owners', () => {
   test("similarFaces returns only the caller's faces, though the other owner stored the same photos", async () => {
     const own = new Set(bobFaces);
     for (const faceId of bobFaces) {
-      const r = await gql(server.url, `query($f: ID!) { similarFaces(faceId: $f, limit: 50, maxDistance: 2) { distance face { id } } }`, { f: faceId }, bob);
+      const r = await gql(
+        server.url,
+        `query($f: ID!) { similarFaces(faceId: $f, limit: 50, maxDistance: 2) { distance face { id } } }`,
+        { f: faceId },
+        bob,
+      );
       assert.equal(r.errors, undefined);
       const ids = r.data.similarFaces.map((m: any) => m.face.id);
       assert.equal(ids.length, bobFaces.length - 1, 'every other face of Bob, none of Alice');
@@ -227,7 +282,7 @@ describe('no search crosses owners', () => {
     }
   });
 
-  test('searchByPhoto matches only the caller\'s faces', async () => {
+  test("searchByPhoto matches only the caller's faces", async () => {
     const r = await gqlUpload(
       server.url,
       `query($f: Upload!) { searchByPhoto(file: $f, limit: 50, maxDistance: 2) { matches { distance face { id } } } }`,
@@ -238,8 +293,11 @@ describe('no search crosses owners', () => {
     );
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const ids = r.data.searchByPhoto.flatMap((p: any) => p.matches.map((m: any) => m.face.id));
-    assert.ok(ids.length >= aliceFaces.length, 'all of Alice\'s faces are candidates');
-    assert.ok(ids.every((id: string) => aliceFaces.includes(id)), `only Alice's faces: ${ids}`);
+    assert.ok(ids.length >= aliceFaces.length, "all of Alice's faces are candidates");
+    assert.ok(
+      ids.every((id: string) => aliceFaces.includes(id)),
+      `only Alice's faces: ${ids}`,
+    );
   });
 
   test("clustering one owner's library never touches the other's faces or people", async () => {
@@ -249,7 +307,12 @@ describe('no search crosses owners', () => {
     assert.equal(r.data.clusterLibrary.faces <= bobFaces.length, true);
     const after = await gql(server.url, `{ people(first: 50) { edges { node { id faceCount } } } }`, {}, alice);
     assert.deepEqual(after.data, before.data);
-    const bobsPeople = await gql(server.url, `{ people(first: 20) { edges { node { faces(first: 20) { edges { node { id } } } } } } }`, {}, bob);
+    const bobsPeople = await gql(
+      server.url,
+      `{ people(first: 20) { edges { node { faces(first: 20) { edges { node { id } } } } } } }`,
+      {},
+      bob,
+    );
     assert.equal(bobsPeople.errors, undefined, JSON.stringify(bobsPeople.errors));
     const faceIds = bobsPeople.data.people.edges.flatMap((e: any) => e.node.faces.edges.map((f: any) => f.node.id));
     assert.ok(faceIds.length > 0 && faceIds.every((id: string) => bobFaces.includes(id)));
@@ -259,7 +322,7 @@ describe('no search crosses owners', () => {
 describe('photo and thumbnail URLs', () => {
   const get = (p: string, headers: Record<string, string> = {}) => fetch(new URL(p, server.url), { headers }).then((r) => r.status);
 
-  test('need the owner\'s key, as a header or as the web page\'s cookie', async () => {
+  test("need the owner's key, as a header or as the web page's cookie", async () => {
     assert.match(a.photo, /^\/photos\/\d+-[0-9a-f]{24}$/);
     for (const url of [a.photo, a.thumbnail]) {
       assert.equal(await get(url), 401, url);

@@ -27,7 +27,11 @@ test('GET /graphql from a browser is GraphiQL, served entirely by facegraph (no 
 });
 
 test('GraphQL over JSON still works at the same path, and /healthz answers', async () => {
-  const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ albums { edges { node { id } } } }' }) });
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ albums { edges { node { id } } } }' }),
+  });
   assert.deepEqual(await res.json(), { data: { albums: { edges: [] } } });
   assert.equal((await fetch(new URL('/healthz', server.url))).status, 200);
 });

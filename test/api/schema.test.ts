@@ -22,6 +22,9 @@ test('the SDL keeps the contract clients rely on', async () => {
   ]) {
     assert.ok(sdl.includes(needle), needle);
   }
-  assert.match(sdl, /similarFaces\(\s*(?:"""[^"]*"""\s*)?albumId: ID\s+faceId: ID!\s+limit: Int = 10\s+maxDistance: Float\s*\): \[FaceMatch!\]!/);
+  assert.match(
+    sdl,
+    /similarFaces\(\s*(?:"""[^"]*"""\s*)?albumId: ID\s+faceId: ID!\s+limit: Int = 10\s+maxDistance: Float\s*\): \[FaceMatch!\]!/,
+  );
   assert.match(sdl, /searchByPhoto\(albumId: ID, file: Upload!, limit: Int = 10, maxDistance: Float\): \[PhotoFaceMatches!\]!/);
 });

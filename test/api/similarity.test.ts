@@ -13,7 +13,14 @@ const INGEST_PATHS = `mutation($a: ID!, $p: [String!]!) { ingestPaths(albumId: $
 
 /** Faces per photo of the package album: the six demo group photos (22 faces), the astronaut and the cameraman. */
 const PACKAGE_FACES: Record<string, number> = {
-  'sample1.jpg': 3, 'sample2.jpg': 3, 'sample3.jpg': 3, 'sample4.jpg': 4, 'sample5.jpg': 5, 'sample6.jpg': 4, 'astronaut.png': 1, 'camera.png': 1,
+  'sample1.jpg': 3,
+  'sample2.jpg': 3,
+  'sample3.jpg': 3,
+  'sample4.jpg': 4,
+  'sample5.jpg': 5,
+  'sample6.jpg': 4,
+  'astronaut.png': 1,
+  'camera.png': 1,
 };
 
 let server: TestServer;
@@ -52,7 +59,10 @@ describe('similarity search on the package photos (24 faces)', () => {
       const r = await gql(server.url, `query($id: ID!) { similarFaces(faceId: $id, limit: 5) { distance face { id } } }`, { id });
       const matches = r.data.similarFaces;
       assert.equal(matches.length, 5);
-      assert.ok(matches.every((m: any) => m.face.id !== id), 'query face excluded');
+      assert.ok(
+        matches.every((m: any) => m.face.id !== id),
+        'query face excluded',
+      );
       for (let k = 1; k < matches.length; k++) assert.ok(matches[k].distance >= matches[k - 1].distance - 1e-6, 'ordered');
       // The distance pgvector reports is the cosine distance of the stored vectors.
       for (const m of matches) assert.ok(Math.abs(m.distance - cosineDistance(embedding, embeddingOf.get(m.face.id)!)) < 1e-4);
@@ -63,20 +73,36 @@ describe('similarity search on the package photos (24 faces)', () => {
     const [a, b] = [...embeddingOf.keys()];
     const r = await gql(server.url, `query($id: ID!) { similarFaces(faceId: $id, limit: 50, maxDistance: 0.3) { distance } }`, { id: a });
     assert.ok(r.data.similarFaces.every((m: any) => m.distance <= 0.3));
-    const c = await gql(server.url, `query($a: ID!, $b: ID!) { compareFaces(faceA: $a, faceB: $b) { distance threshold samePerson } }`, { a, b });
+    const c = await gql(server.url, `query($a: ID!, $b: ID!) { compareFaces(faceA: $a, faceB: $b) { distance threshold samePerson } }`, {
+      a,
+      b,
+    });
     const expected = cosineDistance(embeddingOf.get(a)!, embeddingOf.get(b)!);
     assert.ok(Math.abs(c.data.compareFaces.distance - expected) < 1e-4);
     assert.equal(c.data.compareFaces.samePerson, expected <= c.data.compareFaces.threshold);
-    assert.deepEqual(codes(await gql(server.url, `query($id: ID!) { similarFaces(faceId: $id, maxDistance: 3) { distance } }`, { id: a })), ['BAD_USER_INPUT']);
+    assert.deepEqual(
+      codes(await gql(server.url, `query($id: ID!) { similarFaces(faceId: $id, maxDistance: 3) { distance } }`, { id: a })),
+      ['BAD_USER_INPUT'],
+    );
   });
 
   test('an album filter returns a full page from a small album inside a bigger library', async () => {
     const small = (await gql(server.url, `mutation { createAlbum(name: "small") { id } }`)).data.createAlbum.id;
     const files = [...(await astronautPhotos(2)), await fileFromPath(path.join(ONEFACE_DIR, 'camera.png'))];
-    const up = await gqlUpload(server.url, `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { done } }`, { a: small }, 'f', files);
+    const up = await gqlUpload(
+      server.url,
+      `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { done } }`,
+      { a: small },
+      'f',
+      files,
+    );
     assert.equal(up.data.ingestImages.done, 3);
     const query = [...embeddingOf.keys()][0];
-    const r = await gql(server.url, `query($id: ID!, $a: ID!) { similarFaces(faceId: $id, limit: 3, albumId: $a) { face { id image { album { id } } } } }`, { id: query, a: small });
+    const r = await gql(
+      server.url,
+      `query($id: ID!, $a: ID!) { similarFaces(faceId: $id, limit: 3, albumId: $a) { face { id image { album { id } } } } }`,
+      { id: query, a: small },
+    );
     assert.equal(r.data.similarFaces.length, 3);
     assert.ok(r.data.similarFaces.every((m: any) => m.face.image.album.id === small));
   });
@@ -106,7 +132,10 @@ describe('similarity search on the package photos (24 faces)', () => {
     const r = await gql(
       server.url,
       `mutation($a: ID!, $p: [String!]!) { ingestPaths(albumId: $a, paths: $p) { done failed items { fileName error { code } } } }`,
-      { a: albumId, p: ['../../../etc/passwd', '/etc/hostname', 'demo/../../docs/ENVIRONMENT.md', 'escape-link/passwd', 'demo/nobody.jpg', 'demo'] },
+      {
+        a: albumId,
+        p: ['../../../etc/passwd', '/etc/hostname', 'demo/../../docs/ENVIRONMENT.md', 'escape-link/passwd', 'demo/nobody.jpg', 'demo'],
+      },
     );
     assert.equal(r.data.ingestPaths.done, 0);
     assert.deepEqual(
@@ -181,10 +210,17 @@ describeWithDatasets(['lfw10'], 'similarity on lfw10 (10 people x 10 photos)', (
       const r = await gql(lfw.url, `query($id: ID!) { similarFaces(faceId: $id, limit: 5) { distance face { id } } }`, { id });
       const matches = r.data.similarFaces;
       assert.equal(matches.length, 5);
-      assert.ok(matches.every((m: any) => m.face.id !== id), 'query face excluded');
+      assert.ok(
+        matches.every((m: any) => m.face.id !== id),
+        'query face excluded',
+      );
       for (let k = 1; k < matches.length; k++) assert.ok(matches[k].distance >= matches[k - 1].distance - 1e-6, 'ordered');
       // The distance pgvector reports is the cosine distance of the stored vectors.
-      assert.ok(Math.abs(matches[0].distance - cosineDistance(lfwEmbeddingOf.get(id)!, lfwEmbeddingOf.get(matches[0].face.id) ?? lfwEmbeddingOf.get(id)!)) < 1e-4 || !lfwEmbeddingOf.has(matches[0].face.id));
+      assert.ok(
+        Math.abs(
+          matches[0].distance - cosineDistance(lfwEmbeddingOf.get(id)!, lfwEmbeddingOf.get(matches[0].face.id) ?? lfwEmbeddingOf.get(id)!),
+        ) < 1e-4 || !lfwEmbeddingOf.has(matches[0].face.id),
+      );
       if (personOf.get(matches[0].face.id) === person) top1++;
     }
     assert.ok(top1 >= 90, `top-1 same person for ${top1}/100 faces`);

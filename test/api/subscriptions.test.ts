@@ -30,13 +30,23 @@ const ASTRONAUT = ['astronaut/astronaut-001.jpg', 'astronaut/astronaut-002.jpg',
 const CAMERAMAN = 'camera.png';
 
 async function createAlbum(key: string, name: string): Promise<string> {
-  const r = await gql(server.url, `mutation($n: String!) { createAlbum(name: $n) { id } }`, { n: name }, { authorization: `Bearer ${key}` });
+  const r = await gql(
+    server.url,
+    `mutation($n: String!) { createAlbum(name: $n) { id } }`,
+    { n: name },
+    { authorization: `Bearer ${key}` },
+  );
   assert.equal(r.errors, undefined, JSON.stringify(r.errors));
   return r.data.createAlbum.id;
 }
 
 async function enqueue(key: string, album: string, paths: string[]): Promise<string> {
-  const r = await gql(server.url, `mutation($a: ID!, $p: [String!]!) { ingestPaths(albumId: $a, paths: $p) { id status } }`, { a: album, p: paths }, { authorization: `Bearer ${key}` });
+  const r = await gql(
+    server.url,
+    `mutation($a: ID!, $p: [String!]!) { ingestPaths(albumId: $a, paths: $p) { id status } }`,
+    { a: album, p: paths },
+    { authorization: `Bearer ${key}` },
+  );
   assert.equal(r.errors, undefined, JSON.stringify(r.errors));
   assert.equal(r.data.ingestPaths.status, 'QUEUED', 'nothing consumes jobs yet');
   return r.data.ingestPaths.id;
@@ -91,9 +101,17 @@ describe('subscriptions over graphql-ws', () => {
       for (let i = 1; i < steps.length; i++) {
         assert.ok(steps[i].batch.done >= steps[i - 1].batch.done, 'counts never go back');
       }
-      assert.ok(steps.some((s) => s.batch.status === 'RUNNING'), 'RUNNING was sent');
+      assert.ok(
+        steps.some((s) => s.batch.status === 'RUNNING'),
+        'RUNNING was sent',
+      );
       const finished = steps.flatMap((s) => s.finishedItems);
-      assert.deepEqual(finished.map((i) => i.fileName).sort(), ['astronaut-001.jpg', 'astronaut-002.jpg', 'astronaut-003.jpg', 'camera.png']);
+      assert.deepEqual(finished.map((i) => i.fileName).sort(), [
+        'astronaut-001.jpg',
+        'astronaut-002.jpg',
+        'astronaut-003.jpg',
+        'camera.png',
+      ]);
       for (const item of finished) assert.ok(item.image?.id, `${item.fileName} has its image`);
 
       // Clustering runs after the batch: three photos of one woman make a person.
@@ -131,7 +149,10 @@ describe('subscriptions over graphql-ws', () => {
       assert.equal(await within(progress.ended, 30_000, 'progress to end'), 'complete');
       assert.equal(progress.values.length, 1);
       assert.equal(last(progress).batch.status, 'DONE');
-      assert.deepEqual(last(progress).finishedItems.map((i: any) => i.fileName), ['camera.png']);
+      assert.deepEqual(
+        last(progress).finishedItems.map((i: any) => i.fileName),
+        ['camera.png'],
+      );
     } finally {
       await client.dispose();
     }
@@ -151,7 +172,10 @@ describe('subscriptions over graphql-ws', () => {
         await within(r.ended, 30_000, 'refusal');
         assert.equal(r.values.length, 1, JSON.stringify(r.values));
         assert.equal(r.values[0].data ?? null, null);
-        assert.deepEqual(r.values[0].errors?.map((e) => e.extensions?.code), ['NOT_FOUND']);
+        assert.deepEqual(
+          r.values[0].errors?.map((e) => e.extensions?.code),
+          ['NOT_FOUND'],
+        );
       }
       // Alice's batch runs meanwhile: Bob hears nothing of it.
       const watching = subscribe(client, PROGRESS, { id: batchId });
@@ -169,7 +193,12 @@ describe('subscriptions over graphql-ws', () => {
   });
 
   test('without a key, or with a wrong one, the socket is closed with 4401', async () => {
-    for (const params of [undefined, {}, { authorization: 'Bearer fg_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, { apiKey: 'nonsense' }]) {
+    for (const params of [
+      undefined,
+      {},
+      { authorization: 'Bearer fg_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+      { apiKey: 'nonsense' },
+    ]) {
       const client = wsClient(server.url, params);
       try {
         const r = subscribe(client, PROGRESS, { id: '1' });
@@ -185,7 +214,10 @@ describe('subscriptions over graphql-ws', () => {
     try {
       const r = subscribe(client, PROGRESS, { id: '999999' });
       await within(r.ended, 30_000, 'answer');
-      assert.deepEqual(r.values[0].errors?.map((e) => e.extensions?.code), ['NOT_FOUND']);
+      assert.deepEqual(
+        r.values[0].errors?.map((e) => e.extensions?.code),
+        ['NOT_FOUND'],
+      );
     } finally {
       await client.dispose();
     }
@@ -195,18 +227,38 @@ describe('subscriptions over graphql-ws', () => {
     const client = wsClient(server.url, { authorization: `Bearer ${alice}` });
     try {
       for (const [query, code, message] of [
-        [`subscription($id: ID!) { ingestBatchProgress(id: $id) { nope } }`, 'GRAPHQL_VALIDATION_FAILED', /^Cannot query field "nope" on type "IngestBatchProgress"\.$/],
+        [
+          `subscription($id: ID!) { ingestBatchProgress(id: $id) { nope } }`,
+          'GRAPHQL_VALIDATION_FAILED',
+          /^Cannot query field "nope" on type "IngestBatchProgress"\.$/,
+        ],
         // A near miss: GraphQL would suggest the field, which HTTP hides (the schema stays unlisted without introspection).
-        [`subscription($id: ID!) { ingestBatchProgress(id: $id) { batc { id } } }`, 'GRAPHQL_VALIDATION_FAILED', /^Cannot query field "batc" on type "IngestBatchProgress"\. \[Suggestion hidden\]/],
-        [`subscription { ingestBatchProgress { batch { id } } }`, 'GRAPHQL_VALIDATION_FAILED', /^Field "ingestBatchProgress" argument "id" of type "ID!" is required, but it was not provided\.$/],
+        [
+          `subscription($id: ID!) { ingestBatchProgress(id: $id) { batc { id } } }`,
+          'GRAPHQL_VALIDATION_FAILED',
+          /^Cannot query field "batc" on type "IngestBatchProgress"\. \[Suggestion hidden\]/,
+        ],
+        [
+          `subscription { ingestBatchProgress { batch { id } } }`,
+          'GRAPHQL_VALIDATION_FAILED',
+          /^Field "ingestBatchProgress" argument "id" of type "ID!" is required, but it was not provided\.$/,
+        ],
         // graphql-ws alone closed the whole socket (4500) on a syntax error.
-        [`subscription($id: ID!) { ingestBatchProgress(id: $id) { `, 'GRAPHQL_PARSE_FAILED', /^Syntax Error: Expected Name, found <EOF>\.$/],
+        [
+          `subscription($id: ID!) { ingestBatchProgress(id: $id) { `,
+          'GRAPHQL_PARSE_FAILED',
+          /^Syntax Error: Expected Name, found <EOF>\.$/,
+        ],
       ] as const) {
         const r = subscribe(client, query, { id: '1' });
         assert.equal(await within(r.ended, 30_000, 'answer'), 'error', query);
         assert.equal(r.closeCode, undefined, 'answered on the socket, not by closing it');
         assert.deepEqual(r.values, []);
-        assert.deepEqual(r.errors?.map((e) => e.extensions?.code), [code], JSON.stringify(r.errors));
+        assert.deepEqual(
+          r.errors?.map((e) => e.extensions?.code),
+          [code],
+          JSON.stringify(r.errors),
+        );
         assert.match(r.errors![0].message, message);
         assert.doesNotMatch(r.errors![0].message, /Did you mean/);
         // Word for word what HTTP answers.
@@ -219,7 +271,10 @@ describe('subscriptions over graphql-ws', () => {
       // The socket still serves.
       const ok = subscribe(client, PROGRESS, { id: '999999' });
       await within(ok.ended, 30_000, 'answer');
-      assert.deepEqual(ok.values[0].errors?.map((e) => e.extensions?.code), ['NOT_FOUND']);
+      assert.deepEqual(
+        ok.values[0].errors?.map((e) => e.extensions?.code),
+        ['NOT_FOUND'],
+      );
     } finally {
       await client.dispose();
     }
@@ -230,7 +285,9 @@ describe('subscriptions over graphql-ws', () => {
     const batchId = await enqueue(alice, album, [ASTRONAUT[0], CAMERAMAN]);
     const clients = Array.from({ length: 200 }, () => wsClient(server.url, { authorization: `Bearer ${alice}` }));
     try {
-      const subs = clients.map((c) => subscribe(c, `subscription($id: ID!) { ingestBatchProgress(id: $id) { batch { status done } } }`, { id: batchId }));
+      const subs = clients.map((c) =>
+        subscribe(c, `subscription($id: ID!) { ingestBatchProgress(id: $id) { batch { status done } } }`, { id: batchId }),
+      );
       await within(Promise.all(subs.map((s) => s.first)), 60_000, 'first messages');
       const workers = startWorkers();
       try {
@@ -241,7 +298,10 @@ describe('subscriptions over graphql-ws', () => {
       const endings = subs.map((s) => s.values[s.values.length - 1]?.data?.ingestBatchProgress.batch);
       const missing = endings.filter((b) => b?.status !== 'DONE' || b.done !== 2).length;
       assert.equal(missing, 0, `${missing} of 200 subscriptions missed the final DONE`);
-      assert.ok(subs.every((s) => s.values[0].data?.ingestBatchProgress.batch.status === 'QUEUED'), 'all were subscribed before it ran');
+      assert.ok(
+        subs.every((s) => s.values[0].data?.ingestBatchProgress.batch.status === 'QUEUED'),
+        'all were subscribed before it ran',
+      );
     } finally {
       await Promise.all(clients.map((c) => c.dispose()));
     }

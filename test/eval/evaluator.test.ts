@@ -39,9 +39,21 @@ after(() => rm(root, { recursive: true, force: true }));
 
 describe('evaluate', () => {
   it('picks the main face by size weighted by confidence, not size alone', () => {
-    assert.equal(mainFace([{ box: { width: 5, height: 5 }, score: 0.9 }, { box: { width: 6, height: 6 }, score: 0.9 }])?.box.width, 6);
+    assert.equal(
+      mainFace([
+        { box: { width: 5, height: 5 }, score: 0.9 },
+        { box: { width: 6, height: 6 }, score: 0.9 },
+      ])?.box.width,
+      6,
+    );
     // A box a little larger but doubtful loses to the confident face (36 * 0.5 = 18 < 25 * 1).
-    assert.equal(mainFace([{ box: { width: 5, height: 5 }, score: 1 }, { box: { width: 6, height: 6 }, score: 0.5 }])?.box.width, 5);
+    assert.equal(
+      mainFace([
+        { box: { width: 5, height: 5 }, score: 1 },
+        { box: { width: 6, height: 6 }, score: 0.5 },
+      ])?.box.width,
+      5,
+    );
     assert.equal(mainFace([]), undefined);
   });
 
@@ -99,7 +111,10 @@ describe('labels, photos without a face and group photos', () => {
     await writeFile(path.join(dir, 'labels.csv'), 'file,identity\nx.jpg,ann\ny.jpg,ann\nz.jpg,bob\n');
     const dataset = await loadIdentityFolders(dir);
     assert.deepEqual(dataset.identities, ['ann', 'ann', 'bob']);
-    assert.deepEqual(dataset.pairs.map((p) => p.same), [true, false, false]);
+    assert.deepEqual(
+      dataset.pairs.map((p) => p.same),
+      [true, false, false],
+    );
   });
 
   it('counts every face in a no-face folder as a false face', async () => {
@@ -115,7 +130,10 @@ describe('labels, photos without a face and group photos', () => {
   it('pairs the faces of each group photo as different people', async () => {
     const { report, pairs } = await evaluateGroups([path.join(root, 'a/1.jpg'), path.join(root, 'b/2.jpg')], analyzer, { threshold: 0.01 });
     // a/1 gives two faces 1.5 rad apart: one pair, rightly rejected; b/2 gives none.
-    assert.deepEqual(report.detection.perPhoto.map((p) => p.faces), [2, 0]);
+    assert.deepEqual(
+      report.detection.perPhoto.map((p) => p.faces),
+      [2, 0],
+    );
     assert.equal(pairs.length, 1);
     assert.equal(pairs[0].same, false);
     assert.equal(report.verification.accuracy, 1);

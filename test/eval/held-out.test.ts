@@ -25,7 +25,10 @@ describe('thresholds across sets', () => {
 
   it('scores each set at a threshold chosen without it', () => {
     const held = leaveOneSetOut([a, b, strangers]);
-    assert.deepEqual(held.map((h) => h.set), ['a', 'b', 'strangers']);
+    assert.deepEqual(
+      held.map((h) => h.set),
+      ['a', 'b', 'strangers'],
+    );
     // Left out, the strangers are scored at the threshold a and b chose (0.0745): 0.07 is wrongly accepted.
     assert.equal(held[2].threshold, 0.0745);
     assert.equal(held[2].accuracy, 0.5);

@@ -33,10 +33,28 @@ describe('verification metrics', () => {
   it('computes ROC AUC as the share of positive-negative pairs ranked right', () => {
     // 0.1 beats all three negatives, 0.3 beats 0.45 and 0.5: 5 of 6.
     close(rocAuc(pairs), 5 / 6);
-    close(rocAuc([{ distance: 0.1, same: true }, { distance: 0.9, same: false }]), 1);
-    close(rocAuc([{ distance: 0.9, same: true }, { distance: 0.1, same: false }]), 0);
+    close(
+      rocAuc([
+        { distance: 0.1, same: true },
+        { distance: 0.9, same: false },
+      ]),
+      1,
+    );
+    close(
+      rocAuc([
+        { distance: 0.9, same: true },
+        { distance: 0.1, same: false },
+      ]),
+      0,
+    );
     // A tie counts one half.
-    close(rocAuc([{ distance: 0.2, same: true }, { distance: 0.2, same: false }]), 0.5);
+    close(
+      rocAuc([
+        { distance: 0.2, same: true },
+        { distance: 0.2, same: false },
+      ]),
+      0.5,
+    );
     assert.ok(Number.isNaN(rocAuc([{ distance: 0.2, same: true }])));
   });
 
@@ -57,7 +75,16 @@ describe('verification metrics', () => {
     // FAR 0.01 allows none: stop before 0.2, half of the positives.
     assert.deepEqual(tarAtFar(pairs, 0.01), { tar: 0.5, threshold: 0.1 });
     // A tie between a positive and a negative cannot be split.
-    assert.equal(tarAtFar([{ distance: 0.1, same: true }, { distance: 0.1, same: false }], 0).tar, 0);
+    assert.equal(
+      tarAtFar(
+        [
+          { distance: 0.1, same: true },
+          { distance: 0.1, same: false },
+        ],
+        0,
+      ).tar,
+      0,
+    );
   });
 
   it('counts a pair without a face as an error, never drops it', () => {
@@ -76,7 +103,7 @@ describe('verification metrics', () => {
 describe('best threshold search', () => {
   it('agrees with trying every threshold on random data', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let round = 0; round < 20; round++) {
       const pairs: ScoredPair[] = Array.from({ length: 60 }, () => {
         const same = random() < 0.3;

@@ -95,20 +95,66 @@ export async function malformedFiles(): Promise<MalformedFile[]> {
     for (let k = 0; k < flips; k++) src[Math.floor(random() * src.length)] ^= 1 << Math.floor(random() * 8);
     add('bit-flips', `flipped-${i}.${i % 2 ? 'jpg' : 'png'}`, src);
   }
-  for (let i = 0; i < 30; i++) add('random', `random-${i}.jpg`, Uint8Array.from({ length: 1 + Math.floor(random() * 50_000) }, () => Math.floor(random() * 256)));
+  for (let i = 0; i < 30; i++)
+    add(
+      'random',
+      `random-${i}.jpg`,
+      Uint8Array.from({ length: 1 + Math.floor(random() * 50_000) }, () => Math.floor(random() * 256)),
+    );
   add('zero', 'empty.jpg', new Uint8Array(0));
   for (const n of [1, 2, 100, 10_000]) add('zero', `zeros-${n}.png`, new Uint8Array(n));
   // Magic numbers with nothing behind them.
-  for (const [n, magic] of Object.entries({ jpg: [0xff, 0xd8, 0xff], png: [0x89, 0x50, 0x4e, 0x47], gif: [0x47, 0x49, 0x46, 0x38, 0x39, 0x61], webp: [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50] })) {
+  for (const [n, magic] of Object.entries({
+    jpg: [0xff, 0xd8, 0xff],
+    png: [0x89, 0x50, 0x4e, 0x47],
+    gif: [0x47, 0x49, 0x46, 0x38, 0x39, 0x61],
+    webp: [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50],
+  })) {
     add('magic-only', `magic.${n}`, Uint8Array.from(magic));
   }
-  for (const [w, h] of [[50_000, 50_000], [65_535, 65_535], [200_000, 60_000], [1, 2_000_000_000]]) add('huge-dimensions', `bomb-${w}x${h}.png`, pngDeclaring(w, h));
-  for (const [w, h] of [[60_000, 60_000], [65_535, 30_000]]) add('huge-dimensions', `bomb-${w}x${h}.jpg`, jpegDeclaring(small, w, h));
-  add('svg', 'face.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><circle cx="100" cy="100" r="80"/></svg>'));
-  add('svg', 'laughs.svg', Buffer.from(`<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><svg xmlns="http://www.w3.org/2000/svg"><text>&c;</text></svg>`));
-  add('svg', 'external.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><image xlink:href="file:///etc/passwd" width="10" height="10"/></svg>'));
-  add('svg', 'huge.svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="200000" height="200000"><rect width="10" height="10"/></svg>'));
-  add('pdf', 'doc.pdf', Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n'));
+  for (const [w, h] of [
+    [50_000, 50_000],
+    [65_535, 65_535],
+    [200_000, 60_000],
+    [1, 2_000_000_000],
+  ])
+    add('huge-dimensions', `bomb-${w}x${h}.png`, pngDeclaring(w, h));
+  for (const [w, h] of [
+    [60_000, 60_000],
+    [65_535, 30_000],
+  ])
+    add('huge-dimensions', `bomb-${w}x${h}.jpg`, jpegDeclaring(small, w, h));
+  add(
+    'svg',
+    'face.svg',
+    Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><circle cx="100" cy="100" r="80"/></svg>'),
+  );
+  add(
+    'svg',
+    'laughs.svg',
+    Buffer.from(
+      `<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><svg xmlns="http://www.w3.org/2000/svg"><text>&c;</text></svg>`,
+    ),
+  );
+  add(
+    'svg',
+    'external.svg',
+    Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><image xlink:href="file:///etc/passwd" width="10" height="10"/></svg>',
+    ),
+  );
+  add(
+    'svg',
+    'huge.svg',
+    Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="200000" height="200000"><rect width="10" height="10"/></svg>'),
+  );
+  add(
+    'pdf',
+    'doc.pdf',
+    Buffer.from(
+      '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+    ),
+  );
   add('pdf', 'photo.jpg', Buffer.from('%PDF-1.7\n%âãÏÓ\n'));
   add('html', 'index.html', Buffer.from('<!doctype html><html><body><img src=x onerror=alert(1)></body></html>'));
   add('html', 'photo.png', Buffer.from('<html><script>fetch("/graphql")</script></html>'));
@@ -123,27 +169,73 @@ export async function malformedFiles(): Promise<MalformedFile[]> {
   add('wrong-extension', 'photo.exe', small);
   add('wrong-extension', 'noextension', small);
   add('wrong-extension', '../../../etc/passwd', small);
-  for (const [i, payload] of [Buffer.alloc(0), Buffer.from('MM\0*\0\0\0\x08\xff\xff'), Buffer.from('II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x09\0'), Buffer.alloc(60_000, 0xff), Buffer.from('II*\0\xff\xff\xff\x7f')].entries()) {
+  for (const [i, payload] of [
+    Buffer.alloc(0),
+    Buffer.from('MM\0*\0\0\0\x08\xff\xff'),
+    Buffer.from('II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x09\0'),
+    Buffer.alloc(60_000, 0xff),
+    Buffer.from('II*\0\xff\xff\xff\x7f'),
+  ].entries()) {
     add('corrupt-exif', `exif-${i}.jpg`, jpegWithExif(small, payload));
   }
-  add('corrupt-exif', 'orientation-99.jpg', await sharp(small).withMetadata({ orientation: 8 }).jpeg().toBuffer().then((b) => {
-    const i = b.indexOf(Buffer.from([0x01, 0x12]));
-    if (i > 0) b[i + 8] = 99;
-    return b;
-  }));
+  add(
+    'corrupt-exif',
+    'orientation-99.jpg',
+    await sharp(small)
+      .withMetadata({ orientation: 8 })
+      .jpeg()
+      .toBuffer()
+      .then((b) => {
+        const i = b.indexOf(Buffer.from([0x01, 0x12]));
+        if (i > 0) b[i + 8] = 99;
+        return b;
+      }),
+  );
   add('cmyk', 'cmyk.jpg', await sharp(small).toColourspace('cmyk').jpeg().toBuffer());
   add('cmyk', 'cmyk.tif', await sharp(small).toColourspace('cmyk').tiff().toBuffer());
   add('16-bit', 'rgb16.png', await sharp(small).toColourspace('rgb16').png().toBuffer());
   add('16-bit', 'grey16.png', await sharp(small).toColourspace('grey16').png().toBuffer());
   add('16-bit', 'rgb16.tif', await sharp(small).toColourspace('rgb16').tiff().toBuffer());
-  const frames = await Promise.all([0, 1, 2].map((k) => sharp(small).resize(120 + k).extract({ left: 0, top: 0, width: 120, height: 120 }).raw().toBuffer()));
+  const frames = await Promise.all(
+    [0, 1, 2].map((k) =>
+      sharp(small)
+        .resize(120 + k)
+        .extract({ left: 0, top: 0, width: 120, height: 120 })
+        .raw()
+        .toBuffer(),
+    ),
+  );
   const strip = Buffer.concat(frames);
-  add('animated', 'animated.gif', await sharp(strip, { raw: { width: 120, height: 360, channels: 3, pageHeight: 120 } }).gif({ loop: 0 }).toBuffer());
-  add('animated', 'animated.webp', await sharp(strip, { raw: { width: 120, height: 360, channels: 3, pageHeight: 120 } }).webp({ loop: 0 }).toBuffer());
+  add(
+    'animated',
+    'animated.gif',
+    await sharp(strip, { raw: { width: 120, height: 360, channels: 3, pageHeight: 120 } })
+      .gif({ loop: 0 })
+      .toBuffer(),
+  );
+  add(
+    'animated',
+    'animated.webp',
+    await sharp(strip, { raw: { width: 120, height: 360, channels: 3, pageHeight: 120 } })
+      .webp({ loop: 0 })
+      .toBuffer(),
+  );
   add('other-format', 'grey.jpg', await sharp(small).greyscale().jpeg().toBuffer());
   // A legal panorama: 100,000 x 1 pixels, shrunk to a 1920 x 1 working copy (must not become 0 px tall).
-  add('other-format', 'strip.png', await sharp({ create: { width: 100_000, height: 1, channels: 3, background: '#888' } }).png().toBuffer());
-  add('other-format', 'tiny.png', await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toBuffer());
+  add(
+    'other-format',
+    'strip.png',
+    await sharp({ create: { width: 100_000, height: 1, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer(),
+  );
+  add(
+    'other-format',
+    'tiny.png',
+    await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer(),
+  );
   add('other-format', 'avif.avif', await sharp(small).avif({ effort: 0 }).toBuffer());
   add('other-format', 'palette.png', await sharp(small).png({ palette: true, colours: 16 }).toBuffer());
   return out;

@@ -21,7 +21,10 @@ test('NODE_ENV=production turns introspection and the playground off', async () 
 
 test('a request over FACEGRAPH_MAX_REQUEST_BYTES is refused from its Content-Length with PAYLOAD_TOO_LARGE', async () => {
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: 'mutation($f: [Upload!]!) { ingestImages(albumId: "1", files: $f) { id } }', variables: { f: [null, null] } }));
+  form.append(
+    'operations',
+    JSON.stringify({ query: 'mutation($f: [Upload!]!) { ingestImages(albumId: "1", files: $f) { id } }', variables: { f: [null, null] } }),
+  );
   form.append('map', JSON.stringify({ 0: ['variables.f.0'], 1: ['variables.f.1'] }));
   form.append('0', new Blob([new Uint8Array(60_000)]), 'a.jpg');
   form.append('1', new Blob([new Uint8Array(60_000)]), 'b.jpg');

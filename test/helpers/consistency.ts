@@ -21,7 +21,9 @@ export async function assertConsistent(server: TestServer): Promise<void> {
     await fs.access(p).catch(() => assert.fail(`image row ${img.sha256} has no file at ${p}`));
   }
   for (const sha of fileShas) assert.ok(rowShas.has(sha), `file ${sha} has no image row`);
-  const orphanFaces = await sql<{ n: number }>`SELECT count(*)::int AS n FROM faces f LEFT JOIN images i ON i.id = f.image_id WHERE i.id IS NULL`.execute(db);
+  const orphanFaces = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM faces f LEFT JOIN images i ON i.id = f.image_id WHERE i.id IS NULL`.execute(db);
   assert.equal(orphanFaces.rows[0].n, 0, 'faces without image');
   const staging = await fs.readdir(path.join(server.dataDir, 'staging')).catch(() => []);
   assert.deepEqual(staging, [], 'staged uploads left behind');

@@ -49,7 +49,10 @@ export interface TestServer {
  * fresh PostgreSQL database (created here, dropped by destroy) when the
  * environment has DATABASE_URL — so the same suite runs on both.
  */
-export async function startTestServer(env: Record<string, string> = {}, reuse?: { dataDir: string; databaseUrl?: string }): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  reuse?: { dataDir: string; databaseUrl?: string },
+): Promise<TestServer> {
   const dataDir = reuse?.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-test-')));
   const databaseUrl = reuse ? reuse.databaseUrl : await createTestDatabase();
   const config = loadConfig({
@@ -135,7 +138,10 @@ export async function astronautPhotos(count: number): Promise<MadePhoto[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, k) => ({
       name: `astronaut-${String(k + 1).padStart(3, '0')}.jpg`,
-      bytes: await sharp(source).resize({ width: 512 - 2 * (k % 5) }).jpeg({ quality: 95 - Math.floor(k / 5) }).toBuffer(),
+      bytes: await sharp(source)
+        .resize({ width: 512 - 2 * (k % 5) })
+        .jpeg({ quality: 95 - Math.floor(k / 5) })
+        .toBuffer(),
     })),
   );
 }

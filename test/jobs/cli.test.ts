@@ -16,7 +16,11 @@ import { CLI, REPO } from '../support/worker-process.js';
 
 /** Six photos of one face each: five of the astronaut (one person), then the cameraman. */
 const PHOTOS = [
-  'astronaut/astronaut-001.jpg', 'astronaut/astronaut-002.jpg', 'astronaut/astronaut-003.jpg', 'astronaut/astronaut-004.jpg', 'astronaut/astronaut-005.jpg',
+  'astronaut/astronaut-001.jpg',
+  'astronaut/astronaut-002.jpg',
+  'astronaut/astronaut-003.jpg',
+  'astronaut/astronaut-004.jpg',
+  'astronaut/astronaut-005.jpg',
   'camera/camera.png',
 ];
 
@@ -67,7 +71,10 @@ function cli(args: string[], onStderr?: (err: string, interrupt: () => void) => 
 async function countImages(): Promise<{ images: number; shas: number; batches: string[] }> {
   const database = await openDatabase({ databaseUrl: undefined, dataDir });
   try {
-    const images = await sql<{ images: number; shas: number }>`SELECT count(*)::int AS images, count(DISTINCT sha256)::int AS shas FROM images`.execute(database.db);
+    const images = await sql<{
+      images: number;
+      shas: number;
+    }>`SELECT count(*)::int AS images, count(DISTINCT sha256)::int AS shas FROM images`.execute(database.db);
     const batches = await database.db.selectFrom('ingest_batches').select('status').orderBy('id').execute();
     return { ...images.rows[0], batches: batches.map((b) => b.status) };
   } finally {
@@ -132,14 +139,28 @@ describe('facegraph ingest --server', () => {
   test('uploads in batches to a running server and follows them to the end; a re-run adds nothing', async () => {
     const server = await startTestServer();
     try {
-      const args = ['ingest', photoDir, '--album', 'remote', '--server', server.url.replace(/\/graphql$/, ''), '--batch-size', '4', '--progress', 'lines'];
+      const args = [
+        'ingest',
+        photoDir,
+        '--album',
+        'remote',
+        '--server',
+        server.url.replace(/\/graphql$/, ''),
+        '--batch-size',
+        '4',
+        '--progress',
+        'lines',
+      ];
       const run = await cli(args);
       assert.equal(run.code, 0, run.err);
       assert.match(run.err, /6 stored or already there, 0 failed; 6 new faces/);
       const again = await cli(args);
       assert.equal(again.code, 0, again.err);
       assert.match(again.err, /0 new faces/);
-      const albums = await gql(server.url, `{ albums(first: 10) { edges { node { name imageCount faceCount ingestBatches { status total } } } } }`);
+      const albums = await gql(
+        server.url,
+        `{ albums(first: 10) { edges { node { name imageCount faceCount ingestBatches { status total } } } } }`,
+      );
       const remote = albums.data.albums.edges.map((e: any) => e.node).find((a: any) => a.name === 'remote');
       assert.equal(remote.imageCount, 6);
       assert.equal(remote.faceCount, 6);
@@ -152,7 +173,18 @@ describe('facegraph ingest --server', () => {
   test('batches that come back QUEUED are followed live through the ingestBatchProgress subscription', async () => {
     const server = await startTestServer({ FACEGRAPH_INGEST_WAIT_SECONDS: '0' });
     try {
-      const args = ['ingest', photoDir, '--album', 'live', '--server', server.url.replace(/\/graphql$/, ''), '--batch-size', '3', '--progress', 'lines'];
+      const args = [
+        'ingest',
+        photoDir,
+        '--album',
+        'live',
+        '--server',
+        server.url.replace(/\/graphql$/, ''),
+        '--batch-size',
+        '3',
+        '--progress',
+        'lines',
+      ];
       const run = await cli(args);
       assert.equal(run.code, 0, run.err);
       assert.doesNotMatch(run.err, /polling instead/);

@@ -71,14 +71,24 @@ describe('ingestImages as durable jobs', () => {
     assert.equal(batch.status, 'DONE', 'a bad file is an outcome, not a failed batch');
     assert.equal(batch.done, 4);
     assert.equal(batch.failed, 1);
-    assert.deepEqual(batch.items.map((i: any) => i.fileName), [...PHOTOS.map((p) => p.name), 'corrupt.jpg']);
+    assert.deepEqual(
+      batch.items.map((i: any) => i.fileName),
+      [...PHOTOS.map((p) => p.name), 'corrupt.jpg'],
+    );
     for (const item of batch.items.slice(0, 4)) assert.equal(item.image.faces.length, 1, item.fileName);
     assert.equal(batch.items[4].error.code, 'UNSUPPORTED_IMAGE');
     // Images were stored in request order (one worker takes a batch's jobs in order).
     const ids = batch.items.slice(0, 4).map((i: any) => Number(i.image.id));
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
 
-    const album = await gql(server.url, `query($id: ID!) { album(id: $id) { imageCount faceCount ingestBatches { id status done failed } } }`, { id: albumId });
+    const album = await gql(
+      server.url,
+      `query($id: ID!) { album(id: $id) { imageCount faceCount ingestBatches { id status done failed } } }`,
+      { id: albumId },
+    );
     assert.deepEqual(album.data.album.ingestBatches, [{ id: batchId, status: 'DONE', done: 4, failed: 1 }]);
     assert.equal(album.data.album.imageCount, 4);
     assert.deepEqual(await spoolFiles(), []);
@@ -148,9 +158,15 @@ describe('ingestImages as durable jobs', () => {
   test('reencodeFaces re-embeds faces of another model from the stored photos, keeping their ids', async () => {
     const fg = server.facegraph;
     const { db } = fg.database;
-    const original = await sql<{ id: number; embedding: string; model: string }>`SELECT id, embedding::text AS embedding, model FROM faces WHERE album_id = ${Number(albumId)} ORDER BY id`.execute(db);
+    const original = await sql<{
+      id: number;
+      embedding: string;
+      model: string;
+    }>`SELECT id, embedding::text AS embedding, model FROM faces WHERE album_id = ${Number(albumId)} ORDER BY id`.execute(db);
     assert.equal(original.rows.length, 5);
-    const flat = `[${Array(128).fill((1 / Math.sqrt(128)).toFixed(6)).join(',')}]`;
+    const flat = `[${Array(128)
+      .fill((1 / Math.sqrt(128)).toFixed(6))
+      .join(',')}]`;
     const stale = original.rows.slice(0, 3).map((r) => r.id);
     await sql`UPDATE faces SET model = 'an-older-model', embedding = ${flat}::vector WHERE id IN (${sql.join(stale)})`.execute(db);
 
@@ -170,8 +186,16 @@ describe('ingestImages as durable jobs', () => {
     } finally {
       await workers.stop();
     }
-    const now = await sql<{ id: number; embedding: string; model: string }>`SELECT id, embedding::text AS embedding, model FROM faces WHERE album_id = ${Number(albumId)} ORDER BY id`.execute(db);
-    assert.deepEqual(now.rows.map((f) => f.id), original.rows.map((f) => f.id), 'same face ids');
+    const now = await sql<{
+      id: number;
+      embedding: string;
+      model: string;
+    }>`SELECT id, embedding::text AS embedding, model FROM faces WHERE album_id = ${Number(albumId)} ORDER BY id`.execute(db);
+    assert.deepEqual(
+      now.rows.map((f) => f.id),
+      original.rows.map((f) => f.id),
+      'same face ids',
+    );
     for (const [i, face] of now.rows.entries()) {
       assert.equal(face.model, fg.analyzer.model);
       const a = JSON.parse(face.embedding) as number[];
@@ -186,7 +210,10 @@ describe('ingestImages as durable jobs', () => {
 describe('operations endpoints', () => {
   test('/healthz checks the database; /metrics reports photos, faces, jobs, queue depth and stage timings', async () => {
     const fg = server.facegraph;
-    const http = await startHttpServer(await buildFacegraphSchema(), fg.services, fg.config, { checkDatabase: fg.checkDatabase, metrics: fg.metrics });
+    const http = await startHttpServer(await buildFacegraphSchema(), fg.services, fg.config, {
+      checkDatabase: fg.checkDatabase,
+      metrics: fg.metrics,
+    });
     const down = await startOpsServer({ checkDatabase: () => Promise.reject(new Error('connection refused')) }, 0, '127.0.0.1');
     try {
       const health = await fetch(new URL('/healthz', http.url));

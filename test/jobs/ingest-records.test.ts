@@ -32,13 +32,29 @@ after(async () => scratch?.drop());
 let photos = 0;
 function newImage(): NewImage {
   photos++;
-  return { albumId, sha256: photos.toString(16).padStart(64, 'a'), fileName: `${photos}.jpg`, format: 'jpeg', width: 640, height: 480, byteSize: 1000 + photos };
+  return {
+    albumId,
+    sha256: photos.toString(16).padStart(64, 'a'),
+    fileName: `${photos}.jpg`,
+    format: 'jpeg',
+    width: 640,
+    height: 480,
+    byteSize: 1000 + photos,
+  };
 }
 
 function face(k: number, source: NewFace['source'] = 'detector'): NewFace {
   const embedding = new Float32Array(128);
   embedding[k % 128] = 1;
-  return { box: { x: 10 * k, y: 20, width: 50, height: 60 }, score: 0.9, source, landmarks: [{ x: 1.234, y: 5.678 }], embedding, model: 'test-model', quality: 1 };
+  return {
+    box: { x: 10 * k, y: 20, width: 50, height: 60 },
+    score: 0.9,
+    source,
+    landmarks: [{ x: 1.234, y: 5.678 }],
+    embedding,
+    model: 'test-model',
+    quality: 1,
+  };
 }
 
 async function facesOf(imageId: number) {
@@ -59,11 +75,14 @@ describe('ImageRepository.insertWithFaces', () => {
     assert.equal(row.album_id, albumId);
     assert.equal(row.width, 640);
     const faces = await facesOf(row.id);
-    assert.deepEqual(faces.map((f) => [f.image_id, f.album_id, f.owner_id, f.box_x, f.model, f.source]), [
-      [row.id, albumId, LOCAL_OWNER.id, 10, 'test-model', 'detector'],
-      [row.id, albumId, LOCAL_OWNER.id, 20, 'test-model', 'detector'],
-      [row.id, albumId, LOCAL_OWNER.id, 30, 'test-model', 'detector'],
-    ]);
+    assert.deepEqual(
+      faces.map((f) => [f.image_id, f.album_id, f.owner_id, f.box_x, f.model, f.source]),
+      [
+        [row.id, albumId, LOCAL_OWNER.id, 10, 'test-model', 'detector'],
+        [row.id, albumId, LOCAL_OWNER.id, 20, 'test-model', 'detector'],
+        [row.id, albumId, LOCAL_OWNER.id, 30, 'test-model', 'detector'],
+      ],
+    );
     assert.ok(faces[1].embedding.startsWith('[0,0,1,0'), faces[1].embedding.slice(0, 20));
   });
 
@@ -80,18 +99,31 @@ describe('ImageRepository.insertWithFaces', () => {
     assert.equal(again.created, false);
     assert.equal(again.image.id, first.image.id);
     assert.equal(again.image.file_name, first.image.file_name);
-    assert.deepEqual((await facesOf(first.image.id)).map((f) => f.box_x), [40]);
-    const [{ n }] = await database.db.selectFrom('images').select((eb) => eb.fn.countAll<number>().as('n')).where('sha256', '=', image.sha256).execute();
+    assert.deepEqual(
+      (await facesOf(first.image.id)).map((f) => f.box_x),
+      [40],
+    );
+    const [{ n }] = await database.db
+      .selectFrom('images')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('sha256', '=', image.sha256)
+      .execute();
     assert.equal(Number(n), 1);
   });
 
   test('a face the database refuses leaves neither the image nor its other faces', async () => {
     const image = newImage();
-    const before = await database.db.selectFrom('faces').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await database.db
+      .selectFrom('faces')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     // `faces.source` is checked by the database: one bad face fails the whole statement.
     await assert.rejects(images.insertWithFaces(image, [face(7), face(8, 'bogus' as NewFace['source'])]));
     assert.equal(await images.findInAlbum(albumId, image.sha256), undefined);
-    const afterwards = await database.db.selectFrom('faces').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const afterwards = await database.db
+      .selectFrom('faces')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(afterwards.n), Number(before.n));
   });
 });
@@ -101,7 +133,10 @@ describe('IngestBatchRepository.recordItem', () => {
   const failed = (position: number, code: string) => ({ position, imageId: null, error: { code, message: `${code} here` } });
 
   async function newBatch(files: number) {
-    const batch = await batches.createWithItems(albumId, Array.from({ length: files }, (_, i) => ({ fileName: `${i}.jpg`, source: { kind: 'file' as const, ref: `/x/${i}.jpg` } })));
+    const batch = await batches.createWithItems(
+      albumId,
+      Array.from({ length: files }, (_, i) => ({ fileName: `${i}.jpg`, source: { kind: 'file' as const, ref: `/x/${i}.jpg` } })),
+    );
     assert.equal(batch.status, 'QUEUED');
     return batch.id;
   }
@@ -110,7 +145,10 @@ describe('IngestBatchRepository.recordItem', () => {
     const id = await newBatch(3);
     const { image } = await images.insertWithFaces(newImage(), []);
     const first = await batches.recordItem(id, ok(0, image.id));
-    assert.deepEqual([first.recorded, first.finished, first.batch?.done, first.batch?.failed, first.batch?.status], [true, false, 1, 0, 'QUEUED']);
+    assert.deepEqual(
+      [first.recorded, first.finished, first.batch?.done, first.batch?.failed, first.batch?.status],
+      [true, false, 1, 0, 'QUEUED'],
+    );
     const twice = await batches.recordItem(id, ok(0, image.id));
     assert.deepEqual(twice, { recorded: false, finished: false });
     const bad = await batches.recordItem(id, failed(1, 'UNSUPPORTED_IMAGE'));
@@ -120,7 +158,14 @@ describe('IngestBatchRepository.recordItem', () => {
     assert.deepEqual([last.recorded, last.finished, last.batch?.done, last.batch?.failed, last.batch?.status], [true, true, 2, 1, 'DONE']);
     assert.ok(last.batch?.finished_at instanceof Date);
     const items = await batches.items(id);
-    assert.deepEqual(items.map((i) => [i.position, i.image_id, i.error_code]), [[0, image.id, null], [1, null, 'UNSUPPORTED_IMAGE'], [2, null, null]]);
+    assert.deepEqual(
+      items.map((i) => [i.position, i.image_id, i.error_code]),
+      [
+        [0, image.id, null],
+        [1, null, 'UNSUPPORTED_IMAGE'],
+        [2, null, null],
+      ],
+    );
     assert.equal(await batches.pendingItem(id, 2), undefined);
   });
 

@@ -103,7 +103,7 @@ describe('JobWorkers', () => {
     const workers = new JobWorkers(queue, new Map([['ingest-photo', handler]]), {
       concurrency: 2,
       pollSeconds: 0.5,
-      observer: { jobFinished: (q, outcome) => finished.push(outcome) },
+      observer: { jobFinished: (_q, outcome) => finished.push(outcome) },
     });
     workers.start();
     await queue.enqueue([0, 1, 2, 3, 4].map((n) => ({ queue: 'ingest-photo', id: jobId('w', n), data: { n } })));

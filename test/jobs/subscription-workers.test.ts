@@ -8,7 +8,7 @@ import { WorkerProcess, workerEnv } from '../support/worker-process.js';
 // Events that cross processes: a `facegraph worker` process stores the photos, the API process (which runs
 // no workers) holds the subscriptions and hears of them through PostgreSQL's LISTEN/NOTIFY.
 
-const SKIP = usingPostgres() ? false : 'needs PostgreSQL: set DATABASE_URL (runs in CI\'s PostgreSQL pass)';
+const SKIP = usingPostgres() ? false : "needs PostgreSQL: set DATABASE_URL (runs in CI's PostgreSQL pass)";
 
 describe('subscriptions fed by a worker in another process (PostgreSQL)', { skip: SKIP }, () => {
   let server: TestServer | undefined;
@@ -32,7 +32,11 @@ describe('subscriptions fed by a worker in another process (PostgreSQL)', { skip
     // Single-user server: no key needed.
     const client = wsClient(server.url);
     try {
-      const events = subscribe(client, `subscription($a: ID!) { albumEvents(albumId: $a) { kind faceCount image { fileName } newPeople } }`, { a: String(album.id) });
+      const events = subscribe(
+        client,
+        `subscription($a: ID!) { albumEvents(albumId: $a) { kind faceCount image { fileName } newPeople } }`,
+        { a: String(album.id) },
+      );
       const progress = subscribe(
         client,
         `subscription($id: ID!) { ingestBatchProgress(id: $id) { batch { status done total } finishedItems { fileName } } }`,

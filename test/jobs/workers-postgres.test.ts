@@ -13,7 +13,7 @@ import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 // Scale-out and fault tolerance with real processes: `facegraph worker`s on the
 // test PostgreSQL, an API process that only enqueues (FACEGRAPH_WORKERS=0).
 
-const SKIP = usingPostgres() ? false : 'needs PostgreSQL: set DATABASE_URL (runs in CI\'s PostgreSQL pass)';
+const SKIP = usingPostgres() ? false : "needs PostgreSQL: set DATABASE_URL (runs in CI's PostgreSQL pass)";
 /**
  * The import root the API and its workers read: 100 photos of one face each (`astronaut/astronaut-NNN.jpg`,
  * one person: which faces are whose does not matter here), made once per process.
@@ -61,12 +61,23 @@ async function assertExactlyOnce(server: TestServer, albumId: number, batchId: n
   const items = await server.facegraph.services.ingest.batchItems(batchId);
   assert.equal(items.length, expected);
   assert.equal(new Set(items.map((i) => i.image_id)).size, expected, 'every item has its own image');
-  const images = await sql<{ n: number; shas: number }>`SELECT count(*)::int AS n, count(DISTINCT sha256)::int AS shas FROM images WHERE album_id = ${albumId}`.execute(db);
+  const images = await sql<{
+    n: number;
+    shas: number;
+  }>`SELECT count(*)::int AS n, count(DISTINCT sha256)::int AS shas FROM images WHERE album_id = ${albumId}`.execute(db);
   assert.deepEqual(images.rows[0], { n: expected, shas: expected });
   // A face stored twice would share its image and box with another.
-  const dupes = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT image_id, box_x, box_y FROM faces WHERE album_id = ${albumId} GROUP BY 1, 2, 3 HAVING count(*) > 1) d`.execute(db);
+  const dupes = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM (SELECT image_id, box_x, box_y FROM faces WHERE album_id = ${albumId} GROUP BY 1, 2, 3 HAVING count(*) > 1) d`.execute(
+    db,
+  );
   assert.equal(dupes.rows[0].n, 0, 'no face stored twice');
-  const facesPerImage = await sql<{ n: number }>`SELECT count(*)::int AS n FROM images i WHERE album_id = ${albumId} AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.image_id = i.id)`.execute(db);
+  const facesPerImage = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM images i WHERE album_id = ${albumId} AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.image_id = i.id)`.execute(
+    db,
+  );
   assert.equal(facesPerImage.rows[0].n, 0, 'every photo has its face');
   await assertConsistent(server);
 }
@@ -102,7 +113,11 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
 
     const stats = await Promise.all(three.map((w) => w.stop()));
     const analysed = stats.map((s) => s['ingest-photo']?.success ?? 0);
-    assert.equal(analysed.reduce((a, b) => a + b, 0), 100, `each photo recorded once in all: ${analysed}`);
+    assert.equal(
+      analysed.reduce((a, b) => a + b, 0),
+      100,
+      `each photo recorded once in all: ${analysed}`,
+    );
     for (const n of analysed) assert.ok(n > 0, `every worker took a share: ${analysed}`);
     const rows = await sql<{ state: string; n: number; retried: number }>`
       SELECT state::text, count(*)::int AS n, count(*) FILTER (WHERE retry_count > 0)::int AS retried
@@ -112,7 +127,18 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
              count(*) FILTER (WHERE completed_on - started_on > make_interval(secs => ${lease}))::int AS over
       FROM pgboss.job WHERE name = 'ingest-photo'`.execute(server.facegraph.database.db);
     console.log(`# jobs that outlived their ${lease} s lease: ${longest.rows[0].over}, longest ${longest.rows[0].s.toFixed(1)} s`);
-    assert.deepEqual(rows.rows, [{ state: 'completed', n: 100, retried: 0 }], three.map((w) => w.output.split('\n').filter((l) => /lease/.test(l)).join('\n')).join('\n'));
+    assert.deepEqual(
+      rows.rows,
+      [{ state: 'completed', n: 100, retried: 0 }],
+      three
+        .map((w) =>
+          w.output
+            .split('\n')
+            .filter((l) => /lease/.test(l))
+            .join('\n'),
+        )
+        .join('\n'),
+    );
     assert.ok(longest.rows[0].over > 0, 'some jobs ran longer than a lease, and were kept by their live worker');
   });
 
@@ -129,7 +155,13 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
     // Uploads, so that the spool is part of what must survive.
     const paths = (await photoPaths()).filter((_, i) => i % 3 === 0).slice(0, 30);
     const files = await Promise.all(paths.map(async (p) => fileFromPath(path.join((await album100()).root, p))));
-    const r = await gqlUpload(server.url, `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { id status } }`, { a: String(album.id) }, 'f', files);
+    const r = await gqlUpload(
+      server.url,
+      `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { id status } }`,
+      { a: String(album.id) },
+      'f',
+      files,
+    );
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const batchId = Number(r.data.ingestImages.id);
 
@@ -151,6 +183,7 @@ describe('workers on PostgreSQL (real processes)', { skip: SKIP }, () => {
     // spool file's removal leaves that file to the same rerun, so the spool is checked once every job is done.
     const { db } = server.facegraph.database;
     const deadline = Date.now() + 60_000;
+    // biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript infers the query's row type from the assignment in the loop
     let jobs;
     for (;;) {
       jobs = await sql<{ open: number; retried: number }>`

@@ -30,7 +30,15 @@ before(async () => {
   lib.imageId.forEach((image, face) => byImage.set(image, [...(byImage.get(image) ?? []), face]));
   for (const [image, faces] of byImage) {
     await images.insertWithFaces(
-      { albumId, sha256: image.toString(16).padStart(64, '0'), fileName: `${image}.jpg`, format: 'jpeg', width: 1000, height: 1000, byteSize: 1 },
+      {
+        albumId,
+        sha256: image.toString(16).padStart(64, '0'),
+        fileName: `${image}.jpg`,
+        format: 'jpeg',
+        width: 1000,
+        height: 1000,
+        byteSize: 1,
+      },
       faces.map((f) => ({
         box: { x: 0, y: 0, width: 100, height: 100 },
         score: 1,
@@ -64,7 +72,10 @@ async function assertConsistent(): Promise<void> {
 test('two processes placing the same new faces at once leave one consistent result', async () => {
   // Two services = two processes: each serialises its own runs, but not with the other.
   const make = () => new ClusteringService(new ClusteringRepository(database.db), new AlbumRepository(database.db), { threshold: 0.094 });
-  const [a, b] = await Promise.all([make().clusterAlbum(LOCAL_OWNER.id, albumId, { incremental: true }), make().clusterAlbum(LOCAL_OWNER.id, albumId, { incremental: true })]);
+  const [a, b] = await Promise.all([
+    make().clusterAlbum(LOCAL_OWNER.id, albumId, { incremental: true }),
+    make().clusterAlbum(LOCAL_OWNER.id, albumId, { incremental: true }),
+  ]);
   assert.ok(a.newPeople + b.newPeople > 0);
   await assertConsistent();
   const people = await sql<{ n: number }>`SELECT count(*)::int AS n FROM people`.execute(database.db);

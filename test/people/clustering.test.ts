@@ -28,7 +28,10 @@ describe('clusterFaces on a synthetic library', () => {
 
   test('finds the people with high pairwise F1 and never puts two faces of one photo together', () => {
     const r = clusterFaces({ embeddings: lib.embeddings, dim: lib.dim, imageIds: lib.imageId }, OPTIONS);
-    const m = pairwiseClusteringMetrics(Array.from(lib.person, String), Array.from(r.personOf, (p) => (p >= 0 ? p : null)));
+    const m = pairwiseClusteringMetrics(
+      Array.from(lib.person, String),
+      Array.from(r.personOf, (p) => (p >= 0 ? p : null)),
+    );
     assert.ok(m.pairwiseF1 >= 0.95, JSON.stringify(m));
     const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
@@ -47,10 +50,16 @@ describe('clusterFaces on a synthetic library', () => {
     const embeddings = new Float32Array(lib.embeddings.length);
     order.forEach((f, i) => embeddings.set(lib.embeddings.subarray(f * lib.dim, (f + 1) * lib.dim), i * lib.dim));
     const shuffled = clusterFaces({ embeddings, dim: lib.dim, imageIds: order.map((f) => lib.imageId[f]) }, OPTIONS);
-    assert.equal(partition(shuffled, n, (i) => order[i]), partition(base, n));
+    assert.equal(
+      partition(shuffled, n, (i) => order[i]),
+      partition(base, n),
+    );
     // And the representative of each person is the same face.
     const reps = (r: FaceClustering, key: (i: number) => number) => r.people.map((p) => key(p.representative)).sort((a, b) => a - b);
-    assert.deepEqual(reps(shuffled, (i) => order[i]), reps(base, (i) => i));
+    assert.deepEqual(
+      reps(shuffled, (i) => order[i]),
+      reps(base, (i) => i),
+    );
   });
 });
 
@@ -87,7 +96,10 @@ describe('clusterFaces rules', () => {
     const sum = new Float32Array(dim);
     sum[0] = 4;
     const faces = [near(0, 1, 0.1), near(5, 6, 0.1)];
-    const r = clusterFaces({ embeddings: pack(faces), dim, imageIds: [1, 2], anchors: [{ count: 4, sum, imageIds: [] }] }, { ...options, minFaces: 1 });
+    const r = clusterFaces(
+      { embeddings: pack(faces), dim, imageIds: [1, 2], anchors: [{ count: 4, sum, imageIds: [] }] },
+      { ...options, minFaces: 1 },
+    );
     assert.equal(r.anchorOf[0], 0);
     assert.equal(r.anchorOf[1], -1);
     assert.equal(r.personOf[1], 0, 'with minFaces 1 the far face is a new person');
@@ -97,7 +109,15 @@ describe('clusterFaces rules', () => {
     const a = new Float32Array(dim);
     a[0] = 1;
     const r = clusterFaces(
-      { embeddings: pack([near(0, 1, 0.01)]), dim, imageIds: [42], anchors: [{ count: 1, sum: a, imageIds: [42] }, { count: 1, sum: a, imageIds: [] }] },
+      {
+        embeddings: pack([near(0, 1, 0.01)]),
+        dim,
+        imageIds: [42],
+        anchors: [
+          { count: 1, sum: a, imageIds: [42] },
+          { count: 1, sum: a, imageIds: [] },
+        ],
+      },
       { ...options, minFaces: 1 },
     );
     assert.equal(r.anchorOf[0], 1, 'the other, identical, anchor takes it');
@@ -110,14 +130,20 @@ describe('clusterFaces rules', () => {
     const faces = pack([near(0, 1, 0.01), near(0, 2, 0.01)]);
     const free = clusterFaces({ embeddings: faces, dim, imageIds: [1, 2], anchors }, { ...options, minFaces: 1 });
     assert.deepEqual([...free.anchorOf], [0, 0], 'without the rule both faces join');
-    const r = clusterFaces({ embeddings: faces, dim, imageIds: [1, 2], anchors, cannotJoin: [[0], undefined] }, { ...options, minFaces: 1 });
+    const r = clusterFaces(
+      { embeddings: faces, dim, imageIds: [1, 2], anchors, cannotJoin: [[0], undefined] },
+      { ...options, minFaces: 1 },
+    );
     assert.equal(r.anchorOf[0], -1);
     assert.equal(r.anchorOf[1], 0, 'the other face still joins');
     assert.equal(r.personOf[0], 0, 'the rejected face is a person of its own');
   });
 
   test('clusterEmbeddings numbers the clusters of the evaluation and leaves photos without a face out', () => {
-    const out = clusterEmbeddings([near(0, 1, 0.01), null, near(0, 2, 0.01), near(0, 3, 0.01), near(4, 5, 0.01)], { threshold: 0.05, minFaces: 3 });
+    const out = clusterEmbeddings([near(0, 1, 0.01), null, near(0, 2, 0.01), near(0, 3, 0.01), near(4, 5, 0.01)], {
+      threshold: 0.05,
+      minFaces: 3,
+    });
     assert.deepEqual(out, [0, null, 0, 0, null]);
     assert.deepEqual(clusterEmbeddings([null, null], { threshold: 0.05 }), [null, null]);
   });
@@ -164,8 +190,14 @@ describe('average linkage', () => {
     const expected = clusters.map((c) => c.sort((a, b) => a - b)).sort((a, b) => a[0] - b[0]);
     const got = new Map<number, number[]>();
     for (let i = 0; i < n; i++) got.set(roots[i], [...(got.get(roots[i]) ?? []), i]);
-    assert.deepEqual([...got.values()].sort((a, b) => a[0] - b[0]), expected);
-    assert.ok(expected.some((c) => c.length > 2), 'the reference found real groups');
+    assert.deepEqual(
+      [...got.values()].sort((a, b) => a[0] - b[0]),
+      expected,
+    );
+    assert.ok(
+      expected.some((c) => c.length > 2),
+      'the reference found real groups',
+    );
   });
 });
 
@@ -186,7 +218,10 @@ describe('neighbour graph', () => {
         for (let d = 0; d < dim; d++) s += embeddings[q * dim + d] * embeddings[j * dim + d];
         if (1 - s <= T) exact.push([1 - s, j]);
       }
-      const top = exact.sort((a, b) => a[0] - b[0]).slice(0, k).map(([, j]) => j);
+      const top = exact
+        .sort((a, b) => a[0] - b[0])
+        .slice(0, k)
+        .map(([, j]) => j);
       const got = new Set(g.neighbours.subarray(q * k, (q + 1) * k));
       truth += top.length;
       found += top.filter((j) => got.has(j)).length;
@@ -198,7 +233,12 @@ describe('neighbour graph', () => {
 
 describe('thumbnail crop', () => {
   test('a square with margin, kept inside the photo', () => {
-    assert.deepEqual(thumbnailCrop({ x: 100, y: 100, width: 50, height: 60 }, [], { width: 1000, height: 800 }), { left: 77, top: 82, side: 96, rotate: 0 });
+    assert.deepEqual(thumbnailCrop({ x: 100, y: 100, width: 50, height: 60 }, [], { width: 1000, height: 800 }), {
+      left: 77,
+      top: 82,
+      side: 96,
+      rotate: 0,
+    });
     const edge = thumbnailCrop({ x: 0, y: 0, width: 50, height: 50 }, [], { width: 1000, height: 800 });
     assert.deepEqual([edge.left, edge.top, edge.side], [0, 0, 80]);
     const big = thumbnailCrop({ x: 0, y: 0, width: 300, height: 300 }, [], { width: 320, height: 200 });

@@ -44,8 +44,15 @@ async function personOf(faceId: string): Promise<string | null> {
   return (await ok(`query($f: ID!) { face(id: $f) { person { id } } }`, { f: faceId })).face.person?.id ?? null;
 }
 
-async function person(id: string): Promise<{ id: string; name: string | null; faceCount: number; thumbnailFace: { id: string } | null; faces: string[] } | null> {
-  const p = (await ok(`query($p: ID!) { person(id: $p) { id name faceCount thumbnailFace { id } faces(first: 100) { edges { node { id assignedBy } } } } }`, { p: id })).person;
+async function person(
+  id: string,
+): Promise<{ id: string; name: string | null; faceCount: number; thumbnailFace: { id: string } | null; faces: string[] } | null> {
+  const p = (
+    await ok(
+      `query($p: ID!) { person(id: $p) { id name faceCount thumbnailFace { id } faces(first: 100) { edges { node { id assignedBy } } } } }`,
+      { p: id },
+    )
+  ).person;
   return p && { ...p, faces: p.faces.edges.map((e: any) => e.node.id) };
 }
 
@@ -103,7 +110,13 @@ describe('addFace refusals, on the package photos', () => {
   before(async () => {
     photos = (await ok(`mutation { createAlbum(name: "refusals") { id } }`)).createAlbum.id;
     const files = [await fileFromPath(path.join(NOFACE_DIR, 'chelsea.png')), await fileFromPath(path.join(ONEFACE_DIR, 'astronaut.png'))];
-    const r = await gqlUpload(server.url, `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { done items { fileName image { id faces { id } } } } }`, { a: photos }, 'f', files);
+    const r = await gqlUpload(
+      server.url,
+      `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { done items { fileName image { id faces { id } } } } }`,
+      { a: photos },
+      'f',
+      files,
+    );
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     assert.equal(r.data.ingestImages.done, 2);
     const [cat, astronaut] = r.data.ingestImages.items;
@@ -116,7 +129,8 @@ describe('addFace refusals, on the package photos', () => {
   test('a box outside the photo, too small, or on a stored face is BAD_USER_INPUT; an unknown image NOT_FOUND', async () => {
     const face = portrait.id;
     const f = (await ok(`query($f: ID!) { face(id: $f) { box { x y width height } image { id width height } } }`, { f: face })).face;
-    const add = (i: string, b: object) => gql(server.url, `mutation($i: ID!, $b: BoxInput!) { addFace(imageId: $i, box: $b) { id } }`, { i, b });
+    const add = (i: string, b: object) =>
+      gql(server.url, `mutation($i: ID!, $b: BoxInput!) { addFace(imageId: $i, box: $b) { id } }`, { i, b });
     const count = await albumFaceCount(photos);
     for (const box of [
       { x: f.image.width - 40, y: 10, width: 80, height: 80 },
@@ -138,13 +152,19 @@ describe('addFace refusals, on the package photos', () => {
 
   test('where the landmark check finds no face, only force: true adds it', async () => {
     const add = (b: object, force?: boolean) =>
-      gql(server.url, `mutation($i: ID!, $b: BoxInput!, $force: Boolean) { addFace(imageId: $i, box: $b, force: $force) { ${FACE} } }`, { i: catImage, b, force });
+      gql(server.url, `mutation($i: ID!, $b: BoxInput!, $force: Boolean) { addFace(imageId: $i, box: $b, force: $force) { ${FACE} } }`, {
+        i: catImage,
+        b,
+        force,
+      });
     const count = await albumFaceCount(photos);
     const refused = await add(CAT_BOX);
     assert.deepEqual(codes(refused), ['BAD_USER_INPUT']);
     assert.equal(refused.errors![0].extensions!.rejection, 'landmarks-disagree');
     // The background corner of a portrait: no face either.
-    const corner = await gql(server.url, `mutation($i: ID!) { addFace(imageId: $i, box: { x: 0, y: 0, width: 60, height: 70 }) { id } }`, { i: portrait.image });
+    const corner = await gql(server.url, `mutation($i: ID!) { addFace(imageId: $i, box: { x: 0, y: 0, width: 60, height: 70 }) { id } }`, {
+      i: portrait.image,
+    });
     assert.deepEqual(codes(corner), ['BAD_USER_INPUT']);
     assert.equal(await albumFaceCount(photos), count);
 
@@ -168,10 +188,13 @@ describeWithDatasets(['lfw10'], 'corrections on known people: lfw10 (Tony Blair,
     for (const who of PEOPLE) {
       for (const f of (await fs.readdir(datasetPath('lfw10', who))).sort()) paths.push(`lfw10/${who}/${f}`);
     }
-    const r = await ok(`mutation($a: ID!, $p: [String!]!) { ingestPaths(albumId: $a, paths: $p) { done items { fileName image { id faces { id box { width height } } } } } }`, {
-      a: album,
-      p: paths,
-    });
+    const r = await ok(
+      `mutation($a: ID!, $p: [String!]!) { ingestPaths(albumId: $a, paths: $p) { done items { fileName image { id faces { id box { width height } } } } } }`,
+      {
+        a: album,
+        p: paths,
+      },
+    );
     assert.equal(r.ingestPaths.done, paths.length);
     for (const item of r.ingestPaths.items) {
       const main = item.image.faces.reduce((a: any, b: any) => (a.box.width * a.box.height >= b.box.width * b.box.height ? a : b));
@@ -185,7 +208,8 @@ describeWithDatasets(['lfw10'], 'corrections on known people: lfw10 (Tony Blair,
       const blair = await personOfTruth('Tony_Blair');
       const face = await centralFace(blair);
       assert.equal(truthOf.get(face), 'Tony_Blair');
-      const before = (await ok(`query($f: ID!) { face(id: $f) { ${FACE} embedding image { id width height faces { id } } } }`, { f: face })).face;
+      const before = (await ok(`query($f: ID!) { face(id: $f) { ${FACE} embedding image { id width height faces { id } } } }`, { f: face }))
+        .face;
       const count = await albumFaceCount();
 
       assert.equal((await ok(`mutation($f: ID!) { deleteFace(id: $f) }`, { f: face })).deleteFace, true);
@@ -194,26 +218,38 @@ describeWithDatasets(['lfw10'], 'corrections on known people: lfw10 (Tony Blair,
 
       // A little looser than the detector's box, as a hand draws it.
       const b = before.box;
-      const box = { x: Math.max(0, b.x - 0.1 * b.width), y: Math.max(0, b.y - 0.1 * b.height), width: b.width * 1.2, height: b.height * 1.2 };
+      const box = {
+        x: Math.max(0, b.x - 0.1 * b.width),
+        y: Math.max(0, b.y - 0.1 * b.height),
+        width: b.width * 1.2,
+        height: b.height * 1.2,
+      };
       box.width = Math.min(box.width, before.image.width - box.x);
       box.height = Math.min(box.height, before.image.height - box.y);
-      const added = (await ok(`mutation($i: ID!, $b: BoxInput!) { addFace(imageId: $i, box: $b) { ${FACE} embedding image { id faces { id } } } }`, {
-        i: before.image.id,
-        b: box,
-      })).addFace;
+      const added = (
+        await ok(`mutation($i: ID!, $b: BoxInput!) { addFace(imageId: $i, box: $b) { ${FACE} embedding image { id faces { id } } } }`, {
+          i: before.image.id,
+          b: box,
+        })
+      ).addFace;
       assert.equal(added.source, 'MANUAL');
       assert.equal(added.score, 0);
       assert.equal(added.model, before.model);
       assert.equal(added.landmarks.length, 68);
       for (const k of ['x', 'y', 'width', 'height'] as const) assert.ok(Math.abs(added.box[k] - box[k]) < 0.01, `box.${k}`);
       const others = before.image.faces.map((f: any) => f.id).filter((id: string) => id !== face);
-      assert.deepEqual(added.image.faces.map((f: any) => f.id).sort(), [...others, added.id].sort(), 'the image has the drawn face in place of the deleted one');
+      assert.deepEqual(
+        added.image.faces.map((f: any) => f.id).sort(),
+        [...others, added.id].sort(),
+        'the image has the drawn face in place of the deleted one',
+      );
       const distance = 1 - added.embedding.reduce((s: number, v: number, i: number) => s + v * before.embedding[i], 0);
       assert.ok(distance < 0.01, `the drawn face is the detected face again: cosine distance ${distance}`);
       assert.equal(await albumFaceCount(), count);
 
       // Searchable: its nearest faces are Blair's.
-      const similar = (await ok(`query($f: ID!) { similarFaces(faceId: $f, limit: 5) { distance face { id } } }`, { f: added.id })).similarFaces;
+      const similar = (await ok(`query($f: ID!) { similarFaces(faceId: $f, limit: 5) { distance face { id } } }`, { f: added.id }))
+        .similarFaces;
       assert.equal(similar.length, 5);
       for (const m of similar) assert.equal(truthOf.get(m.face.id), 'Tony_Blair', `neighbour ${m.face.id} at ${m.distance}`);
       // Clusterable: a full run puts it in Blair's person.
@@ -233,18 +269,25 @@ describeWithDatasets(['lfw10'], 'corrections on known people: lfw10 (Tony Blair,
       face = await centralFace(bush);
     });
 
-    const reject = (f: string, p: string) => gql(server.url, `mutation($f: ID!, $p: ID!) { rejectFaceFromPerson(faceId: $f, personId: $p) { id person { id } } }`, { f, p });
+    const reject = (f: string, p: string) =>
+      gql(server.url, `mutation($f: ID!, $p: ID!) { rejectFaceFromPerson(faceId: $f, personId: $p) { id person { id } } }`, { f, p });
 
     test('the face leaves the person, which is confirmed, and is no longer suggested for it', async () => {
       const beforeCount = (await person(bush))!.faceCount;
       const r = await reject(face, bush);
       assert.equal(r.errors, undefined, JSON.stringify(r.errors));
       assert.equal(r.data.rejectFaceFromPerson.person, null);
-      const p = (await ok(`query($p: ID!) { person(id: $p) { faceCount faces(first: 100) { edges { node { id assignedBy } } } } }`, { p: bush })).person;
+      const p = (
+        await ok(`query($p: ID!) { person(id: $p) { faceCount faces(first: 100) { edges { node { id assignedBy } } } } }`, { p: bush })
+      ).person;
       assert.equal(p.faceCount, beforeCount - 1);
-      assert.ok(p.faces.edges.every((e: any) => e.node.id !== face && e.node.assignedBy === 'USER'), 'the rest confirmed');
+      assert.ok(
+        p.faces.edges.every((e: any) => e.node.id !== face && e.node.assignedBy === 'USER'),
+        'the rest confirmed',
+      );
       // Unassigned and nearer the person than any other face: without the rule it would be suggested.
-      const suggested = (await ok(`query($p: ID!) { suggestFacesForPerson(personId: $p, limit: 50) { face { id } } }`, { p: bush })).suggestFacesForPerson;
+      const suggested = (await ok(`query($p: ID!) { suggestFacesForPerson(personId: $p, limit: 50) { face { id } } }`, { p: bush }))
+        .suggestFacesForPerson;
       assert.ok(!suggested.some((s: any) => s.face.id === face));
       await assertCountsRight();
     });
@@ -273,7 +316,8 @@ describeWithDatasets(['lfw10'], 'corrections on known people: lfw10 (Tony Blair,
 
     test('the rule follows the person through a merge', async () => {
       const powell = await personOfTruth('Colin_Powell');
-      const merge = (await ok(`mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`, { i: powell, f: [bush] })).mergePeople.id;
+      const merge = (await ok(`mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`, { i: powell, f: [bush] }))
+        .mergePeople.id;
       await cluster();
       assert.notEqual(await personOf(face), powell, 'not Bush, so not the person Bush is now part of');
       await ok(`mutation($m: ID!) { undoMerge(id: $m) { id } }`, { m: merge });
@@ -290,7 +334,11 @@ describeWithDatasets(['lfw10'], 'corrections on known people: lfw10 (Tony Blair,
 
       await ok(`mutation($f: ID!, $p: ID!) { moveFace(faceId: $f, personId: $p) { id } }`, { f: face, p: bush });
       assert.equal(await personOf(face), bush);
-      const left = await server.facegraph.database.db.selectFrom('face_person_rejections').selectAll().where('face_id', '=', Number(face)).execute();
+      const left = await server.facegraph.database.db
+        .selectFrom('face_person_rejections')
+        .selectAll()
+        .where('face_id', '=', Number(face))
+        .execute();
       assert.deepEqual(left, []);
       await assertCountsRight();
     });
@@ -334,8 +382,13 @@ describeWithDatasets(['lfw10'], 'corrections on known people: lfw10 (Tony Blair,
       }
       assert.equal(await person(blair), null, 'an unnamed person with no face is gone');
       const named = (await person(powell))!;
-      assert.deepEqual({ name: named.name, faceCount: named.faceCount, thumbnailFace: named.thumbnailFace }, { name: 'Colin', faceCount: 0, thumbnailFace: null });
-      const lists = await ok(`query($a: ID!) { album(id: $a) { people { id } } people(first: 50) { edges { node { id } } } }`, { a: album });
+      assert.deepEqual(
+        { name: named.name, faceCount: named.faceCount, thumbnailFace: named.thumbnailFace },
+        { name: 'Colin', faceCount: 0, thumbnailFace: null },
+      );
+      const lists = await ok(`query($a: ID!) { album(id: $a) { people { id } } people(first: 50) { edges { node { id } } } }`, {
+        a: album,
+      });
       const listed = [...lists.album.people.map((p: any) => p.id), ...lists.people.edges.map((e: any) => e.node.id)];
       assert.ok(!listed.includes(powell) && !listed.includes(blair), JSON.stringify(listed));
       await assertCountsRight();

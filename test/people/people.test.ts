@@ -54,7 +54,10 @@ async function ingestLfw10(): Promise<void> {
   assert.equal(r.data.ingestPaths.done, 100);
   for (const item of r.data.ingestPaths.items) {
     const faces = item.image.faces;
-    facesOfImage.set(item.image.id, faces.map((f: any) => f.id));
+    facesOfImage.set(
+      item.image.id,
+      faces.map((f: any) => f.id),
+    );
     const main = faces.reduce((a: any, b: any) => (a.box.width * a.box.height >= b.box.width * b.box.height ? a : b));
     truthOf.set(main.id, item.fileName.replace(/_\d+\.jpg$/, ''));
   }
@@ -78,7 +81,11 @@ async function assignments(albumId: string): Promise<Map<string, string | null>>
 }
 
 async function cluster(albumId: string, extra = ''): Promise<any> {
-  const r = await gql(server.url, `mutation($a: ID!) { clusterFaces(albumId: $a${extra}) { faces joinedExisting inNewPeople unassigned newPeople removedPeople seconds } }`, { a: albumId });
+  const r = await gql(
+    server.url,
+    `mutation($a: ID!) { clusterFaces(albumId: $a${extra}) { faces joinedExisting inNewPeople unassigned newPeople removedPeople seconds } }`,
+    { a: albumId },
+  );
   assert.equal(r.errors, undefined, JSON.stringify(r.errors));
   return r.data.clusterFaces;
 }
@@ -99,7 +106,11 @@ function personByTruth(assigned: Map<string, string | null>): Map<string, string
 function assertNoSharedPhoto(assigned: Map<string, string | null>): void {
   for (const [image, faces] of facesOfImage) {
     const people = faces.map((f) => assigned.get(f)).filter((p) => p !== null && p !== undefined);
-    assert.equal(new Set(people).size, people.length, `image ${image}: two faces in one person (${faces.map((f) => `${f}->${assigned.get(f)}`).join(' ')})`);
+    assert.equal(
+      new Set(people).size,
+      people.length,
+      `image ${image}: two faces in one person (${faces.map((f) => `${f}->${assigned.get(f)}`).join(' ')})`,
+    );
   }
 }
 
@@ -110,14 +121,21 @@ describeWithDatasets(['lfw10'], 'people from lfw10 (10 people x 10 photos, one a
     const result = await cluster(lfw());
     const assigned = await assignments(lfw());
     const faces = [...truthOf.keys()];
-    const metrics = pairwiseClusteringMetrics(faces.map((f) => truthOf.get(f)!), faces.map((f) => assigned.get(f) ?? null));
+    const metrics = pairwiseClusteringMetrics(
+      faces.map((f) => truthOf.get(f)!),
+      faces.map((f) => assigned.get(f) ?? null),
+    );
     console.log(`lfw10 clustering: ${JSON.stringify({ ...metrics, run: result })}`);
     const album = await gql(server.url, `query($a: ID!) { album(id: $a) { people { id name faceCount } } }`, { a: lfw() });
     assert.equal(album.data.album.people.length, 10, 'people in the album');
     assert.equal(metrics.people, 10);
     assert.ok(metrics.pairwiseF1 >= 0.97, `pairwise F1 ${metrics.pairwiseF1}`);
     const counts = album.data.album.people.map((p: any) => p.faceCount);
-    assert.deepEqual(counts, [...counts].sort((a: number, b: number) => b - a), 'most faces first');
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a: number, b: number) => b - a),
+      'most faces first',
+    );
     assertNoSharedPhoto(assigned);
   });
 
@@ -138,10 +156,20 @@ describe('two faces of one photo are two people', () => {
     const files = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => fileFromPath(path.join(DEMO_DIR, `sample${i}.jpg`))));
     // One face of sample1, twice in one new photo: the two copies are as alike as two faces get.
     const sample1 = files[0].bytes;
-    const up = await gqlUpload(server.url, `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { done items { image { id ${FACES} } } } }`, { a: demoAlbum }, 'f', files);
+    const up = await gqlUpload(
+      server.url,
+      `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { done items { image { id ${FACES} } } } }`,
+      { a: demoAlbum },
+      'f',
+      files,
+    );
     assert.equal(up.errors, undefined, JSON.stringify(up.errors));
     assert.equal(up.data.ingestImages.done, 6);
-    for (const item of up.data.ingestImages.items) facesOfImage.set(item.image.id, item.image.faces.map((f: any) => f.id));
+    for (const item of up.data.ingestImages.items)
+      facesOfImage.set(
+        item.image.id,
+        item.image.faces.map((f: any) => f.id),
+      );
     const face = up.data.ingestImages.items[0].image.faces.reduce((a: any, b: any) => (a.box.width >= b.box.width ? a : b));
     const meta = await sharp(sample1).metadata();
     const side = Math.round(face.box.width * 2);
@@ -149,13 +177,25 @@ describe('two faces of one photo are two people', () => {
     const top = Math.max(0, Math.min(meta.height! - side, Math.round(face.box.y + face.box.height / 2 - side / 2)));
     const crop = await sharp(sample1).extract({ left, top, width: side, height: side }).toBuffer();
     const double = await sharp({ create: { width: side * 2 + 40, height: side, channels: 3, background: '#ffffff' } })
-      .composite([{ input: crop, left: 0, top: 0 }, { input: crop, left: side + 40, top: 0 }])
+      .composite([
+        { input: crop, left: 0, top: 0 },
+        { input: crop, left: side + 40, top: 0 },
+      ])
       .jpeg({ quality: 92 })
       .toBuffer();
-    const up2 = await gqlUpload(server.url, `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { items { image { id ${FACES} } } } }`, { a: demoAlbum }, 'f', [{ name: 'twins.jpg', bytes: double }]);
+    const up2 = await gqlUpload(
+      server.url,
+      `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { items { image { id ${FACES} } } } }`,
+      { a: demoAlbum },
+      'f',
+      [{ name: 'twins.jpg', bytes: double }],
+    );
     const image = up2.data.ingestImages.items[0].image;
     assert.equal(image.faces.length, 2, 'the doubled face is found twice');
-    facesOfImage.set(image.id, image.faces.map((f: any) => f.id));
+    facesOfImage.set(
+      image.id,
+      image.faces.map((f: any) => f.id),
+    );
     twins = { photo: image.id, copies: image.faces.map((f: any) => f.id), original: face.id };
   });
 
@@ -201,35 +241,62 @@ describeWithDatasets(['lfw10'], 'user edits on known people survive re-clusterin
     await cluster(lfw());
     const before = await assignments(lfw());
     const person = personByTruth(before);
-    const facesOf = (id: string) => [...before].filter(([, p]) => p === id).map(([f]) => f).sort();
+    const facesOf = (id: string) =>
+      [...before]
+        .filter(([, p]) => p === id)
+        .map(([f]) => f)
+        .sort();
     const ok = (r: any) => {
       assert.equal(r.errors, undefined, JSON.stringify(r.errors));
       return r.data;
     };
 
     ok(await gql(server.url, `mutation($id: ID!) { renamePerson(id: $id, name: "Tony") { id name } }`, { id: person.get('Tony_Blair') }));
-    const merged = ok(await gql(server.url, `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id into { id faceCount } from { id } } }`, {
-      i: person.get('Colin_Powell'),
-      f: [person.get('Hugo_Chavez')],
-    })).mergePeople;
+    const merged = ok(
+      await gql(server.url, `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id into { id faceCount } from { id } } }`, {
+        i: person.get('Colin_Powell'),
+        f: [person.get('Hugo_Chavez')],
+      }),
+    ).mergePeople;
     assert.equal(merged.into.faceCount, facesOf(person.get('Colin_Powell')!).length + facesOf(person.get('Hugo_Chavez')!).length);
     // A merge taken back: both people return, same ids, same faces.
-    const second = ok(await gql(server.url, `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`, {
-      i: person.get('Arnold_Schwarzenegger'),
-      f: [person.get('George_W_Bush')],
-    })).mergePeople;
-    assert.equal((await gql(server.url, `query($id: ID!) { person(id: $id) { id } }`, { id: person.get('George_W_Bush') })).data.person, null);
-    const undone = ok(await gql(server.url, `mutation($id: ID!) { undoMerge(id: $id) { undone from { id faceCount } } }`, { id: second.id })).undoMerge;
+    const second = ok(
+      await gql(server.url, `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`, {
+        i: person.get('Arnold_Schwarzenegger'),
+        f: [person.get('George_W_Bush')],
+      }),
+    ).mergePeople;
+    assert.equal(
+      (await gql(server.url, `query($id: ID!) { person(id: $id) { id } }`, { id: person.get('George_W_Bush') })).data.person,
+      null,
+    );
+    const undone = ok(
+      await gql(server.url, `mutation($id: ID!) { undoMerge(id: $id) { undone from { id faceCount } } }`, { id: second.id }),
+    ).undoMerge;
     assert.equal(undone.undone, true);
-    assert.deepEqual(codes(await gql(server.url, `mutation($id: ID!) { undoMerge(id: $id) { id } }`, { id: second.id })), ['BAD_USER_INPUT']);
+    assert.deepEqual(codes(await gql(server.url, `mutation($id: ID!) { undoMerge(id: $id) { id } }`, { id: second.id })), [
+      'BAD_USER_INPUT',
+    ]);
     const afterUndo = await assignments(lfw());
     for (const truth of ['Arnold_Schwarzenegger', 'George_W_Bush']) {
-      assert.deepEqual([...afterUndo].filter(([, p]) => p === person.get(truth)).map(([f]) => f).sort(), facesOf(person.get(truth)!), truth);
+      assert.deepEqual(
+        [...afterUndo]
+          .filter(([, p]) => p === person.get(truth))
+          .map(([f]) => f)
+          .sort(),
+        facesOf(person.get(truth)!),
+        truth,
+      );
     }
     // By hand: an Ariel Sharon face to Gerhard Schroeder (wrongly, on purpose), a Jacques Chirac face to nobody.
     const moved = facesOf(person.get('Ariel_Sharon')!)[0];
     const freed = facesOf(person.get('Jacques_Chirac')!)[0];
-    ok(await gql(server.url, `mutation($f: ID!, $p: ID) { moveFace(faceId: $f, personId: $p) { id } }`, { f: moved, p: person.get('Gerhard_Schroeder') }));
+    ok(
+      await gql(server.url, `mutation($f: ID!, $p: ID) { moveFace(faceId: $f, personId: $p) { id } }`, {
+        f: moved,
+        p: person.get('Gerhard_Schroeder'),
+      }),
+    );
     ok(await gql(server.url, `mutation($f: ID!) { moveFace(faceId: $f, personId: null) { id } }`, { f: freed }));
     ok(await gql(server.url, `mutation($id: ID!) { hidePerson(id: $id) { hidden } }`, { id: person.get('Vladimir_Putin') }));
 
@@ -243,28 +310,45 @@ describeWithDatasets(['lfw10'], 'user edits on known people survive re-clusterin
     await gql(server.url, `mutation { clusterLibrary { faces } }`);
     assert.deepEqual(await assignments(lfw()), edited, 'library re-clustering kept every edit');
 
-    const people = ok(await gql(server.url, `query($a: ID!) { album(id: $a) { people { id name } all: people(includeHidden: true) { id hidden } } }`, { a: lfw() })).album;
+    const people = ok(
+      await gql(server.url, `query($a: ID!) { album(id: $a) { people { id name } all: people(includeHidden: true) { id hidden } } }`, {
+        a: lfw(),
+      }),
+    ).album;
     assert.equal(people.people.find((p: any) => p.id === person.get('Tony_Blair')).name, 'Tony');
     assert.equal(people.people.length, 8, '10 people, one merged away, one hidden');
     assert.ok(people.all.some((p: any) => p.id === person.get('Vladimir_Putin') && p.hidden));
-    const unassigned = ok(await gql(server.url, `query($a: ID!) { album(id: $a) { unassignedFaces(first: 200) { edges { node { id assignedBy } } } } }`, { a: lfw() }));
+    const unassigned = ok(
+      await gql(server.url, `query($a: ID!) { album(id: $a) { unassignedFaces(first: 200) { edges { node { id assignedBy } } } } }`, {
+        a: lfw(),
+      }),
+    );
     const freedNode = unassigned.album.unassignedFaces.edges.find((e: any) => e.node.id === freed);
     assert.equal(freedNode?.node.assignedBy, 'USER');
     // The name is found by search, in any case.
     const found = await gql(server.url, `{ people(search: "TON") { edges { node { id name faceCount } } } }`);
-    assert.deepEqual(found.data.people.edges.map((e: any) => e.node.name), ['Tony']);
+    assert.deepEqual(
+      found.data.people.edges.map((e: any) => e.node.name),
+      ['Tony'],
+    );
   });
 
   test('suggestFacesForPerson puts a face taken out of the person first', async () => {
-    const tony = (await gql(server.url, `{ people(search: "Tony") { edges { node { id faces(first: 1) { edges { node { id } } } } } } }`)).data.people.edges[0].node;
+    const tony = (await gql(server.url, `{ people(search: "Tony") { edges { node { id faces(first: 1) { edges { node { id } } } } } } }`))
+      .data.people.edges[0].node;
     const face = tony.faces.edges[0].node.id;
     await gql(server.url, `mutation($f: ID!) { moveFace(faceId: $f, personId: null) { id } }`, { f: face });
-    const r = await gql(server.url, `query($p: ID!) { suggestFacesForPerson(personId: $p, limit: 5) { distance face { id } } }`, { p: tony.id });
+    const r = await gql(server.url, `query($p: ID!) { suggestFacesForPerson(personId: $p, limit: 5) { distance face { id } } }`, {
+      p: tony.id,
+    });
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const s = r.data.suggestFacesForPerson;
     assert.equal(s[0].face.id, face);
     for (let i = 1; i < s.length; i++) assert.ok(s[i].distance >= s[i - 1].distance - 1e-6, 'nearest first');
-    assert.deepEqual(codes(await gql(server.url, `query($p: ID!) { suggestFacesForPerson(personId: $p, limit: 0) { distance } }`, { p: tony.id })), ['BAD_USER_INPUT']);
+    assert.deepEqual(
+      codes(await gql(server.url, `query($p: ID!) { suggestFacesForPerson(personId: $p, limit: 0) { distance } }`, { p: tony.id })),
+      ['BAD_USER_INPUT'],
+    );
     await gql(server.url, `mutation($f: ID!, $p: ID) { moveFace(faceId: $f, personId: $p) { id } }`, { f: face, p: tony.id });
   });
 });
@@ -280,9 +364,16 @@ describeWithDatasets(['lfw10', 'knn'], 'new faces of known people (lfw10, knn)',
       { name: 'jacques.jpg', bytes: await reencode('Jacques_Chirac/Jacques_Chirac_0003.jpg') },
       await fileFromPath(datasetPath('knn', 'train/biden/biden.jpg')),
     ];
-    const up = await gqlUpload(server.url, `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { items { image { faces { id box { width height } } } } } }`, { a: lfw() }, 'f', files);
+    const up = await gqlUpload(
+      server.url,
+      `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { items { image { faces { id box { width height } } } } } }`,
+      { a: lfw() },
+      'f',
+      files,
+    );
     assert.equal(up.errors, undefined, JSON.stringify(up.errors));
-    const mainOf = (i: number) => up.data.ingestImages.items[i].image.faces.reduce((a: any, b: any) => (a.box.width >= b.box.width ? a : b)).id;
+    const mainOf = (i: number) =>
+      up.data.ingestImages.items[i].image.faces.reduce((a: any, b: any) => (a.box.width >= b.box.width ? a : b)).id;
     // Queued behind the run ingestion started, so the new faces have been placed when it returns.
     await cluster(lfw(), ', incremental: true');
     const after = await assignments(lfw());
@@ -305,7 +396,13 @@ describe('people on the package photos: search, errors and thumbnails', () => {
       ...(await astronautPhotos(3)),
       await fileFromPath(path.join(ONEFACE_DIR, 'camera.png')),
     ];
-    const up = await gqlUpload(server.url, `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { done items { fileName image { id ${FACES} } } } }`, { a: album }, 'f', files);
+    const up = await gqlUpload(
+      server.url,
+      `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { done items { fileName image { id ${FACES} } } } }`,
+      { a: album },
+      'f',
+      files,
+    );
     assert.equal(up.errors, undefined, JSON.stringify(up.errors));
     assert.equal(up.data.ingestImages.done, 10);
     const faces = up.data.ingestImages.items.flatMap((i: any) => i.image.faces);
@@ -316,21 +413,32 @@ describe('people on the package photos: search, errors and thumbnails', () => {
 
   test('people search, person by id, and errors with stable codes', async () => {
     // The astronaut's three photos are one person; named, she is found by search, in any case.
-    const eileen = (await gql(server.url, `query($f: ID!) { face(id: $f) { person { id faceCount } } }`, { f: astronautFace })).data.face.person;
+    const eileen = (await gql(server.url, `query($f: ID!) { face(id: $f) { person { id faceCount } } }`, { f: astronautFace })).data.face
+      .person;
     assert.equal(eileen.faceCount, 3);
     await gql(server.url, `mutation($id: ID!) { renamePerson(id: $id, name: "Eileen") { id } }`, { id: eileen.id });
     const found = await gql(server.url, `{ people(search: "EIL") { edges { node { id name faceCount } } } }`);
-    assert.deepEqual(found.data.people.edges.map((e: any) => [e.node.id, e.node.name, e.node.faceCount]), [[eileen.id, 'Eileen', 3]]);
-    assert.deepEqual((await gql(server.url, `query($id: ID!) { person(id: $id) { id name } }`, { id: eileen.id })).data.person, { id: eileen.id, name: 'Eileen' });
+    assert.deepEqual(
+      found.data.people.edges.map((e: any) => [e.node.id, e.node.name, e.node.faceCount]),
+      [[eileen.id, 'Eileen', 3]],
+    );
+    assert.deepEqual((await gql(server.url, `query($id: ID!) { person(id: $id) { id name } }`, { id: eileen.id })).data.person, {
+      id: eileen.id,
+      name: 'Eileen',
+    });
     assert.deepEqual(codes(await gql(server.url, `{ person(id: "abc") { id } }`)), ['BAD_USER_INPUT']);
     assert.equal((await gql(server.url, `{ person(id: "999999") { id } }`)).data.person, null);
     assert.deepEqual(codes(await gql(server.url, `mutation { renamePerson(id: "999999", name: "x") { id } }`)), ['NOT_FOUND']);
     assert.deepEqual(codes(await gql(server.url, `mutation { clusterFaces(albumId: "999999") { faces } }`)), ['NOT_FOUND']);
-    assert.deepEqual(codes(await gql(server.url, `mutation($a: ID!) { clusterFaces(albumId: $a, minFaces: 0) { faces } }`, { a: album })), ['BAD_USER_INPUT']);
+    assert.deepEqual(codes(await gql(server.url, `mutation($a: ID!) { clusterFaces(albumId: $a, minFaces: 0) { faces } }`, { a: album })), [
+      'BAD_USER_INPUT',
+    ]);
   });
 
   test('people and faces link JPEG thumbnails of the right size, cached as immutable', async () => {
-    const r = await gql(server.url, `query($a: ID!) { album(id: $a) { people { id thumbnail thumbnailFace { id thumbnail } } } }`, { a: album });
+    const r = await gql(server.url, `query($a: ID!) { album(id: $a) { people { id thumbnail thumbnailFace { id thumbnail } } } }`, {
+      a: album,
+    });
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const people = r.data.album.people;
     assert.ok(people.length >= 8);
@@ -355,11 +463,15 @@ describe('people on the package photos: search, errors and thumbnails', () => {
     assert.deepEqual(Buffer.from(await (await fetch(url)).arrayBuffer()), bytes);
     assert.equal((await fs.stat(file)).mtimeMs, mtimeMs);
     assert.equal((await fetch(url, { headers: { 'if-none-match': etag! } })).status, 304);
-    assert.equal((await fetch(url.replace(key, '0'.repeat(24)))).status, 404, 'a key that is not the face\'s');
+    assert.equal((await fetch(url.replace(key, '0'.repeat(24)))).status, 404, "a key that is not the face's");
     assert.equal((await fetch(new URL('/thumbnails/faces/1-x.jpg', server.url))).status, 404);
 
     // Any face has one, and a person's can be chosen.
-    const faces = (await gql(server.url, `query($id: ID!) { person(id: $id) { faces(first: 3) { edges { node { id thumbnail } } } } }`, { id: people[0].id })).data.person.faces.edges;
+    const faces = (
+      await gql(server.url, `query($id: ID!) { person(id: $id) { faces(first: 3) { edges { node { id thumbnail } } } } }`, {
+        id: people[0].id,
+      })
+    ).data.person.faces.edges;
     const chosen = faces[faces.length - 1].node;
     const thumb = await sharp(Buffer.from(await (await fetch(new URL(chosen.thumbnail, server.url))).arrayBuffer())).metadata();
     assert.deepEqual([thumb.format, thumb.width, thumb.height], ['jpeg', FACE_THUMBNAIL_SIZE, FACE_THUMBNAIL_SIZE]);

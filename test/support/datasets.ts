@@ -105,5 +105,7 @@ export async function demoPortrait(photo: string, face: number, factor = 2.8, si
 export async function demoPortraits(count = 22, factor = 2.8): Promise<{ name: string; bytes: Buffer }[]> {
   const faces = Object.entries(GROUP_FACES).flatMap(([photo, boxes]) => boxes.map((_, k) => [photo, k] as const));
   if (count > faces.length) throw new RangeError(`there are ${faces.length} demo faces, not ${count}`);
-  return Promise.all(faces.slice(0, count).map(async ([photo, k]) => ({ name: `${photo}-face${k + 1}`, bytes: await demoPortrait(photo, k, factor) })));
+  return Promise.all(
+    faces.slice(0, count).map(async ([photo, k]) => ({ name: `${photo}-face${k + 1}`, bytes: await demoPortrait(photo, k, factor) })),
+  );
 }

@@ -14,7 +14,10 @@ export class WorkerProcess {
   output = '';
   private exited: Promise<number | null>;
 
-  private constructor(env: Record<string, string>, readonly name: string) {
+  private constructor(
+    env: Record<string, string>,
+    readonly name: string,
+  ) {
     this.child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker'], {
       cwd: REPO,
       env: { ...process.env, ...env },

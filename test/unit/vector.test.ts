@@ -5,7 +5,10 @@ import { cosineDistance, l2Normalize } from '../../src/vision/vector-math.js';
 
 test('vectors must have 128 finite dimensions and round-trip through pgvector text', () => {
   const v = Array.from({ length: 128 }, (_, i) => Math.sin(i));
-  assert.deepEqual(fromVectorText(toVectorText(v)).map((x) => x.toFixed(5)), v.map((x) => x.toFixed(5)));
+  assert.deepEqual(
+    fromVectorText(toVectorText(v)).map((x) => x.toFixed(5)),
+    v.map((x) => x.toFixed(5)),
+  );
   assert.throws(() => toVectorText([1, 2, 3]), RangeError);
   assert.throws(() => toVectorText(Array(128).fill(Number.NaN)), RangeError);
 });

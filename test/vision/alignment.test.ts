@@ -23,7 +23,12 @@ const pixel = (img: RgbImage, x: number, y: number) => Array.from(img.data.subar
 
 describe('similarity alignment', () => {
   it('recovers a known scale, rotation and shift from points', () => {
-    const from: Point[] = [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 0, y: 2 }, { x: 3, y: 1 }];
+    const from: Point[] = [
+      { x: 0, y: 0 },
+      { x: 1, y: 0 },
+      { x: 0, y: 2 },
+      { x: 3, y: 1 },
+    ];
     // scale 2, rotation 90 degrees (a = 0, b = 2), then shift (5, 7).
     const to = from.map((p) => ({ x: -2 * p.y + 5, y: 2 * p.x + 7 }));
     const t = similarityTransform(from, to);
@@ -72,7 +77,13 @@ describe('similarity alignment', () => {
       // Scale 0.3-3.5 (1 to 4 samples a side), any turn, anywhere from inside the image to wholly outside.
       const scale = 0.3 + rand(3200) / 1000;
       const angle = (rand(6283) / 1000) * (k % 4 === 0 ? 0 : 1);
-      const t = { a: scale * Math.cos(angle), b: scale * Math.sin(angle), tx: rand(60) - 15 + rand(1000) / 1000, ty: rand(60) - 15, size: 1 + rand(20) };
+      const t = {
+        a: scale * Math.cos(angle),
+        b: scale * Math.sin(angle),
+        tx: rand(60) - 15 + rand(1000) / 1000,
+        ty: rand(60) - 15,
+        size: 1 + rand(20),
+      };
       const mirror = k % 2 === 1;
       assert.deepEqual(extractChip(img, t, mirror).data, referenceChip(img, t, mirror).data, `case ${k}`);
     }
@@ -91,7 +102,8 @@ describe('similarity alignment', () => {
     for (let e = -60; e <= 12; e++) values.push(...near(2 ** e, 3), ...near(2 ** e - 0.5, 3));
     const rand = seededRandom(13);
     for (let i = 0; i < 100000; i++) values.push((rand(2 ** 30) / 2 ** 30 + rand(2 ** 20)) * 2 ** (rand(20) - 10));
-    for (const x of values) assert.ok(Object.is(roundNonNegative(x) + 0, Math.round(x) + 0), `${x}: ${roundNonNegative(x)} != ${Math.round(x)}`);
+    for (const x of values)
+      assert.ok(Object.is(roundNonNegative(x) + 0, Math.round(x) + 0), `${x}: ${roundNonNegative(x)} != ${Math.round(x)}`);
   });
 
   it('mirrors the photo for the landmark net inside the boxes it reads, and only there', () => {
@@ -110,7 +122,11 @@ describe('similarity alignment', () => {
       }
     }
     // Outside the boxes and their 2-px margin, black.
-    const near = (x: number, y: number) => boxes.some((b) => x >= Math.floor(b.x) - 2 && x < Math.ceil(b.x + b.width) + 2 && y >= Math.floor(b.y) - 2 && y < Math.ceil(b.y + b.height) + 2);
+    const near = (x: number, y: number) =>
+      boxes.some(
+        (b) =>
+          x >= Math.floor(b.x) - 2 && x < Math.ceil(b.x + b.width) + 2 && y >= Math.floor(b.y) - 2 && y < Math.ceil(b.y + b.height) + 2,
+      );
     for (let y = 0; y < img.height; y++) {
       for (let x = 0; x < img.width; x++) {
         if (near(x, y)) assert.deepEqual(pixel(mirrored, x, y), pixel(full, x, y), `(${x}, ${y})`);
@@ -159,7 +175,16 @@ describe('views for detection', () => {
 
   it('sums the channels exactly, from any buffer offset and length', () => {
     const rand = seededRandom(11);
-    for (const [pixels, offset, value] of [[0, 0], [1, 0], [5, 1], [7, 2], [4 * 1000 + 3, 0], [4 * 1000 + 1, 3], [640 * 480, 0], [1920 * 1280, 0, 255]]) {
+    for (const [pixels, offset, value] of [
+      [0, 0],
+      [1, 0],
+      [5, 1],
+      [7, 2],
+      [4 * 1000 + 3, 0],
+      [4 * 1000 + 1, 3],
+      [640 * 480, 0],
+      [1920 * 1280, 0, 255],
+    ]) {
       const buffer = new Uint8Array(offset + pixels * 3 + 5).fill(99);
       const data = buffer.subarray(offset, offset + pixels * 3);
       data.forEach((_, i) => (data[i] = value ?? rand(256)));
@@ -178,7 +203,10 @@ describe('views for detection', () => {
     // Every 96-px square (an eighth of a tile) lies wholly inside some tile.
     for (let y = 0; y + 96 <= 1280; y += 32) {
       for (let x = 0; x + 96 <= 1920; x += 32) {
-        assert.ok(tiles.some((t) => x >= t.x && y >= t.y && x + 96 <= t.x + t.width && y + 96 <= t.y + t.height), `${x},${y}`);
+        assert.ok(
+          tiles.some((t) => x >= t.x && y >= t.y && x + 96 <= t.x + t.width && y + 96 <= t.y + t.height),
+          `${x},${y}`,
+        );
       }
     }
     assert.equal(tileRegions({ width: 700, height: 500 }, 768).length, 1, 'no tiles for a small photo');
@@ -191,7 +219,10 @@ describe('views for detection', () => {
       { box: { x: 10, y: 10, width: 60, height: 60 }, score: 0.9 },
       { box: { x: 200, y: 0, width: 50, height: 50 }, score: 0.6 },
     ]);
-    assert.deepEqual(merged.map((d) => d.score), [0.9, 0.6]);
+    assert.deepEqual(
+      merged.map((d) => d.score),
+      [0.9, 0.6],
+    );
   });
 });
 

@@ -13,4 +13,3 @@ test('onnx builds the ONNX Runtime engine and tfjs the reference engine', () => 
   assert.ok(tfjs instanceof TfjsEngine);
   assert.equal(tfjs.name, 'tfjs');
 });
-

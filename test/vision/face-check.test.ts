@@ -15,7 +15,16 @@ import { checkFace, mainFace } from '../../src/vision/face-check.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import type { FaceEngine, Point } from '../../src/vision/types.js';
 import { cosineDistance } from '../../src/vision/vector-math.js';
-import { DEMO_DIR, DEMO_PHOTOS, LFW10_DIR, NOFACE_DIR, ONEFACE_DIR, groupsTightDir, lfw10TightDir, needsDatasets } from '../support/datasets.js';
+import {
+  DEMO_DIR,
+  DEMO_PHOTOS,
+  LFW10_DIR,
+  NOFACE_DIR,
+  ONEFACE_DIR,
+  groupsTightDir,
+  lfw10TightDir,
+  needsDatasets,
+} from '../support/datasets.js';
 import { testEngine } from '../helpers/harness.js';
 
 const defaults = loadConfig({});
@@ -29,7 +38,9 @@ const uncheckedAt512 = pipeline(false, 'face-api');
 /** A package photo: `noface/<file>`, `oneface/<file>` (test/fixtures/photos) or a demo group photo `sampleN.jpg`. */
 const read = (relative: string) => {
   const [set, file] = relative.split('/');
-  return fs.readFile(set === 'noface' ? path.join(NOFACE_DIR, file) : set === 'oneface' ? path.join(ONEFACE_DIR, file) : path.join(DEMO_DIR, relative));
+  return fs.readFile(
+    set === 'noface' ? path.join(NOFACE_DIR, file) : set === 'oneface' ? path.join(ONEFACE_DIR, file) : path.join(DEMO_DIR, relative),
+  );
 };
 
 after(() => testEngine().dispose());
@@ -53,16 +64,32 @@ describe('no false faces', () => {
     // One reading of the cat's box passes the bound by chance (int8: 0.050; fp32 with the photo cut by 4 px: 0.039-0.066);
     // the second look at nudged boxes is what rejects it. Both detectors, the photo whole and cut at four offsets.
     const bytes = await read('noface/chelsea.png');
-    const cuts = [[0, 0, 0, 0], [4, 0, 0, 4], [0, 4, 4, 0], [4, 4, 0, 0], [0, 0, 4, 4]];
+    const cuts = [
+      [0, 0, 0, 0],
+      [4, 0, 0, 4],
+      [0, 4, 4, 0],
+      [4, 4, 0, 0],
+      [0, 0, 4, 4],
+    ];
     const { width, height } = await sharp(bytes).metadata();
     // int8 as the pipeline runs it (boxes the check doubts are detected again in float32) and int8's boxes alone.
-    for (const [precision, boxesOnly] of [['fp32', false], ['int8', false], ['int8', true]] as const) {
+    for (const [precision, boxesOnly] of [
+      ['fp32', false],
+      ['int8', false],
+      ['int8', true],
+    ] as const) {
       const engine = createEngine({ ...defaults, precision }, () => 'flags : avx512_vnni');
       try {
-        const withCheck = new FacePipeline(boxesOnly ? int8BoxesOnly(engine) : engine, { ...defaults.vision, maxPixels: defaults.limits.maxPixels });
+        const withCheck = new FacePipeline(boxesOnly ? int8BoxesOnly(engine) : engine, {
+          ...defaults.vision,
+          maxPixels: defaults.limits.maxPixels,
+        });
         let boxesSeen = 0;
         for (const [l, t, r, b] of cuts) {
-          const cut = await sharp(bytes).extract({ left: l, top: t, width: width! - l - r, height: height! - t - b }).png().toBuffer();
+          const cut = await sharp(bytes)
+            .extract({ left: l, top: t, width: width! - l - r, height: height! - t - b })
+            .png()
+            .toBuffer();
           const result = await withCheck.analyze(cut);
           assert.equal(result.faces.length, 0, `${precision}, cut ${[l, t, r, b]}: the cat taken as a face`);
           boxesSeen += result.rejected;
@@ -85,7 +112,9 @@ describe('no false faces', () => {
     for (const { precision, file, edit } of variants) {
       const engine = createEngine({ ...defaults, precision }, () => 'flags : avx512_vnni');
       try {
-        const photo = await edit(sharp(await read(`noface/${file}`))).png().toBuffer();
+        const photo = await edit(sharp(await read(`noface/${file}`)))
+          .png()
+          .toBuffer();
         const boxes = precision === 'int8' ? int8BoxesOnly(engine) : engine;
         const result = await new FacePipeline(boxes, { ...defaults.vision, maxPixels: defaults.limits.maxPixels }).analyze(photo);
         assert.equal(result.faces.length, 0, `${precision} ${file}: taken as a face`);
@@ -128,12 +157,23 @@ describe('no false faces', () => {
 
   it('rejects a box twice as wide as tall, and landmarks the mirror image does not repeat', () => {
     const face = averageFace(100, 120);
-    assert.deepEqual(checkFace({ points: face, disagreement: 0.02 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector'), { isFace: true });
-    assert.equal(checkFace({ points: face, disagreement: 0.02 }, { x: 0, y: 0, width: 240, height: 120 }, 'detector').rejection, 'box-shape');
-    assert.equal(checkFace({ points: face, disagreement: 0.1 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector').rejection, 'landmarks-disagree');
+    assert.deepEqual(checkFace({ points: face, disagreement: 0.02 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector'), {
+      isFace: true,
+    });
+    assert.equal(
+      checkFace({ points: face, disagreement: 0.02 }, { x: 0, y: 0, width: 240, height: 120 }, 'detector').rejection,
+      'box-shape',
+    );
+    assert.equal(
+      checkFace({ points: face, disagreement: 0.1 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector').rejection,
+      'landmarks-disagree',
+    );
     // Upside down: the mouth above the eyes.
     const flipped = face.map((p) => ({ x: p.x, y: 120 - p.y }));
-    assert.equal(checkFace({ points: flipped, disagreement: 0.02 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector').rejection, 'face-geometry');
+    assert.equal(
+      checkFace({ points: flipped, disagreement: 0.02 }, { x: 0, y: 0, width: 100, height: 120 }, 'detector').rejection,
+      'face-geometry',
+    );
   });
 
   it('takes a doubtful reading only with a steady second look at nudged boxes', () => {
@@ -148,7 +188,11 @@ describe('no false faces', () => {
     assert.equal(checkFace(doubtful, box, 'detector', 0.05, 0.9).isFace, true, 'a confident detector');
     assert.equal(checkFace(doubtful, box, 'detector', 0.05, 0.55).isFace, false, 'a weak score needs a steadier second look');
     assert.equal(checkFace(doubtful, box, 'detector', 0.04, 0.55).isFace, true);
-    assert.equal(checkFace({ points: face, disagreement: 0.03 }, box, 'detector', undefined, 0.55).isFace, true, 'a clear reading of a weak box');
+    assert.equal(
+      checkFace({ points: face, disagreement: 0.03 }, box, 'detector', undefined, 0.55).isFace,
+      true,
+      'a clear reading of a weak box',
+    );
   });
 
   it('picks the main face by confidence-weighted size', () => {
@@ -161,7 +205,9 @@ describe('no false faces', () => {
 });
 
 describe('tight face crops', () => {
-  it('gives every tight crop of lfw10 (one per person) its face, found as the whole image where SSD sees none', { skip: needsDatasets('lfw10') }, async () => {
+  it('gives every tight crop of lfw10 (one per person) its face, found as the whole image where SSD sees none', {
+    skip: needsDatasets('lfw10'),
+  }, async () => {
     const tightDir = await lfw10TightDir();
     const people = (await fs.readdir(tightDir)).sort();
     let wholeImage = 0;
@@ -183,16 +229,25 @@ describe('tight face crops', () => {
       const native = await checked.analyze(bytes);
       assert.equal(native.faces.length, 1, `${file} at its own scale: ${native.faces.length} faces`);
       crops[1].push(native.faces[0].embedding);
-      photos.push(mainFace((await checked.analyze(await fs.readFile(path.join(LFW10_DIR, person, `${person}_0002.jpg`)))).faces)!.embedding);
+      photos.push(
+        mainFace((await checked.analyze(await fs.readFile(path.join(LFW10_DIR, person, `${person}_0002.jpg`)))).faces)!.embedding,
+      );
     }
     // Each crop's face is its person's: of the ten people's full photos (another photo of each), the nearest is its own.
     for (const embeddings of crops) {
       embeddings.forEach((crop, i) => {
         const distances = photos.map((photo) => cosineDistance(crop, photo));
-        assert.equal(distances.indexOf(Math.min(...distances)), i, `${people[i]}: nearest is ${people[distances.indexOf(Math.min(...distances))]}`);
+        assert.equal(
+          distances.indexOf(Math.min(...distances)),
+          i,
+          `${people[i]}: nearest is ${people[distances.indexOf(Math.min(...distances))]}`,
+        );
       });
     }
-    assert.ok(missedWithoutFallback >= 5, `the detector alone missed only ${missedWithoutFallback} of ${people.length} crops: the test no longer tests the fallback`);
+    assert.ok(
+      missedWithoutFallback >= 5,
+      `the detector alone missed only ${missedWithoutFallback} of ${people.length} crops: the test no longer tests the fallback`,
+    );
     assert.equal(wholeImage, missedWithoutFallback);
   });
 

@@ -103,7 +103,10 @@ describe('tight face crops', () => {
     ];
     let missedByPlainSsd = 0;
     for (const [photo, [left, top, width, height]] of crops) {
-      const bytes = await sharp(path.join(DEMO, `${photo}.jpg`)).extract({ left, top, width, height }).jpeg({ quality: 92 }).toBuffer();
+      const bytes = await sharp(path.join(DEMO, `${photo}.jpg`))
+        .extract({ left, top, width, height })
+        .jpeg({ quality: 92 })
+        .toBuffer();
       if ((await plainDetections(bytes)) === 0) missedByPlainSsd++;
       const result = await pipeline().analyze(bytes);
       assert.equal(result.faces.length, 1, `${photo} ${left},${top}: ${result.faces.length} faces`);
@@ -115,7 +118,11 @@ describe('tight face crops', () => {
   });
 
   it('finds the face in the lfw10 portraits SSD scores below 0.3', { skip: needsDatasets('lfw10') }, async () => {
-    for (const file of ['Jacques_Chirac/Jacques_Chirac_0007.jpg', 'Vladimir_Putin/Vladimir_Putin_0006.jpg', 'Ariel_Sharon/Ariel_Sharon_0004.jpg']) {
+    for (const file of [
+      'Jacques_Chirac/Jacques_Chirac_0007.jpg',
+      'Vladimir_Putin/Vladimir_Putin_0006.jpg',
+      'Ariel_Sharon/Ariel_Sharon_0004.jpg',
+    ]) {
       const bytes = await sharp(path.join(LFW, file)).toBuffer();
       const result = await pipeline().analyze(bytes);
       const main = result.faces.reduce((a, b) => (a.box.width * a.box.height >= b.box.width * b.box.height ? a : b));
@@ -148,9 +155,11 @@ describe('photos stored sideways without an EXIF tag', () => {
       // Where the upright box lands in the turned photo.
       const b = u.box;
       const expected: Box =
-        turn === 90 ? { x: H - b.y - b.height, y: b.x, width: b.height, height: b.width }
-        : turn === 180 ? { x: W - b.x - b.width, y: H - b.y - b.height, width: b.width, height: b.height }
-        : { x: b.y, y: W - b.x - b.width, width: b.height, height: b.width };
+        turn === 90
+          ? { x: H - b.y - b.height, y: b.x, width: b.height, height: b.width }
+          : turn === 180
+            ? { x: W - b.x - b.width, y: H - b.y - b.height, width: b.width, height: b.height }
+            : { x: b.y, y: W - b.x - b.width, width: b.height, height: b.width };
       const face = result.faces[0];
       assert.ok(iou(face.box, expected) > 0.7, `${turn}: box ${JSON.stringify(face.box)} vs ${JSON.stringify(expected)}`);
       // Landmarks were taken upright: the embedding is the upright one.

@@ -42,10 +42,15 @@ describe('face quality', () => {
       assert.ok(q >= 0 && q <= 1, `${what}: ${q} in [0, 1]`);
       assert.ok(q < clear, `${what} ${q.toFixed(3)} < clear ${clear.toFixed(3)}`);
     }
-    assert.ok(Math.min(small, blurred, faded) < POOR_QUALITY, `at least one copy is poor: ${[small, blurred, faded].map((q) => q.toFixed(3))}`);
+    assert.ok(
+      Math.min(small, blurred, faded) < POOR_QUALITY,
+      `at least one copy is poor: ${[small, blurred, faded].map((q) => q.toFixed(3))}`,
+    );
   });
 
-  it("keeps lfw10's ten people as they are when small background faces are added, and puts none of those in a person", { skip: needsDatasets('lfw10') }, async () => {
+  it("keeps lfw10's ten people as they are when small background faces are added, and puts none of those in a person", {
+    skip: needsDatasets('lfw10'),
+  }, async () => {
     const embeddings: Float32Array[] = [];
     const poor: boolean[] = [];
     for (const person of (await fs.readdir(LFW10_DIR)).sort()) {
@@ -64,9 +69,15 @@ describe('face quality', () => {
     const all = [...embeddings, ...small.map((f) => f.embedding)];
     const together = clusterEmbeddings(all, { threshold: DEFAULT_SAME_PERSON_THRESHOLD }, [...poor, ...small.map(() => true)]);
     assert.deepEqual(together.slice(0, embeddings.length), alone, "lfw10's people unchanged");
-    assert.ok(together.slice(embeddings.length).every((p) => p === null), 'no small face in a person');
+    assert.ok(
+      together.slice(embeddings.length).every((p) => p === null),
+      'no small face in a person',
+    );
     // Without the quality rule the small faces do not stay out: they make people of their own or join lfw10's.
     const blind = clusterEmbeddings(all, { threshold: DEFAULT_SAME_PERSON_THRESHOLD });
-    assert.ok(blind.slice(embeddings.length).some((p) => p !== null), 'the small faces would be clustered without the rule');
+    assert.ok(
+      blind.slice(embeddings.length).some((p) => p !== null),
+      'the small faces would be clustered without the rule',
+    );
   });
 });

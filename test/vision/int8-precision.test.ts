@@ -62,7 +62,10 @@ describe('choosing the precision', () => {
     assert.equal(loadConfig({ FACEGRAPH_PRECISION: 'fp32' }).precision, 'fp32');
     assert.throws(
       () => loadConfig({ FACEGRAPH_PRECISION: 'INT8', FACEGRAPH_THREADS: '0' }),
-      (err: unknown) => err instanceof ConfigError && err.problems.length === 2 && /FACEGRAPH_PRECISION must be auto, int8 or fp32, got "INT8"/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems.length === 2 &&
+        /FACEGRAPH_PRECISION must be auto, int8 or fp32, got "INT8"/.test(err.message),
     );
   });
 
@@ -73,16 +76,26 @@ describe('choosing the precision', () => {
       describePrecision((createEngine({ engine: 'onnx', threads: 1, precision }, cpu) as OnnxEngine).precision);
     assert.equal(engine('auto', vnni), 'int8');
     assert.equal(engine('auto', plain), 'fp32');
-    assert.equal(engine('auto', () => undefined), 'fp32');
+    assert.equal(
+      engine('auto', () => undefined),
+      'fp32',
+    );
     assert.equal(engine('int8', plain), 'int8');
     assert.equal(engine('fp32', vnni), 'fp32');
-    assert.equal(describePrecision((createEngine({ engine: 'onnx', threads: 1 }, vnni) as OnnxEngine).precision), 'fp32', 'no precision given: fp32');
+    assert.equal(
+      describePrecision((createEngine({ engine: 'onnx', threads: 1 }, vnni) as OnnxEngine).precision),
+      'fp32',
+      'no precision given: fp32',
+    );
     assert.equal(describePrecision(new OnnxEngine().precision), 'fp32', 'an engine built without a precision is the float32 one');
   });
 });
 
 /** The six demo group photos (22 faces) and the two oneface portraits (512 px): photos from packages. */
-const PHOTOS = [...DEMO_PHOTOS.map((file) => path.join(DEMO_DIR, file)), ...['astronaut.png', 'camera.png'].map((file) => path.join(ONEFACE_DIR, file))];
+const PHOTOS = [
+  ...DEMO_PHOTOS.map((file) => path.join(DEMO_DIR, file)),
+  ...['astronaut.png', 'camera.png'].map((file) => path.join(ONEFACE_DIR, file)),
+];
 const MIN_IOU = 0.85;
 const MAX_SCORE_DIFF = 0.2;
 
@@ -116,7 +129,10 @@ test('the int8 detector input is the float32 input as pixels, rounded: within ha
   const spec = NETWORK_SPECS.detector;
   const { image } = await decodePhoto(await readFile(PHOTOS[0]), DECODE_LIMITS);
   // The whole 1920-px photo (downsampled) and a small crop (upsampled, padded at the end).
-  for (const crop of [{ x: 0, y: 0, width: image.width, height: image.height }, { x: 700, y: 90, width: 200, height: 300 }]) {
+  for (const crop of [
+    { x: 0, y: 0, width: image.width, height: image.height },
+    { x: 700, y: 90, width: 200, height: 300 },
+  ]) {
     const float = new Float32Array(3 * spec.inputSize ** 2);
     const uint8 = new Uint8Array(float.length);
     writeNetworkInput(image, crop, spec, float, 0);
@@ -167,12 +183,18 @@ describe('the int8 detector on real photos', () => {
     const image = images.get(path.basename(PHOTOS[0]))!;
     const a = await fp32.detect(image, WIDE_OPTIONS);
     const b = await int8.detect(image, WIDE_OPTIONS);
-    assert.ok(match(a, b).every((m) => m.iou >= MIN_IOU && m.scoreDiff <= MAX_SCORE_DIFF), 'the real int8 detections pass');
+    assert.ok(
+      match(a, b).every((m) => m.iou >= MIN_IOU && m.scoreDiff <= MAX_SCORE_DIFF),
+      'the real int8 detections pass',
+    );
     const shifted = b.map((d) => ({ ...d, box: { ...d.box, x: d.box.x + d.box.width / 10 } }));
     assert.ok(match(a, shifted).some((m) => m.iou < MIN_IOU));
     const rescored = b.map((d) => ({ ...d, score: d.score - 0.3 }));
     assert.ok(match(a, rescored).some((m) => m.scoreDiff > MAX_SCORE_DIFF));
-    assert.ok(match(a, b.slice(1)).some((m) => m.iou === 0 || m.iou < MIN_IOU), 'a missing face fails');
+    assert.ok(
+      match(a, b.slice(1)).some((m) => m.iou === 0 || m.iou < MIN_IOU),
+      'a missing face fails',
+    );
   });
 
   test('landmarks are the float32 network in both precisions (descriptors: int8-recognition.test.ts)', async () => {

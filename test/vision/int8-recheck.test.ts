@@ -79,11 +79,16 @@ describe('float32 re-checks of int8 detector passes', () => {
     for (const d of outside) assert.ok(again.search.found.includes(d));
     // The window's boxes are the float32 detector's own on that crop.
     const crop = cropImage(located.search.view.image, region);
-    const float32Boxes = (await fp32.detect(crop, { minScore: options.minScore, maxFaces: options.maxFaces })).filter((d) => d.score > options.minScore);
+    const float32Boxes = (await fp32.detect(crop, { minScore: options.minScore, maxFaces: options.maxFaces })).filter(
+      (d) => d.score > options.minScore,
+    );
     const redone = again.search.found.filter((d) => d.pass === window);
     assert.ok(redone.length >= 1);
     for (const d of redone) {
-      assert.ok(float32Boxes.some((e) => Math.abs(e.box.x + region.x - d.box.x) < 1e-6 && Math.abs(e.box.y + region.y - d.box.y) < 1e-6), 'a float32 box');
+      assert.ok(
+        float32Boxes.some((e) => Math.abs(e.box.x + region.x - d.box.x) < 1e-6 && Math.abs(e.box.y + region.y - d.box.y) < 1e-6),
+        'a float32 box',
+      );
     }
   });
 });

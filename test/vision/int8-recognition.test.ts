@@ -86,7 +86,9 @@ describe('the int8 recogniser on real photos', () => {
     // Equal descriptors would mean the int8 graph was never used.
     assert.ok(Math.min(...chipDistances) > 0, 'int8 and fp32 gave identical descriptors: is the int8 recogniser running?');
     const median = [...chipDistances].sort((x, y) => x - y)[chipDistances.length >> 1];
-    t.diagnostic(`${faces.length} faces, ${chipDistances.length} chips: chip distance median ${median.toFixed(5)}, worst ${worstChip.toFixed(5)}; worst face ${worstFace.toFixed(5)}`);
+    t.diagnostic(
+      `${faces.length} faces, ${chipDistances.length} chips: chip distance median ${median.toFixed(5)}, worst ${worstChip.toFixed(5)}; worst face ${worstFace.toFixed(5)}`,
+    );
   });
 
   test('the bounds fail for a recogniser whose activations clip (every calibrated range halved)', async (t) => {
@@ -95,7 +97,9 @@ describe('the int8 recogniser on real photos', () => {
     const calibration = await loadRecognitionCalibration();
     const ranges = Object.fromEntries(Object.entries(calibration.ranges).map(([k, [lo, hi]]) => [k, [lo / 2, hi / 2] as [number, number]]));
     const weights = await loadTfjsWeights(FACE_API_MODEL_DIR, spec.model);
-    const session = await ort.InferenceSession.create(buildRecognitionNetInt8Graph(weights, spec.inputSize, { ...calibration, ranges }), { intraOpNumThreads: 2 });
+    const session = await ort.InferenceSession.create(buildRecognitionNetInt8Graph(weights, spec.inputSize, { ...calibration, ranges }), {
+      intraOpNumThreads: 2,
+    });
     let worst = 0;
     for (const face of faces.slice(0, 6)) {
       for (const chip of face.chips) {

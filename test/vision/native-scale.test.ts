@@ -55,7 +55,12 @@ function spyEngine(engine: FaceEngine, scalable: boolean, seen: (image: RgbImage
  * All 22: the main face is found at 512 in 18 (int8) and 16 (fp32) of them.
  */
 async function portraits(count: number): Promise<{ name: string; image: RgbImage }[]> {
-  return Promise.all((await demoPortraits(count)).map(async ({ name, bytes }) => ({ name, image: (await decodePhoto(bytes, pipelineOptions(defaults))).image })));
+  return Promise.all(
+    (await demoPortraits(count)).map(async ({ name, bytes }) => ({
+      name,
+      image: (await decodePhoto(bytes, pipelineOptions(defaults))).image,
+    })),
+  );
 }
 
 describe('SSD anchors for any input size', () => {
@@ -64,7 +69,10 @@ describe('SSD anchors for any input size', () => {
     const layout = anchorLayout(shipped);
     const at512 = ssdAnchors(layout, 512);
     assert.equal(at512.length, shipped.length);
-    assert.ok(at512.every((v, i) => Math.abs(v - shipped[i]) < 1e-6), 'the 512 layout reproduces the shipped anchors');
+    assert.ok(
+      at512.every((v, i) => Math.abs(v - shipped[i]) < 1e-6),
+      'the 512 layout reproduces the shipped anchors',
+    );
     assert.deepEqual(featureMapCells(512), [32, 16, 8, 4, 2, 1]);
     assert.deepEqual(featureMapCells(256), [16, 8, 4, 2, 1, 1]);
     const at256 = ssdAnchors(layout, 256);
@@ -128,23 +136,45 @@ describe('photos smaller than 512 px searched at their own scale', () => {
     assert.equal(Math.max(image.width, image.height), 250);
     const passes = (input: 'fit' | 'face-api') => {
       const seen: { side: number; input?: number }[] = [];
-      const spy = spyEngine(engines.int8, true, (img, options) => seen.push({ side: Math.max(img.width, img.height), input: options.inputSize?.width }));
+      const spy = spyEngine(engines.int8, true, (img, options) =>
+        seen.push({ side: Math.max(img.width, img.height), input: options.inputSize?.width }),
+      );
       const options: FaceDetectorOptions = { ...defaults.vision, tileSize: defaults.vision.detectTileSize, tryRotations: false, input };
       return detectFaces(spy, image, options).then((located) => ({ seen, located }));
     };
     const fit = await passes('fit');
-    assert.deepEqual(fit.seen, [{ side: 250, input: 256 }, { side: 376, input: 384 }], 'the photo at 256, then its 376-px canvas at 384');
+    assert.deepEqual(
+      fit.seen,
+      [
+        { side: 250, input: 256 },
+        { side: 376, input: 384 },
+      ],
+      'the photo at 256, then its 376-px canvas at 384',
+    );
     const faceApi = await passes('face-api');
-    assert.deepEqual(faceApi.seen, [{ side: 250, input: undefined }, { side: 500, input: undefined }], 'face-api: both at 512, the canvas padded by half');
+    assert.deepEqual(
+      faceApi.seen,
+      [
+        { side: 250, input: undefined },
+        { side: 500, input: undefined },
+      ],
+      'face-api: both at 512, the canvas padded by half',
+    );
     // The canvas is where the faces the whole pass was unsure of are found: the smaller one still finds them.
     assert.ok(fit.located.detections.length >= 3, `${fit.located.detections.length} faces with the own-scale canvas`);
   });
 });
 
-describe('strips at the tiles\' scale for photos larger than a tile', () => {
+describe("strips at the tiles' scale for photos larger than a tile", () => {
   it('cuts the shorter side into strips of at most 512 input pixels, overlapping like tiles', () => {
     const strips = stripRegions({ width: 1920, height: 1280 }, 768);
-    assert.deepEqual(strips.map((s) => [s.x, s.y, s.width, s.height]), [[0, 0, 1920, 688], [0, 592, 1920, 688]]);
+    assert.deepEqual(
+      strips.map((s) => [s.x, s.y, s.width, s.height]),
+      [
+        [0, 0, 1920, 688],
+        [0, 592, 1920, 688],
+      ],
+    );
     assert.deepEqual(fineInput(strips[0], 768), { width: 1280, height: 512 });
     const tall = stripRegions({ width: 1448, height: 1920 }, 768);
     assert.equal(tall.length, 3);

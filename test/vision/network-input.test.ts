@@ -142,7 +142,8 @@ describe('network input', () => {
       assertSameInput(frame, crop, spec, `frame ${k}`);
       // Its built pixels are the same image.
       const built = frame.data;
-      for (let i = 0; i < built.length; i++) assert.equal(built[i], pixelOf(frame, ((i / 3) | 0) % frame.width, ((i / 3 / frame.width) | 0), i % 3));
+      for (let i = 0; i < built.length; i++)
+        assert.equal(built[i], pixelOf(frame, ((i / 3) | 0) % frame.width, (i / 3 / frame.width) | 0, i % 3));
     }
   });
 

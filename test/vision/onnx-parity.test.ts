@@ -97,7 +97,10 @@ function cosine(a: Float32Array, b: Float32Array): number {
 async function runOnReferenceInputs(engine: FaceEngine, image: RgbImage, ref: ReferenceRun): Promise<ReferenceRun> {
   const [detections, landmarks, descriptors] = await Promise.all([
     engine.detect(image, DETECT_OPTIONS),
-    engine.landmarks(image, ref.detections.map((d) => d.box)),
+    engine.landmarks(
+      image,
+      ref.detections.map((d) => d.box),
+    ),
     engine.embed(image, ref.crops),
   ]);
   return { detections, landmarks, crops: ref.crops, descriptors };
@@ -236,7 +239,11 @@ describe('ONNX engine parity with the tfjs-wasm reference', () => {
 
     test('the recording covers the dataset as sharp decodes it today', () => {
       assert.equal(images.size, 100, `expected 100 photos in ${LFW_DIR}`);
-      assert.deepEqual(recording.photos.map((p) => p.file), [...images.keys()], 'recorded photos');
+      assert.deepEqual(
+        recording.photos.map((p) => p.file),
+        [...images.keys()],
+        'recorded photos',
+      );
       for (const photo of recording.photos) {
         assert.equal(
           photo.pixels,
@@ -266,7 +273,6 @@ describe('ONNX engine parity with the tfjs-wasm reference', () => {
       assert.ok(worst.faces >= 100, `expected at least one face per photo, found ${worst.faces}`);
       report(t, worst);
     });
-
   });
 
   test('the comparison fails for an engine that is off by more than the tolerance', async () => {

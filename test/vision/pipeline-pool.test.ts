@@ -57,8 +57,14 @@ describe('PipelinePool: photos analysed in worker threads', () => {
   it('answers a corrupt file with UNSUPPORTED_IMAGE across the thread boundary, and goes on', async () => {
     const good = await photo('astronaut');
     const truncated = good.subarray(0, 100);
-    await assert.rejects(pool.analyze(new Uint8Array(truncated)), (err: unknown) => err instanceof AppError && err.code === 'UNSUPPORTED_IMAGE');
-    await assert.rejects(pool.analyze(new TextEncoder().encode('not an image')), (err: unknown) => err instanceof AppError && err.code === 'UNSUPPORTED_IMAGE');
+    await assert.rejects(
+      pool.analyze(new Uint8Array(truncated)),
+      (err: unknown) => err instanceof AppError && err.code === 'UNSUPPORTED_IMAGE',
+    );
+    await assert.rejects(
+      pool.analyze(new TextEncoder().encode('not an image')),
+      (err: unknown) => err instanceof AppError && err.code === 'UNSUPPORTED_IMAGE',
+    );
     assert.equal((await pool.analyze(good)).faces.length, 1);
   });
 
@@ -78,7 +84,10 @@ describe('PipelinePool: photos analysed in worker threads', () => {
     const settled = await Promise.allSettled(inFlight);
     assert.equal(settled.filter((s) => s.status === 'rejected').length, 1, 'the photo in the dead thread fails');
     const results = await Promise.all([pool.analyze(bytes), pool.analyze(bytes), pool.analyze(bytes)]);
-    assert.deepEqual(results.map((r) => r.faces.length), [1, 1, 1]);
+    assert.deepEqual(
+      results.map((r) => r.faces.length),
+      [1, 1, 1],
+    );
   });
 
   it('keeps at most `parallel` photos in analysis through FaceAnalyzer, in order', async () => {
@@ -90,7 +99,17 @@ describe('PipelinePool: photos analysed in worker threads', () => {
         most = Math.max(most, ++inside);
         await new Promise((r) => setTimeout(r, 20));
         inside--;
-        return { width: 1, height: 1, format: 'jpeg', faces: [], rotation: 0 as const, rejected: 0, detectorPasses: 1, redetected: false, timings: { decode: 0, detect: 0, landmarks: 0, encode: 0 } };
+        return {
+          width: 1,
+          height: 1,
+          format: 'jpeg',
+          faces: [],
+          rotation: 0 as const,
+          rejected: 0,
+          detectorPasses: 1,
+          redetected: false,
+          timings: { decode: 0, detect: 0, landmarks: 0, encode: 0 },
+        };
       },
       analyzeBox: () => Promise.reject(new Error('unused')),
     };

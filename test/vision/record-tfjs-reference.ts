@@ -30,7 +30,9 @@ if (missing) {
 
 const engine = new TfjsEngine();
 await engine.load();
-const faceApi = JSON.parse(await readFile(new URL(import.meta.resolve('@vladmandic/face-api/package.json')), 'utf8')) as { version: string };
+const faceApi = JSON.parse(await readFile(new URL(import.meta.resolve('@vladmandic/face-api/package.json')), 'utf8')) as {
+  version: string;
+};
 const recording: ReferenceRecording = {
   made: { engine: engine.name, faceApi: faceApi.version, note: 'written by test/vision/record-tfjs-reference.ts' },
   photos: [],

@@ -44,7 +44,9 @@ describe('second opinion on a box of no face shape', () => {
     let crops = 0;
     const stretched = reshaping((found, image, options) => {
       if (options.float32 && image.width < 512) crops++;
-      return found.map((d) => (d.score > 0.5 ? { ...d, box: { ...d.box, height: Math.min(d.box.height * 2.6, image.height - d.box.y) } } : d));
+      return found.map((d) =>
+        d.score > 0.5 ? { ...d, box: { ...d.box, height: Math.min(d.box.height * 2.6, image.height - d.box.y) } } : d,
+      );
     });
     const result = await new FacePipeline(stretched, pipelineOptions(config)).analyze(await astronaut());
     assert.ok(crops > 0, 'the detector was asked again, on a crop');

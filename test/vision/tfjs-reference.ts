@@ -45,7 +45,10 @@ export interface ReferenceRun {
 /** Runs the three stages of `engine` on `image`, each stage on the previous stage's output. */
 export async function runReference(engine: FaceEngine, image: RgbImage): Promise<ReferenceRun> {
   const detections = await engine.detect(image, DETECT_OPTIONS);
-  const landmarks = await engine.landmarks(image, detections.map((d) => d.box));
+  const landmarks = await engine.landmarks(
+    image,
+    detections.map((d) => d.box),
+  );
   const crops = landmarks.map((points) => dlibAlignedCrop(points, image));
   const descriptors = await engine.embed(image, crops);
   return { detections, landmarks, crops, descriptors };

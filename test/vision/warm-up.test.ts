@@ -12,7 +12,7 @@ import { createEngine } from '../../src/vision/engine-factory.js';
 import { LARGEST_STRIP_INPUT, SSD_INPUT } from '../../src/vision/detector-regions.js';
 import { largestDetectorInputs } from '../../src/vision/face-detector.js';
 import { FacePipeline } from '../../src/vision/face-pipeline.js';
-import { OnnxEngine } from '../../src/vision/onnx/run/onnx-engine.js';
+import type { OnnxEngine } from '../../src/vision/onnx/run/onnx-engine.js';
 import { pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import type { FaceEngine } from '../../src/vision/types.js';
 import { DEMO_DIR } from '../support/datasets.js';

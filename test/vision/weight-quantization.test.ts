@@ -1,7 +1,12 @@
 /** The int8 conv arithmetic of weight-quantization.ts, on small hand-checked tensors. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { activationQuantForRange, foldBatchNorm, quantizeBias, quantizeWeightsPerChannel } from '../../src/vision/onnx/convert/weight-quantization.js';
+import {
+  activationQuantForRange,
+  foldBatchNorm,
+  quantizeBias,
+  quantizeWeightsPerChannel,
+} from '../../src/vision/onnx/convert/weight-quantization.js';
 
 test('weights: symmetric per output channel, each channel using the full [-127, 127]', () => {
   // Two channels of three weights, magnitudes a thousand times apart.
@@ -25,7 +30,11 @@ test('bias: in the accumulator unit, input scale x weight scale of the channel',
 
 test('BatchNorm folds into the weights and a bias', () => {
   // One channel of two weights: y = (conv - mean) * scale / sqrt(var + eps) + offset.
-  const folded = foldBatchNorm(Float32Array.of(2, -4), { mean: Float32Array.of(1), variance: Float32Array.of(3), offset: Float32Array.of(0.5), scale: Float32Array.of(4) }, 1);
+  const folded = foldBatchNorm(
+    Float32Array.of(2, -4),
+    { mean: Float32Array.of(1), variance: Float32Array.of(3), offset: Float32Array.of(0.5), scale: Float32Array.of(4) },
+    1,
+  );
   // g = 4 / sqrt(3 + 1) = 2.
   assert.deepEqual([...folded.weights], [4, -8]);
   assert.deepEqual([...folded.bias], [0.5 - 1 * 2]);

@@ -104,7 +104,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   // Lazy images below the fold must have loaded for the picture to show them.
   await page.locator('img').evaluateAll(async (imgs: any[]) => {
     imgs.forEach((img) => (img.loading = 'eager'));
-    await Promise.all(imgs.map((img) => img.complete || new Promise((r) => { img.addEventListener('load', r, { once: true }); img.addEventListener('error', r, { once: true }); })));
+    await Promise.all(
+      imgs.map(
+        (img) =>
+          img.complete ||
+          new Promise((r) => {
+            img.addEventListener('load', r, { once: true });
+            img.addEventListener('error', r, { once: true });
+          }),
+      ),
+    );
   });
   await page.screenshot({ path: file, fullPage: true });
   return file;

@@ -5,7 +5,16 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 import { gql } from '../helpers/graphql-client.js';
-import { browserSkipReason, launchChromium, pageOrigin, resetScreenshots, screenshot, WEB_DIR, type Browser, type Page } from './browser.js';
+import {
+  browserSkipReason,
+  launchChromium,
+  pageOrigin,
+  resetScreenshots,
+  screenshot,
+  WEB_DIR,
+  type Browser,
+  type Page,
+} from './browser.js';
 
 /**
  * The web page in Debian's Chromium against a real facegraph on loopback, as
@@ -49,7 +58,10 @@ describe('web page', () => {
     page.on('request', (r) => requests.push(r.url()));
     page.on('websocket', (ws) => sockets.push(ws.url()));
     // HTTP failures are told by the response listener, with their URL.
-    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(`console: ${m.text()}`));
+    page.on(
+      'console',
+      (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(`console: ${m.text()}`),
+    );
     page.on('response', (r) => {
       // The page asks once whether the server has photo URLs; an older server answers that query 400.
       if (r.status() >= 400 && !(r.request().postData() ?? '').includes('PhotoUrlProbe')) problems.push(`HTTP ${r.status()} ${r.url()}`);
@@ -63,7 +75,9 @@ describe('web page', () => {
   });
 
   step('the albums screen creates an album and opens it', async (t) => {
-    t.diagnostic(front.mounted ? 'page served by the app itself' : 'page served by a front beside the app (webUiRouter not mounted in app.ts yet)');
+    t.diagnostic(
+      front.mounted ? 'page served by the app itself' : 'page served by a front beside the app (webUiRouter not mounted in app.ts yet)',
+    );
     await page.goto(front.origin + '/');
     await page.getByRole('heading', { name: 'Albums' }).waitFor();
     await page.getByText('No album yet').waitFor();
@@ -76,10 +90,12 @@ describe('web page', () => {
   });
 
   step('uploads three photos and a broken file, each with its own progress and outcome', async () => {
-    await page.getByTestId('upload-input').setInputFiles([
-      ...SAMPLES.map((f) => ({ name: f, mimeType: 'image/jpeg', buffer: readFileSync(path.join(DEMO_DIR, f)) })),
-      { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a photo') },
-    ]);
+    await page
+      .getByTestId('upload-input')
+      .setInputFiles([
+        ...SAMPLES.map((f) => ({ name: f, mimeType: 'image/jpeg', buffer: readFileSync(path.join(DEMO_DIR, f)) })),
+        { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a photo') },
+      ]);
     // The fourth file to finish, done or failed, means all have.
     await page.locator('.upload-item:is([data-phase="done"], [data-phase="failed"])').nth(3).waitFor({ timeout: INGEST_TIMEOUT });
     for (const f of SAMPLES) {
@@ -90,7 +106,10 @@ describe('web page', () => {
     const broken = page.locator('.upload-item[data-file="broken.jpg"]');
     assert.equal(await broken.getAttribute('data-phase'), 'failed');
     assert.match((await broken.locator('.upload-state').textContent()) ?? '', /UNSUPPORTED_IMAGE/);
-    assert.ok(sockets.some((u) => new URL(u).pathname === '/graphql'), `batches followed over the WebSocket: ${JSON.stringify(sockets)}`);
+    assert.ok(
+      sockets.some((u) => new URL(u).pathname === '/graphql'),
+      `batches followed over the WebSocket: ${JSON.stringify(sockets)}`,
+    );
   });
 
   step('files dropped on the album go up the same way', async () => {
@@ -108,7 +127,10 @@ describe('web page', () => {
   });
 
   step('the album shows every photo with its face boxes drawn', async () => {
-    await page.locator('.photo-grid .photo').nth(SAMPLES.length - 1).waitFor();
+    await page
+      .locator('.photo-grid .photo')
+      .nth(SAMPLES.length - 1)
+      .waitFor();
     assert.equal(await page.locator('.photo-grid .photo').count(), SAMPLES.length);
     await page.waitForLoadState('networkidle');
     // Photos, or, from a server without photo URLs, the faces' thumbnails in their boxes.
@@ -120,7 +142,9 @@ describe('web page', () => {
       els.map((el) => {
         const b = el.getBoundingClientRect();
         const f = el.closest('.photo-frame')!.getBoundingClientRect();
-        return b.width > 4 && b.height > 4 && b.left >= f.left - 1 && b.right <= f.right + 1 && b.top >= f.top - 1 && b.bottom <= f.bottom + 1;
+        return (
+          b.width > 4 && b.height > 4 && b.left >= f.left - 1 && b.right <= f.right + 1 && b.top >= f.top - 1 && b.bottom <= f.bottom + 1
+        );
       }),
     );
     assert.ok(boxes.every(Boolean), 'every face box is inside its photo');
@@ -134,8 +158,15 @@ describe('web page', () => {
     await page.locator('.match-list .match').first().waitFor();
     const distances = (await page.locator('.match-list .distance').allTextContents()).map(Number);
     assert.ok(distances.length >= 1);
-    assert.ok(distances.every((d) => d >= 0 && d <= 2), String(distances));
-    assert.deepEqual(distances, [...distances].sort((a, b) => a - b), 'nearest first');
+    assert.ok(
+      distances.every((d) => d >= 0 && d <= 2),
+      String(distances),
+    );
+    assert.deepEqual(
+      distances,
+      [...distances].sort((a, b) => a - b),
+      'nearest first',
+    );
     await screenshot(page, 'similar-faces');
   });
 
@@ -147,8 +178,13 @@ describe('web page', () => {
     assert.equal(await page.locator('.search-face').count(), 3);
     assert.equal(await page.locator('.single-photo .face-box').count(), 3);
     // The photo is stored, so each of its faces finds its own stored copy at distance ~0.
-    const nearest = await page.locator('.search-face').evaluateAll((els) => els.map((el) => Number(el.querySelector('.distance')?.textContent)));
-    assert.ok(nearest.every((d) => d < 0.05), `nearest distances ${nearest}`);
+    const nearest = await page
+      .locator('.search-face')
+      .evaluateAll((els) => els.map((el) => Number(el.querySelector('.distance')?.textContent)));
+    assert.ok(
+      nearest.every((d) => d < 0.05),
+      `nearest distances ${nearest}`,
+    );
     await screenshot(page, 'search-by-photo');
   });
 
@@ -162,7 +198,11 @@ describe('web page', () => {
     const counts = await page.locator('.people-strip .person-count').allTextContents();
     const numbers = counts.map((c) => parseInt(c, 10));
     assert.ok(numbers.length >= 1);
-    assert.deepEqual(numbers, [...numbers].sort((a, b) => b - a), 'ordered by face count');
+    assert.deepEqual(
+      numbers,
+      [...numbers].sort((a, b) => b - a),
+      'ordered by face count',
+    );
     const { data } = await gql(server.url, 'query($id: ID!) { album(id: $id) { people { id faceCount } } }', { id: albumId });
     assert.equal(numbers.length, data.album.people.length, 'one chip per person of the API');
     await page.locator('.people-strip img').first().waitFor();
@@ -174,14 +214,20 @@ describe('web page', () => {
   step('a person can be renamed', async () => {
     // Two faces of one photo are two people, so the API refuses to merge people who share a photo:
     // pick a person who has someone to merge with.
-    const { data } = await gql(server.url, 'query($id: ID!) { album(id: $id) { people { id faces(first: 50) { edges { node { image { id } } } } } } }', {
-      id: albumId,
-    });
+    const { data } = await gql(
+      server.url,
+      'query($id: ID!) { album(id: $id) { people { id faces(first: 50) { edges { node { image { id } } } } } } }',
+      {
+        id: albumId,
+      },
+    );
     const people: { id: string; images: Set<string> }[] = data.album.people.map((p: any) => ({
       id: p.id,
       images: new Set(p.faces.edges.map((e: any) => e.node.image.id)),
     }));
-    const pair = people.flatMap((a) => people.filter((b) => b !== a && ![...b.images].some((i) => a.images.has(i))).map((b) => [a.id, b.id]))[0];
+    const pair = people.flatMap((a) =>
+      people.filter((b) => b !== a && ![...b.images].some((i) => a.images.has(i))).map((b) => [a.id, b.id]),
+    )[0];
     [personId, mergeable] = pair ?? [people[0].id, undefined];
     await page.locator(`.people-strip .person-chip[data-person-id="${personId}"]`).click();
     await page.getByTestId('person-name').waitFor();
@@ -238,8 +284,16 @@ describe('web page', () => {
     await photo.scrollIntoViewIfNeeded();
     const at = (await frame.boundingBox())!;
     const [sx, sy] = [at.width / 1920, at.height / 1367];
-    await drag(at.x + removed.x * sx, at.y + removed.y * sy, at.x + (removed.x + removed.width) * sx, at.y + (removed.y + removed.height) * sy);
-    await photo.locator('.face-box').nth(FACES_PER_SAMPLE - 1).waitFor();
+    await drag(
+      at.x + removed.x * sx,
+      at.y + removed.y * sy,
+      at.x + (removed.x + removed.width) * sx,
+      at.y + (removed.y + removed.height) * sy,
+    );
+    await photo
+      .locator('.face-box')
+      .nth(FACES_PER_SAMPLE - 1)
+      .waitFor();
     const manual = await manualFaces('sample2.jpg');
     assert.equal(manual.length, 1, 'one face added by hand');
 
@@ -299,10 +353,16 @@ describe('web page', () => {
       await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [points[0]] });
       for (const p of points.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [p] });
       await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
-      await photo.locator('.face-box').nth(FACES_PER_SAMPLE - 1).waitFor();
+      await photo
+        .locator('.face-box')
+        .nth(FACES_PER_SAMPLE - 1)
+        .waitFor();
       const manual = await manualFaces('sample3.jpg');
       assert.equal(manual.length, 1);
-      assert.ok(Math.abs(manual[0].box.x - removed.x) < 30 && Math.abs(manual[0].box.y - removed.y) < 30, JSON.stringify({ manual, removed }));
+      assert.ok(
+        Math.abs(manual[0].box.x - removed.x) < 30 && Math.abs(manual[0].box.y - removed.y) < 30,
+        JSON.stringify({ manual, removed }),
+      );
       await screenshot(phone, 'face-drawn-phone');
     } finally {
       await phone.close();
@@ -319,7 +379,10 @@ describe('web page', () => {
   step('stays usable at phone width: no sideways scrolling', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     try {
-      for (const [hash, shot] of [[`#/albums/${albumId}`, 'album-phone'], [`#/people/${personId}`, 'person-phone']] as const) {
+      for (const [hash, shot] of [
+        [`#/albums/${albumId}`, 'album-phone'],
+        [`#/people/${personId}`, 'person-phone'],
+      ] as const) {
         await phone.goto(`${front.origin}/${hash}`);
         await phone.locator('main h1').waitFor();
         await phone.waitForLoadState('networkidle');
@@ -369,8 +432,15 @@ describe('web page', () => {
   }
 
   /** The faces of a stored sample added by hand (`all`: every face of it). */
-  async function manualFaces(fileName: string, all = false): Promise<{ id: string; box: { x: number; y: number; width: number; height: number } }[]> {
-    const { data } = await gql(server.url, 'query($a: ID!) { album(id: $a) { images(first: 10) { edges { node { fileName faces { id source box { x y width height } } } } } } }', { a: albumId });
+  async function manualFaces(
+    fileName: string,
+    all = false,
+  ): Promise<{ id: string; box: { x: number; y: number; width: number; height: number } }[]> {
+    const { data } = await gql(
+      server.url,
+      'query($a: ID!) { album(id: $a) { images(first: 10) { edges { node { fileName faces { id source box { x y width height } } } } } } }',
+      { a: albumId },
+    );
     const image = data.album.images.edges.map((e: any) => e.node).find((n: any) => n.fileName === fileName);
     return image.faces.filter((f: any) => all || f.source === 'MANUAL');
   }

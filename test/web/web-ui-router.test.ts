@@ -39,7 +39,10 @@ after(async () => {
 });
 
 /** A raw GET, so that Content-Encoding is seen as sent (fetch would decode it). */
-function get(p: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function get(
+  p: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     http
       .get(base + p, { headers }, (res) => {

@@ -12,10 +12,18 @@ function App() {
   return (
     <>
       <nav class="top">
-        <a class="brand" href="#/">facegraph</a>
-        <a href="#/" aria-current={route.name === 'albums' ? 'page' : undefined}>Albums</a>
-        <a href="#/search" aria-current={route.name === 'search' ? 'page' : undefined}>Search by photo</a>
-        <a class="api" href="/graphql">API</a>
+        <a class="brand" href="#/">
+          facegraph
+        </a>
+        <a href="#/" aria-current={route.name === 'albums' ? 'page' : undefined}>
+          Albums
+        </a>
+        <a href="#/search" aria-current={route.name === 'search' ? 'page' : undefined}>
+          Search by photo
+        </a>
+        <a class="api" href="/graphql">
+          API
+        </a>
       </nav>
       <Screen key={location.hash} />
     </>
@@ -37,7 +45,9 @@ function App() {
         return (
           <main>
             <h1>Nothing here</h1>
-            <p><a href="#/">All albums</a></p>
+            <p>
+              <a href="#/">All albums</a>
+            </p>
           </main>
         );
     }

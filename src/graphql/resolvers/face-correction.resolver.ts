@@ -19,16 +19,22 @@ export class FaceCorrectionResolver {
 
   @Mutation(() => Face, {
     description:
-      'Adds a face the detector missed, in a box drawn on the stored photo: landmarks, alignment and embedding are computed inside it with the same model as every face (source MANUAL), and it is placed in a person like a new photo\'s faces. BAD_USER_INPUT for a box outside the photo, too small for a face, on a stored face, or where the landmark check finds no face (extensions.rejection) unless force is true.',
+      "Adds a face the detector missed, in a box drawn on the stored photo: landmarks, alignment and embedding are computed inside it with the same model as every face (source MANUAL), and it is placed in a person like a new photo's faces. BAD_USER_INPUT for a box outside the photo, too small for a face, on a stored face, or where the landmark check finds no face (extensions.rejection) unless force is true.",
   })
   async addFace(
     @Arg('imageId', () => ID) imageId: string,
     @Arg('box', () => BoxType) box: BoxType,
-    @Arg('force', () => Boolean, { nullable: true, defaultValue: false, description: 'Store the face even where the landmark check finds none.' })
+    @Arg('force', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: 'Store the face even where the landmark check finds none.',
+    })
     force: boolean | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Face> {
     const { x, y, width, height } = box;
-    return toFace(await ctx.services.corrections.addFace(ctx.owner.id, parseId(imageId, 'imageId'), { x, y, width, height }, force ?? false));
+    return toFace(
+      await ctx.services.corrections.addFace(ctx.owner.id, parseId(imageId, 'imageId'), { x, y, width, height }, force ?? false),
+    );
   }
 }

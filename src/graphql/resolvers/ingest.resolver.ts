@@ -58,10 +58,13 @@ export class IngestResolver {
     description:
       'Queues a re-encode of every face (of one album, or all) whose model differs from the running one: the stored ' +
       'photos are analysed again and each face keeps its id. Returns how many faces that concerns. Progress shows in ' +
-      'the faces\' `model`; asking again re-queues what is left.',
+      "the faces' `model`; asking again re-queues what is left.",
   })
   async reencodeFaces(@Arg('albumId', () => ID, { nullable: true }) albumId: string | null, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return ctx.services.reencode.reencodeFaces(ctx.owner.id, albumId === null || albumId === undefined ? undefined : parseId(albumId, 'albumId'));
+    return ctx.services.reencode.reencodeFaces(
+      ctx.owner.id,
+      albumId === null || albumId === undefined ? undefined : parseId(albumId, 'albumId'),
+    );
   }
 
   @Query(() => IngestBatch, { nullable: true })

@@ -57,7 +57,8 @@ export class PersonResolver {
   }
 
   @Query(() => [FaceMatch], {
-    description: "Faces in no person nearest to this person, for quick tagging; distance is the face's mean cosine distance to the person's faces.",
+    description:
+      "Faces in no person nearest to this person, for quick tagging; distance is the face's mean cosine distance to the person's faces.",
   })
   async suggestFacesForPerson(
     @Arg('personId', () => ID) personId: string,
@@ -65,7 +66,12 @@ export class PersonResolver {
     @Arg('albumId', () => ID, { nullable: true, description: 'Only faces of this album.' }) albumId: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<FaceMatch[]> {
-    const matches = await ctx.services.people.suggest(ctx.owner.id, parseId(personId, 'personId'), limit ?? 10, parseOptionalId(albumId, 'albumId'));
+    const matches = await ctx.services.people.suggest(
+      ctx.owner.id,
+      parseId(personId, 'personId'),
+      limit ?? 10,
+      parseOptionalId(albumId, 'albumId'),
+    );
     return matches.map((m) => ({ face: toFace(m.face), distance: m.distance }));
   }
 
@@ -76,7 +82,9 @@ export class PersonResolver {
   async clusterFaces(
     @Arg('albumId', () => ID) albumId: string,
     @Arg('incremental', () => Boolean, { nullable: true, defaultValue: false }) incremental: boolean | null,
-    @Arg('minFaces', () => Int, { nullable: true, description: 'Fewest similar faces that make a new person (default 3).' }) minFaces: number | null,
+    @Arg('minFaces', () => Int, { nullable: true, description: 'Fewest similar faces that make a new person (default 3).' }) minFaces:
+      | number
+      | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ClusteringResult> {
     return ctx.services.clustering.clusterAlbum(ctx.owner.id, parseId(albumId, 'albumId'), { incremental: incremental ?? false, minFaces });
@@ -142,7 +150,11 @@ export class PersonResolver {
     @Arg('from', () => [ID]) from: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<PersonMerge> {
-    const merge = await ctx.services.people.merge(ctx.owner.id, parseId(into, 'into'), from.map((id) => parseId(id, 'from')));
+    const merge = await ctx.services.people.merge(
+      ctx.owner.id,
+      parseId(into, 'into'),
+      from.map((id) => parseId(id, 'from')),
+    );
     return toPersonMerge(merge);
   }
 

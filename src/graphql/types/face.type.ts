@@ -13,7 +13,8 @@ registerEnumType(FaceSource, {
   valuesConfig: {
     DETECTOR: { description: 'By the face detector.' },
     WHOLE_IMAGE: {
-      description: 'As the whole image: a tight face crop in which the detector found nothing, taken whole because its landmarks are a face\'s.',
+      description:
+        "As the whole image: a tight face crop in which the detector found nothing, taken whole because its landmarks are a face's.",
     },
     MANUAL: { description: 'Added by hand (addFace): in a box a user drew, where the detector had missed it.' },
   },
@@ -25,9 +26,10 @@ export class Face {
   imageId!: number;
   albumId!: number;
   @Field(() => BoxType) box!: BoxType;
-  @Field(() => Float, { description: 'Detector confidence in [0, 1]; 0 for a face found as the whole image or added by hand.' }) score!: number;
+  @Field(() => Float, { description: 'Detector confidence in [0, 1]; 0 for a face found as the whole image or added by hand.' })
+  score!: number;
   @Field(() => FaceSource, { description: 'How the face was found.' }) source!: FaceSource;
-  @Field(() => [PointType], { description: "The 68 landmarks (iBUG 300-W order) used to align the face." })
+  @Field(() => [PointType], { description: 'The 68 landmarks (iBUG 300-W order) used to align the face.' })
   landmarks!: PointType[];
   @Field(() => String, { description: 'Identifies the networks and preprocessing that made the embedding.' })
   model!: string;

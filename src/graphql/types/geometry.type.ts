@@ -2,7 +2,9 @@ import { Field, Float, InputType, ObjectType } from 'type-graphql';
 
 /** A rectangle in pixels of the upright original photo; also what a client sends (`BoxInput`, addFace). */
 @ObjectType('Box', { description: 'A rectangle in pixels of the upright (EXIF-rotated) original photo.' })
-@InputType('BoxInput', { description: 'A rectangle in pixels of the upright (EXIF-rotated) original photo, as `Image.width` x `Image.height` count them.' })
+@InputType('BoxInput', {
+  description: 'A rectangle in pixels of the upright (EXIF-rotated) original photo, as `Image.width` x `Image.height` count them.',
+})
 export class BoxType {
   @Field(() => Float) x!: number;
   @Field(() => Float) y!: number;

@@ -34,4 +34,3 @@ export class IngestBatch {
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
 }
-

@@ -18,7 +18,10 @@ export interface GraphQLErrorBody {
 /** A failed operation: the server's errors (or a transport failure, code NETWORK_ERROR). */
 export class ApiError extends Error {
   readonly code: string;
-  constructor(readonly errors: GraphQLErrorBody[], readonly status = 0) {
+  constructor(
+    readonly errors: GraphQLErrorBody[],
+    readonly status = 0,
+  ) {
     super(errors.map((e) => e.message).join('; ') || `HTTP ${status}`);
     this.name = 'ApiError';
     this.code = errors[0]?.extensions?.code ?? 'NETWORK_ERROR';
@@ -39,6 +42,7 @@ const KEY_COOKIE = 'facegraph_key';
 function authHeaders(): Record<string, string> {
   const key = localStorage.getItem(KEY_STORAGE);
   if (!key) return {};
+  // biome-ignore lint/suspicious/noDocumentCookie: one SameSite cookie so that <img> requests carry the key; the Cookie Store API is not in every browser
   document.cookie = `${KEY_COOKIE}=${encodeURIComponent(key)}; path=/; SameSite=Strict`;
   return { authorization: `Bearer ${key}` };
 }
@@ -120,7 +124,8 @@ export function upload<T>(query: string, variables: Variables, files: Record<str
         reject(err);
       }
     };
-    xhr.onerror = () => reject(new ApiError([{ message: 'upload failed: the connection was lost', extensions: { code: 'NETWORK_ERROR' } }]));
+    xhr.onerror = () =>
+      reject(new ApiError([{ message: 'upload failed: the connection was lost', extensions: { code: 'NETWORK_ERROR' } }]));
     xhr.onabort = () => reject(new DOMException('upload cancelled', 'AbortError'));
     options.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(form);
@@ -130,6 +135,7 @@ export function upload<T>(query: string, variables: Variables, files: Record<str
 /** Sets `a.b.0` style paths in a plain object, creating arrays for numeric keys. */
 function setPath(target: Variables, varPath: string, value: unknown): void {
   const keys = varPath.split('.');
+  // biome-ignore lint/suspicious/noExplicitAny: walks and builds an arbitrary nested object by string keys
   let node: any = target;
   keys.slice(0, -1).forEach((key, i) => {
     node[key] ??= /^\d+$/.test(keys[i + 1]) ? [] : {};
@@ -175,14 +181,19 @@ export function subscribe<T>(query: string, variables: Variables, onData: (data:
           if (result.errors?.length) reject(new ApiError(result.errors as GraphQLErrorBody[]));
           else if (result.data) onData(result.data);
         },
-        error: (err) => reject(Array.isArray(err) ? new ApiError(err as GraphQLErrorBody[]) : new SocketError((err as { code?: number })?.code)),
+        error: (err) =>
+          reject(Array.isArray(err) ? new ApiError(err as GraphQLErrorBody[]) : new SocketError((err as { code?: number })?.code)),
         complete: resolve,
       },
     );
-    signal?.addEventListener('abort', () => {
-      stop();
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        stop();
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 

@@ -5,15 +5,50 @@
  */
 import { ApiError, request, SocketError, subscribe, upload, type UploadOptions } from './graphql-client';
 
-export interface Box { x: number; y: number; width: number; height: number }
-export interface PageInfo { hasNextPage: boolean; endCursor: string | null }
-export interface Connection<T> { edges: { node: T }[]; pageInfo: PageInfo }
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+export interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+export interface Connection<T> {
+  edges: { node: T }[];
+  pageInfo: PageInfo;
+}
 
-export interface AlbumSummary { id: string; name: string; imageCount: number; faceCount: number; createdAt: string }
-export interface ImageFace { id: string; score: number; box: Box; thumbnail: string; person: { id: string; name: string | null } | null }
+export interface AlbumSummary {
+  id: string;
+  name: string;
+  imageCount: number;
+  faceCount: number;
+  createdAt: string;
+}
+export interface ImageFace {
+  id: string;
+  score: number;
+  box: Box;
+  thumbnail: string;
+  person: { id: string; name: string | null } | null;
+}
 /** `url` is absent on servers without photo URLs (see hasPhotoUrls). */
-export interface Photo { id: string; fileName: string; width: number; height: number; url?: string; faces: ImageFace[] }
-export interface PersonSummary { id: string; name: string | null; faceCount: number; thumbnail: string | null }
+export interface Photo {
+  id: string;
+  fileName: string;
+  width: number;
+  height: number;
+  url?: string;
+  faces: ImageFace[];
+}
+export interface PersonSummary {
+  id: string;
+  name: string | null;
+  faceCount: number;
+  thumbnail: string | null;
+}
 export interface FaceCard {
   id: string;
   box: Box;
@@ -21,11 +56,33 @@ export interface FaceCard {
   image: { id: string; fileName: string; width: number; height: number; url?: string; album: { id: string; name: string } };
   person: { id: string; name: string | null } | null;
 }
-export interface FaceMatch { distance: number; face: FaceCard }
-export interface IngestItem { fileName: string; image: { id: string; faces: { id: string }[] } | null; error: { code: string; message: string } | null }
-export interface ClusteringResult { faces: number; newPeople: number; joinedExisting: number; unassigned: number }
-export interface IngestBatch { id: string; status: 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED'; total: number; done: number; failed: number; items: IngestItem[] }
-export interface PersonDetail extends PersonSummary { hidden: boolean; faces: Connection<FaceCard> }
+export interface FaceMatch {
+  distance: number;
+  face: FaceCard;
+}
+export interface IngestItem {
+  fileName: string;
+  image: { id: string; faces: { id: string }[] } | null;
+  error: { code: string; message: string } | null;
+}
+export interface ClusteringResult {
+  faces: number;
+  newPeople: number;
+  joinedExisting: number;
+  unassigned: number;
+}
+export interface IngestBatch {
+  id: string;
+  status: 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED';
+  total: number;
+  done: number;
+  failed: number;
+  items: IngestItem[];
+}
+export interface PersonDetail extends PersonSummary {
+  hidden: boolean;
+  faces: Connection<FaceCard>;
+}
 
 /**
  * Whether the server hands out photo URLs (`Image.url`). Face thumbnails are
@@ -126,11 +183,16 @@ export async function ingestPhoto(albumId: string, file: File, options: UploadOp
 
 /** A batch's current state; batches run as jobs and may still be QUEUED or RUNNING. */
 export async function getBatch(id: string): Promise<IngestBatch | null> {
-  const data = await request<{ ingestBatch: IngestBatch | null }>(`query Batch($id: ID!) { ingestBatch(id: $id) { ...Batch } } ${BATCH}`, { id });
+  const data = await request<{ ingestBatch: IngestBatch | null }>(`query Batch($id: ID!) { ingestBatch(id: $id) { ...Batch } } ${BATCH}`, {
+    id,
+  });
   return data.ingestBatch;
 }
 
-export interface AlbumEvent { kind: 'PHOTO_STORED' | 'PEOPLE_CHANGED'; faceCount: number | null }
+export interface AlbumEvent {
+  kind: 'PHOTO_STORED' | 'PEOPLE_CHANGED';
+  faceCount: number | null;
+}
 
 /**
  * Calls `onEvent` for photos stored in the album and its people changing (clustering after a batch), until
@@ -157,7 +219,12 @@ const finished = (b: IngestBatch | null) => !b || (b.status !== 'QUEUED' && b.st
 export async function waitForBatch(batch: IngestBatch, signal?: AbortSignal): Promise<IngestBatch | null> {
   if (finished(batch)) return batch;
   try {
-    await subscribe(`subscription Progress($id: ID!) { ingestBatchProgress(id: $id) { batch { status } } }`, { id: batch.id }, () => {}, signal);
+    await subscribe(
+      `subscription Progress($id: ID!) { ingestBatchProgress(id: $id) { batch { status } } }`,
+      { id: batch.id },
+      () => {},
+      signal,
+    );
     return await getBatch(batch.id);
   } catch (err) {
     if (!(err instanceof SocketError)) throw err;
@@ -220,7 +287,10 @@ export async function undoMerge(mergeId: string): Promise<void> {
 }
 
 export async function moveFace(faceId: string, personId: string | null): Promise<void> {
-  await request(`mutation Move($faceId: ID!, $personId: ID) { moveFace(faceId: $faceId, personId: $personId) { id } }`, { faceId, personId });
+  await request(`mutation Move($faceId: ID!, $personId: ID) { moveFace(faceId: $faceId, personId: $personId) { id } }`, {
+    faceId,
+    personId,
+  });
 }
 
 export async function hidePerson(id: string, hidden: boolean): Promise<void> {
@@ -228,7 +298,10 @@ export async function hidePerson(id: string, hidden: boolean): Promise<void> {
 }
 
 export async function getFace(id: string): Promise<FaceCard | null> {
-  const data = await request<{ face: FaceCard | null }>(`query Face($id: ID!) { face(id: $id) { ...FaceCard } } ${faceCard(await urlField())}`, { id });
+  const data = await request<{ face: FaceCard | null }>(
+    `query Face($id: ID!) { face(id: $id) { ...FaceCard } } ${faceCard(await urlField())}`,
+    { id },
+  );
   return data.face;
 }
 
@@ -240,7 +313,11 @@ export async function similarFaces(faceId: string, limit = 24): Promise<FaceMatc
   return data.similarFaces;
 }
 
-export interface PhotoSearchResult { box: Box; score: number; matches: FaceMatch[] }
+export interface PhotoSearchResult {
+  box: Box;
+  score: number;
+  matches: FaceMatch[];
+}
 
 export async function searchByPhoto(file: File, limit = 8): Promise<PhotoSearchResult[]> {
   const data = await upload<{ searchByPhoto: PhotoSearchResult[] }>(
@@ -272,5 +349,8 @@ export async function addFace(imageId: string, box: Box, force = false): Promise
 
 /** "Not this person": the face leaves the person, and grouping never puts it back. */
 export async function rejectFaceFromPerson(faceId: string, personId: string): Promise<void> {
-  await request(`mutation RejectFace($faceId: ID!, $personId: ID!) { rejectFaceFromPerson(faceId: $faceId, personId: $personId) { id } }`, { faceId, personId });
+  await request(`mutation RejectFace($faceId: ID!, $personId: ID!) { rejectFaceFromPerson(faceId: $faceId, personId: $personId) { id } }`, {
+    faceId,
+    personId,
+  });
 }

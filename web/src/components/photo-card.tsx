@@ -60,7 +60,14 @@ export function PhotoCard({ src, alt, width, height, faces, linkFaces = true, ca
             return (
               <span key={faceId} class="face-box" data-face-id={faceId} style={style}>
                 {inside}
-                <button type="button" class="remove-face" disabled={editing.busy} aria-label="Not a face: remove it" title="Not a face: remove it" onClick={() => editing.onRemove(faceId)}>
+                <button
+                  type="button"
+                  class="remove-face"
+                  disabled={editing.busy}
+                  aria-label="Not a face: remove it"
+                  title="Not a face: remove it"
+                  onClick={() => editing.onRemove(faceId)}
+                >
                   ×
                 </button>
               </span>

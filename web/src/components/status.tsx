@@ -13,7 +13,11 @@ export function ErrorNote({ error, children }: { error: unknown; children?: Comp
 }
 
 export function Loading({ what = 'Loading' }: { what?: string }) {
-  return <p class="muted" aria-busy="true">{what}…</p>;
+  return (
+    <p class="muted" aria-busy="true">
+      {what}…
+    </p>
+  );
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -31,10 +31,13 @@ export function UploadPanel({ albumId, onStored }: { albumId: string; onStored: 
   const input = useRef<HTMLInputElement>(null);
   const live = useRef(true);
   const leaving = useRef(new AbortController());
-  useEffect(() => () => {
-    live.current = false;
-    leaving.current.abort();
-  }, []);
+  useEffect(
+    () => () => {
+      live.current = false;
+      leaving.current.abort();
+    },
+    [],
+  );
 
   const patch = (key: number, change: Partial<Upload>) =>
     live.current && setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...change } : u)));
@@ -82,6 +85,7 @@ export function UploadPanel({ albumId, onStored }: { albumId: string; onStored: 
   const finished = uploads.filter((u) => u.phase === 'done' || u.phase === 'failed');
   return (
     <section class="upload" aria-label="Upload photos">
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target for the mouse; the "choose files" button inside is the keyboard path */}
       <div
         class={`dropzone${dragging ? ' dragging' : ''}`}
         onDragOver={(e) => {
@@ -121,8 +125,14 @@ export function UploadPanel({ albumId, onStored }: { albumId: string; onStored: 
           <ul class="upload-list">
             {uploads.map((u) => (
               <li key={u.key} class={`upload-item ${u.phase}`} data-file={u.file.name} data-phase={u.phase}>
-                <span class="upload-name" title={u.file.name}>{u.file.name}</span>
-                <progress max={1} value={u.phase === 'done' || u.phase === 'failed' ? 1 : u.sent} aria-label={`${u.file.name} upload progress`} />
+                <span class="upload-name" title={u.file.name}>
+                  {u.file.name}
+                </span>
+                <progress
+                  max={1}
+                  value={u.phase === 'done' || u.phase === 'failed' ? 1 : u.sent}
+                  aria-label={`${u.file.name} upload progress`}
+                />
                 <span class="upload-state">{stateText(u)}</span>
               </li>
             ))}

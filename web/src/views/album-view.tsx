@@ -31,11 +31,15 @@ export function AlbumView({ id }: { id: string }) {
   // People are placed by clustering on the server after each batch: show them when the server says so.
   useEffect(() => {
     const stop = new AbortController();
-    followAlbum(id, (event) => {
-      if (event.kind !== 'PEOPLE_CHANGED') return;
-      album.reload();
-      people.reload();
-    }, stop.signal);
+    followAlbum(
+      id,
+      (event) => {
+        if (event.kind !== 'PEOPLE_CHANGED') return;
+        album.reload();
+        people.reload();
+      },
+      stop.signal,
+    );
     return () => stop.abort();
   }, [id]);
 
@@ -72,14 +76,34 @@ export function AlbumView({ id }: { id: string }) {
     }
   }
 
-  if (album.loading && !album.data) return <main><Loading /></main>;
-  if (album.error && !album.data) return <main><ErrorNote error={album.error} /></main>;
+  if (album.loading && !album.data)
+    return (
+      <main>
+        <Loading />
+      </main>
+    );
+  if (album.error && !album.data)
+    return (
+      <main>
+        <ErrorNote error={album.error} />
+      </main>
+    );
   const a = album.data;
-  if (!a) return <main><h1>Album not found</h1><p><a href="#/">All albums</a></p></main>;
+  if (!a)
+    return (
+      <main>
+        <h1>Album not found</h1>
+        <p>
+          <a href="#/">All albums</a>
+        </p>
+      </main>
+    );
 
   return (
     <main>
-      <p class="crumbs"><a href="#/">Albums</a> /</p>
+      <p class="crumbs">
+        <a href="#/">Albums</a> /
+      </p>
       <h1>{a.name}</h1>
       <p class="muted" data-testid="album-counts">
         {plural(a.imageCount, 'photo')} · {plural(a.faceCount, 'face')}
@@ -99,7 +123,16 @@ export function AlbumView({ id }: { id: string }) {
           >
             <label class="muted min-faces">
               at least{' '}
-              <input type="number" min={1} max={1000} inputMode="numeric" placeholder="3" value={minFaces} aria-label="Fewest faces that make a person" onInput={(e) => setMinFaces(e.currentTarget.value)} />{' '}
+              <input
+                type="number"
+                min={1}
+                max={1000}
+                inputMode="numeric"
+                placeholder="3"
+                value={minFaces}
+                aria-label="Fewest faces that make a person"
+                onInput={(e) => setMinFaces(e.currentTarget.value)}
+              />{' '}
               faces a person
             </label>
             <button type="submit" disabled={clustering || a.faceCount === 0}>
@@ -108,7 +141,11 @@ export function AlbumView({ id }: { id: string }) {
           </form>
         </div>
         <ErrorNote error={clusterError} />
-        {clusterNote && <p class="muted" role="status" data-testid="cluster-note">{clusterNote}</p>}
+        {clusterNote && (
+          <p class="muted" role="status" data-testid="cluster-note">
+            {clusterNote}
+          </p>
+        )}
         <ErrorNote error={people.error} />
         {people.data?.length ? (
           <PeopleStrip people={people.data} albumId={id} />
@@ -122,7 +159,14 @@ export function AlbumView({ id }: { id: string }) {
       <section aria-label="Photos">
         <div class="section-head">
           <h2>Photos</h2>
-          <button type="button" aria-pressed={editing} onClick={() => { setEditing(!editing); setUnsure(null); }}>
+          <button
+            type="button"
+            aria-pressed={editing}
+            onClick={() => {
+              setEditing(!editing);
+              setUnsure(null);
+            }}
+          >
             {editing ? 'Done correcting' : 'Correct faces'}
           </button>
         </div>
@@ -135,7 +179,12 @@ export function AlbumView({ id }: { id: string }) {
         {unsure && (
           <p class="notice" role="alert" data-testid="force-prompt">
             No face found in the box you drew.{' '}
-            <button type="button" class="small" disabled={editBusy} onClick={() => void correct(() => addFace(unsure.imageId, unsure.box, true))}>
+            <button
+              type="button"
+              class="small"
+              disabled={editBusy}
+              onClick={() => void correct(() => addFace(unsure.imageId, unsure.box, true))}
+            >
               Add it anyway
             </button>{' '}
             <button type="button" class="small" onClick={() => setUnsure(null)}>
@@ -153,7 +202,15 @@ export function AlbumView({ id }: { id: string }) {
               height={p.height}
               caption={`${p.fileName} · ${plural(p.faces.length, 'face')}`}
               faces={p.faces.map((f) => ({ id: f.id, box: f.box, label: f.person?.name, thumbnail: f.thumbnail }))}
-              editing={editing ? { busy: editBusy, onRemove: (faceId) => void correct(() => deleteFace(faceId)), onDraw: (box) => void correct(() => addFace(p.id, box), { imageId: p.id, box }) } : undefined}
+              editing={
+                editing
+                  ? {
+                      busy: editBusy,
+                      onRemove: (faceId) => void correct(() => deleteFace(faceId)),
+                      onDraw: (box) => void correct(() => addFace(p.id, box), { imageId: p.id, box }),
+                    }
+                  : undefined
+              }
             />
           ))}
         </div>

@@ -11,10 +11,28 @@ export function FaceView({ id }: { id: string }) {
   const face = useAsync(() => getFace(id), [id]);
   const similar = useAsync(() => similarFaces(id), [id]);
 
-  if (face.loading && !face.data) return <main><Loading /></main>;
-  if (face.error && !face.data) return <main><ErrorNote error={face.error} /></main>;
+  if (face.loading && !face.data)
+    return (
+      <main>
+        <Loading />
+      </main>
+    );
+  if (face.error && !face.data)
+    return (
+      <main>
+        <ErrorNote error={face.error} />
+      </main>
+    );
   const f = face.data;
-  if (!f) return <main><h1>Face not found</h1><p><a href="#/">All albums</a></p></main>;
+  if (!f)
+    return (
+      <main>
+        <h1>Face not found</h1>
+        <p>
+          <a href="#/">All albums</a>
+        </p>
+      </main>
+    );
 
   return (
     <main>
@@ -44,7 +62,14 @@ export function FaceView({ id }: { id: string }) {
       <section aria-label="The photo">
         <h2>The photo</h2>
         <div class="single-photo">
-          <PhotoCard src={f.image.url} alt={f.image.fileName} width={f.image.width} height={f.image.height} faces={[{ id: f.id, box: f.box, thumbnail: f.thumbnail }]} linkFaces={false} />
+          <PhotoCard
+            src={f.image.url}
+            alt={f.image.fileName}
+            width={f.image.width}
+            height={f.image.height}
+            faces={[{ id: f.id, box: f.box, thumbnail: f.thumbnail }]}
+            linkFaces={false}
+          />
         </div>
       </section>
     </main>

@@ -1,5 +1,16 @@
 import { useState } from 'preact/hooks';
-import { albumPeople, getAlbum, getPerson, listPeople, hidePerson, mergePeople, rejectFaceFromPerson, renamePerson, undoMerge, type PersonSummary } from '../api/operations';
+import {
+  albumPeople,
+  getAlbum,
+  getPerson,
+  listPeople,
+  hidePerson,
+  mergePeople,
+  rejectFaceFromPerson,
+  renamePerson,
+  undoMerge,
+  type PersonSummary,
+} from '../api/operations';
 import { FaceThumb } from '../components/face-thumb';
 import { ErrorNote, Loading, plural } from '../components/status';
 import { useAsync, usePaged } from '../hooks';
@@ -38,16 +49,39 @@ export function PersonView({ id, albumId }: { id: string; albumId?: string }) {
     }
   }
 
-  if (person.loading && !person.data) return <main><Loading /></main>;
-  if (person.error && !person.data) return <main><ErrorNote error={person.error} /></main>;
+  if (person.loading && !person.data)
+    return (
+      <main>
+        <Loading />
+      </main>
+    );
+  if (person.error && !person.data)
+    return (
+      <main>
+        <ErrorNote error={person.error} />
+      </main>
+    );
   const p = person.data;
-  if (!p) return <main><h1>Person not found</h1><p><a href="#/">All albums</a></p></main>;
+  if (!p)
+    return (
+      <main>
+        <h1>Person not found</h1>
+        <p>
+          <a href="#/">All albums</a>
+        </p>
+      </main>
+    );
   const label = p.name ?? 'Unnamed person';
 
   return (
     <main>
       <p class="crumbs">
-        <a href="#/">Albums</a> / {album.data && <><a href={href.album(album.data.id)}>{album.data.name}</a> /</>}
+        <a href="#/">Albums</a> /{' '}
+        {album.data && (
+          <>
+            <a href={href.album(album.data.id)}>{album.data.name}</a> /
+          </>
+        )}
       </p>
       <header class="person-head">
         <FaceThumb thumbnail={p.thumbnail} alt={label} size={96} />
@@ -83,10 +117,12 @@ export function PersonView({ id, albumId }: { id: string; albumId?: string }) {
             type="button"
             class="link"
             disabled={busy}
-            onClick={() => act(async () => {
-              await undoMerge(lastMerge.mergeId);
-              setLastMerge(null);
-            }, true)}
+            onClick={() =>
+              act(async () => {
+                await undoMerge(lastMerge.mergeId);
+                setLastMerge(null);
+              }, true)
+            }
           >
             Undo
           </button>
@@ -96,25 +132,29 @@ export function PersonView({ id, albumId }: { id: string; albumId?: string }) {
 
       <h2>Faces</h2>
       <ul class="face-grid">
-        {faces.items.filter((f) => !removed.has(f.id)).map((f) => (
-          <li key={f.id} class="face-tile" data-face-id={f.id}>
-            <a href={href.face(f.id)} title="Similar faces">
-              <FaceThumb thumbnail={f.thumbnail} photo={f.image} box={f.box} alt={`face in ${f.image.fileName}`} />
-            </a>
-            <button
-              type="button"
-              class="small"
-              disabled={busy}
-              title="This is not them: take the face out of this person, and never group it with them again"
-              onClick={() => act(async () => {
-                await rejectFaceFromPerson(f.id, id);
-                setRemoved((s) => new Set(s).add(f.id));
-              })}
-            >
-              Not {p.name ?? 'them'}
-            </button>
-          </li>
-        ))}
+        {faces.items
+          .filter((f) => !removed.has(f.id))
+          .map((f) => (
+            <li key={f.id} class="face-tile" data-face-id={f.id}>
+              <a href={href.face(f.id)} title="Similar faces">
+                <FaceThumb thumbnail={f.thumbnail} photo={f.image} box={f.box} alt={`face in ${f.image.fileName}`} />
+              </a>
+              <button
+                type="button"
+                class="small"
+                disabled={busy}
+                title="This is not them: take the face out of this person, and never group it with them again"
+                onClick={() =>
+                  act(async () => {
+                    await rejectFaceFromPerson(f.id, id);
+                    setRemoved((s) => new Set(s).add(f.id));
+                  })
+                }
+              >
+                Not {p.name ?? 'them'}
+              </button>
+            </li>
+          ))}
       </ul>
       <ErrorNote error={faces.error} />
       {faces.loading && <Loading what="Loading faces" />}
@@ -133,7 +173,14 @@ function RenameForm({ initial, busy, onRename }: { initial: string; busy: boolea
         if (name.trim()) onRename(name.trim());
       }}
     >
-      <input name="person-name" aria-label="Name" placeholder="Name" value={name} maxLength={200} onInput={(e) => setName(e.currentTarget.value)} />
+      <input
+        name="person-name"
+        aria-label="Name"
+        placeholder="Name"
+        value={name}
+        maxLength={200}
+        onInput={(e) => setName(e.currentTarget.value)}
+      />
       <button type="submit" disabled={busy || !name.trim() || name.trim() === initial}>
         Rename
       </button>

@@ -45,11 +45,21 @@ export function SearchView() {
       <p class="muted">Pick a photo: it is searched, not stored. Each face in it lists the nearest stored faces.</p>
       <label class="file-button">
         Choose a photo
-        <input class="visually-hidden" type="file" accept="image/*" data-testid="search-input" onChange={(e) => pick(e.currentTarget.files?.[0])} />
+        <input
+          class="visually-hidden"
+          type="file"
+          accept="image/*"
+          data-testid="search-input"
+          onChange={(e) => pick(e.currentTarget.files?.[0])}
+        />
       </label>
       <ErrorNote error={error} />
       {busy && <Loading what="Searching" />}
-      {results && <p data-testid="search-summary">{plural(results.length, 'face')} found in {query?.file.name}.</p>}
+      {results && (
+        <p data-testid="search-summary">
+          {plural(results.length, 'face')} found in {query?.file.name}.
+        </p>
+      )}
       <div class="search-layout">
         {shown && (
           <div class="single-photo">

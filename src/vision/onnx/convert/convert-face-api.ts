@@ -35,7 +35,10 @@ export interface FaceApiOnnxModels {
  * an int8 detector with the float32 one beside it; the landmark net is float32
  * either way.
  */
-export async function convertFaceApiModels(modelDir = FACE_API_MODEL_DIR, precision: NetworkPrecisions = { detector: 'fp32', recognition: 'fp32' }): Promise<FaceApiOnnxModels> {
+export async function convertFaceApiModels(
+  modelDir = FACE_API_MODEL_DIR,
+  precision: NetworkPrecisions = { detector: 'fp32', recognition: 'fp32' },
+): Promise<FaceApiOnnxModels> {
   const pkg = JSON.parse(await readFile(path.join(modelDir, '..', 'package.json'), 'utf8')) as { version: string };
   const [ssd, landmarks, recognition] = await Promise.all([
     loadTfjsWeights(modelDir, NETWORK_SPECS.detector.model),

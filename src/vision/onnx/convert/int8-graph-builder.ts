@@ -111,13 +111,26 @@ export class Int8GraphBuilder extends OnnxGraphBuilder {
     // x * 2 into weights / 2: the Mul keeps the Conv's input from being a DequantizeLinear, without which
     // ONNX Runtime's QDQ weight quantization would turn this float Conv into a per-tensor int8 one.
     const doubled = this.op('Mul', [this.dequantize(x).name, this.constant(Float32Array.of(2), [], 'two')], x.shape);
-    const y = this.op('Conv', [doubled.name, this.constant(oihw.map((v) => v / 2), [cout, cin, kh, kw], 'w'), this.constant(p.bias, [cout], 'b')], [x.shape[0], cout, h, wd], {
-      kernel_shape: [kh, kw],
-      strides: [p.stride, p.stride],
-      ...pads,
-      dilations: [1, 1],
-      group: 1,
-    });
+    const y = this.op(
+      'Conv',
+      [
+        doubled.name,
+        this.constant(
+          oihw.map((v) => v / 2),
+          [cout, cin, kh, kw],
+          'w',
+        ),
+        this.constant(p.bias, [cout], 'b'),
+      ],
+      [x.shape[0], cout, h, wd],
+      {
+        kernel_shape: [kh, kw],
+        strides: [p.stride, p.stride],
+        ...pads,
+        dilations: [1, 1],
+        group: 1,
+      },
+    );
     return this.quantize(y, p.output);
   }
 

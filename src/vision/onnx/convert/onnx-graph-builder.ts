@@ -64,7 +64,15 @@ export class OnnxGraphBuilder {
   output(value: GraphValue, name: string): void {
     this.nodes.push(node('Identity', [value.name], [name], this.uniqueName('out')));
     const symbolic = this.anySize ? value.shape.slice(0, -1).map((_, i) => i) : [];
-    this.outputs.push(valueInfo(name, [...value.shape], 'float', symbolic, value.shape.map((_, i) => `${name}_${i}`)));
+    this.outputs.push(
+      valueInfo(
+        name,
+        [...value.shape],
+        'float',
+        symbolic,
+        value.shape.map((_, i) => `${name}_${i}`),
+      ),
+    );
   }
 
   /**
@@ -72,10 +80,17 @@ export class OnnxGraphBuilder {
    * padding rule: explicit pads, or `SAME_UPPER` in a graph for any size
    * (TF's "same" puts the odd pixel at the end, as SAME_UPPER does).
    */
-  protected window(x: GraphValue, kh: number, kw: number, stride: number, padding: TfPadding): { h: number; w: number; pads: Record<string, Attr> } {
+  protected window(
+    x: GraphValue,
+    kh: number,
+    kw: number,
+    stride: number,
+    padding: TfPadding,
+  ): { h: number; w: number; pads: Record<string, Attr> } {
     const [h, padTop, padBottom] = tfPad(x.shape[2], kh, stride, padding);
     const [w, padLeft, padRight] = tfPad(x.shape[3], kw, stride, padding);
-    const pads: Record<string, Attr> = this.anySize && padding === 'same' ? { auto_pad: 'SAME_UPPER' } : { pads: [padTop, padLeft, padBottom, padRight] };
+    const pads: Record<string, Attr> =
+      this.anySize && padding === 'same' ? { auto_pad: 'SAME_UPPER' } : { pads: [padTop, padLeft, padBottom, padRight] };
     return { h, w, pads };
   }
 
@@ -177,7 +192,11 @@ export class OnnxGraphBuilder {
    * tf.batchNorm: (x - mean) * scale / sqrt(variance + epsilon) + offset. The
    * constants are per channel; ONNX Runtime folds the node into the conv before it.
    */
-  batchNorm(x: GraphValue, p: { mean: WeightTensor; variance: WeightTensor; offset: WeightTensor; scale: WeightTensor }, epsilon: number): GraphValue {
+  batchNorm(
+    x: GraphValue,
+    p: { mean: WeightTensor; variance: WeightTensor; offset: WeightTensor; scale: WeightTensor },
+    epsilon: number,
+  ): GraphValue {
     const c = x.shape[1];
     return this.op(
       'BatchNormalization',
@@ -246,7 +265,12 @@ export class OnnxGraphBuilder {
   concat(values: GraphValue[], axis: number): GraphValue {
     const shape = [...values[0].shape];
     shape[axis] = values.reduce((sum, v) => sum + v.shape[axis], 0);
-    return this.op('Concat', values.map((v) => v.name), shape, { axis });
+    return this.op(
+      'Concat',
+      values.map((v) => v.name),
+      shape,
+      { axis },
+    );
   }
 
   /** Serialises the graph as an ONNX ModelProto. */
@@ -305,7 +329,8 @@ function elementType(data: Float32Array | Int8Array | Uint8Array | Int32Array): 
 
 /** `symbolic`: axes declared by name (`symbols[axis]`) rather than size, besides any `-1` (the batch, `N`). */
 function valueInfo(name: string, shape: number[], elemType: TensorDataType = 'float', symbolic: number[] = [], symbols: string[] = []) {
-  const dim = (d: number, axis: number) => (symbolic.includes(axis) ? { dimParam: symbols[axis] } : d < 0 ? { dimParam: 'N' } : { dimValue: d });
+  const dim = (d: number, axis: number) =>
+    symbolic.includes(axis) ? { dimParam: symbols[axis] } : d < 0 ? { dimParam: 'N' } : { dimValue: d };
   return onnx.ValueInfoProto.create({
     name,
     type: {

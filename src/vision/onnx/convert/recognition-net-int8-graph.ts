@@ -81,7 +81,10 @@ export async function loadRecognitionCalibration(
 
 /** The calibration's channel means by tensor name, the network input as `input`. */
 export function channelMeansOf(calibration: RecognitionCalibration): Record<string, readonly number[]> {
-  return { input: calibration.inputChannelMeans, ...Object.fromEntries(Object.entries(calibration.tensors).map(([k, t]) => [k, t.channelMeans])) };
+  return {
+    input: calibration.inputChannelMeans,
+    ...Object.fromEntries(Object.entries(calibration.tensors).map(([k, t]) => [k, t.channelMeans])),
+  };
 }
 
 /** How to build the int8 recogniser. */
@@ -141,7 +144,14 @@ export function buildRecognitionNetInt8Graph(weights: TfjsWeights, inputSize: nu
   };
 
   /** One conv layer, `from` naming its input (for the channel means). */
-  const convLayer = (x: QuantizedValue, from: string, prefix: string, stride: number, padding: 'same' | 'valid', bias?: Float32Array): QuantizedValue => {
+  const convLayer = (
+    x: QuantizedValue,
+    from: string,
+    prefix: string,
+    stride: number,
+    padding: 'same' | 'valid',
+    bias?: Float32Array,
+  ): QuantizedValue => {
     const folded = foldScaleLayer(weights, prefix);
     let b = bias ?? folded.bias;
     const means = options.channelMeans?.[from];

@@ -27,14 +27,22 @@ export function buildSsdMobilenetGraph(weights: TfjsWeights, inputSize: number, 
   };
   const pointwise = (x: GraphValue, prefix: string, idx: number, stride: number): GraphValue => {
     const out = g.conv(x, w(`${prefix}/Conv2d_${idx}_pointwise/weights`, 4), undefined, stride, 'same');
-    return tap(g.clip(g.add(out, w(`${prefix}/Conv2d_${idx}_pointwise/convolution_bn_offset`, 1)), 0, 6), ssdLayerName(prefix, idx, 'pointwise'));
+    return tap(
+      g.clip(g.add(out, w(`${prefix}/Conv2d_${idx}_pointwise/convolution_bn_offset`, 1)), 0, 6),
+      ssdLayerName(prefix, idx, 'pointwise'),
+    );
   };
   const depthwise = (x: GraphValue, idx: number, stride: number): GraphValue => {
     const p = `MobilenetV1/Conv2d_${idx}_depthwise`;
     const out = g.conv(x, w(`${p}/depthwise_weights`, 4), undefined, stride, 'same', true);
     const bn = g.batchNorm(
       out,
-      { mean: w(`${p}/BatchNorm/moving_mean`, 1), variance: w(`${p}/BatchNorm/moving_variance`, 1), offset: w(`${p}/BatchNorm/beta`, 1), scale: w(`${p}/BatchNorm/gamma`, 1) },
+      {
+        mean: w(`${p}/BatchNorm/moving_mean`, 1),
+        variance: w(`${p}/BatchNorm/moving_variance`, 1),
+        offset: w(`${p}/BatchNorm/beta`, 1),
+        scale: w(`${p}/BatchNorm/gamma`, 1),
+      },
       BATCH_NORM_EPSILON,
     );
     return tap(g.clip(bn, 0, 6), ssdLayerName('MobilenetV1', idx, 'depthwise'));

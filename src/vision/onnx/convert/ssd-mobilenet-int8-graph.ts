@@ -66,7 +66,13 @@ export function buildSsdMobilenetInt8Graph(weights: TfjsWeights, inputSize: numb
       const out = g.conv(asFloat(x), filters, undefined, stride, 'same');
       return g.quantize(g.clip(g.add(out, bias), 0, 6), RELU6_QUANT);
     }
-    return g.conv8(x ?? input, { filters, bias: x ? bias.data : correctInputOffset(filters, bias.data), stride, padding: 'same', output: RELU6_QUANT });
+    return g.conv8(x ?? input, {
+      filters,
+      bias: x ? bias.data : correctInputOffset(filters, bias.data),
+      stride,
+      padding: 'same',
+      output: RELU6_QUANT,
+    });
   };
   const depthwise = (x: QuantizedValue, idx: number, stride: number): QuantizedValue => {
     const p = `MobilenetV1/Conv2d_${idx}_depthwise`;
@@ -90,8 +96,8 @@ export function buildSsdMobilenetInt8Graph(weights: TfjsWeights, inputSize: numb
   };
 
   // `undefined` stands for the network input (see pointwise above).
-  const features = ssdFeatureMaps<QuantizedValue | undefined>(undefined, pointwise, (x, idx, stride) => depthwise(x!, idx, stride)).map((f) =>
-    g.dequantize(f!),
+  const features = ssdFeatureMaps<QuantizedValue | undefined>(undefined, pointwise, (x, idx, stride) => depthwise(x!, idx, stride)).map(
+    (f) => g.dequantize(f!),
   );
   addBoxPredictors(g, weights, features);
   return g.toBytes(`face-api SSD MobileNet v1, int8 (${form}), converted from @vladmandic/face-api tfjs weights`);

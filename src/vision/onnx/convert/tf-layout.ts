@@ -34,7 +34,6 @@ export function hwioToOihwDepthwise(f: WeightTensor): Float32Array {
   const out = new Float32Array(f.data.length);
   for (let h = 0; h < kh; h++)
     for (let w = 0; w < kw; w++)
-      for (let i = 0; i < c; i++)
-        for (let j = 0; j < m; j++) out[((i * m + j) * kh + h) * kw + w] = f.data[((h * kw + w) * c + i) * m + j];
+      for (let i = 0; i < c; i++) for (let j = 0; j < m; j++) out[((i * m + j) * kh + h) * kw + w] = f.data[((h * kw + w) * c + i) * m + j];
   return out;
 }

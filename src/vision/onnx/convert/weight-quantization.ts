@@ -28,7 +28,8 @@ export interface QuantizedWeights {
  */
 export function quantizeWeightsPerChannel(weights: Float32Array, outChannels: number): QuantizedWeights {
   const per = weights.length / outChannels;
-  if (!Number.isInteger(per)) throw new Error(`quantizeWeightsPerChannel: ${weights.length} weights do not split into ${outChannels} channels`);
+  if (!Number.isInteger(per))
+    throw new Error(`quantizeWeightsPerChannel: ${weights.length} weights do not split into ${outChannels} channels`);
   const data = new Int8Array(weights.length);
   const scales = new Float32Array(outChannels);
   for (let o = 0; o < outChannels; o++) {

@@ -27,7 +27,10 @@ const f32 = Math.fround;
 export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec, out: Float32Array, offset: number): void {
   const size = spec.inputSize;
   const height = spec.inputHeight ?? size;
-  if (height === size && isUnscaled(image, crop, size)) return writeUnscaled(image, crop, spec, out, offset);
+  if (height === size && isUnscaled(image, crop, size)) {
+    writeUnscaled(image, crop, spec, out, offset);
+    return;
+  }
   const plane = size * height;
   const { divisor, offset: bias } = spec;
   const rows = new ResizedRows(image, crop, size, spec.padding, height);
@@ -51,7 +54,10 @@ export function writeNetworkInput(image: RgbImage, crop: Box, spec: NetworkSpec,
 export function writeNetworkInputUint8(image: RgbImage, crop: Box, spec: NetworkSpec, out: Uint8Array, offset: number): void {
   const size = spec.inputSize;
   const height = spec.inputHeight ?? size;
-  if (height === size && isUnscaled(image, crop, size)) return copyUnscaled(image, crop, size, out, offset);
+  if (height === size && isUnscaled(image, crop, size)) {
+    copyUnscaled(image, crop, size, out, offset);
+    return;
+  }
   const plane = size * height;
   const rows = new ResizedRows(image, crop, size, spec.padding, height);
   for (let oy = 0; oy < height; oy++) {
@@ -80,7 +86,18 @@ function roundFlat(t: Float32Array, from: number, out: Uint8Array, o: number, si
   for (let x = 0; x < size; x++) out[o + x] = t[from + x] + 0.5;
 }
 
-function normaliseBlend(t: Float32Array, b: Float32Array, from: number, ay: number, out: Float32Array, o: number, size: number, mean: number, divisor: number, bias: number): void {
+function normaliseBlend(
+  t: Float32Array,
+  b: Float32Array,
+  from: number,
+  ay: number,
+  out: Float32Array,
+  o: number,
+  size: number,
+  mean: number,
+  divisor: number,
+  bias: number,
+): void {
   for (let x = 0; x < size; x++) {
     const tv = t[from + x];
     const v = f32(tv + f32((b[from + x] - tv) * ay));
@@ -88,7 +105,16 @@ function normaliseBlend(t: Float32Array, b: Float32Array, from: number, ay: numb
   }
 }
 
-function normaliseFlat(t: Float32Array, from: number, out: Float32Array, o: number, size: number, mean: number, divisor: number, bias: number): void {
+function normaliseFlat(
+  t: Float32Array,
+  from: number,
+  out: Float32Array,
+  o: number,
+  size: number,
+  mean: number,
+  divisor: number,
+  bias: number,
+): void {
   for (let x = 0; x < size; x++) out[o + x] = f32(f32(t[from + x] - mean) / divisor) + bias;
 }
 

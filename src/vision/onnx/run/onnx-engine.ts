@@ -126,7 +126,9 @@ export class OnnxEngine implements FaceEngine {
     const { width, height } = options.inputSize ?? { width: base, height: base };
     for (const side of [width, height]) {
       if (!Number.isInteger(side) || side % DETECTOR_INPUT_STEP !== 0 || side < DETECTOR_INPUT_STEP || side > MAX_DETECTOR_INPUT) {
-        throw new RangeError(`detector input sides must be multiples of ${DETECTOR_INPUT_STEP} up to ${MAX_DETECTOR_INPUT}, got ${width} x ${height}`);
+        throw new RangeError(
+          `detector input sides must be multiples of ${DETECTOR_INPUT_STEP} up to ${MAX_DETECTOR_INPUT}, got ${width} x ${height}`,
+        );
       }
     }
     const spec = { ...NETWORK_SPECS.detector, inputSize: width, inputHeight: height };
@@ -192,7 +194,16 @@ export class OnnxEngine implements FaceEngine {
     const spec = NETWORK_SPECS.recognition;
     const clipped = crops.map((b) => clipBox(b, image));
     const valid = clipped.map((c) => c.width > 0 && c.height > 0);
-    const output = await this.runBatch(nets, nets.recognition, image, clipped, valid, spec, this.stats.recognition, this.precision.recognition === 'int8');
+    const output = await this.runBatch(
+      nets,
+      nets.recognition,
+      image,
+      clipped,
+      valid,
+      spec,
+      this.stats.recognition,
+      this.precision.recognition === 'int8',
+    );
     const t = performance.now();
     let row = 0;
     const descriptors = clipped.map((_, i) => {
@@ -278,6 +289,6 @@ function tensor(ort: Ort, data: Float32Array, batch: number, spec: NetworkSpec):
 }
 
 function floats(value: OnnxValue | undefined): Float32Array {
-  if (!value || value.type !== 'float32') throw new Error(`expected a float32 output, got ${value?.type}`);
+  if (value?.type !== 'float32') throw new Error(`expected a float32 output, got ${value?.type}`);
   return value.data as Float32Array;
 }

@@ -129,7 +129,17 @@ export class ResizedRows {
  * the others are frame positions `start + i`, read from the source
  * (`frameOffset` is where it sits in the frame) or FILL outside it.
  */
-function axisTaps(size: number, scale: number, side: number, pad: number, start: number, extent: number, frameOffset: number, sourceExtent: number, stride: number): Taps {
+function axisTaps(
+  size: number,
+  scale: number,
+  side: number,
+  pad: number,
+  start: number,
+  extent: number,
+  frameOffset: number,
+  sourceExtent: number,
+  stride: number,
+): Taps {
   const tap = (i: number): number => {
     if (i < 0 || i >= extent) return ZERO;
     const s = start + i - frameOffset;

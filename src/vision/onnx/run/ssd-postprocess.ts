@@ -64,12 +64,7 @@ function iou(boxes: Float32Array, i: number, j: number): number {
  * candidate dropped as soon as it overlaps a kept box by more than
  * `iouThreshold`. Returns the kept indices, best first.
  */
-export function nonMaxSuppression(
-  decoded: DecodedSsd,
-  maxOutput: number,
-  iouThreshold: number,
-  scoreThreshold: number,
-): number[] {
+export function nonMaxSuppression(decoded: DecodedSsd, maxOutput: number, iouThreshold: number, scoreThreshold: number): number[] {
   const { boxes, scores } = decoded;
   const outputSize = Math.min(maxOutput, scores.length);
   const candidates: number[] = [];
