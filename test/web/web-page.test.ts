@@ -310,7 +310,10 @@ describe('web page', () => {
     // Taken back: the album has its nine faces again (the counts are fetched again after the box goes, so wait for them).
     await photo.locator(`.face-box[data-face-id="${forced.id}"] .remove-face`).click();
     await photo.locator(`.face-box[data-face-id="${forced.id}"]`).waitFor({ state: 'detached' });
-    await page.getByTestId('album-counts').filter({ hasText: /3 photos · 9 faces/ }).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId('album-counts')
+      .filter({ hasText: /3 photos · 9 faces/ })
+      .waitFor({ timeout: 10_000 });
     assert.match((await page.getByTestId('album-counts').textContent()) ?? '', /3 photos · 9 faces/);
     await page.getByRole('button', { name: 'Done correcting' }).click();
     await page.locator('.photo-grid a.face-box').first().waitFor();
