@@ -130,6 +130,17 @@ export async function startHttpServer(
   if (config.playground) app.use(playgroundRouter(GRAPHQL_PATH));
   app.use(
     GRAPHQL_PATH,
+    // A request answered before its body was read (an upload refused for its album, its key, ...): read the
+    // rest and drop it, or the client's next request on this keep-alive connection waits behind it. The
+    // multipart parser may still hold the stream, paused on a file nobody reads: take it off first.
+    (req, res, next) => {
+      res.on('finish', () => {
+        if (req.complete) return;
+        req.unpipe();
+        req.resume();
+      });
+      next();
+    },
     // A request over the byte limit is refused from its Content-Length, before a byte of it is read.
     // (Without a Content-Length — chunked — the per-file and files-per-request limits still bound it.)
     (req, res, next) => {
