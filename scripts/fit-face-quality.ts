@@ -1,5 +1,5 @@
 /**
- * `FACEGRAPH_DATASETS=... npx tsx bench/face-quality.ts`: fits the weights of src/vision/face-quality.ts.
+ * `FACEGRAPH_DATASETS=... npx tsx scripts/fit-face-quality.ts`: fits the weights of src/vision/face-quality.ts.
  *
  * Every lfw10 photo is analysed as it is and in degraded copies (smaller, blurred, faded and grainy like an
  * old print, dark, JPEG-crushed). A copy's face is good when its embedding lies within GOOD_DRIFT

@@ -34,7 +34,7 @@ export interface QualityWeights {
   weights: number[];
 }
 
-/** Fitted by `npx tsx bench/face-quality.ts` (docs/quality.md has its figures). */
+/** Fitted by `npx tsx scripts/fit-face-quality.ts` (docs/quality.md has its figures). */
 const WEIGHTS: QualityWeights = { bias: 2.884, weights: [0.594, 0.946, 2.241, -4.399] };
 
 /**
