@@ -10,7 +10,7 @@ import { sourcesTable } from '../eval/source-table.js';
 import { loadSourcesDir, repositorySources, type EvalSource } from '../eval/sources.js';
 import type { ClusterFn } from '../eval/evaluator.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
-import { POOR_QUALITY } from '../vision/face-quality.js';
+import { isPoorQuality } from '../vision/face-quality.js';
 import { createEngine } from '../vision/engine-factory.js';
 import { FacePipeline } from '../vision/face-pipeline.js';
 import { describePrecision } from '../vision/onnx/run/int8-support.js';
@@ -31,12 +31,7 @@ export function parseThreshold(raw: string | undefined): number | undefined {
 
 /** People as facegraph makes them: average linkage at the threshold, poor faces left out (vision/face-quality.ts). */
 export function facegraphClustering(threshold: number): ClusterFn {
-  return async (embeddings, qualities) =>
-    clusterEmbeddings(
-      embeddings,
-      { threshold },
-      qualities.map((q) => q !== undefined && q < POOR_QUALITY),
-    );
+  return async (embeddings, qualities) => clusterEmbeddings(embeddings, { threshold }, qualities.map(isPoorQuality));
 }
 
 /** The ingestion pipeline as the environment configures it, and a line that says which. */

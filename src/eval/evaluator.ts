@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { mainFace, type FaceSource } from '../vision/face-check.js';
-import { POOR_QUALITY } from '../vision/face-quality.js';
+import { isPoorQuality } from '../vision/face-quality.js';
 import type { Box } from '../vision/types.js';
 import { cosineDistance } from '../vision/vector-math.js';
 import { pairwiseClusteringMetrics, type ClusteringMetrics } from './clustering-metrics.js';
@@ -260,7 +260,7 @@ export async function evaluateGroups(
 }
 
 function isPoor(face: EvalFace): boolean {
-  return face.quality !== undefined && face.quality < POOR_QUALITY;
+  return isPoorQuality(face.quality);
 }
 
 /** Sums the SSD passes and re-detections of a set's photos; a photo that failed to decode counts as one of 0 passes. */

@@ -17,7 +17,7 @@ import type {
   StayingPerson,
 } from '../repositories/clustering.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
-import { POOR_QUALITY } from '../vision/face-quality.js';
+import { isPoorQuality } from '../vision/face-quality.js';
 import { checkRange } from './pagination.js';
 
 /** What a clustering run did. */
@@ -147,7 +147,7 @@ export class ClusteringService {
         dim: EMBEDDING_DIMENSIONS,
         imageIds: free.imageIds,
         founders: free.sizes.map((size) => size >= this.minFoundingFaceSize),
-        poor: free.qualities.map((q) => q !== null && q < POOR_QUALITY),
+        poor: free.qualities.map(isPoorQuality),
         anchors: staying.map((p) => ({ count: p.count, sum: p.sum, imageIds: p.imageIds })),
         cannotJoin: free.rejected.map((ids) => ids.flatMap((id) => (anchorOf.has(id) ? [anchorOf.get(id)!] : []))),
       },

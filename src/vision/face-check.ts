@@ -110,6 +110,11 @@ export function wantsFloat32Box(fit: LandmarkFit): boolean {
   return fit.disagreement > DOUBTFUL_DISAGREEMENT;
 }
 
+/** Distance between the eye centres of 68 landmarks, in their pixels. */
+export function eyeSpanOf(points: readonly Point[]): number {
+  return faceGeometry(points).eyeSpan;
+}
+
 interface FaceGeometry {
   eyeSpan: number;
   eyeMouthRatio: number;

@@ -356,7 +356,7 @@ export class FacePipeline {
     };
     return found.map((d, i) => {
       const mine = raw.slice(i * n, (i + 1) * n);
-      const signals = faceSignals(d.fit, chips[i * n + Math.floor(n / 2)], d.source === 'detector' ? d.score : 1);
+      const signals = faceSignals(d.fit, chips[i * n + Math.floor(n / 2)]);
       return {
         box: scaleBox(clampBox(boxToSource(view, d.box), image), scale),
         score: d.score,

@@ -1,6 +1,6 @@
-import { centre } from './alignment.js';
+import { eyeSpanOf } from './face-check.js';
 import type { LandmarkFit } from './landmark-averaging.js';
-import type { Point, RgbImage } from './types.js';
+import type { RgbImage } from './types.js';
 
 /** What the pipeline measures of a face, from which its quality is judged. */
 export interface FaceSignals {
@@ -10,12 +10,8 @@ export interface FaceSignals {
   sharpness: number;
   /** Standard deviation of the grey chip (0-255). */
   contrast: number;
-  /** Nose tip off the eyes' midpoint along the eye line, in eye spans: 0 frontal, 0.3 and more turned. */
-  yaw: number;
   /** The landmark net's disagreement with itself on the mirror image (see landmark-averaging.ts). */
   disagreement: number;
-  /** Detector score (1 for a whole-image or drawn face). */
-  score: number;
 }
 
 /**
@@ -38,8 +34,8 @@ export interface QualityWeights {
 const WEIGHTS: QualityWeights = { bias: 2.884, weights: [0.594, 0.946, 2.241, -4.399] };
 
 /**
- * The model's inputs: log eye span, log sharpness, contrast, landmark disagreement. (Pose, |yaw|, is
- * measured but left out: on the training copies it told good from poor no better than chance.)
+ * The model's inputs: log eye span, log sharpness, contrast, landmark disagreement. (Pose, the nose off
+ * the eye line, was tried and left out: on the training copies it told good from poor no better than chance.)
  */
 export function featuresOf(s: FaceSignals): number[] {
   return [Math.log(Math.max(1, s.eyeSpan)), Math.log(Math.max(1e-4, s.sharpness)), s.contrast / 64, s.disagreement * 10];
@@ -57,8 +53,13 @@ export function faceQuality(s: FaceSignals): number {
 }
 
 /** The signals of a face from its landmarks (in the pixels the networks saw) and its middle face chip. */
-export function faceSignals(fit: LandmarkFit, chip: RgbImage, score: number): FaceSignals {
-  return { ...eyesAndYaw(fit.points), ...chipSharpness(chip), disagreement: fit.disagreement, score };
+export function faceSignals(fit: LandmarkFit, chip: RgbImage): FaceSignals {
+  return { eyeSpan: eyeSpanOf(fit.points), ...chipSharpness(chip), disagreement: fit.disagreement };
+}
+
+/** Whether a face is poor ({@link POOR_QUALITY}); a face stored before quality was measured is not. */
+export function isPoorQuality(quality: number | null | undefined): boolean {
+  return quality !== null && quality !== undefined && quality < POOR_QUALITY;
 }
 
 function chipSharpness(chip: RgbImage): { sharpness: number; contrast: number } {
@@ -88,15 +89,4 @@ function chipSharpness(chip: RgbImage): { sharpness: number; contrast: number } 
   }
   const lmean = lsum / n;
   return { sharpness: (lsq / n - lmean * lmean) / variance, contrast: Math.sqrt(variance) };
-}
-
-function eyesAndYaw(points: readonly Point[]): { eyeSpan: number; yaw: number } {
-  const left = centre(points.slice(36, 42));
-  const right = centre(points.slice(42, 48));
-  const nose = points[30];
-  const ex = right.x - left.x;
-  const ey = right.y - left.y;
-  const eyeSpan = Math.hypot(ex, ey) || 1e-9;
-  const mid = { x: (left.x + right.x) / 2, y: (left.y + right.y) / 2 };
-  return { eyeSpan, yaw: ((nose.x - mid.x) * ex + (nose.y - mid.y) * ey) / (eyeSpan * eyeSpan) };
 }
