@@ -1,4 +1,4 @@
-import { cropImage, extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
+import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
 import { checkFace, isDoubtful, wantsFloat32Box, type FaceCheck, type FaceSource } from './face-check.js';
 import {
   detectFaces,
@@ -10,11 +10,11 @@ import {
   type FaceDetectorOptions,
   type LocatedFaces,
 } from './face-detector.js';
-import { detectorInputSize } from './detector-regions.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from './types.js';
+import { detectAroundLandmarks } from './second-opinion.js';
 import { faceQuality, faceSignals, type FaceSignals } from './face-quality.js';
 import { l2Normalize } from './vector-math.js';
 
@@ -262,26 +262,9 @@ export class FacePipeline {
    * rest of the check in the new box; its shape is then the detector's word, not a bound.
    */
   private async reframe(image: RgbImage, fit: LandmarkFit, detectOptions: FaceDetectorOptions): Promise<FoundFace | undefined> {
-    const xs = fit.points.map((p) => p.x);
-    const ys = fit.points.map((p) => p.y);
-    const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
-    const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
-    const side = REFRAME_CONTEXT * Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
-    const region = clampBox({ x: cx - side / 2, y: cy - side / 2, width: side, height: side }, image);
-    if (region.width < detectOptions.minFaceSize || region.height < detectOptions.minFaceSize) return undefined;
-    const crop = cropImage(image, region);
-    const inputSize = this.engine.scalableDetector ? detectorInputSize(crop) : undefined;
-    const found = await this.engine.detect(crop, {
-      minScore: detectOptions.minScore,
-      maxFaces: 1,
-      float32: true,
-      ...(inputSize ? { inputSize: { width: inputSize, height: inputSize } } : {}),
-    });
-    if (found.length === 0) return undefined;
-    const box = { ...found[0].box, x: found[0].box.x + Math.floor(region.x), y: found[0].box.y + Math.floor(region.y) };
-    if (!(cx >= box.x && cx <= box.x + box.width && cy >= box.y && cy <= box.y + box.height)) return undefined;
-    const candidate = { box, score: found[0].score };
-    const [again] = await averagedLandmarks(this.engine, image, [box]);
+    const candidate = await detectAroundLandmarks(this.engine, image, fit.points, detectOptions);
+    if (!candidate) return undefined;
+    const [again] = await averagedLandmarks(this.engine, image, [candidate.box]);
     const [check] = await this.judge(image, [candidate], [again], 'detector', true);
     return check.isFace ? { ...candidate, source: 'detector', fit: again } : undefined;
   }
@@ -383,12 +366,6 @@ export interface BoxAnalysis {
   face: AnalyzedFace;
   check: FaceCheck;
 }
-
-/**
- * The crop the detector gives its second opinion on (see `reframe`): this many times the extent of the
- * landmarks, so that the face has the context SSD was trained with.
- */
-const REFRAME_CONTEXT = 2;
 
 /** Canvas added around a whole image taken as a face, in its longer side (as the detector's padded pass). */
 const WHOLE_IMAGE_PADDING = 0.25;
