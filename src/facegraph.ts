@@ -134,6 +134,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     observer: metrics,
     events,
     waitSeconds: config.jobs.ingestWaitSeconds,
+    minFaceSize: config.vision.minFaceSize,
   });
 
   const reencode = new ReencodeService({ albums, images, reencodes: new FaceReencodeRepository(db), photos, analyzer, queue });

@@ -1,7 +1,8 @@
-import { sql, type ExpressionBuilder, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, FaceSourceValue, ImageRow } from '../db/tables.js';
 import { toVectorSql } from '../db/vector.js';
 import type { Box, Point } from '../vision/types.js';
+import { assignFaceByName, lockPeople } from './person.repository.js';
 
 export interface NewImage {
   albumId: number;
@@ -71,8 +72,16 @@ export class ImageRepository {
    * BEGIN / COMMIT, which on embedded PGlite are two more round trips through
    * the main thread (README, "The batch path"). When the same bytes were stored
    * in the album concurrently, returns the image that won (`created: false`).
+   *
+   * `names[i]`, when given, names face i as a user would (XMP face regions):
+   * then the image, its faces and their people are written in one
+   * transaction, so a retried job finds either all of it or nothing.
    */
-  async insertWithFaces(image: NewImage, faces: NewFace[]): Promise<{ image: ImageRow; created: boolean }> {
+  async insertWithFaces(
+    image: NewImage,
+    faces: NewFace[],
+    names: readonly (string | null)[] = [],
+  ): Promise<{ image: ImageRow; created: boolean }> {
     const values = {
       album_id: image.albumId,
       sha256: image.sha256,
@@ -83,8 +92,9 @@ export class ImageRepository {
       byte_size: image.byteSize,
     };
     try {
-      const row =
-        faces.length === 0
+      const row = names.some((n) => n)
+        ? await this.insertNamed(values, image.albumId, faces, names)
+        : faces.length === 0
           ? await this.db.insertInto('images').values(values).returningAll().executeTakeFirstOrThrow()
           : await this.db
               .with('image', (db) => db.insertInto('images').values(values).returningAll())
@@ -105,6 +115,37 @@ export class ImageRepository {
       }
       throw err;
     }
+  }
+
+  private insertNamed(
+    values: Insertable<DB['images']>,
+    albumId: number,
+    faces: NewFace[],
+    names: readonly (string | null)[],
+  ): Promise<ImageRow> {
+    return this.db.transaction().execute(async (trx) => {
+      // The people lock first, as every people write takes it: clustering never sees the faces half named.
+      await lockPeople(trx);
+      const row = await trx.insertInto('images').values(values).returningAll().executeTakeFirstOrThrow();
+      const unnamed = faces.filter((_, i) => !names[i]);
+      if (unnamed.length > 0)
+        await trx
+          .insertInto('faces')
+          .values(unnamed.map((f) => faceValues(row.id, albumId, f)))
+          .execute();
+      const { owner_id: ownerId } = await trx.selectFrom('albums').select('owner_id').where('id', '=', albumId).executeTakeFirstOrThrow();
+      for (const [i, face] of faces.entries()) {
+        const name = names[i];
+        if (!name) continue;
+        const { id } = await trx
+          .insertInto('faces')
+          .values(faceValues(row.id, albumId, face))
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await assignFaceByName(trx, ownerId, id, name);
+      }
+      return row as ImageRow;
+    });
   }
 
   /** Deletes the image (its faces cascade); returns the deleted row. */

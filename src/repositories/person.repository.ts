@@ -78,6 +78,33 @@ export async function refreshPeople(db: Db, ids: readonly number[]): Promise<voi
 }
 
 /**
+ * Puts a face in the owner's person of this exact name (an active one, the
+ * oldest if several; created if there is none) as a user's assignment, and
+ * confirms the person's faces, as moving a face by hand does. Runs inside
+ * the caller's transaction, which holds the people lock.
+ */
+export async function assignFaceByName(trx: Transaction<DB>, ownerId: number, faceId: number, name: string): Promise<number> {
+  const existing = await trx
+    .selectFrom('people')
+    .select('id')
+    .where('owner_id', '=', ownerId)
+    .where('name', '=', name)
+    .where('merged_into_id', 'is', null)
+    .orderBy('id')
+    .executeTakeFirst();
+  const personId =
+    existing?.id ?? (await trx.insertInto('people').values({ owner_id: ownerId, name }).returning('id').executeTakeFirstOrThrow()).id;
+  await trx
+    .insertInto('face_people')
+    .values({ face_id: faceId, person_id: personId, assigned_by: 'user' })
+    .onConflict((oc) => oc.column('face_id').doUpdateSet({ person_id: personId, assigned_by: 'user', updated_at: new Date() }))
+    .execute();
+  await pinFaces(trx, personId);
+  await refreshPeople(trx, [personId]);
+  return personId;
+}
+
+/**
  * The `people` table and the `face_people` assignments as users see and edit
  * them. Bulk writes of clustering runs are in ClusteringRepository; merges in
  * PersonMergeRepository. Reads name the owner; writes take ids the service
