@@ -148,6 +148,20 @@ export class ImageRepository {
     });
   }
 
+  /** The image's faces whose person has a name, with that name, in face id order. */
+  async namedFaces(imageId: number): Promise<{ box: Box; name: string }[]> {
+    const rows = await this.db
+      .selectFrom('faces')
+      .innerJoin('face_people', 'face_people.face_id', 'faces.id')
+      .innerJoin('people', 'people.id', 'face_people.person_id')
+      .select(['faces.box_x', 'faces.box_y', 'faces.box_width', 'faces.box_height', 'people.name'])
+      .where('faces.image_id', '=', imageId)
+      .where('people.name', 'is not', null)
+      .orderBy('faces.id')
+      .execute();
+    return rows.map((r) => ({ box: { x: r.box_x, y: r.box_y, width: r.box_width, height: r.box_height }, name: r.name as string }));
+  }
+
   /** Deletes the image (its faces cascade); returns the deleted row. */
   async delete(ownerId: number, id: number): Promise<ImageRow | undefined> {
     return this.db.deleteFrom('images').where('id', '=', id).where(ownedBy(ownerId)).returningAll().executeTakeFirst();

@@ -51,5 +51,28 @@ export function photoRouter(services: Pick<Services, 'albums'>, authenticate: Re
       res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
     }
   });
+  // `GET /images/<imageId>.xmp`: the image's XMP sidecar (Image.xmpSidecar), the owner's only, never cached (names change).
+  router.get('/images/:name', authenticate, async (req, res) => {
+    const m = /^([1-9][0-9]{0,14})\.xmp$/.exec(req.params.name);
+    const notFound = (message: string) => res.status(404).json({ errors: [{ message, extensions: { code: 'NOT_FOUND' } }] });
+    if (!m) {
+      notFound('no such sidecar');
+      return;
+    }
+    try {
+      const xmp = await services.albums.xmpSidecar(ownerOf(res).id, Number(m[1]));
+      res.set({ 'Cache-Control': 'private, no-cache', 'X-Content-Type-Options': 'nosniff' });
+      // No named face: nothing to write, and an empty sidecar could clear names another tool holds.
+      if (xmp === null) res.status(204).end();
+      else res.type('application/rdf+xml; charset=utf-8').send(xmp);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'NOT_FOUND') {
+        notFound(err.message);
+        return;
+      }
+      console.error('[images] unexpected error:', err);
+      res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    }
+  });
   return router;
 }

@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { AlbumRepository, AlbumStats } from '../repositories/album.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { PhotoStore } from '../repositories/photo-store.js';
+import { readPhotoFrame, writeXmpSidecar } from '../vision/xmp-regions.js';
 import { paginate, type Page, type PageArgs } from './pagination.js';
 import type { UrlSigner } from './url-signer.js';
 
@@ -85,6 +86,25 @@ export class AlbumService {
       throw new NotFoundError('photo', String(id));
     }
     return { bytes: await this.photos.read(image.sha256, image.format), format: image.format };
+  }
+
+  /**
+   * An XMP sidecar naming the image's faces (MWG regions, for digiKam,
+   * Lightroom and the like), or null when no face of it has a named person:
+   * an empty packet put beside a photo could clear names another tool holds.
+   * Regions are in the stored file's pixels, as MWG says (vision/xmp-regions.ts).
+   */
+  async xmpSidecar(ownerId: number, imageId: number): Promise<string | null> {
+    const image = await this.images.findById(ownerId, imageId);
+    if (!image) throw new NotFoundError('image', String(imageId));
+    const named = await this.images.namedFaces(imageId);
+    if (named.length === 0) return null;
+    const frame = await readPhotoFrame(await this.photos.read(image.sha256, image.format));
+    const regions = named.map(({ name, box }) => ({
+      name,
+      box: { x: box.x / image.width, y: box.y / image.height, width: box.width / image.width, height: box.height / image.height },
+    }));
+    return writeXmpSidecar(regions, frame);
   }
 
   /** Deletes an album, its images and faces; photo files no other album uses are removed after the commit. */

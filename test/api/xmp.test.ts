@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { regionsFromPacket } from '../../src/vision/xmp-regions.js';
 import { gql, gqlUpload, type UploadFile } from '../helpers/graphql-client.js';
 import { astronautPhotos, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 import { datasetPath, describeWithDatasets } from '../support/datasets.js';
@@ -148,6 +149,41 @@ const GROUP = path.join(DEMO_DIR, 'sample1.jpg');
 let group: Buffer;
 let groupMeta: { width: number; height: number };
 let groupFaces: Rect[];
+/** Alice's group photo named by XMP (first test), and her rotated one with the stored-frame region it carried. */
+let groupImage = '';
+let rotated = { image: '', stored: { x: 0, y: 0, width: 0, height: 0 } as Rect };
+
+/** The regions of a sidecar, read back by facegraph's own reader, in the frame of a `w` x `h` orientation-1 photo. */
+async function sidecarRegions(xmp: string): Promise<{ name: string; box: Rect }[]> {
+  const { regions, warnings } = await regionsFromPacket(Buffer.from(xmp), { orientation: 1, storedWidth: 0, storedHeight: 0 });
+  assert.deepEqual(warnings, []);
+  return regions;
+}
+
+const exiftool = existsSync('/usr/bin/exiftool') ? '/usr/bin/exiftool' : undefined;
+const NO_EXIFTOOL = exiftool ? false : 'exiftool is not installed (Debian libimage-exiftool-perl; .ci/run installs it)';
+
+/** The region names exiftool reads from a sidecar file. */
+async function exiftoolNames(xmp: string): Promise<string[]> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-xmp-'));
+  try {
+    const file = path.join(dir, 'photo.xmp');
+    await fs.writeFile(file, xmp);
+    const { stdout } = await run(exiftool!, ['-j', '-RegionName', '-RegionType', file]);
+    const [out] = JSON.parse(stdout);
+    assert.deepEqual(
+      [out.RegionType].flat().filter((t: string) => t !== 'Face'),
+      [],
+    );
+    return [out.RegionName ?? []].flat().map(String);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function getSidecar(id: string, headers: Record<string, string>): Promise<Response> {
+  return fetch(new URL(`/images/${id}`, server.url), { headers });
+}
 
 before(async () => {
   const first = await startTestServer();
@@ -185,6 +221,7 @@ describe('XMP face regions in', () => {
       { w, h },
     );
     const [img] = await ingest(alice, album, [{ name: 'group.jpg', bytes: await withXmp(group, xmp) }]);
+    groupImage = img.id;
     const detected = img.faces.filter((f: any) => f.source !== 'MANUAL');
     assert.equal(detected.length, groupFaces.length, 'every detected face is stored');
     const named = (name: string) => img.faces.filter((f: any) => f.person?.name === name);
@@ -231,6 +268,7 @@ describe('XMP face regions in', () => {
     const bytes = await sharp(sideways).withMetadata({ orientation: 6 }).withXmp(xmp).jpeg({ quality: 95 }).toBuffer();
     assert.equal((await sharp(bytes).metadata()).orientation, 6);
     const [img] = await ingest(alice, album, [{ name: 'rotated.jpg', bytes }]);
+    rotated = { image: img.id, stored };
     assert.equal(img.width, w, 'stored upright');
     assert.equal(
       img.faces.filter((f: any) => f.source === 'MANUAL').length,
@@ -317,6 +355,80 @@ describe('XMP face regions in', () => {
   });
 });
 
+describe('XMP out: Image.xmpSidecar and GET /images/:id.xmp', () => {
+  test('the sidecar holds an MWG region for each named face, escaped; the route serves it to the owner only', async () => {
+    const img = await image(alice, groupImage);
+    const xmp: string = img.xmpSidecar;
+    assert.ok(xmp.startsWith('<?xpacket begin='), xmp.slice(0, 80));
+    assert.match(xmp, /mwg-rs:Name="Zoë &quot;Z&quot; &lt;O&apos;Brien&gt; &amp; Co"/);
+    assert.match(xmp, new RegExp(`<mwg-rs:AppliedToDimensions stDim:w="${img.width}" stDim:h="${img.height}" stDim:unit="pixel"/>`));
+    const regions = await sidecarRegions(xmp);
+    const named = img.faces.filter((f: any) => f.person?.name);
+    assert.deepEqual(regions.map((r) => r.name).sort(), named.map((f: any) => f.person.name).sort());
+    for (const face of named) {
+      const r = regions.find((x) => x.name === face.person.name)!;
+      const box = { x: r.box.x * img.width, y: r.box.y * img.height, width: r.box.width * img.width, height: r.box.height * img.height };
+      assert.ok(iou(box, face.box) > 0.98, `${face.person.name}: ${JSON.stringify(box)} vs ${JSON.stringify(face.box)}`);
+    }
+
+    const res = await getSidecar(`${groupImage}.xmp`, alice);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/rdf\+xml; charset=utf-8/);
+    assert.equal(await res.text(), xmp);
+    assert.equal((await getSidecar(`${groupImage}.xmp`, bob)).status, 404, "another owner's image is NOT_FOUND");
+    assert.equal((await getSidecar('999999.xmp', alice)).status, 404);
+    assert.equal((await getSidecar(`${groupImage}.jpg`, alice)).status, 404);
+    assert.equal((await getSidecar(`${groupImage}.xmp`, {})).status, 401);
+    const theirs = await gql(server.url, `query($id: ID!) { image(id: $id) { xmpSidecar } }`, { id: groupImage }, bob);
+    assert.equal(theirs.data.image, null);
+  });
+
+  test('an image with no named face has no sidecar: null, and 204 from the route', async () => {
+    // Bob's: Alice's astronaut photos could join her named "Eileen Collins".
+    const album = await createAlbum(bob, 'unnamed');
+    const [photo] = await astronautPhotos(1);
+    const [img] = await ingest(bob, album, [{ name: 'plain.jpg', bytes: await sharp(photo.bytes).rotate(90).jpeg().toBuffer() }]);
+    assert.equal((await image(bob, img.id)).xmpSidecar, null);
+    assert.equal((await getSidecar(`${img.id}.xmp`, bob)).status, 204);
+  });
+
+  test('a rotated photo: the sidecar region is in the stored pixels, where it came from', async () => {
+    const img = await image(alice, rotated.image);
+    assert.match(img.xmpSidecar, new RegExp(`stDim:w="${img.height}" stDim:h="${img.width}"`), 'AppliedToDimensions of the stored pixels');
+    const [region] = (await sidecarRegions(img.xmpSidecar)).filter((r) => r.name === 'Right Most');
+    assert.ok(iou(region.box, rotated.stored) > 0.7, `${JSON.stringify(region.box)} vs ${JSON.stringify(rotated.stored)}`);
+  });
+
+  test('exiftool reads the names back', { skip: NO_EXIFTOOL }, async () => {
+    const img = await image(alice, groupImage);
+    const names = await exiftoolNames(img.xmpSidecar);
+    assert.deepEqual(names.sort(), ['Ann Left', 'Nobody There', 'Zoë "Z" <O\'Brien> & Co'].sort());
+  });
+
+  test('round trip: the sidecar embedded with withXmp, ingested by another owner, gives the same names', async () => {
+    const img = await image(alice, groupImage);
+    const album = await createAlbum(bob, 'round trip');
+    const [theirs] = await ingest(bob, album, [{ name: 'group.jpg', bytes: await withXmp(group, img.xmpSidecar) }]);
+    const names = (faces: any[]) =>
+      faces
+        .filter((f) => f.person?.name)
+        .map((f) => `${f.person.name} ${f.source}`)
+        .sort();
+    assert.deepEqual(names(theirs.faces), names(img.faces));
+    for (const face of theirs.faces.filter((f: any) => f.person?.name)) {
+      const mine = img.faces.find((f: any) => f.person?.name === face.person.name);
+      assert.ok(iou(face.box, mine.box) > 0.9, face.person.name);
+    }
+    assert.deepEqual(
+      (await people(bob, album))
+        .map((p) => p.name)
+        .filter(Boolean)
+        .sort(),
+      ['Ann Left', 'Nobody There', 'Zoë "Z" <O\'Brien> & Co'].sort(),
+    );
+  });
+});
+
 describeWithDatasets(['lfw10'], 'XMP: the issue check on lfw10 (Ariel Sharon)', () => {
   const ariel = (n: number) => datasetPath('lfw10', 'Ariel_Sharon', `Ariel_Sharon_${String(n).padStart(4, '0')}.jpg`);
   let album = '';
@@ -343,5 +455,24 @@ describeWithDatasets(['lfw10'], 'XMP: the issue check on lfw10 (Ariel Sharon)', 
     const sharon = after.find((p) => p.id === person.id);
     assert.equal(sharon?.name, 'Ariel Sharon');
     assert.equal(sharon?.faceCount, 5, `all five photos are his person: ${JSON.stringify(after)}`);
+  });
+
+  test('xmpSidecar of the first photo holds the named region; exiftool reads it; another owner gets the name back', async () => {
+    const img = await image(alice, firstImage);
+    const [region, ...others] = await sidecarRegions(img.xmpSidecar);
+    assert.equal(others.length, 0);
+    assert.equal(region.name, 'Ariel Sharon');
+    const box = {
+      x: region.box.x * img.width,
+      y: region.box.y * img.height,
+      width: region.box.width * img.width,
+      height: region.box.height * img.height,
+    };
+    assert.ok(iou(box, img.faces[0].box) > 0.98);
+    if (exiftool) assert.deepEqual(await exiftoolNames(img.xmpSidecar), ['Ariel Sharon']);
+    const bobs = await createAlbum(bob, 'lfw round trip');
+    const [theirs] = await ingest(bob, bobs, [{ name: 'a.jpg', bytes: await withXmp(await fs.readFile(ariel(1)), img.xmpSidecar) }]);
+    assert.equal(theirs.faces.length, 1);
+    assert.equal(theirs.faces[0].person?.name, 'Ariel Sharon');
   });
 });

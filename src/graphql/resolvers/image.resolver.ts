@@ -36,6 +36,15 @@ export class ImageResolver {
     return ctx.services.albums.photoUrl(ctx.owner.id, image);
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "An XMP packet with an MWG face region for each face whose person has a name, in the stored file's pixels with their AppliedToDimensions (also at GET /images/<id>.xmp); null when no face has a named person.",
+  })
+  xmpSidecar(@Root() image: Image, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    return ctx.services.albums.xmpSidecar(ctx.owner.id, image.id);
+  }
+
   @FieldResolver(() => Album)
   async album(@Root() image: Image, @Ctx() ctx: GraphQLContext): Promise<Album> {
     return toAlbum(await ctx.services.albums.get(ctx.owner.id, image.albumId));
