@@ -16,6 +16,7 @@ import { FaceReencodeRepository } from './repositories/face-reencode.repository.
 import { FaceRepository } from './repositories/face.repository.js';
 import { ImageRepository } from './repositories/image.repository.js';
 import { IngestBatchRepository } from './repositories/ingest-batch.repository.js';
+import { PersonDismissalRepository } from './repositories/person-dismissal.repository.js';
 import { PersonMergeRepository } from './repositories/person-merge.repository.js';
 import { PersonRepository } from './repositories/person.repository.js';
 import { LocalEventBus, type EventBus } from './repositories/event-bus.js';
@@ -156,7 +157,15 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     ingest,
     reencode,
     live: new LiveEventsService(events, ingest, albums),
-    people: new PeopleService(new PersonRepository(db), new PersonMergeRepository(db), faces, albums, config.limits.maxPage),
+    people: new PeopleService(
+      new PersonRepository(db),
+      new PersonMergeRepository(db),
+      faces,
+      albums,
+      config.limits.maxPage,
+      new PersonDismissalRepository(db),
+      clustering.threshold,
+    ),
     clustering,
     thumbnails: new FaceThumbnailService(faces, images, photos, new ThumbnailStore(path.join(config.dataDir, 'thumbnails')), signer),
   };

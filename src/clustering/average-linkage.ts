@@ -20,6 +20,13 @@ export interface LinkageInput {
    * cluster-faces.ts: "not this person").
    */
   photos: (readonly number[] | null)[];
+  /**
+   * Per starting cluster, signed cannot-link keys, or null: a cluster holding
+   * key k is never merged with one holding -k, while two holding k may merge
+   * (two people a user said are not the same: each one's faces stay together,
+   * the two stay apart).
+   */
+  sides?: (readonly number[] | null)[];
   /** Candidate merges: clusters are only merged along (chains of) these edges. */
   graph: NeighbourGraph;
   /** Largest average cosine distance at which two clusters are merged. */
@@ -51,6 +58,10 @@ export function averageLinkage(input: LinkageInput): Int32Array {
   for (let i = 0; i < n; i++) parent[i] = i;
   const stamp = new Int32Array(n);
   const photos: (Set<number> | null)[] = input.photos.map((p) => (p && p.length > 0 ? new Set(p) : null));
+  const sides: (Set<number> | null)[] = Array.from({ length: n }, (_, i) => {
+    const s = input.sides?.[i];
+    return s && s.length > 0 ? new Set(s) : null;
+  });
   const adjacency = symmetricAdjacency(graph);
   const heap = new PairHeap();
 
@@ -86,6 +97,14 @@ export function averageLinkage(input: LinkageInput): Int32Array {
     for (const p of small) if (large.has(p)) return true;
     return false;
   };
+  const opposed = (a: number, b: number): boolean => {
+    const sa = sides[a];
+    const sb = sides[b];
+    if (!sa || !sb) return false;
+    const [small, large] = sa.size <= sb.size ? [sa, sb] : [sb, sa];
+    for (const s of small) if (large.has(-s)) return true;
+    return false;
+  };
 
   const entry = new Float64Array(5);
   const seen = new Int32Array(n).fill(-1);
@@ -95,7 +114,7 @@ export function averageLinkage(input: LinkageInput): Int32Array {
     const b = entry[2];
     // Stale: one side has since been merged away or has grown.
     if (parent[a] !== a || parent[b] !== b || stamp[a] !== entry[3] || stamp[b] !== entry[4]) continue;
-    if (sharePhoto(a, b)) continue;
+    if (sharePhoto(a, b) || opposed(a, b)) continue;
     // The survivor is the existing person if there is one, else the larger side (less to copy).
     const keep = fixed[b] || (!fixed[a] && counts[b] > counts[a]) ? b : a;
     const gone = keep === a ? b : a;
@@ -104,6 +123,8 @@ export function averageLinkage(input: LinkageInput): Int32Array {
     fixed[keep] |= fixed[gone];
     photos[keep] = mergeSets(photos[keep], photos[gone]);
     photos[gone] = null;
+    sides[keep] = mergeSets(sides[keep], sides[gone]);
+    sides[gone] = null;
     parent[gone] = keep;
     stamp[keep]++;
     // Neighbours of the merged cluster: both sides' neighbours, as current clusters, each once,

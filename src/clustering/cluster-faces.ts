@@ -13,6 +13,8 @@ export interface ClusterAnchor {
   sum: ArrayLike<number>;
   /** Photos those faces are in (at least those shared with the faces being clustered). */
   imageIds: readonly number[];
+  /** Signed "not the same person" keys of this person (see FaceClusteringInput.sides). */
+  sides?: readonly number[];
 }
 
 export interface FaceClusteringInput {
@@ -39,6 +41,13 @@ export interface FaceClusteringInput {
    * bring the face, or any group holding it, into such a person.
    */
   cannotJoin?: readonly (readonly number[] | undefined)[];
+  /**
+   * Per face, signed keys of "these two people are not the same person": for
+   * a dismissed pair k, the faces (and anchor) of one person carry k, the
+   * other's -k. No group ever holds both k and -k, so the two people's faces
+   * never end up in one person, while each one's faces may still group.
+   */
+  sides?: readonly (readonly number[] | undefined)[];
 }
 
 export interface NewPerson {
@@ -133,12 +142,15 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
     if (shared.length > 0) photos[n + q] = shared;
   }
   addCannotJoin(photos, input.cannotJoin ?? [], faceOrder, anchorOrder);
+  const sides: (readonly number[] | null)[] = new Array(total).fill(null);
+  if (input.sides) for (let p = 0; p < n; p++) sides[p] = input.sides[faceOrder[p]] ?? null;
+  for (let q = 0; q < m; q++) sides[n + q] = anchors[anchorOrder[q]].sides ?? null;
 
   // Few faces to place (an incremental run, a small album): compare them with everything, exactly.
   const graphOptions = { k: options.neighbours, maxDistance: options.threshold };
   const graph =
     n * total <= EXACT_GRAPH_PAIRS ? exactNeighbourGraph(unit, dim, n, graphOptions) : buildNeighbourGraph(unit, dim, graphOptions);
-  const roots = averageLinkage({ dim, sums, counts, fixed, photos, graph, threshold: options.threshold });
+  const roots = averageLinkage({ dim, sums, counts, fixed, photos, sides, graph, threshold: options.threshold });
 
   // Read the result out: a face joins the anchor in its cluster, or the cluster becomes a new person.
   const anchorOf = new Int32Array(n).fill(-1);
@@ -196,6 +208,7 @@ function withoutPoorFaces(input: FaceClusteringInput, poor: ArrayLike<boolean>, 
       founders: input.founders && kept.map((i) => input.founders![i]),
       anchors: input.anchors,
       cannotJoin: input.cannotJoin && kept.map((i) => input.cannotJoin![i]),
+      sides: input.sides && kept.map((i) => input.sides![i]),
     },
     options,
   );

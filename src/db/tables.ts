@@ -133,6 +133,17 @@ export interface FacePersonRejectionTable {
   created_at: ColumnType<Date, never, never>;
 }
 
+/**
+ * "These two people are not the same person": mergeSuggestions leaves the
+ * pair out, and clustering never puts their faces in one person. Smaller id
+ * first; a person merged away since stands for the person it was merged into.
+ */
+export interface PersonDismissalTable {
+  person_a_id: number;
+  person_b_id: number;
+  created_at: ColumnType<Date, never, never>;
+}
+
 export interface PersonMergeTable {
   id: Generated<number>;
   into_person_id: number;
@@ -162,6 +173,7 @@ export interface DB {
   people: PersonTable;
   face_people: FacePersonTable;
   face_person_rejections: FacePersonRejectionTable;
+  person_dismissals: PersonDismissalTable;
   person_merges: PersonMergeTable;
   person_merge_faces: PersonMergeFaceTable;
 }

@@ -1,6 +1,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { DB } from '../db/tables.js';
 import { EMBEDDING_DIMENSIONS, fromVectorText } from '../db/vector.js';
+import { activeDismissals } from './person-dismissal.repository.js';
 import { lockPeople, refreshPeople } from './person.repository.js';
 
 /** Which faces a clustering run may place. */
@@ -52,6 +53,12 @@ export interface ClusteringChanges {
   create: { faceIds: number[]; thumbnailFaceId: number }[];
   /** People whose faces changed (for the cached counts, centroids and thumbnails). */
   touched: number[];
+  /**
+   * Machine-made people the run dissolves, each with the person that takes
+   * most of its faces (an existing one, or the `created`-th of `create`):
+   * their "not the same person" pairs pass to it.
+   */
+  successors: { personId: number; to: { personId: number } | { created: number } }[];
   /**
    * Whether machine-made assignments written since the run read its faces may
    * be replaced (a full run); an incremental run only places faces that are
@@ -153,6 +160,11 @@ export class ClusteringRepository {
     return faceIds.map((id) => byFace.get(id) ?? []);
   }
 
+  /** The owner's "not the same person" pairs of active people (merge chains followed), smaller id first. */
+  dismissedPairs(ownerId: number): Promise<[number, number][]> {
+    return activeDismissals(this.db, ownerId);
+  }
+
   /**
    * Every active person with the faces it keeps through this run, summed in
    * SQL (pgvector's `sum(vector)`): named, hidden and merged people, people
@@ -203,6 +215,8 @@ export class ClusteringRepository {
     return this.db.transaction().execute(async (trx) => {
       await lockPeople(trx);
       const created: number[] = [];
+      /** Per entry of `create`, the new person's id (undefined where it was not made). */
+      const createdIds: (number | undefined)[] = [];
       const assign = [...changes.assign];
       if (changes.create.length > 0) {
         const rows = await sql<{ id: number; thumbnail_face_id: number }>`
@@ -214,6 +228,7 @@ export class ClusteringRepository {
         for (const person of changes.create) {
           // Its representative face was deleted while the run computed: the next run will place these faces.
           const id = idOf.get(person.thumbnailFaceId);
+          createdIds.push(id);
           if (id === undefined) continue;
           created.push(id);
           for (const faceId of person.faceIds) assign.push({ faceId, personId: id });
@@ -245,10 +260,25 @@ export class ClusteringRepository {
           ON CONFLICT (face_id) DO UPDATE SET person_id = EXCLUDED.person_id, updated_at = now()
           WHERE face_people.assigned_by = 'machine' AND ${changes.replaceMachine}::boolean`.execute(trx);
       }
+      for (const s of changes.successors) {
+        const to = 'personId' in s.to ? s.to.personId : createdIds[s.to.created];
+        if (to !== undefined) await passDismissals(trx, s.personId, to);
+      }
       await refreshPeople(trx, [...changes.touched, ...holders, ...created]);
       return created;
     });
   }
+}
+
+/** Copies the "not the same person" pairs of `from` to `to` (the rows of `from` go with it when it is deleted). */
+async function passDismissals(trx: Kysely<DB>, from: number, to: number): Promise<void> {
+  await sql`
+    INSERT INTO person_dismissals (person_a_id, person_b_id)
+    SELECT least(other, ${to}::bigint), greatest(other, ${to}::bigint) FROM (
+      SELECT CASE WHEN person_a_id = ${from} THEN person_b_id ELSE person_a_id END AS other
+      FROM person_dismissals WHERE person_a_id = ${from} OR person_b_id = ${from}) d
+    WHERE other <> ${to}
+    ON CONFLICT DO NOTHING`.execute(trx);
 }
 
 /** The assigned faces a run keeps as they are (the complement of what it may move). */

@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { DEFAULT_EF_SEARCH } from '../db/database.js';
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
+import { fromVectorText } from '../db/vector.js';
 import { FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
 
 const PERSON_COLUMNS = [
@@ -147,6 +148,49 @@ export class PersonRepository {
       .orderBy('people.id');
     if (!includeHidden) q = q.where('people.hidden', '=', false);
     return q.execute();
+  }
+
+  /**
+   * The album's people a merge could be suggested for, in id order: active,
+   * shown, with a face in the album, each with its cached centroid (the mean
+   * of all its faces' unit embeddings).
+   */
+  async mergeCandidates(ownerId: number, albumId: number): Promise<{ person: PersonRow; centroid: number[] }[]> {
+    const rows = await this.db
+      .selectFrom('people')
+      .select(PERSON_COLUMNS)
+      .select(sql<string>`people.centroid::text`.as('centroid'))
+      .where('people.owner_id', '=', ownerId)
+      .where('people.merged_into_id', 'is', null)
+      .where('people.hidden', '=', false)
+      .where('people.face_count', '>', 0)
+      .where('people.centroid', 'is not', null)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('face_people')
+            .innerJoin('faces', 'faces.id', 'face_people.face_id')
+            .whereRef('face_people.person_id', '=', 'people.id')
+            .where('faces.album_id', '=', albumId)
+            .select(sql`1`.as('one')),
+        ),
+      )
+      .orderBy('people.id')
+      .execute();
+    return rows.map(({ centroid, ...person }) => ({ person, centroid: fromVectorText(centroid) }));
+  }
+
+  /** Of these pairs of people, those with faces in one photo (so not one person: a merge would be refused). */
+  async pairsSharingAPhoto(pairs: readonly (readonly [number, number])[]): Promise<[number, number][]> {
+    if (pairs.length === 0) return [];
+    const { rows } = await sql<{ a: number; b: number }>`
+      SELECT t.a, t.b FROM unnest(${pairs.map((p) => p[0])}::bigint[], ${pairs.map((p) => p[1])}::bigint[]) AS t(a, b)
+      WHERE EXISTS (
+        SELECT 1 FROM face_people fa
+        JOIN faces f ON f.id = fa.face_id
+        JOIN faces g ON g.image_id = f.image_id AND g.id <> f.id
+        JOIN face_people fb ON fb.face_id = g.id
+        WHERE fa.person_id = t.a AND fb.person_id = t.b)`.execute(this.db);
+    return rows.map((r) => [Number(r.a), Number(r.b)]);
   }
 
   /** People of the owner's whole library in id order after the cursor, optionally by name. */

@@ -1,4 +1,4 @@
-import { clusterFaces } from '../clustering/cluster-faces.js';
+import { clusterFaces, type FaceClustering } from '../clustering/cluster-faces.js';
 import {
   DEFAULT_MIN_FACES,
   DEFAULT_MIN_FOUNDING_FACE_SIZE,
@@ -141,6 +141,7 @@ export class ClusteringService {
     const free = await this.repository.freeFaces(scope);
     const staying = await this.repository.stayingPeople(scope);
     const anchorOf = new Map(staying.map((p, q) => [p.personId, q]));
+    const sideOf = sidesOf(await this.repository.dismissedPairs(scope.ownerId));
     const result = clusterFaces(
       {
         embeddings: free.embeddings,
@@ -148,8 +149,10 @@ export class ClusteringService {
         imageIds: free.imageIds,
         founders: free.sizes.map((size) => size >= this.minFoundingFaceSize),
         poor: free.qualities.map(isPoorQuality),
-        anchors: staying.map((p) => ({ count: p.count, sum: p.sum, imageIds: p.imageIds })),
+        anchors: staying.map((p) => ({ count: p.count, sum: p.sum, imageIds: p.imageIds, sides: sideOf.get(p.personId) })),
         cannotJoin: free.rejected.map((ids) => ids.flatMap((id) => (anchorOf.has(id) ? [anchorOf.get(id)!] : []))),
+        // A face stands for the person it was in: "not the same person" keeps the two people's faces apart.
+        sides: free.previous.map((id) => (id === null ? undefined : sideOf.get(id))),
       },
       options,
     );
@@ -160,6 +163,7 @@ export class ClusteringService {
       unassign: [],
       create: [],
       touched: [],
+      successors: [],
       replaceMachine: scope.mode === 'full',
     };
     const touched = new Set<number>();
@@ -189,8 +193,9 @@ export class ClusteringService {
       }
     });
     changes.touched = [...touched];
-    const created = await this.repository.apply(changes);
     const kept = new Set([...staying.map((p) => p.personId), ...newPersonOf.filter((id) => id >= 0)]);
+    changes.successors = successorsOf(free.previous, kept, result, staying, newPersonOf);
+    const created = await this.repository.apply(changes);
     const removedPeople = new Set(free.previous.filter((id): id is number => id !== null && !kept.has(id))).size;
     const summary: ClusteringSummary = {
       faces: free.ids.length,
@@ -204,6 +209,62 @@ export class ClusteringService {
     for (const observer of this.observers) observer(scope, summary);
     return summary;
   }
+}
+
+/**
+ * For each machine-made person this run dissolves (its id not kept), the
+ * person that now holds most of its faces: an existing one, or a new one by
+ * its index in `create`. Its "not the same person" pairs pass to that person,
+ * as they would through a merge, so a dismissal outlives re-clustering.
+ */
+function successorsOf(
+  previous: readonly (number | null)[],
+  kept: ReadonlySet<number>,
+  result: FaceClustering,
+  staying: readonly StayingPerson[],
+  newPersonOf: readonly number[],
+): ClusteringChanges['successors'] {
+  const createdIndex = new Map<number, number>();
+  newPersonOf.forEach((id, k) => {
+    if (id === -1) createdIndex.set(k, createdIndex.size);
+  });
+  const votes = new Map<number, Map<string, number>>();
+  previous.forEach((id, i) => {
+    if (id === null || kept.has(id)) return;
+    let target: string | undefined;
+    if (result.anchorOf[i] >= 0) target = `p${staying[result.anchorOf[i]].personId}`;
+    else if (result.personOf[i] >= 0) {
+      const k = result.personOf[i];
+      target = newPersonOf[k] >= 0 ? `p${newPersonOf[k]}` : `c${createdIndex.get(k)}`;
+    }
+    if (target === undefined) return;
+    const v = votes.get(id) ?? new Map<string, number>();
+    v.set(target, (v.get(target) ?? 0) + 1);
+    votes.set(id, v);
+  });
+  return [...votes].map(([personId, v]) => {
+    const best = [...v].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0][0];
+    const n = Number(best.slice(1));
+    return best[0] === 'p' ? { personId, to: { personId: n } } : { personId, to: { created: n } };
+  });
+}
+
+/**
+ * Signed cannot-link keys per person from the dismissed pairs: pair k gives
+ * its first person k and its second -k (clusterFaces' `sides`).
+ */
+function sidesOf(pairs: readonly (readonly [number, number])[]): Map<number, number[]> {
+  const sides = new Map<number, number[]>();
+  const add = (person: number, key: number) => {
+    const list = sides.get(person);
+    if (list) list.push(key);
+    else sides.set(person, [key]);
+  };
+  pairs.forEach(([a, b], k) => {
+    add(a, k + 1);
+    add(b, -(k + 1));
+  });
+  return sides;
 }
 
 /**

@@ -1,14 +1,37 @@
+import { closeGroupPairs } from '../clustering/close-pairs.js';
 import type { FaceRow, PersonMergeRow, PersonRow } from '../db/tables.js';
+import { EMBEDDING_DIMENSIONS } from '../db/vector.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { AlbumRepository } from '../repositories/album.repository.js';
 import type { FaceRepository } from '../repositories/face.repository.js';
+import type { PersonDismissalRepository } from '../repositories/person-dismissal.repository.js';
 import type { MergeRefusal, PersonMergeRepository } from '../repositories/person-merge.repository.js';
 import type { FaceAssignment, PersonRepository } from '../repositories/person.repository.js';
+import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { checkRange, paginate, type Page, type PageArgs } from './pagination.js';
 
 const MAX_NAME_LENGTH = 200;
 /** Most people one merge may fold in. */
 const MAX_MERGE = 100;
+/**
+ * Merge suggestions reach this many times the same-person threshold (0.07 ->
+ * 0.14). Pairs within the threshold are what clustering merges unless a rule
+ * kept them apart; the look-alikes it left apart (a person split by age,
+ * glasses, light) lie just beyond it. On lfw10 ten different people's closest
+ * pairs start at 0.11 and about twenty pairs lie within 0.14, so the cut still
+ * offers a few pairs to answer there, while two people farther apart than
+ * twice the threshold are not worth a question.
+ */
+export const MERGE_SUGGESTION_REACH = 2;
+
+/** Two people who may be one, and their average linkage. */
+export interface MergeSuggestion {
+  /** The one with more faces (the natural `into` of a merge). */
+  a: PersonRow;
+  b: PersonRow;
+  /** Mean cosine distance over all pairs of their faces. */
+  distance: number;
+}
 
 export interface PersonFilter {
   search?: string | null;
@@ -29,6 +52,9 @@ export class PeopleService {
     private readonly faces: FaceRepository,
     private readonly albums: AlbumRepository,
     private readonly maxPage: number,
+    private readonly dismissals: PersonDismissalRepository,
+    /** The same-person threshold clustering cuts at. */
+    private readonly threshold = DEFAULT_SAME_PERSON_THRESHOLD,
   ) {}
 
   /** An active person (not merged away); NOT_FOUND otherwise. */
@@ -162,6 +188,53 @@ export class PeopleService {
     const result = await this.merges.undo(ownerId, mergeId);
     if (!result) throw new NotFoundError('merge', String(mergeId));
     return unwrap(result);
+  }
+
+  /**
+   * Pairs of the album's people that may be one person, closest first by
+   * average linkage, at most MERGE_SUGGESTION_REACH times the threshold
+   * apart. Hidden people, dismissed pairs and pairs with faces in one photo
+   * (a merge would be refused) are left out.
+   */
+  async mergeSuggestions(ownerId: number, albumId: number, limit: number): Promise<MergeSuggestion[]> {
+    checkRange('limit', limit, 1, this.maxPage);
+    if (!(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+    const people = await this.people.mergeCandidates(ownerId, albumId);
+    if (people.length < 2) return [];
+    const means = new Float32Array(people.length * EMBEDDING_DIMENSIONS);
+    people.forEach((p, i) => means.set(p.centroid, i * EMBEDDING_DIMENSIONS));
+    const pairs = closeGroupPairs(means, EMBEDDING_DIMENSIONS, this.threshold * MERGE_SUGGESTION_REACH);
+    const key = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+    const dismissed = new Set((await this.dismissals.active(ownerId)).map(([a, b]) => key(a, b)));
+    const out: MergeSuggestion[] = [];
+    let next = 0;
+    while (out.length < limit && next < pairs.length) {
+      // A few more than needed at a time: some will share a photo.
+      const batch: MergeSuggestion[] = [];
+      while (batch.length < 2 * (limit - out.length) && next < pairs.length) {
+        const { a, b, distance } = pairs[next++];
+        const [x, y] = [people[a].person, people[b].person];
+        if (dismissed.has(key(x.id, y.id))) continue;
+        batch.push(y.face_count > x.face_count ? { a: y, b: x, distance } : { a: x, b: y, distance });
+      }
+      const clash = new Set((await this.people.pairsSharingAPhoto(batch.map((s) => [s.a.id, s.b.id] as const))).map(([a, b]) => key(a, b)));
+      for (const s of batch) if (out.length < limit && !clash.has(key(s.a.id, s.b.id))) out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * "Not the same person": records the pair, which mergeSuggestions then
+   * leaves out and clustering keeps apart (a cannot-link, followed through
+   * merges). Returns the two people in the order asked. BAD_USER_INPUT when
+   * a and b are one person.
+   */
+  async dismissMergeSuggestion(ownerId: number, a: number, b: number): Promise<[PersonRow, PersonRow]> {
+    if (a === b) throw new InvalidInputError('a person is always the same person as itself', { argument: 'b' });
+    const first = await this.get(ownerId, a);
+    const second = await this.get(ownerId, b);
+    await this.dismissals.dismiss(a, b);
+    return [first, second];
   }
 
   /** Unassigned faces nearest to the person, for quick tagging, with their mean distance to its faces. */

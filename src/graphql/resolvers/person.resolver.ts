@@ -8,7 +8,16 @@ import { parseId, parseOptionalId } from '../ids.js';
 import { toConnection, toFace } from '../mappers.js';
 import { Album } from '../types/album.type.js';
 import { Face, FaceConnection, FaceMatch } from '../types/face.type.js';
-import { AssignedBy, ClusteringResult, Person, PersonConnection, PersonMerge, toPerson, toPersonMerge } from '../types/person.type.js';
+import {
+  AssignedBy,
+  ClusteringResult,
+  MergeSuggestion,
+  Person,
+  PersonConnection,
+  PersonMerge,
+  toPerson,
+  toPersonMerge,
+} from '../types/person.type.js';
 
 /** Per-request batch loaders for people fields, kept beside the request's context. */
 interface PeopleLoaders {
@@ -73,6 +82,32 @@ export class PersonResolver {
       parseOptionalId(albumId, 'albumId'),
     );
     return matches.map((m) => ({ face: toFace(m.face), distance: m.distance }));
+  }
+
+  @Query(() => [MergeSuggestion], {
+    description:
+      "Pairs of the album's people (shown, with a face in it) that may be one person, closest first by the linkage clustering uses, at most twice the same-person threshold apart. Pairs dismissed with dismissMergeSuggestion and pairs with faces in one photo are left out.",
+  })
+  async mergeSuggestions(
+    @Arg('albumId', () => ID) albumId: string,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 10 }) limit: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<MergeSuggestion[]> {
+    const suggestions = await ctx.services.people.mergeSuggestions(ctx.owner.id, parseId(albumId, 'albumId'), limit ?? 10);
+    return suggestions.map((s) => ({ a: toPerson(s.a), b: toPerson(s.b), distance: s.distance }));
+  }
+
+  @Mutation(() => [Person], {
+    description:
+      '"Not the same person": mergeSuggestions never offers the pair again, and clustering (full and incremental) never puts their faces in one person; the rule follows each through merges, and mergePeople of the two still works. Returns the two people, in the order given. BAD_USER_INPUT if a and b are the same id.',
+  })
+  async dismissMergeSuggestion(
+    @Arg('a', () => ID) a: string,
+    @Arg('b', () => ID) b: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Person[]> {
+    const people = await ctx.services.people.dismissMergeSuggestion(ctx.owner.id, parseId(a, 'a'), parseId(b, 'b'));
+    return people.map(toPerson);
   }
 
   @Mutation(() => ClusteringResult, {

@@ -36,6 +36,19 @@ export class PersonMerge {
   @Field(() => Boolean) undone!: boolean;
 }
 
+@ObjectType({
+  description:
+    'Two people of an album who may be one person: accept with mergePeople(into: a, from: [b]), refuse with dismissMergeSuggestion(a, b).',
+})
+export class MergeSuggestion {
+  @Field(() => Person, { description: 'The one with more faces.' }) a!: Person;
+  @Field(() => Person) b!: Person;
+  @Field(() => Float, {
+    description: "Mean cosine distance over all pairs of the two people's faces: the average linkage clustering merges by.",
+  })
+  distance!: number;
+}
+
 @ObjectType({ description: 'What a clustering run did.' })
 export class ClusteringResult implements ClusteringSummary {
   @Field(() => Int, { description: 'Faces the run was free to place (all but those users placed).' }) faces!: number;
