@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
 import { runIngest } from './ingest-command.js';
 import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
+import { runMigrateTo } from './migrate-command.js';
 import { runCluster, runSimilar } from './query-commands.js';
 import { runWorker } from './worker-command.js';
 
@@ -66,6 +67,14 @@ program
   .option('-s, --server <url>', 'ask a running facegraph server')
   .action(async (faceId: string, opts: { limit: number; album?: string; server?: string }) => {
     process.exitCode = await runSimilar(faceId, opts);
+  });
+
+program
+  .command('migrate-to')
+  .description('copy the embedded database of FACEGRAPH_DATA_DIR into an empty PostgreSQL database (ids kept, all or nothing)')
+  .argument('<postgres-url>', 'the target, e.g. postgres://facegraph@db:5432/facegraph (pgvector installed)')
+  .action(async (url: string) => {
+    process.exitCode = await runMigrateTo(url);
   });
 
 const keys = program.command('keys').description('API keys: once one exists, every request needs one (Authorization: Bearer <key>)');
