@@ -354,3 +354,25 @@ export async function rejectFaceFromPerson(faceId: string, personId: string): Pr
     personId,
   });
 }
+
+/** Two of the album's people who may be one person, and how far apart their faces are on average. */
+export interface MergeSuggestion {
+  a: PersonSummary;
+  b: PersonSummary;
+  distance: number;
+}
+
+/** The album's likeliest look-alike pairs, closest first. */
+export async function mergeSuggestions(albumId: string, limit = 1): Promise<MergeSuggestion[]> {
+  const data = await request<{ mergeSuggestions: MergeSuggestion[] }>(
+    `query MergeSuggestions($albumId: ID!, $limit: Int) { mergeSuggestions(albumId: $albumId, limit: $limit) {
+       a { ...PersonSummary } b { ...PersonSummary } distance } } ${PERSON_SUMMARY}`,
+    { albumId, limit },
+  );
+  return data.mergeSuggestions;
+}
+
+/** "Not the same person": the pair is never suggested again, and grouping keeps their faces apart. */
+export async function dismissMergeSuggestion(a: string, b: string): Promise<void> {
+  await request(`mutation DismissMergeSuggestion($a: ID!, $b: ID!) { dismissMergeSuggestion(a: $a, b: $b) { id } }`, { a, b });
+}

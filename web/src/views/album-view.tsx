@@ -3,6 +3,7 @@ import { ApiError } from '../api/graphql-client';
 import { addFace, albumPeople, albumPhotos, clusterFaces, deleteFace, followAlbum, getAlbum, type Box } from '../api/operations';
 import { PeopleStrip } from '../components/people-strip';
 import { PhotoCard } from '../components/photo-card';
+import { SamePersonReview } from '../components/same-person-review';
 import { ErrorNote, Loading, plural } from '../components/status';
 import { UploadPanel } from '../components/upload-panel';
 import { useAsync, usePaged } from '../hooks';
@@ -21,11 +22,15 @@ export function AlbumView({ id }: { id: string }) {
   /** A drawn box where the server found no face: added only if the user insists. */
   const [unsure, setUnsure] = useState<{ imageId: string; box: Box } | null>(null);
 
+  /** Bumped whenever people change, so that the "Same person?" review asks again. */
+  const [peopleVersion, setPeopleVersion] = useState(0);
+
   // After uploads or clustering, counts, people and the grid all change: fetch them again.
   const refresh = () => {
     album.reload();
     people.reload();
     photos.reset();
+    setPeopleVersion((v) => v + 1);
   };
 
   // People are placed by clustering on the server after each batch: show them when the server says so.
@@ -37,6 +42,7 @@ export function AlbumView({ id }: { id: string }) {
         if (event.kind !== 'PEOPLE_CHANGED') return;
         album.reload();
         people.reload();
+        setPeopleVersion((v) => v + 1);
       },
       stop.signal,
     );
@@ -148,7 +154,10 @@ export function AlbumView({ id }: { id: string }) {
         )}
         <ErrorNote error={people.error} />
         {people.data?.length ? (
-          <PeopleStrip people={people.data} albumId={id} />
+          <>
+            <PeopleStrip people={people.data} albumId={id} />
+            <SamePersonReview albumId={id} version={peopleVersion} onMerged={refresh} />
+          </>
         ) : people.loading ? (
           <Loading what="Loading people" />
         ) : (
