@@ -4,11 +4,13 @@ import { PairHeap } from './pair-heap.js';
 /** The starting clusters of an average-linkage run. */
 export interface LinkageInput {
   dim: number;
+  /** Per starting cluster, its unit vector (`dim` floats each): a face's own embedding, an existing person's direction. */
+  vectors: Float32Array;
   /**
-   * Per starting cluster, the sum of its unit vectors (`dim` floats each): a
-   * face's own embedding, or the sum over an existing person's faces.
+   * Starting clusters whose sum of unit vectors is not their own vector: existing people, by index
+   * (the sum over their faces). Every other starting cluster is one face, its sum its vector.
    */
-  sums: Float64Array;
+  sums?: ReadonlyMap<number, ArrayLike<number>>;
   /** Faces in each starting cluster. */
   counts: Float64Array;
   /** Starting clusters that are existing people: two of them are never merged. */
@@ -51,9 +53,20 @@ export interface LinkageInput {
  * input: the classic UPGMA dendrogram cut at the threshold, not an artefact of
  * the order in which faces arrived.
  */
-export function averageLinkage(input: LinkageInput): Int32Array {
-  const { dim, sums, counts, fixed, graph, threshold } = input;
+export interface LinkageResult {
+  /** Each starting cluster's final cluster (a representative index). */
+  roots: Int32Array;
+  /** The sum of a final cluster's unit vectors. */
+  sumOf(root: number): Float64Array;
+}
+
+export function averageLinkage(input: LinkageInput): LinkageResult {
+  const { dim, vectors, counts, fixed, graph, threshold } = input;
   const n = counts.length;
+  // Sums exist only for clusters that grew (and existing people): a face alone is its own vector, and a
+  // Float64 sum for each of a million faces would take 1 GB.
+  const grown: (Float64Array | null)[] = new Array(n).fill(null);
+  for (const [i, sum] of input.sums ?? []) grown[i] = Float64Array.from(sum);
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
   const stamp = new Int32Array(n);
@@ -66,10 +79,19 @@ export function averageLinkage(input: LinkageInput): Int32Array {
   const heap = new PairHeap();
 
   const linkage = (a: number, b: number): number => {
-    const ra = a * dim;
-    const rb = b * dim;
+    const ga = grown[a];
+    const gb = grown[b];
     let s = 0;
-    for (let d = 0; d < dim; d++) s += sums[ra + d] * sums[rb + d];
+    if (ga && gb) for (let d = 0; d < dim; d++) s += ga[d] * gb[d];
+    else if (ga || gb) {
+      const g = (ga ?? gb)!;
+      const r = (ga ? b : a) * dim;
+      for (let d = 0; d < dim; d++) s += g[d] * vectors[r + d];
+    } else {
+      const ra = a * dim;
+      const rb = b * dim;
+      for (let d = 0; d < dim; d++) s += vectors[ra + d] * vectors[rb + d];
+    }
     return 1 - s / (counts[a] * counts[b]);
   };
   const offer = (a: number, b: number) => {
@@ -118,7 +140,12 @@ export function averageLinkage(input: LinkageInput): Int32Array {
     // The survivor is the existing person if there is one, else the larger side (less to copy).
     const keep = fixed[b] || (!fixed[a] && counts[b] > counts[a]) ? b : a;
     const gone = keep === a ? b : a;
-    for (let d = 0; d < dim; d++) sums[keep * dim + d] += sums[gone * dim + d];
+    let sum = grown[keep];
+    if (!sum) grown[keep] = sum = Float64Array.from(vectors.subarray(keep * dim, (keep + 1) * dim));
+    const added = grown[gone];
+    if (added) for (let d = 0; d < dim; d++) sum[d] += added[d];
+    else for (let d = 0; d < dim; d++) sum[d] += vectors[gone * dim + d];
+    grown[gone] = null;
     counts[keep] += counts[gone];
     fixed[keep] |= fixed[gone];
     photos[keep] = mergeSets(photos[keep], photos[gone]);
@@ -156,7 +183,7 @@ export function averageLinkage(input: LinkageInput): Int32Array {
   }
   const roots = new Int32Array(n);
   for (let i = 0; i < n; i++) roots[i] = find(i);
-  return roots;
+  return { roots, sumOf: (root) => grown[root] ?? Float64Array.from(vectors.subarray(root * dim, (root + 1) * dim)) };
 }
 
 /** Each point's neighbours in either direction of the graph, each once. */

@@ -92,11 +92,18 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   const total = n + m;
 
   // Canonical order: faces by their embedding, anchors by their sum; point i of the run is input order[i].
-  const faceOrder = canonicalOrder(n, (i) => embeddings.subarray(i * dim, (i + 1) * dim));
-  const anchorOrder = canonicalOrder(m, (i) => anchors[i].sum);
+  const faceOrder = canonicalOrder(n, dim, embeddings);
+  const anchorSums = new Float64Array(m * dim);
+  anchors.forEach((a, q) =>
+    anchorSums.set(
+      Array.from({ length: dim }, (_, d) => a.sum[d]),
+      q * dim,
+    ),
+  );
+  const anchorOrder = canonicalOrder(m, dim, anchorSums);
 
   const unit = new Float32Array(total * dim);
-  const sums = new Float64Array(total * dim);
+  const sums = new Map<number, ArrayLike<number>>();
   const counts = new Float64Array(total);
   const fixed = new Uint8Array(total);
   for (let p = 0; p < n; p++) {
@@ -104,11 +111,7 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
     let norm = 0;
     for (let d = 0; d < dim; d++) norm += embeddings[f * dim + d] ** 2;
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let d = 0; d < dim; d++) {
-      const v = embeddings[f * dim + d] * scale;
-      unit[p * dim + d] = v;
-      sums[p * dim + d] = v;
-    }
+    for (let d = 0; d < dim; d++) unit[p * dim + d] = embeddings[f * dim + d] * scale;
     counts[p] = 1;
   }
   for (let q = 0; q < m; q++) {
@@ -117,12 +120,10 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
     let norm = 0;
     for (let d = 0; d < dim; d++) norm += anchor.sum[d] ** 2;
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let d = 0; d < dim; d++) {
-      // The anchor takes part in the graph as the direction of its mean: any face whose mean
-      // distance to the person is within the threshold is within the threshold of that direction.
-      unit[p * dim + d] = anchor.sum[d] * scale;
-      sums[p * dim + d] = anchor.sum[d];
-    }
+    // The anchor takes part in the graph as the direction of its mean: any face whose mean
+    // distance to the person is within the threshold is within the threshold of that direction.
+    for (let d = 0; d < dim; d++) unit[p * dim + d] = anchor.sum[d] * scale;
+    sums.set(p, anchor.sum);
     counts[p] = Math.max(1, anchor.count);
     fixed[p] = 1;
   }
@@ -150,7 +151,7 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   const graphOptions = { k: options.neighbours, maxDistance: options.threshold };
   const graph =
     n * total <= EXACT_GRAPH_PAIRS ? exactNeighbourGraph(unit, dim, n, graphOptions) : buildNeighbourGraph(unit, dim, graphOptions);
-  const roots = averageLinkage({ dim, sums, counts, fixed, photos, sides, graph, threshold: options.threshold });
+  const { roots, sumOf } = averageLinkage({ dim, vectors: unit, sums, counts, fixed, photos, sides, graph, threshold: options.threshold });
 
   // Read the result out: a face joins the anchor in its cluster, or the cluster becomes a new person.
   const anchorOf = new Int32Array(n).fill(-1);
@@ -177,9 +178,10 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
     if (founding < options.minFaces) continue;
     let best = group[0];
     let bestDot = Number.NEGATIVE_INFINITY;
+    const sum = sumOf(root);
     for (const p of group) {
       let s = 0;
-      for (let d = 0; d < dim; d++) s += unit[p * dim + d] * sums[root * dim + d];
+      for (let d = 0; d < dim; d++) s += unit[p * dim + d] * sum[d];
       if (s > bestDot) {
         bestDot = s;
         best = p;
@@ -274,14 +276,18 @@ function addCannotJoin(
   });
 }
 
-/** Indices 0..n-1 sorted by their vectors, lexicographically: a content order, not an arrival order. */
-function canonicalOrder(n: number, vector: (i: number) => ArrayLike<number>): Int32Array {
-  const rows = Array.from({ length: n }, (_, i) => vector(i));
+/**
+ * Indices 0..n-1 of `n` rows of `dim` values sorted lexicographically: a content order, not an
+ * arrival order. Reads the rows in place: a view object per face would cost 100 MB at a million faces.
+ */
+function canonicalOrder(n: number, dim: number, rows: Float32Array | Float64Array): Int32Array {
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => {
-    const va = rows[a];
-    const vb = rows[b];
-    for (let d = 0; d < va.length; d++) if (va[d] !== vb[d]) return va[d] - vb[d];
+    for (let d = 0; d < dim; d++) {
+      const va = rows[a * dim + d];
+      const vb = rows[b * dim + d];
+      if (va !== vb) return va - vb;
+    }
     // Equal vectors (the same photo stored twice): interchangeable, so any fixed order will do.
     return a - b;
   });

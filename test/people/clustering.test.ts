@@ -157,9 +157,9 @@ describe('average linkage', () => {
     const threshold = 0.07;
     // Complete graph: every pair within the threshold is an edge, so only the linkage is under test.
     const graph = buildNeighbourGraph(embeddings, dim, { k: n - 1, maxDistance: threshold, trees: 1, leafSize: n });
-    const roots = averageLinkage({
+    const { roots } = averageLinkage({
       dim,
-      sums: Float64Array.from(embeddings),
+      vectors: embeddings,
       counts: new Float64Array(n).fill(1),
       fixed: new Uint8Array(n),
       photos: new Array(n).fill(null),
