@@ -170,19 +170,33 @@ export class ClusteringRepository {
    * SQL (pgvector's `sum(vector)`): named, hidden and merged people, people
    * with faces moved by hand, and in an album run the faces of other albums.
    */
-  async stayingPeople(scope: ClusteringScope): Promise<StayingPerson[]> {
+  async stayingPeople(scope: ClusteringScope, free: Pick<FreeFaces, 'imageIds'>): Promise<StayingPerson[]> {
     const staying = keptCondition(scope);
-    const sums = await this.db
-      .selectFrom('face_people')
-      .innerJoin('faces', 'faces.id', 'face_people.face_id')
-      .innerJoin('people', 'people.id', 'face_people.person_id')
-      .select(['face_people.person_id', sql<number>`count(*)::int`.as('count'), sql<string>`sum(faces.embedding)::text`.as('sum')])
-      .where('people.owner_id', '=', scope.ownerId)
-      .where('people.merged_into_id', 'is', null)
-      .where(staying)
-      .groupBy('face_people.person_id')
-      .execute();
-    // Photos shared between a kept face and a face to place: only these can forbid a merge.
+    // An incremental run keeps every assignment, so each person's sum is the one `people` caches
+    // (face_count x centroid): one row a person instead of summing a million faces.
+    const sums =
+      scope.mode === 'incremental'
+        ? await this.db
+            .selectFrom('people')
+            .select(['people.id as person_id', 'people.face_count as count', sql<string>`people.centroid::text`.as('centroid')])
+            .where('people.owner_id', '=', scope.ownerId)
+            .where('people.merged_into_id', 'is', null)
+            .where('people.face_count', '>', 0)
+            .execute()
+            .then((rows) => rows.map(({ centroid, ...r }) => ({ ...r, sum: fromVectorText(centroid).map((v) => v * r.count) })))
+        : await this.db
+            .selectFrom('face_people')
+            .innerJoin('faces', 'faces.id', 'face_people.face_id')
+            .innerJoin('people', 'people.id', 'face_people.person_id')
+            .select(['face_people.person_id', sql<number>`count(*)::int`.as('count'), sql<string>`sum(faces.embedding)::text`.as('sum')])
+            .where('people.owner_id', '=', scope.ownerId)
+            .where('people.merged_into_id', 'is', null)
+            .where(staying)
+            .groupBy('face_people.person_id')
+            .execute()
+            .then((rows) => rows.map(({ sum, ...r }) => ({ ...r, sum: fromVectorText(sum) })));
+    // Photos shared between a kept face and a face to place: only these can forbid a merge. An
+    // incremental run names its few photos; a full run's are every photo in scope.
     const shared = this.db
       .selectFrom('face_people')
       .innerJoin('faces', 'faces.id', 'face_people.face_id')
@@ -192,6 +206,11 @@ export class ClusteringRepository {
       .where('faces.owner_id', '=', scope.ownerId)
       .where(staying)
       .where('faces.image_id', 'in', (eb) => {
+        if (scope.mode === 'incremental') {
+          return eb
+            .selectFrom(sql<{ id: number }>`unnest(${[...new Set(free.imageIds)]}::bigint[])`.as('t'))
+            .select(sql<number>`t`.as('image_id'));
+        }
         let images = eb.selectFrom('faces as g').select('g.image_id').where('g.owner_id', '=', scope.ownerId);
         if (scope.albumId !== null) images = images.where('g.album_id', '=', scope.albumId);
         return images;
@@ -205,7 +224,7 @@ export class ClusteringRepository {
     return sums.map((r) => ({
       personId: r.person_id!,
       count: r.count,
-      sum: fromVectorText(r.sum),
+      sum: r.sum,
       imageIds: photos.get(r.person_id!) ?? [],
     }));
   }

@@ -139,7 +139,7 @@ export class ClusteringService {
   private async runNow(scope: ClusteringScope, options: ClusteringOptions): Promise<ClusteringSummary> {
     const started = performance.now();
     const free = await this.repository.freeFaces(scope);
-    const staying = await this.repository.stayingPeople(scope);
+    const staying = await this.repository.stayingPeople(scope, free);
     const anchorOf = new Map(staying.map((p, q) => [p.personId, q]));
     const sideOf = sidesOf(await this.repository.dismissedPairs(scope.ownerId));
     const result = clusterFaces(
