@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kyse
 import { DEFAULT_EF_SEARCH } from '../db/database.js';
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
 import { fromVectorText } from '../db/vector.js';
-import { FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
+import { candidatesFor, FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
 
 const PERSON_COLUMNS = [
   'people.id',
@@ -300,10 +300,11 @@ export class PersonRepository {
             ),
           ),
         )
-        .orderBy(sql`faces.embedding <=> ${centroid}`)
-        .limit(limit);
+        // The index's own half-precision expression; the outer query re-ranks by the exact distance.
+        .orderBy(sql`faces.embedding::halfvec(128) <=> ${centroid}::halfvec(128)`)
+        .limit(candidatesFor(limit));
       if (albumId !== undefined) inner = inner.where('faces.album_id', '=', albumId);
-      const rows = await trx.selectFrom(inner.as('nn')).selectAll().orderBy('distance').orderBy('id').execute();
+      const rows = await trx.selectFrom(inner.as('nn')).selectAll().orderBy('distance').orderBy('id').limit(limit).execute();
       return rows.map(({ distance, ...face }) => ({ face: face as FaceRow, distance: Number(distance) }));
     });
   }
