@@ -23,9 +23,15 @@ const MODULES: Record<string, [string, string]> = {
   clustering: ['./clustering.bench.js', 'benchClustering'],
   load: ['./load.bench.js', 'benchLoad'],
   workers: ['./workers.bench.js', 'benchWorkers'],
+  million: ['./million.bench.js', 'benchMillion'],
+  embedded: ['./embedded.bench.js', 'benchEmbedded'],
 };
 /** The sections that read lfw10 from FACEGRAPH_DATASETS. */
 const NEEDS_LFW10 = new Set(['ingest', 'load', 'workers']);
+/** Sections that run only when named with --only: they take long (million: about an hour, embedded: half of one). */
+const OPT_IN = new Set(['million', 'embedded']);
+/** Sections that measure PostgreSQL itself and refuse the embedded database. */
+const NEEDS_POSTGRES = new Set(['million']);
 const SECTIONS: Record<string, () => Promise<Section>> = Object.fromEntries(
   Object.entries(MODULES).map(([name, [file, fn]]) => [name, async () => (await import(file))[fn] as Section]),
 );
@@ -42,16 +48,28 @@ if (values.help) {
   console.log(`usage: npm run bench [-- --only NAME[,NAME...]] [--out FILE]
 
 sections: ${Object.keys(SECTIONS)
-    .map((name) => (NEEDS_LFW10.has(name) ? `${name} (needs lfw10 from FACEGRAPH_DATASETS)` : name))
+    .map((name) =>
+      NEEDS_LFW10.has(name)
+        ? `${name} (needs lfw10 from FACEGRAPH_DATASETS)`
+        : NEEDS_POSTGRES.has(name)
+          ? `${name} (only with --only; needs DATABASE_URL)`
+          : name,
+    )
     .join(', ')}
 lfw10: ${lfw10Missing() || 'found in FACEGRAPH_DATASETS'}`);
   process.exit(0);
 }
 
-const names = values.only?.flatMap((o) => o.split(',')) ?? Object.keys(SECTIONS);
+const names = values.only?.flatMap((o) => o.split(',')) ?? Object.keys(SECTIONS).filter((name) => !OPT_IN.has(name));
 for (const name of names) {
   if (!SECTIONS[name]) {
     console.error(`unknown section "${name}"; sections: ${Object.keys(SECTIONS).join(', ')}`);
+    process.exit(2);
+  }
+  if (NEEDS_POSTGRES.has(name) && !process.env.BENCH_DATABASE_URL && !process.env.DATABASE_URL) {
+    console.error(
+      `section ${name} measures PostgreSQL and refuses the embedded database (PGlite): set DATABASE_URL=postgres://... (a server with pgvector; the section makes and drops a database of its own)`,
+    );
     process.exit(2);
   }
 }

@@ -185,7 +185,7 @@ async function explainMs(db: import('kysely').Kysely<any>, query: Float32Array, 
     );
     const plan = await sql<{
       'QUERY PLAN': unknown;
-    }>`EXPLAIN (ANALYZE, FORMAT JSON) SELECT id, embedding <=> ${toVectorText(query)}::vector AS distance FROM faces WHERE owner_id = ${LOCAL_OWNER.id} AND id <> ${exclude} ORDER BY embedding <=> ${toVectorText(query)}::vector LIMIT 10`.execute(
+    }>`EXPLAIN (ANALYZE, FORMAT JSON) SELECT id, embedding <=> ${toVectorText(query)}::vector AS distance FROM faces WHERE owner_id = ${LOCAL_OWNER.id} AND id <> ${exclude} ORDER BY embedding::halfvec(128) <=> ${toVectorText(query)}::halfvec(128) LIMIT 20`.execute(
       trx,
     );
     const json = plan.rows[0]['QUERY PLAN'] as [
