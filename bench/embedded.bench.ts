@@ -11,7 +11,7 @@ import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 import type { FaceAnalyzer } from '../src/services/face-analyzer.js';
 import { FaceService } from '../src/services/face.service.js';
 import { syntheticLibrary } from '../test/support/synthetic-people.js';
-import { exactTopTen, storeSyntheticFaces } from '../test/support/stored-library.js';
+import { exactTopTen, storeSyntheticFaces, timeSimilar } from '../test/support/stored-library.js';
 import { median, percentile } from './photos.js';
 
 export interface EmbeddedBench {
@@ -74,15 +74,7 @@ export async function benchEmbedded(): Promise<EmbeddedBench> {
     const picks = Array.from({ length: queries }, () => Math.floor(random() * total));
     const all = Int32Array.from({ length: total }, (_, i) => i);
     const truths = exactTopTen(lib.embeddings, all, picks);
-    const ms: number[] = [];
-    let hits = 0;
-    for (const [q, i] of picks.entries()) {
-      const s = performance.now();
-      const found = await faces.similar(LOCAL_OWNER.id, ids[i], { limit: 10 });
-      ms.push(performance.now() - s);
-      const truth = new Set(truths[q].map((r) => ids[r]));
-      hits += found.filter((f) => truth.has(f.face.id)).length;
-    }
+    const { ms, recallAt10 } = await timeSimilar((id) => faces.similar(LOCAL_OWNER.id, id, { limit: 10 }), ids, picks, truths);
     const exactMs: number[] = [];
     for (const i of picks.slice(0, 20)) {
       const s = performance.now();
@@ -100,7 +92,7 @@ export async function benchEmbedded(): Promise<EmbeddedBench> {
     const result: EmbeddedBench = {
       faces: total,
       growth,
-      recallAt10: hits / (queries * 10),
+      recallAt10,
       p50Ms: median(ms),
       p95Ms: percentile(ms, 95),
       exactP95Ms: percentile(exactMs, 95),

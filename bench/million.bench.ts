@@ -16,7 +16,7 @@ import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 import type { FaceAnalyzer } from '../src/services/face-analyzer.js';
 import { FaceService } from '../src/services/face.service.js';
 import { syntheticLibrary, type SyntheticLibrary } from '../test/support/synthetic-people.js';
-import { exactTopTen, storeSyntheticFaces } from '../test/support/stored-library.js';
+import { exactTopTen, storeSyntheticFaces, timeSimilar } from '../test/support/stored-library.js';
 import type { ClusteringChildResult } from './million-clustering.js';
 import { median, percentile } from './photos.js';
 
@@ -126,16 +126,7 @@ export async function benchMillion(): Promise<MillionBench> {
     log(`exact top-10 of ${queries} queries in ${seconds(t).toFixed(1)} s (in this process)`);
     const faces = new FaceService(new FaceRepository(db), new AlbumRepository(db), undefined as unknown as FaceAnalyzer, 100);
     for (const i of picks.slice(0, 20)) await faces.similar(LOCAL_OWNER.id, ids[i], { limit: 10 }); // warm the index's pages
-    const ms: number[] = [];
-    let hits = 0;
-    for (const [q, i] of picks.entries()) {
-      const s = performance.now();
-      const found = await faces.similar(LOCAL_OWNER.id, ids[i], { limit: 10 });
-      ms.push(performance.now() - s);
-      const truth = new Set(truths[q].map((r) => ids[r]));
-      hits += found.filter((f) => truth.has(f.face.id)).length;
-    }
-    const recallAt10 = hits / (queries * 10);
+    const { ms, recallAt10 } = await timeSimilar((id) => faces.similar(LOCAL_OWNER.id, id, { limit: 10 }), ids, picks, truths);
     log(`k-NN: recall@10 ${recallAt10.toFixed(4)}, p50 ${median(ms).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms`);
     // The exact scan in SQL, the baseline: a sequential scan of the owner's faces.
     const exactQueries = Math.min(100, queries);

@@ -135,15 +135,7 @@ export class PersonRepository {
       .select(PERSON_COLUMNS)
       .where('people.owner_id', '=', ownerId)
       .where('people.merged_into_id', 'is', null)
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('face_people')
-            .innerJoin('faces', 'faces.id', 'face_people.face_id')
-            .whereRef('face_people.person_id', '=', 'people.id')
-            .where('faces.album_id', '=', albumId)
-            .select(sql`1`.as('one')),
-        ),
-      )
+      .where(hasFaceInAlbum(albumId))
       .orderBy('people.face_count', 'desc')
       .orderBy('people.id');
     if (!includeHidden) q = q.where('people.hidden', '=', false);
@@ -165,15 +157,7 @@ export class PersonRepository {
       .where('people.hidden', '=', false)
       .where('people.face_count', '>', 0)
       .where('people.centroid', 'is not', null)
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('face_people')
-            .innerJoin('faces', 'faces.id', 'face_people.face_id')
-            .whereRef('face_people.person_id', '=', 'people.id')
-            .where('faces.album_id', '=', albumId)
-            .select(sql`1`.as('one')),
-        ),
-      )
+      .where(hasFaceInAlbum(albumId))
       .orderBy('people.id')
       .execute();
     return rows.map(({ centroid, ...person }) => ({ person, centroid: fromVectorText(centroid) }));
@@ -412,4 +396,16 @@ function isUnassigned(eb: ExpressionBuilder<DB, 'faces'>) {
         .select(sql`1`.as('one')),
     ),
   );
+}
+
+/** The person has a face in the album. */
+function hasFaceInAlbum(albumId: number) {
+  return ({ exists, selectFrom }: ExpressionBuilder<DB, 'people'>) =>
+    exists(
+      selectFrom('face_people')
+        .innerJoin('faces', 'faces.id', 'face_people.face_id')
+        .whereRef('face_people.person_id', '=', 'people.id')
+        .where('faces.album_id', '=', albumId)
+        .select(sql`1`.as('one')),
+    );
 }

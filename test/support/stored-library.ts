@@ -78,3 +78,25 @@ export function exactTopTen(embeddings: Float32Array, stored: Int32Array, picks:
     return Array.from(rows);
   });
 }
+
+/**
+ * Asks `similar` (the API's query: a stored face's ten nearest) for each pick in turn; returns each
+ * call's milliseconds and recall@10 against `truths` (rows of {@link exactTopTen}, mapped by `ids`).
+ */
+export async function timeSimilar(
+  similar: (faceId: number) => Promise<{ face: { id: number } }[]>,
+  ids: readonly number[],
+  picks: readonly number[],
+  truths: readonly number[][],
+): Promise<{ ms: number[]; recallAt10: number }> {
+  const ms: number[] = [];
+  let hits = 0;
+  for (const [q, i] of picks.entries()) {
+    const started = performance.now();
+    const found = await similar(ids[i]);
+    ms.push(performance.now() - started);
+    const truth = new Set(truths[q].map((r) => ids[r]));
+    hits += found.filter((f) => truth.has(f.face.id)).length;
+  }
+  return { ms, recallAt10: hits / (picks.length * 10) };
+}
