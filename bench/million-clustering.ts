@@ -12,19 +12,28 @@ export interface ClusteringChildResult {
 
 /**
  * One clustering run in a process of its own, for bench/million.bench.ts: `full` clusters the
- * owner's library (`clusterLibrary`), `incremental` places the album's faces that are nobody yet, as
- * after every ingested batch. Prints a {@link ClusteringChildResult} as JSON.
- * Usage: million-clustering.ts URL full|incremental OWNER ALBUM
+ * owner's library (`clusterLibrary`), `new` places the faces of the photos holding faces from id
+ * FIRST_NEW_FACE on (`placeNewFaces`, the path every ingested batch takes), `incremental` every face
+ * of the album that is nobody yet (`clusterAlbum` incremental). Prints a {@link ClusteringChildResult}.
+ * Usage: million-clustering.ts URL full|new|incremental OWNER ALBUM [FIRST_NEW_FACE]
  */
-const [url, mode, owner, album] = process.argv.slice(2);
+const [url, mode, owner, album, firstNewFace] = process.argv.slice(2);
 const database = await openDatabase({ databaseUrl: url, dataDir: null });
 try {
   const service = new ClusteringService(new ClusteringRepository(database.db), new AlbumRepository(database.db));
+  const imageIds =
+    mode === 'new'
+      ? (await database.db.selectFrom('faces').select('image_id').distinct().where('id', '>=', Number(firstNewFace)).execute()).map(
+          (r) => r.image_id,
+        )
+      : [];
   const started = performance.now();
   const summary =
     mode === 'full'
       ? await service.clusterLibrary(Number(owner))
-      : await service.clusterAlbum(Number(owner), Number(album), { incremental: true });
+      : mode === 'new'
+        ? await service.placeNewFaces(Number(owner), Number(album), { imageIds })
+        : await service.clusterAlbum(Number(owner), Number(album), { incremental: true });
   const seconds = (performance.now() - started) / 1000;
   const result: ClusteringChildResult = { seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, summary };
   console.log(JSON.stringify(result));

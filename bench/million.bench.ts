@@ -48,7 +48,7 @@ export interface MillionBench {
   incrementalFaces: number;
   incrementalSeconds: number;
   incrementalRssMb: number;
-  /** New faces placed in a person that existed, and of those, in the person holding most of their true person's faces. */
+  /** New faces placed in a person (`placeNewFaces`), and of those, in a person most of whose faces are their true person's. */
   incrementalJoined: number;
   incrementalJoinedCorrectly: number;
 }
@@ -155,18 +155,18 @@ export async function benchMillion(): Promise<MillionBench> {
       `full clustering: ${full.seconds.toFixed(1)} s, peak RSS ${full.maxRssMb.toFixed(0)} MB, ${full.summary.newPeople} people, F1 ${metrics.pairwiseF1.toFixed(4)}`,
     );
 
-    // 1,000 new photos' faces, placed by the incremental run every ingested batch triggers.
+    // 1,000 new photos' faces, placed as every ingested batch's are (placeNewFaces).
     const heldRows = Int32Array.from(held).sort();
     const newIds = await storeSyntheticFaces(db, { ownerId: LOCAL_OWNER.id, albumId: album }, lib.embeddings, heldRows, newPhotos(lib));
-    const incremental = await clusterInChild(url.toString(), 'incremental', album);
+    const incremental = await clusterInChild(url.toString(), 'new', album, Math.min(...newIds));
     const placed = await peopleOf(db, newIds);
-    const majority = majorityPerson(stored, lib, personOf);
+    const truthOf = majorityTruth(stored, lib, personOf);
     let joined = 0;
     let correct = 0;
     heldRows.forEach((f, k) => {
       if (placed[k] === null) return;
       joined++;
-      if (majority.get(lib.person[f]) === placed[k]) correct++;
+      if (truthOf.get(placed[k]) === lib.person[f]) correct++;
     });
     log(`incremental: ${newFaces} new faces in ${incremental.seconds.toFixed(2)} s, ${joined} joined a person (${correct} the right one)`);
 
@@ -240,18 +240,18 @@ async function peopleOf(db: Kysely<DB>, faceIds: number[]): Promise<(number | nu
   return faceIds.map((id) => personOf.get(id) ?? null);
 }
 
-/** For each true person, the stored person holding most of their faces. */
-function majorityPerson(stored: Int32Array, lib: SyntheticLibrary, personOf: (number | null)[]): Map<number, number> {
+/** For each stored person, the true person most of its faces are. */
+function majorityTruth(stored: Int32Array, lib: SyntheticLibrary, personOf: (number | null)[]): Map<number, number> {
   const counts = new Map<number, Map<number, number>>();
   stored.forEach((f, r) => {
     const p = personOf[r];
     if (p === null) return;
-    const inner = counts.get(lib.person[f]) ?? new Map<number, number>();
-    inner.set(p, (inner.get(p) ?? 0) + 1);
-    counts.set(lib.person[f], inner);
+    const inner = counts.get(p) ?? new Map<number, number>();
+    inner.set(lib.person[f], (inner.get(lib.person[f]) ?? 0) + 1);
+    counts.set(p, inner);
   });
   const out = new Map<number, number>();
-  for (const [truth, inner] of counts) out.set(truth, [...inner].sort((a, b) => b[1] - a[1])[0][0]);
+  for (const [person, inner] of counts) out.set(person, [...inner].sort((a, b) => b[1] - a[1])[0][0]);
   return out;
 }
 
@@ -261,11 +261,11 @@ function newPhotos(lib: SyntheticLibrary): Int32Array {
   return Int32Array.from(lib.imageId, (_, f) => first + f);
 }
 
-async function clusterInChild(url: string, mode: 'full' | 'incremental', albumId: number): Promise<ClusteringChildResult> {
+async function clusterInChild(url: string, mode: 'full' | 'new', albumId: number, firstNewFace = 0): Promise<ClusteringChildResult> {
   const script = path.join(import.meta.dirname, 'million-clustering.ts');
   const { stdout, stderr } = await run(
     process.execPath,
-    ['--max-old-space-size=8192', '--import', 'tsx', script, url, mode, String(LOCAL_OWNER.id), String(albumId)],
+    ['--max-old-space-size=8192', '--import', 'tsx', script, url, mode, String(LOCAL_OWNER.id), String(albumId), String(firstNewFace)],
     { maxBuffer: 1 << 24 },
   );
   if (stderr.trim()) console.error(stderr.trim());

@@ -172,7 +172,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   // New faces join existing people, or wait for enough similar ones, as soon as their batch is in.
   // Queued at once (not after another query), so that close() waits for the run through clustering.settled().
   ingest.onPhoto((event) => {
-    if (event.batchFinished) services.clustering.assignNewFacesSoon(event.albumId);
+    if (event.batchFinished) services.clustering.assignNewFacesSoon(event.albumId, { batchIds: [event.batchId] });
   });
   services.clustering.observe((scope, summary) => {
     const facesPlaced = summary.joinedExisting + summary.inNewPeople;

@@ -15,6 +15,22 @@ export interface ClusteringScope {
    * `incremental`: only faces that are nobody yet are placed; every assignment stays.
    */
   mode: 'full' | 'incremental';
+  /** Only these faces may be placed (new photos' faces and the faces near them); undefined: every face in scope. */
+  faceIds?: readonly number[];
+  /** An incremental run's faces may join only these people (those near them); undefined: any person. */
+  personIds?: readonly number[];
+}
+
+/** New photos by how they came: ingestion batches (whichever process stored each photo) and single photos. */
+export interface NewPhotos {
+  batchIds: readonly number[];
+  imageIds: readonly number[];
+}
+
+/** What lies near new faces, by the k-NN index: faces still nobody's, and the people of the others. */
+export interface Neighbourhood {
+  faces: number[];
+  people: number[];
 }
 
 /** The faces a run places, packed for the clustering code. */
@@ -78,6 +94,57 @@ const PAGE = 20_000;
 export class ClusteringRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
+  /** The faces nobody's yet (no assignment at all) of these photos, and of the photos of these ingestion batches. */
+  async unassignedFacesOf(ownerId: number, photos: NewPhotos): Promise<number[]> {
+    if (photos.batchIds.length === 0 && photos.imageIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('faces')
+      .leftJoin('face_people', 'face_people.face_id', 'faces.id')
+      .select('faces.id')
+      .where('faces.owner_id', '=', ownerId)
+      // One array of photos, so that the lookup walks faces' image index (an OR of the two would scan them all).
+      .where(
+        'faces.image_id',
+        '=',
+        sql<number>`any(array(SELECT image_id FROM ingest_items WHERE batch_id = any(${[...photos.batchIds]}::bigint[]) AND image_id IS NOT NULL) || ${[...photos.imageIds]}::bigint[])`,
+      )
+      .where('face_people.face_id', 'is', null)
+      .orderBy('faces.id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * The owner's faces among each face's `k` nearest (by the HNSW index, one
+   * lateral scan a face) within `maxDistance`: those nobody's yet, and the
+   * people of the others. A face a user made "nobody" is neither.
+   */
+  async nearbyFaces(ownerId: number, faceIds: readonly number[], k: number, maxDistance: number): Promise<Neighbourhood> {
+    if (faceIds.length === 0) return { faces: [], people: [] };
+    return this.db.transaction().execute(async (trx) => {
+      // A neighbourhood, not a search result: fewer candidates a scan keep a thousand scans within seconds.
+      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(40, k))}, true)`.execute(trx);
+      const { rows } = await sql<{ id: number; person_id: number | null; assigned: boolean }>`
+        SELECT DISTINCT n.id, fp.person_id, fp.face_id IS NOT NULL AS assigned
+        FROM faces q
+        CROSS JOIN LATERAL (
+          SELECT f.id, f.embedding <=> q.embedding AS distance FROM faces f
+          WHERE f.owner_id = ${ownerId} AND f.id <> q.id
+          ORDER BY f.embedding::halfvec(128) <=> q.embedding::halfvec(128)
+          LIMIT ${k}
+        ) n
+        LEFT JOIN face_people fp ON fp.face_id = n.id
+        WHERE q.id = ANY(${[...faceIds]}::bigint[]) AND q.owner_id = ${ownerId} AND n.distance <= ${maxDistance}`.execute(trx);
+      const faces = new Set<number>();
+      const people = new Set<number>();
+      for (const r of rows) {
+        if (!r.assigned) faces.add(Number(r.id));
+        else if (r.person_id !== null) people.add(Number(r.person_id));
+      }
+      return { faces: [...faces], people: [...people] };
+    });
+  }
+
   /**
    * Faces the run may place: in `full` mode all faces in scope except those a
    * user placed (or took out of every person); in `incremental` mode only
@@ -109,6 +176,7 @@ export class ClusteringRepository {
         .orderBy('faces.id')
         .limit(PAGE);
       if (scope.albumId !== null) q = q.where('faces.album_id', '=', scope.albumId);
+      if (scope.faceIds) q = q.where('faces.id', '=', sql<number>`any(${[...scope.faceIds]}::bigint[])`);
       q =
         scope.mode === 'full'
           ? q.where((eb) => eb.or([eb('face_people.face_id', 'is', null), eb('face_people.assigned_by', '=', 'machine')]))
@@ -182,6 +250,9 @@ export class ClusteringRepository {
             .where('people.owner_id', '=', scope.ownerId)
             .where('people.merged_into_id', 'is', null)
             .where('people.face_count', '>', 0)
+            .$if(scope.personIds !== undefined, (q) =>
+              q.where('people.id', '=', sql<number>`any(${[...(scope.personIds ?? [])]}::bigint[])`),
+            )
             .execute()
             .then((rows) => rows.map(({ centroid, ...r }) => ({ ...r, sum: fromVectorText(centroid).map((v) => v * r.count) })))
         : await this.db
@@ -205,6 +276,9 @@ export class ClusteringRepository {
       .where('face_people.person_id', 'is not', null)
       .where('faces.owner_id', '=', scope.ownerId)
       .where(staying)
+      .$if(scope.personIds !== undefined, (q) =>
+        q.where('face_people.person_id', '=', sql<number>`any(${[...(scope.personIds ?? [])]}::bigint[])`),
+      )
       .where('faces.image_id', 'in', (eb) => {
         if (scope.mode === 'incremental') {
           return eb

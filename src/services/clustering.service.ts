@@ -14,6 +14,7 @@ import type {
   ClusteringRepository,
   ClusteringScope,
   FreeFaces,
+  NewPhotos,
   StayingPerson,
 } from '../repositories/clustering.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
@@ -57,8 +58,8 @@ export interface ClusterRequest {
  */
 export class ClusteringService {
   private tail: Promise<unknown> = Promise.resolve();
-  /** Albums with an incremental run queued and not yet started: asking again adds nothing. */
-  private readonly queuedAlbums = new Set<number>();
+  /** Albums with an incremental run queued and not yet started, with the photos it will place (null: every face nobody's yet). */
+  private readonly queuedAlbums = new Map<number, { batchIds: number[]; imageIds: number[] } | null>();
   private readonly options: ClusteringOptions;
   private readonly observers = new Set<(scope: ClusteringScope, summary: ClusteringSummary) => void>();
 
@@ -94,17 +95,27 @@ export class ClusteringService {
   /**
    * Queues an incremental run for the album, behind any run in progress;
    * failures are logged, not thrown (the ingestion hook: a batch is stored
-   * whether or not its faces find people). One queued run per album: it
-   * places every face of the album that is nobody yet, so a hundred batches
-   * finishing during a long run cost one run after it, not a hundred.
+   * whether or not its faces find people). With `photos` (a finished batch,
+   * a photo given a face by hand) the run places their faces
+   * ({@link placeNewFaces}); without, every face of the album that is nobody
+   * yet. One queued run per album, which gathers the photos of every call
+   * until it starts: a hundred batches finishing during a long run cost one
+   * run after it, not a hundred.
    */
-  assignNewFacesSoon(albumId: number): void {
-    if (this.queuedAlbums.has(albumId)) return;
-    this.queuedAlbums.add(albumId);
+  assignNewFacesSoon(albumId: number, photos?: Partial<NewPhotos>): void {
+    const queued = this.queuedAlbums.get(albumId);
+    if (queued !== undefined) {
+      if (queued === null || !photos) this.queuedAlbums.set(albumId, null);
+      else gather(queued, photos);
+      return;
+    }
+    this.queuedAlbums.set(albumId, photos ? gather({ batchIds: [], imageIds: [] }, photos) : null);
     const run = this.tail.then(async () => {
+      const gathered = this.queuedAlbums.get(albumId);
       this.queuedAlbums.delete(albumId);
       const ownerId = await this.albums.ownerOf(albumId);
       if (ownerId === undefined) throw new NotFoundError('album', String(albumId));
+      if (gathered) return this.placeNow(ownerId, albumId, gathered);
       return this.runNow({ ownerId, albumId, mode: 'incremental' }, this.options);
     });
     this.tail = run.catch((err: unknown) => {
@@ -112,6 +123,28 @@ export class ClusteringService {
       if (err instanceof NotFoundError) return;
       console.error('[people] placing new faces failed:', err instanceof Error ? err.message : err);
     });
+  }
+
+  /**
+   * Places the faces of new photos, the path every ingested batch takes: an
+   * incremental run over those faces and what lies near them by the k-NN index
+   * (faces still nobody's, which may now reach `minFaces` with them, and the
+   * people of the others, which they may join), not over the whole album.
+   * At a million faces that is ~1,000 faces and people instead of ~100,000
+   * unassigned faces and every person (docs/benchmarks.md, A million faces).
+   */
+  async placeNewFaces(ownerId: number, albumId: number, photos: Partial<NewPhotos>): Promise<ClusteringSummary> {
+    if (!(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+    const run = this.tail.then(() => this.placeNow(ownerId, albumId, gather({ batchIds: [], imageIds: [] }, photos)));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async placeNow(ownerId: number, albumId: number, photos: NewPhotos): Promise<ClusteringSummary> {
+    const faces = await this.repository.unassignedFacesOf(ownerId, photos);
+    const near = await this.repository.nearbyFaces(ownerId, faces, 2 * this.options.neighbours, this.options.threshold);
+    const faceIds = [...new Set([...faces, ...near.faces])];
+    return this.runNow({ ownerId, albumId, mode: 'incremental', faceIds, personIds: near.people }, this.options);
   }
 
   /** Calls `listener` after every run of this process (to announce changed people); returns the unsubscribe function. */
@@ -302,4 +335,11 @@ function reuseIds(free: FreeFaces, people: { faces: number[] }[], staying: Stayi
     used.add(c.id);
   }
   return out;
+}
+
+/** Adds `more`'s photos to `into` (each once) and returns it. */
+function gather(into: { batchIds: number[]; imageIds: number[] }, more: Partial<NewPhotos>): { batchIds: number[]; imageIds: number[] } {
+  into.batchIds = [...new Set([...into.batchIds, ...(more.batchIds ?? [])])];
+  into.imageIds = [...new Set([...into.imageIds, ...(more.imageIds ?? [])])];
+  return into;
 }

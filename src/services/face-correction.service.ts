@@ -91,7 +91,7 @@ export class FaceCorrectionService {
       model: analysis.model,
       source: 'manual',
     });
-    this.clustering.assignNewFacesSoon(image.album_id);
+    this.clustering.assignNewFacesSoon(image.album_id, { imageIds: [image.id] });
     return face;
   }
 }
