@@ -24,6 +24,12 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL connection string; unset means the embedded PGlite (`DATABASE_URL`). */
   databaseUrl: string | undefined;
+  /**
+   * HNSW candidates a k-NN query examines (`FACEGRAPH_HNSW_EF_SEARCH`; unset: the database layer's
+   * DEFAULT_EF_SEARCH, 100): more finds more of the true nearest at a million faces (recall@10 0.97 at 100,
+   * 0.98 at 150) for a slower query (docs/benchmarks.md).
+   */
+  hnswEfSearch: number | undefined;
   /** The only folder `ingestPaths` may read (`FACEGRAPH_IMPORT_ROOT`, default: none, ingestPaths refused). */
   importRoot: string | undefined;
   /**
@@ -231,6 +237,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     playground: bool('FACEGRAPH_PLAYGROUND', !production),
     dataDir: path.resolve(env.FACEGRAPH_DATA_DIR || './data'),
     databaseUrl,
+    hnswEfSearch: env.FACEGRAPH_HNSW_EF_SEARCH ? int('FACEGRAPH_HNSW_EF_SEARCH', 0, 10, 1000) : undefined,
     importRoot: env.FACEGRAPH_IMPORT_ROOT ? path.resolve(env.FACEGRAPH_IMPORT_ROOT) : undefined,
     datasets: env.FACEGRAPH_DATASETS ? path.resolve(env.FACEGRAPH_DATASETS) : undefined,
     engine,

@@ -85,6 +85,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: options.inMemoryDatabase ? null : config.dataDir,
+    hnswEfSearch: config.hnswEfSearch,
   });
   try {
     await migrateToLatest(database.db);

@@ -47,3 +47,10 @@ test('a running job holds a 20 s lease by default, renewed for at most the 300 s
   assert.throws(() => loadConfig({ FACEGRAPH_JOB_LEASE_SECONDS: '1' }), /FACEGRAPH_JOB_LEASE_SECONDS/);
   assert.throws(() => loadConfig({ FACEGRAPH_JOB_LEASE_SECONDS: 'soon' }), /FACEGRAPH_JOB_LEASE_SECONDS/);
 });
+
+test('k-NN queries examine 100 HNSW candidates unless FACEGRAPH_HNSW_EF_SEARCH says otherwise (10-1000)', () => {
+  assert.equal(loadConfig({}).hnswEfSearch, undefined, "the database layer's default");
+  assert.equal(loadConfig({ FACEGRAPH_HNSW_EF_SEARCH: '150' }).hnswEfSearch, 150);
+  assert.throws(() => loadConfig({ FACEGRAPH_HNSW_EF_SEARCH: '5' }), /FACEGRAPH_HNSW_EF_SEARCH/);
+  assert.throws(() => loadConfig({ FACEGRAPH_HNSW_EF_SEARCH: 'many' }), /FACEGRAPH_HNSW_EF_SEARCH/);
+});
