@@ -24,7 +24,8 @@ let album: number;
 before(async () => {
   scratch = await openScratchDatabase('place_new');
   const { db } = scratch.database;
-  album = (await db.insertInto('albums').values({ owner_id: LOCAL_OWNER.id, name: 'new faces' }).returning('id').executeTakeFirstOrThrow()).id;
+  album = (await db.insertInto('albums').values({ owner_id: LOCAL_OWNER.id, name: 'new faces' }).returning('id').executeTakeFirstOrThrow())
+    .id;
   service = new ClusteringService(new ClusteringRepository(db), new AlbumRepository(db));
 });
 
