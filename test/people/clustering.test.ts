@@ -6,6 +6,7 @@ import { clusterEmbeddings, clusterFaces, type FaceClustering } from '../../src/
 import { buildNeighbourGraph, mulberry32 } from '../../src/clustering/neighbour-graph.js';
 import { pairwiseClusteringMetrics } from '../../src/eval/clustering-metrics.js';
 import { thumbnailCrop, uprightRotation } from '../../src/services/thumbnail-crop.js';
+import { toyVectors } from '../support/toy-vectors.js';
 
 /** The lfw10-like threshold the synthetic library is fitted to (the calibrated default is close). */
 const T = 0.094;
@@ -65,19 +66,7 @@ describe('clusterFaces on a synthetic library', () => {
 
 describe('clusterFaces rules', () => {
   const dim = 8;
-  /** Unit vectors near a direction: `base` axis, tilted by `eps` along axis `tilt`. */
-  const near = (base: number, tilt: number, eps: number) => {
-    const v = new Float32Array(dim);
-    v[base] = 1;
-    v[tilt] += eps;
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  };
-  const pack = (vs: Float32Array[]) => {
-    const out = new Float32Array(vs.length * dim);
-    vs.forEach((v, i) => out.set(v, i * dim));
-    return out;
-  };
+  const { near, pack } = toyVectors(dim);
   const options = { threshold: 0.05, minFaces: 2, neighbours: 8 };
 
   test('identical faces in one photo stay apart; a group smaller than minFaces waits', () => {

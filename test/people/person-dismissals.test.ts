@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { closeGroupPairs, EXACT_PAIR_GROUPS } from '../../src/clustering/close-pairs.js';
 import { clusterFaces } from '../../src/clustering/cluster-faces.js';
 import { mulberry32 } from '../../src/clustering/neighbour-graph.js';
+import { toyVectors } from '../support/toy-vectors.js';
 
 /**
  * "Not the same person" in the pure clustering code: two groups within the
@@ -11,19 +12,7 @@ import { mulberry32 } from '../../src/clustering/neighbour-graph.js';
  * mergeSuggestions ranks, exact and through the neighbour graph.
  */
 const dim = 8;
-/** A unit vector near axis `base`, tilted by `eps` along axis `tilt`. */
-const near = (base: number, tilt: number, eps: number) => {
-  const v = new Float32Array(dim);
-  v[base] = 1;
-  v[tilt] += eps;
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-};
-const pack = (vs: Float32Array[]) => {
-  const out = new Float32Array(vs.length * dim);
-  vs.forEach((v, i) => out.set(v, i * dim));
-  return out;
-};
+const { near, pack } = toyVectors(dim);
 const options = { threshold: 0.05, minFaces: 2, neighbours: 8 };
 /** Person A: three faces tilted towards axis 1; person B: three towards axis 2, within the threshold of A. */
 const A = [near(0, 1, 0.1), near(0, 1, 0.12), near(0, 1, 0.14)];
