@@ -141,7 +141,13 @@ export class ClusteringService {
   }
 
   private async placeNow(ownerId: number, albumId: number, photos: NewPhotos): Promise<ClusteringSummary> {
+    const started = performance.now();
     const faces = await this.repository.unassignedFacesOf(ownerId, photos);
+    // A batch of duplicates or faceless photos: nothing to place, so no run (it would take the people lock).
+    if (faces.length === 0) {
+      const seconds = (performance.now() - started) / 1000;
+      return { faces: 0, joinedExisting: 0, inNewPeople: 0, unassigned: 0, newPeople: 0, removedPeople: 0, seconds };
+    }
     const near = await this.repository.nearbyFaces(ownerId, faces, 2 * this.options.neighbours, this.options.threshold);
     const faceIds = [...new Set([...faces, ...near.faces])];
     return this.runNow({ ownerId, albumId, mode: 'incremental', faceIds, personIds: near.people }, this.options);
