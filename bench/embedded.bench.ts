@@ -5,7 +5,6 @@ import { sql } from 'kysely';
 import { mulberry32 } from '../src/clustering/neighbour-graph.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrator.js';
-import { AlbumRepository } from '../src/repositories/album.repository.js';
 import { FaceRepository } from '../src/repositories/face.repository.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 import type { FaceAnalyzer } from '../src/services/face-analyzer.js';
@@ -13,6 +12,8 @@ import { FaceService } from '../src/services/face.service.js';
 import { syntheticLibrary } from '../test/support/synthetic-people.js';
 import { exactTopTen, storeSyntheticFaces, timeSimilar } from '../test/support/stored-library.js';
 import { median, percentile } from './photos.js';
+import { OwnershipRepository } from '../src/repositories/ownership.repository.js';
+import { OwnerAccess } from '../src/services/owner-access.js';
 
 export interface EmbeddedBench {
   faces: number;
@@ -48,7 +49,12 @@ export async function benchEmbedded(): Promise<EmbeddedBench> {
       .values({ owner_id: LOCAL_OWNER.id, name: 'embedded' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const faces = new FaceService(new FaceRepository(db), new AlbumRepository(db), undefined as unknown as FaceAnalyzer, 100);
+    const faces = new FaceService({
+      access: new OwnerAccess(new OwnershipRepository(db)),
+      faces: new FaceRepository(db),
+      analyzer: undefined as unknown as FaceAnalyzer,
+      maxPage: 100,
+    });
     const random = mulberry32(9);
     const ids: number[] = [];
     const growth: EmbeddedBench['growth'] = [];

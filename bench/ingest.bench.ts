@@ -221,7 +221,7 @@ async function openLane(name: EngineName, photos: Photo[]): Promise<Lane> {
       await Promise.all(Array.from({ length: photosInFlight(config.analyzers) }, consumer));
       const seconds = (performance.now() - t0) / 1000;
       timings.clear(); // the batch's files were read afresh: their timings are keyed by buffers nobody asks for
-      const done = await ingest.getBatch(batch.id);
+      const done = await ingest.getBatch(LOCAL_OWNER.id, batch.id);
       if (done.status !== 'DONE' || done.done !== batchPhotos.length)
         throw new Error(`bench batch ended ${done.status} with ${done.done} of ${batchPhotos.length}`);
       return seconds;

@@ -2,6 +2,8 @@ import { openDatabase } from '../src/db/database.js';
 import { AlbumRepository } from '../src/repositories/album.repository.js';
 import { ClusteringRepository } from '../src/repositories/clustering.repository.js';
 import { ClusteringService, type ClusteringSummary } from '../src/services/clustering.service.js';
+import { OwnershipRepository } from '../src/repositories/ownership.repository.js';
+import { OwnerAccess } from '../src/services/owner-access.js';
 
 export interface ClusteringChildResult {
   seconds: number;
@@ -20,7 +22,11 @@ export interface ClusteringChildResult {
 const [url, mode, owner, album, firstNewFace] = process.argv.slice(2);
 const database = await openDatabase({ databaseUrl: url, dataDir: null });
 try {
-  const service = new ClusteringService(new ClusteringRepository(database.db), new AlbumRepository(database.db));
+  const service = new ClusteringService({
+    repository: new ClusteringRepository(database.db),
+    albums: new AlbumRepository(database.db),
+    access: new OwnerAccess(new OwnershipRepository(database.db)),
+  });
   const imageIds =
     mode === 'new'
       ? (await database.db.selectFrom('faces').select('image_id').distinct().where('id', '>=', Number(firstNewFace)).execute()).map(

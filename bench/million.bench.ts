@@ -10,7 +10,6 @@ import { migrateToLatest } from '../src/db/migrator.js';
 import type { DB } from '../src/db/tables.js';
 import { EMBEDDING_DIMENSIONS, toVectorText } from '../src/db/vector.js';
 import { pairwiseClusteringMetrics } from '../src/eval/clustering-metrics.js';
-import { AlbumRepository } from '../src/repositories/album.repository.js';
 import { FaceRepository } from '../src/repositories/face.repository.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 import type { FaceAnalyzer } from '../src/services/face-analyzer.js';
@@ -19,6 +18,8 @@ import { syntheticLibrary, type SyntheticLibrary } from '../test/support/synthet
 import { exactTopTen, storeSyntheticFaces, timeSimilar } from '../test/support/stored-library.js';
 import type { ClusteringChildResult } from './million-clustering.js';
 import { median, percentile } from './photos.js';
+import { OwnershipRepository } from '../src/repositories/ownership.repository.js';
+import { OwnerAccess } from '../src/services/owner-access.js';
 
 const run = promisify(execFile);
 const HNSW_INDEX = 'faces_embedding_hnsw_idx';
@@ -124,7 +125,12 @@ export async function benchMillion(): Promise<MillionBench> {
     t = performance.now();
     const truths = exactTopTen(lib.embeddings, stored, picks);
     log(`exact top-10 of ${queries} queries in ${seconds(t).toFixed(1)} s (in this process)`);
-    const faces = new FaceService(new FaceRepository(db), new AlbumRepository(db), undefined as unknown as FaceAnalyzer, 100);
+    const faces = new FaceService({
+      access: new OwnerAccess(new OwnershipRepository(db)),
+      faces: new FaceRepository(db),
+      analyzer: undefined as unknown as FaceAnalyzer,
+      maxPage: 100,
+    });
     for (const i of picks.slice(0, 20)) await faces.similar(LOCAL_OWNER.id, ids[i], { limit: 10 }); // warm the index's pages
     const { ms, recallAt10 } = await timeSimilar((id) => faces.similar(LOCAL_OWNER.id, id, { limit: 10 }), ids, picks, truths);
     log(`k-NN: recall@10 ${recallAt10.toFixed(4)}, p50 ${median(ms).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms`);

@@ -6,6 +6,7 @@ import { jobHandlers } from './jobs/job-handlers.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { JobWorkers } from './jobs/job-workers.js';
 import { LocalQueue } from './jobs/local-queue.js';
+import { PeriodicTasks } from './jobs/periodic-tasks.js';
 import { PgBossQueue } from './jobs/pg-boss-queue.js';
 import { FacegraphMetrics } from './metrics/facegraph-metrics.js';
 import { AccessRepository } from './repositories/access.repository.js';
@@ -22,6 +23,7 @@ import { PersonRepository } from './repositories/person.repository.js';
 import { LocalEventBus, type EventBus } from './repositories/event-bus.js';
 import { PgEventBus } from './repositories/pg-event-bus.js';
 import { ImportRoot } from './repositories/import-root.js';
+import { OwnershipRepository } from './repositories/ownership.repository.js';
 import { PhotoStore } from './repositories/photo-store.js';
 import { ThumbnailStore } from './repositories/thumbnail-store.js';
 import { UploadSpool } from './repositories/upload-spool.js';
@@ -35,6 +37,7 @@ import { FaceService } from './services/face.service.js';
 import { IngestService } from './services/ingest.service.js';
 import { ReencodeService } from './services/reencode.service.js';
 import { LiveEventsService } from './services/live-events.service.js';
+import { OwnerAccess } from './services/owner-access.js';
 import { PeopleService } from './services/people.service.js';
 import type { Services } from './services/services.js';
 import { UrlSigner } from './services/url-signer.js';
@@ -104,13 +107,15 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     throw err;
   }
   const metrics = new FacegraphMetrics(queue, { processMetrics: options.processMetrics });
-  const access = new AccessRepository(db);
-  const signer = new UrlSigner(await access.urlSigningSecret());
+  const keys = new AccessRepository(db);
+  const signer = new UrlSigner(await keys.urlSigningSecret());
+  const access = new OwnerAccess(new OwnershipRepository(db));
   const albums = new AlbumRepository(db);
   const images = new ImageRepository(db);
   const faces = new FaceRepository(db);
   const batches = new IngestBatchRepository(db);
   const photos = new PhotoStore(path.join(config.dataDir, 'photos'));
+  const maxPage = config.limits.maxPage;
   // Never loaded when analysis threads run the pipeline: then it only names the model they run.
   const engine = options.engine ?? createEngine(config);
   const pipeline = new FacePipeline(engine, pipelineOptions(config));
@@ -120,17 +125,16 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
 
   // A plain copy of the stage timings: metrics/ takes any stage -> milliseconds record and knows no vision types.
   analyzer.observe((result) => metrics.analyzed({ ...result.timings }));
-  const imports = new ImportRoot(config.importRoot, config.limits.maxFileBytes);
   // PostgreSQL's LISTEN/NOTIFY carries events between processes (workers publish, API processes follow);
   // PGlite is opened by one process only, so its events never leave it.
   const events: EventBus = database.kind === 'postgres' ? new PgEventBus(db, config.databaseUrl!) : new LocalEventBus();
   const ingest = new IngestService({
-    albums,
+    access,
     images,
     batches,
     photos,
     analyzer,
-    imports,
+    imports: new ImportRoot(config.importRoot, config.limits.maxFileBytes),
     spool: new UploadSpool(config.dataDir),
     queue,
     observer: metrics,
@@ -138,55 +142,48 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     waitSeconds: config.jobs.ingestWaitSeconds,
     minFaceSize: config.vision.minFaceSize,
   });
-
-  const reencode = new ReencodeService({ albums, images, reencodes: new FaceReencodeRepository(db), photos, analyzer, queue });
-
-  const clustering = new ClusteringService(new ClusteringRepository(db), albums);
+  const reencode = new ReencodeService({ access, images, reencodes: new FaceReencodeRepository(db), photos, analyzer, queue });
+  const clustering = new ClusteringService({ repository: new ClusteringRepository(db), albums, access });
+  const live = new LiveEventsService({ bus: events, access, ingest });
   const services: Services = {
-    keys: new ApiKeyService(access),
-    albums: new AlbumService(albums, images, photos, signer, config.limits.maxPage),
-    faces: new FaceService(faces, albums, analyzer, config.limits.maxPage),
-    corrections: new FaceCorrectionService(
-      new FaceCorrectionRepository(db),
+    keys: new ApiKeyService(keys),
+    albums: new AlbumService({ access, albums, images, photos, signer, maxPage }),
+    faces: new FaceService({ access, faces, analyzer, maxPage }),
+    corrections: new FaceCorrectionService({
+      access,
+      corrections: new FaceCorrectionRepository(db),
       faces,
       images,
       photos,
       analyzer,
       clustering,
-      config.vision.minFaceSize,
-    ),
+      minFaceSize: config.vision.minFaceSize,
+    }),
     ingest,
     reencode,
-    live: new LiveEventsService(events, ingest, albums),
-    people: new PeopleService(
-      new PersonRepository(db),
-      new PersonMergeRepository(db),
+    live,
+    people: new PeopleService({
+      access,
+      people: new PersonRepository(db),
+      merges: new PersonMergeRepository(db),
+      dismissals: new PersonDismissalRepository(db),
       faces,
-      albums,
-      config.limits.maxPage,
-      new PersonDismissalRepository(db),
-      clustering.threshold,
-    ),
+      maxPage,
+      threshold: clustering.threshold,
+    }),
     clustering,
-    thumbnails: new FaceThumbnailService(faces, images, photos, new ThumbnailStore(path.join(config.dataDir, 'thumbnails')), signer),
+    thumbnails: new FaceThumbnailService({
+      faces,
+      images,
+      photos,
+      store: new ThumbnailStore(path.join(config.dataDir, 'thumbnails')),
+      signer,
+    }),
   };
-  // New faces join existing people, or wait for enough similar ones, as soon as their batch is in.
-  // Queued at once (not after another query), so that close() waits for the run through clustering.settled().
-  ingest.onPhoto((event) => {
-    if (event.batchFinished) services.clustering.assignNewFacesSoon(event.albumId, { batchIds: [event.batchId] });
-  });
-  services.clustering.observe((scope, summary) => {
-    const facesPlaced = summary.joinedExisting + summary.inNewPeople;
-    if (scope.albumId === null || facesPlaced + summary.newPeople + summary.removedPeople === 0) return;
-    const event = {
-      kind: 'people',
-      albumId: scope.albumId,
-      newPeople: summary.newPeople,
-      removedPeople: summary.removedPeople,
-      facesPlaced,
-    } as const;
-    events.publish(event).catch((err) => console.error('[events] could not publish a people event:', (err as Error).message));
-  });
+  // New faces join existing people (or wait for enough similar ones) as soon as their batch is in; queued at
+  // once, so that close() waits for the run through clustering.settled().
+  ingest.onBatchFinished(({ albumId, batchId }) => clustering.assignNewFacesSoon(albumId, { batchIds: [batchId] }));
+  clustering.observe((scope, summary) => live.peopleChanged(scope, summary));
   const workers = new JobWorkers(queue, jobHandlers(ingest, reencode), {
     concurrency: options.workers ?? config.jobs.workers,
     pollSeconds: config.jobs.pollSeconds,
@@ -195,13 +192,9 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     observer: metrics,
   });
   if (options.startWorkers ?? true) workers.start();
+  const tasks = new PeriodicTasks();
   // Leftovers of crashes between an upload's move and its commit, or a job's record and its clean-up.
-  let sweeper: NodeJS.Timeout | undefined;
-  if ((options.workers ?? config.jobs.workers) > 0) {
-    const sweep = () => ingest.sweepSpool().catch((err) => console.error('[jobs] spool sweep failed:', (err as Error).message));
-    void sweep();
-    sweeper = setInterval(sweep, 60 * 60 * 1000).unref();
-  }
+  if ((options.workers ?? config.jobs.workers) > 0) tasks.every('spool sweep', 60 * 60 * 1000, () => ingest.sweepSpool());
 
   let closed = false;
   return {
@@ -217,7 +210,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     close: async (graceMs?: number) => {
       if (closed) return;
       closed = true;
-      clearInterval(sweeper);
+      tasks.stop();
       await workers.stop(graceMs);
       await queue.stop();
       await services.clustering.settled();

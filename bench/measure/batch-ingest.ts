@@ -80,7 +80,7 @@ try {
     const seconds = (performance.now() - t) / 1000;
     const used = process.cpuUsage(cpu);
     const main = performance.eventLoopUtilization(elu);
-    const done = await ingest.getBatch(batch.id);
+    const done = await ingest.getBatch(LOCAL_OWNER.id, batch.id);
     const n = files.length;
     process.stdout.write(
       `round ${round + 1}: ${(n / seconds).toFixed(1)} photos/s, CPU ${((used.user + used.system) / 1000 / n).toFixed(1)} ms a photo ` +

@@ -33,7 +33,7 @@ export function createContext(
     ...limits,
     loaders: {
       image: new DataLoader((ids) => services.albums.imagesByIds(owner.id, ids)),
-      facesOfImage: new DataLoader((ids) => services.faces.facesOfImages(ids)),
+      facesOfImage: new DataLoader((ids) => services.faces.facesOfImages(owner.id, ids)),
     },
   };
 }

@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { AlbumRepository, AlbumStats } from '../repositories/album.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { PhotoStore } from '../repositories/photo-store.js';
+import type { OwnerAccess } from './owner-access.js';
 import { readPhotoFrame, writeXmpSidecar } from '../vision/xmp-regions.js';
 import { paginate, type Page, type PageArgs } from './pagination.js';
 import type { UrlSigner } from './url-signer.js';
@@ -16,14 +17,31 @@ const MAX_NAME_LENGTH = 200;
  * Albums and their images: creation, listing, deletion with file clean-up.
  * Every method takes the caller's owner id first; another owner's ids are NOT_FOUND.
  */
+export interface AlbumServiceDeps {
+  access: OwnerAccess;
+  albums: AlbumRepository;
+  images: ImageRepository;
+  photos: PhotoStore;
+  signer: UrlSigner;
+  maxPage: number;
+}
+
 export class AlbumService {
-  constructor(
-    private readonly albums: AlbumRepository,
-    private readonly images: ImageRepository,
-    private readonly photos: PhotoStore,
-    private readonly signer: UrlSigner,
-    private readonly maxPage: number,
-  ) {}
+  private readonly access: OwnerAccess;
+  private readonly albums: AlbumRepository;
+  private readonly images: ImageRepository;
+  private readonly photos: PhotoStore;
+  private readonly signer: UrlSigner;
+  private readonly maxPage: number;
+
+  constructor(deps: AlbumServiceDeps) {
+    this.access = deps.access;
+    this.albums = deps.albums;
+    this.images = deps.images;
+    this.photos = deps.photos;
+    this.signer = deps.signer;
+    this.maxPage = deps.maxPage;
+  }
 
   async create(ownerId: number, name: string): Promise<AlbumRow> {
     const trimmed = name.trim();
@@ -47,13 +65,13 @@ export class AlbumService {
     return paginate(args, this.maxPage, (after, limit) => this.albums.listAfter(ownerId, after, limit));
   }
 
-  /** Counts of an album the caller already holds. */
-  stats(id: number): Promise<AlbumStats> {
+  async stats(ownerId: number, id: number): Promise<AlbumStats> {
+    await this.access.require(ownerId, 'album', id);
     return this.albums.stats(id);
   }
 
-  /** Images of an album the caller already holds. */
-  listImages(albumId: number, args: PageArgs): Promise<Page<ImageRow>> {
+  async listImages(ownerId: number, albumId: number, args: PageArgs): Promise<Page<ImageRow>> {
+    await this.access.require(ownerId, 'album', albumId);
     return paginate(args, this.maxPage, (after, limit) => this.images.listByAlbumAfter(albumId, after, limit));
   }
 
@@ -109,6 +127,7 @@ export class AlbumService {
 
   /** Deletes an album, its images and faces; photo files no other album uses are removed after the commit. */
   async delete(ownerId: number, id: number): Promise<void> {
+    await this.access.require(ownerId, 'album', id);
     const files = await this.images.filesOfAlbum(id);
     if (!(await this.albums.delete(ownerId, id))) throw new NotFoundError('album', String(id));
     await this.releaseFiles(files);

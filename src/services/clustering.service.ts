@@ -19,6 +19,7 @@ import type {
 } from '../repositories/clustering.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { isPoorQuality } from '../vision/face-quality.js';
+import type { OwnerAccess } from './owner-access.js';
 import { checkRange } from './pagination.js';
 
 /** What a clustering run did. */
@@ -56,6 +57,16 @@ export interface ClusterRequest {
  * nowhere for now. Runs are serialised in this process, and their writes
  * under a database lock.
  */
+export interface ClusteringServiceDeps {
+  repository: ClusteringRepository;
+  /** Whose album a queued run is for (runs start outside any request). */
+  albums: AlbumRepository;
+  access: OwnerAccess;
+  options?: Partial<ClusteringOptions>;
+  /** Faces smaller than this (shorter side, pixels) do not count towards a new person's `minFaces`. */
+  minFoundingFaceSize?: number;
+}
+
 export class ClusteringService {
   private tail: Promise<unknown> = Promise.resolve();
   /** Albums with an incremental run queued and not yet started, with the photos it will place (null: every face nobody's yet). */
@@ -63,18 +74,21 @@ export class ClusteringService {
   private readonly options: ClusteringOptions;
   private readonly observers = new Set<(scope: ClusteringScope, summary: ClusteringSummary) => void>();
 
-  constructor(
-    private readonly repository: ClusteringRepository,
-    private readonly albums: AlbumRepository,
-    options: Partial<ClusteringOptions> = {},
-    /** Faces smaller than this (shorter side, pixels) do not count towards a new person's `minFaces`. */
-    private readonly minFoundingFaceSize = DEFAULT_MIN_FOUNDING_FACE_SIZE,
-  ) {
+  private readonly repository: ClusteringRepository;
+  private readonly albums: AlbumRepository;
+  private readonly access: OwnerAccess;
+  private readonly minFoundingFaceSize: number;
+
+  constructor(deps: ClusteringServiceDeps) {
+    this.repository = deps.repository;
+    this.albums = deps.albums;
+    this.access = deps.access;
+    this.minFoundingFaceSize = deps.minFoundingFaceSize ?? DEFAULT_MIN_FOUNDING_FACE_SIZE;
     this.options = {
       threshold: DEFAULT_SAME_PERSON_THRESHOLD,
       minFaces: DEFAULT_MIN_FACES,
       neighbours: DEFAULT_NEIGHBOURS,
-      ...options,
+      ...deps.options,
     };
   }
 
@@ -83,7 +97,7 @@ export class ClusteringService {
   }
 
   async clusterAlbum(ownerId: number, albumId: number, request: ClusterRequest = {}): Promise<ClusteringSummary> {
-    if (!(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+    await this.access.require(ownerId, 'album', albumId);
     return this.run({ ownerId, albumId, mode: request.incremental ? 'incremental' : 'full' }, request.minFaces);
   }
 
@@ -134,7 +148,7 @@ export class ClusteringService {
    * unassigned faces and every person (docs/benchmarks.md, A million faces).
    */
   async placeNewFaces(ownerId: number, albumId: number, photos: Partial<NewPhotos>): Promise<ClusteringSummary> {
-    if (!(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+    await this.access.require(ownerId, 'album', albumId);
     const run = this.tail.then(() => this.placeNow(ownerId, albumId, gather({ batchIds: [], imageIds: [] }, photos)));
     this.tail = run.catch(() => undefined);
     return run;

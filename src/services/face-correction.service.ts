@@ -8,6 +8,7 @@ import { iou } from '../vision/box-matching.js';
 import type { Box } from '../vision/types.js';
 import type { ClusteringService } from './clustering.service.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
+import type { OwnerAccess } from './owner-access.js';
 
 /**
  * Smallest side of a drawn box whatever FACEGRAPH_MIN_FACE_SIZE says (it may
@@ -24,17 +25,38 @@ const SAME_FACE_IOU = 0.5;
  * takes the caller's owner id first; another owner's image or face is
  * NOT_FOUND.
  */
+export interface FaceCorrectionServiceDeps {
+  access: OwnerAccess;
+  corrections: FaceCorrectionRepository;
+  faces: FaceRepository;
+  images: ImageRepository;
+  photos: PhotoStore;
+  analyzer: FaceAnalyzer;
+  clustering: Pick<ClusteringService, 'assignNewFacesSoon'>;
+  /** FACEGRAPH_MIN_FACE_SIZE: the smallest face the detector keeps, in original pixels. */
+  minFaceSize: number;
+}
+
 export class FaceCorrectionService {
-  constructor(
-    private readonly corrections: FaceCorrectionRepository,
-    private readonly faces: FaceRepository,
-    private readonly images: ImageRepository,
-    private readonly photos: PhotoStore,
-    private readonly analyzer: FaceAnalyzer,
-    private readonly clustering: Pick<ClusteringService, 'assignNewFacesSoon'>,
-    /** FACEGRAPH_MIN_FACE_SIZE: the smallest face the detector keeps, in original pixels. */
-    private readonly minFaceSize: number,
-  ) {}
+  private readonly access: OwnerAccess;
+  private readonly corrections: FaceCorrectionRepository;
+  private readonly faces: FaceRepository;
+  private readonly images: ImageRepository;
+  private readonly photos: PhotoStore;
+  private readonly analyzer: FaceAnalyzer;
+  private readonly clustering: Pick<ClusteringService, 'assignNewFacesSoon'>;
+  private readonly minFaceSize: number;
+
+  constructor(deps: FaceCorrectionServiceDeps) {
+    this.access = deps.access;
+    this.corrections = deps.corrections;
+    this.faces = deps.faces;
+    this.images = deps.images;
+    this.photos = deps.photos;
+    this.analyzer = deps.analyzer;
+    this.clustering = deps.clustering;
+    this.minFaceSize = deps.minFaceSize;
+  }
 
   /**
    * Deletes a face: it leaves searches, counts, its person and clustering at
@@ -42,7 +64,7 @@ export class FaceCorrectionService {
    * back). Returns the person it was in, if any.
    */
   async deleteFace(ownerId: number, faceId: number): Promise<number | null> {
-    if (!(await this.faces.findById(ownerId, faceId))) throw new NotFoundError('face', String(faceId));
+    await this.access.require(ownerId, 'face', faceId);
     return this.corrections.deleteFace(faceId);
   }
 

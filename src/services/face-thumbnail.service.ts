@@ -26,14 +26,28 @@ export interface FaceThumbnail {
  * version (see UrlSigner), so what a URL names never changes: it can be cached
  * forever, and a stale, guessed or forged URL is a 404, not another face.
  */
+export interface FaceThumbnailServiceDeps {
+  faces: FaceRepository;
+  images: ImageRepository;
+  photos: PhotoStore;
+  store: ThumbnailStore;
+  signer: UrlSigner;
+}
+
 export class FaceThumbnailService {
-  constructor(
-    private readonly faces: FaceRepository,
-    private readonly images: ImageRepository,
-    private readonly photos: PhotoStore,
-    private readonly store: ThumbnailStore,
-    private readonly signer: UrlSigner,
-  ) {}
+  private readonly faces: FaceRepository;
+  private readonly images: ImageRepository;
+  private readonly photos: PhotoStore;
+  private readonly store: ThumbnailStore;
+  private readonly signer: UrlSigner;
+
+  constructor(deps: FaceThumbnailServiceDeps) {
+    this.faces = deps.faces;
+    this.images = deps.images;
+    this.photos = deps.photos;
+    this.store = deps.store;
+    this.signer = deps.signer;
+  }
 
   /** The thumbnail URL of a face, given its photo's hash (from a request's loader). */
   url(ownerId: number, face: { id: number; box: Box }, imageSha256: string): string {

@@ -1,11 +1,11 @@
 import type { FaceRow } from '../db/tables.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import type { AlbumRepository } from '../repositories/album.repository.js';
 import type { FaceDistance, FaceRepository } from '../repositories/face.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import type { FaceSource } from '../vision/face-check.js';
 import type { Box } from '../vision/types.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
+import type { OwnerAccess } from './owner-access.js';
 import { checkRange, paginate, type Page, type PageArgs } from './pagination.js';
 
 export interface SearchOptions {
@@ -34,14 +34,29 @@ export const DEFAULT_SEARCH_LIMIT = 10;
  * method takes the caller's owner id first: another owner's faces are neither
  * found by id nor ever returned by a search.
  */
+export interface FaceServiceDeps {
+  access: OwnerAccess;
+  faces: FaceRepository;
+  analyzer: FaceAnalyzer;
+  maxPage: number;
+  /** The same-person threshold of `compare` (default: the calibrated one). */
+  threshold?: number;
+}
+
 export class FaceService {
-  constructor(
-    private readonly faces: FaceRepository,
-    private readonly albums: AlbumRepository,
-    private readonly analyzer: FaceAnalyzer,
-    private readonly maxPage: number,
-    readonly threshold: number = DEFAULT_SAME_PERSON_THRESHOLD,
-  ) {}
+  readonly threshold: number;
+  private readonly access: OwnerAccess;
+  private readonly faces: FaceRepository;
+  private readonly analyzer: FaceAnalyzer;
+  private readonly maxPage: number;
+
+  constructor(deps: FaceServiceDeps) {
+    this.access = deps.access;
+    this.faces = deps.faces;
+    this.analyzer = deps.analyzer;
+    this.maxPage = deps.maxPage;
+    this.threshold = deps.threshold ?? DEFAULT_SAME_PERSON_THRESHOLD;
+  }
 
   async get(ownerId: number, id: number): Promise<FaceRow> {
     const face = await this.faces.findById(ownerId, id);
@@ -55,16 +70,17 @@ export class FaceService {
     return embedding;
   }
 
-  /** Faces of each image (images the caller already holds), in the order asked; for request-scoped batch loading. */
-  async facesOfImages(imageIds: readonly number[]): Promise<FaceRow[][]> {
-    const rows = await this.faces.listByImageIds(imageIds);
+  /** Faces of each image in the order asked (none for another owner's); for request-scoped batch loading. */
+  async facesOfImages(ownerId: number, imageIds: readonly number[]): Promise<FaceRow[][]> {
+    const owned = await this.access.owned(ownerId, 'image', imageIds);
+    const rows = await this.faces.listByImageIds([...owned]);
     const byImage = new Map<number, FaceRow[]>(imageIds.map((id) => [id, []]));
     for (const row of rows) byImage.get(row.image_id)?.push(row);
     return imageIds.map((id) => byImage.get(id)!);
   }
 
   async listByAlbum(ownerId: number, albumId: number, args: PageArgs): Promise<Page<FaceRow>> {
-    await this.requireAlbum(ownerId, albumId);
+    await this.access.require(ownerId, 'album', albumId);
     return paginate(args, this.maxPage, (after, limit) => this.faces.listByAlbumAfter(albumId, after, limit));
   }
 
@@ -92,8 +108,7 @@ export class FaceService {
   }
 
   async compare(ownerId: number, a: number, b: number): Promise<FaceComparison> {
-    await this.get(ownerId, a);
-    await this.get(ownerId, b);
+    await this.access.require(ownerId, 'face', a, b);
     const distance = (await this.faces.distanceBetween(a, b))!;
     return { distance, threshold: this.threshold, samePerson: distance <= this.threshold };
   }
@@ -109,11 +124,7 @@ export class FaceService {
       throw new InvalidInputError(`maxDistance must be between 0 and 2 (cosine distance), got ${maxDistance}`, { argument: 'maxDistance' });
     }
     const albumId = options.albumId ?? undefined;
-    if (albumId !== undefined) await this.requireAlbum(ownerId, albumId);
+    if (albumId !== undefined) await this.access.require(ownerId, 'album', albumId);
     return { ownerId, limit, maxDistance, albumId };
-  }
-
-  private async requireAlbum(ownerId: number, albumId: number): Promise<void> {
-    if (!(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
   }
 }

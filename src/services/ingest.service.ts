@@ -5,7 +5,6 @@ import type { ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue, type JobRequest } from '../jobs/job-queue.js';
-import type { AlbumRepository } from '../repositories/album.repository.js';
 import { toBatchSnapshot, type EventBus, type FacegraphEvent, type ItemSnapshot } from '../repositories/event-bus.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { IngestBatchRepository, ItemOutcome, NewItem, PendingItem } from '../repositories/ingest-batch.repository.js';
@@ -14,6 +13,7 @@ import { sha256Hex, type PhotoStore } from '../repositories/photo-store.js';
 import type { UploadSpool } from '../repositories/upload-spool.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
 import type { IngestSource } from './ingest-source.js';
+import type { OwnerAccess } from './owner-access.js';
 import { nameFacesFromXmp } from './xmp-names.js';
 
 /** What ingesting one photo did: the image (new or already in the album) and how many faces were stored now. */
@@ -52,7 +52,7 @@ export interface IngestObserver {
 }
 
 export interface IngestServiceDeps {
-  albums: AlbumRepository;
+  access: OwnerAccess;
   images: ImageRepository;
   batches: IngestBatchRepository;
   photos: PhotoStore;
@@ -86,31 +86,29 @@ export class IngestService {
 
   constructor(private readonly deps: IngestServiceDeps) {}
 
-  async getBatch(id: number): Promise<IngestBatchRow> {
-    const batch = await this.deps.batches.findById(id);
-    if (!batch) throw new NotFoundError('ingest batch', String(id));
-    return batch;
+  async getBatch(ownerId: number, id: number): Promise<IngestBatchRow> {
+    await this.deps.access.require(ownerId, 'batch', id);
+    return this.loadBatch(id);
   }
 
   /** The batch, if it is into one of the owner's albums. */
   async findBatch(ownerId: number, id: number): Promise<IngestBatchRow | undefined> {
-    const batch = await this.deps.batches.findById(id);
-    return batch && (await this.deps.albums.findById(ownerId, batch.album_id)) ? batch : undefined;
+    return (await this.deps.access.owned(ownerId, 'batch', [id])).has(id) ? this.deps.batches.findById(id) : undefined;
   }
 
-  /** Items of a batch the caller already holds. */
-  batchItems(id: number): Promise<IngestItemRow[]> {
+  async batchItems(ownerId: number, id: number): Promise<IngestItemRow[]> {
+    await this.deps.access.require(ownerId, 'batch', id);
     return this.deps.batches.items(id);
   }
 
-  /** Batches of an album the caller already holds. */
-  listBatches(albumId: number, limit: number): Promise<IngestBatchRow[]> {
+  async listBatches(ownerId: number, albumId: number, limit: number): Promise<IngestBatchRow[]> {
+    await this.deps.access.require(ownerId, 'album', albumId);
     return this.deps.batches.listByAlbum(albumId, limit);
   }
 
   /** Moves staged uploads into the spool, queues a job per photo, and waits a while for the batch. */
   async enqueueUploads(ownerId: number, albumId: number, uploads: StagedUpload[]): Promise<IngestBatchRow> {
-    await this.requireAlbum(ownerId, albumId);
+    await this.deps.access.require(ownerId, 'album', albumId);
     const adopted: string[] = [];
     let batch: IngestBatchRow;
     try {
@@ -136,7 +134,7 @@ export class IngestService {
 
   /** Queues server-side paths (read under the import root by the worker) and waits a while for the batch. */
   async enqueuePaths(ownerId: number, albumId: number, paths: string[]): Promise<IngestBatchRow> {
-    await this.requireAlbum(ownerId, albumId);
+    await this.deps.access.require(ownerId, 'album', albumId);
     const items = paths.map((p): NewItem => ({ fileName: path.basename(p) || p, source: { kind: 'import', ref: p } }));
     const batch = await this.createQueuedBatch(albumId, items);
     return this.waitForBatch(batch.id, this.deps.waitSeconds);
@@ -148,7 +146,7 @@ export class IngestService {
    * files that only this host has.
    */
   async createLocalBatch(ownerId: number, albumId: number, files: { fileName: string; path: string }[]): Promise<IngestBatchRow> {
-    await this.requireAlbum(ownerId, albumId);
+    await this.deps.access.require(ownerId, 'album', albumId);
     return this.deps.batches.createWithItems(
       albumId,
       files.map((f) => ({ fileName: f.fileName, source: { kind: 'file', ref: path.resolve(f.path) } })),
@@ -167,7 +165,7 @@ export class IngestService {
   async waitForBatch(batchId: number, seconds: number): Promise<IngestBatchRow> {
     const deadline = Date.now() + seconds * 1000;
     for (;;) {
-      const batch = await this.getBatch(batchId);
+      const batch = await this.loadBatch(batchId);
       const left = deadline - Date.now();
       if (batch.status === 'DONE' || batch.status === 'FAILED' || left <= 0) return batch;
       // Woken at once when this process finishes it; polled for workers elsewhere.
@@ -231,6 +229,13 @@ export class IngestService {
   onPhoto(listener: (event: PhotoEvent) => void): () => void {
     this.photoEvents.on('photo', listener);
     return () => this.photoEvents.off('photo', listener);
+  }
+
+  /** Calls `listener` when a batch this process worked on finishes (its last item recorded); returns the unsubscribe function. */
+  onBatchFinished(listener: (batch: { albumId: number; batchId: number }) => void): () => void {
+    return this.onPhoto((event) => {
+      if (event.batchFinished) listener({ albumId: event.albumId, batchId: event.batchId });
+    });
   }
 
   /** The dead letter of a photo's job: it gave up after its retries, so the item gets its error and the batch can finish. */
@@ -356,7 +361,9 @@ export class IngestService {
     if (source?.kind === 'spool' && source.ref) await this.deps.spool.remove(source.ref);
   }
 
-  private async requireAlbum(ownerId: number, albumId: number): Promise<void> {
-    if (!(await this.deps.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+  private async loadBatch(id: number): Promise<IngestBatchRow> {
+    const batch = await this.deps.batches.findById(id);
+    if (!batch) throw new NotFoundError('ingest batch', String(id));
+    return batch;
   }
 }

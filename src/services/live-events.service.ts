@@ -1,6 +1,4 @@
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
-import { NotFoundError } from '../errors.js';
-import type { AlbumRepository } from '../repositories/album.repository.js';
 import {
   toBatchSnapshot,
   toItemSnapshot,
@@ -9,7 +7,9 @@ import {
   type FacegraphEvent,
   type ItemSnapshot,
 } from '../repositories/event-bus.js';
+import type { ClusteringSummary } from './clustering.service.js';
 import type { IngestService } from './ingest.service.js';
+import type { OwnerAccess } from './owner-access.js';
 
 /** One step of a batch: where it stands, and the items that got their outcome since the last step. */
 export interface BatchProgress {
@@ -35,20 +35,51 @@ const STATUS_RANK = { QUEUED: 0, RUNNING: 1, DONE: 2, FAILED: 2 } as const;
  * never a step back. Events from several workers may arrive out of order,
  * so a batch's steps are ordered by progress (files finished, then status);
  * an event bus that lost events is made up for by re-reading the batch after
- * `resyncMs` without news. Owner checks are the queries' own: another owner's
- * batch or album is NOT_FOUND, like a missing one.
+ * `resyncMs` without news. Another owner's batch or album is NOT_FOUND, like a
+ * missing one (OwnerAccess).
  */
+export interface LiveEventsServiceDeps {
+  bus: EventBus;
+  access: OwnerAccess;
+  /** Where a batch is re-read from (its snapshot and items). */
+  ingest: Pick<IngestService, 'getBatch' | 'batchItems'>;
+  resyncMs?: number;
+}
+
 export class LiveEventsService {
-  constructor(
-    private readonly bus: EventBus,
-    private readonly ingest: IngestService,
-    private readonly albums: AlbumRepository,
-    private readonly resyncMs = DEFAULT_RESYNC_MS,
-  ) {}
+  private readonly bus: EventBus;
+  private readonly access: OwnerAccess;
+  private readonly ingest: LiveEventsServiceDeps['ingest'];
+  private readonly resyncMs: number;
+
+  constructor(deps: LiveEventsServiceDeps) {
+    this.bus = deps.bus;
+    this.access = deps.access;
+    this.ingest = deps.ingest;
+    this.resyncMs = deps.resyncMs ?? DEFAULT_RESYNC_MS;
+  }
+
+  /**
+   * Announces what a clustering run changed in an album (PEOPLE_CHANGED), to
+   * followers in every process; runs over the whole library, and runs that
+   * changed nothing, are not announced.
+   */
+  peopleChanged(scope: { albumId: number | null }, summary: ClusteringSummary): void {
+    const facesPlaced = summary.joinedExisting + summary.inNewPeople;
+    if (scope.albumId === null || facesPlaced + summary.newPeople + summary.removedPeople === 0) return;
+    const event = {
+      kind: 'people',
+      albumId: scope.albumId,
+      newPeople: summary.newPeople,
+      removedPeople: summary.removedPeople,
+      facesPlaced,
+    } as const;
+    this.bus.publish(event).catch((err) => console.error('[events] could not publish a people event:', (err as Error).message));
+  }
 
   /** The batch's progress from now until it is DONE or FAILED (at once if it already is). */
   async followBatch(ownerId: number, batchId: number): Promise<AsyncIterableIterator<BatchProgress>> {
-    if (!(await this.ingest.findBatch(ownerId, batchId))) throw new NotFoundError('ingest batch', String(batchId));
+    await this.access.require(ownerId, 'batch', batchId);
     return new Repeater<BatchProgress>(async (push, stop) => {
       const inbox: BatchProgress[] = [];
       let wake: (() => void) | undefined;
@@ -67,7 +98,7 @@ export class LiveEventsService {
       try {
         // Listening before reading: a change between the read and the first event is not lost.
         await this.bus.ready();
-        let last = await this.read(batchId, fresh);
+        let last = await this.read(ownerId, batchId, fresh);
         await push(last);
         while (!stopped && !FINAL.has(last.batch.status)) {
           if (inbox.length === 0) {
@@ -81,7 +112,7 @@ export class LiveEventsService {
             wake = undefined;
           }
           if (stopped) break;
-          const steps = inbox.length > 0 ? inbox.splice(0) : [await this.read(batchId, fresh)];
+          const steps = inbox.length > 0 ? inbox.splice(0) : [await this.read(ownerId, batchId, fresh)];
           const batch = steps.map((s) => s.batch).reduce((a, b) => (ahead(b, a) ? b : a), last.batch);
           const finishedItems = fresh(steps.flatMap((s) => s.finishedItems));
           if (!ahead(batch, last.batch) && finishedItems.length === 0) continue;
@@ -97,7 +128,7 @@ export class LiveEventsService {
 
   /** Photos stored and people changed in the album, from now until the client stops. */
   async followAlbum(ownerId: number, albumId: number): Promise<AsyncIterableIterator<AlbumEvent>> {
-    if (!(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+    await this.access.require(ownerId, 'album', albumId);
     return new Repeater<AlbumEvent>(async (push, stop) => {
       const unsubscribe = this.bus.subscribe((event) => {
         if ((event.kind === 'photo' || event.kind === 'people') && event.albumId === albumId) void push(event).catch(() => undefined);
@@ -108,8 +139,8 @@ export class LiveEventsService {
   }
 
   /** The batch as stored, with the items recorded (an image or an error) that this follower has not seen yet. */
-  private async read(batchId: number, fresh: (items: ItemSnapshot[]) => ItemSnapshot[]): Promise<BatchProgress> {
-    const [row, items] = await Promise.all([this.ingest.getBatch(batchId), this.ingest.batchItems(batchId)]);
+  private async read(ownerId: number, batchId: number, fresh: (items: ItemSnapshot[]) => ItemSnapshot[]): Promise<BatchProgress> {
+    const [row, items] = await Promise.all([this.ingest.getBatch(ownerId, batchId), this.ingest.batchItems(ownerId, batchId)]);
     return {
       batch: toBatchSnapshot(row),
       finishedItems: fresh(items.filter((i) => i.image_id !== null || i.error_code !== null).map(toItemSnapshot)),

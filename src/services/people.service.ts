@@ -2,12 +2,12 @@ import { closeGroupPairs } from '../clustering/close-pairs.js';
 import type { FaceRow, PersonMergeRow, PersonRow } from '../db/tables.js';
 import { EMBEDDING_DIMENSIONS } from '../db/vector.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import type { AlbumRepository } from '../repositories/album.repository.js';
 import type { FaceRepository } from '../repositories/face.repository.js';
 import type { PersonDismissalRepository } from '../repositories/person-dismissal.repository.js';
 import type { MergeRefusal, PersonMergeRepository } from '../repositories/person-merge.repository.js';
 import type { FaceAssignment, PersonRepository } from '../repositories/person.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
+import type { OwnerAccess } from './owner-access.js';
 import { checkRange, paginate, type Page, type PageArgs } from './pagination.js';
 
 const MAX_NAME_LENGTH = 200;
@@ -45,17 +45,35 @@ export interface PersonFilter {
  * Every method takes the caller's owner id first; people, faces and merges of
  * another owner are NOT_FOUND.
  */
+export interface PeopleServiceDeps {
+  access: OwnerAccess;
+  people: PersonRepository;
+  merges: PersonMergeRepository;
+  dismissals: PersonDismissalRepository;
+  faces: FaceRepository;
+  maxPage: number;
+  /** The same-person threshold clustering cuts at. */
+  threshold?: number;
+}
+
 export class PeopleService {
-  constructor(
-    private readonly people: PersonRepository,
-    private readonly merges: PersonMergeRepository,
-    private readonly faces: FaceRepository,
-    private readonly albums: AlbumRepository,
-    private readonly maxPage: number,
-    private readonly dismissals: PersonDismissalRepository,
-    /** The same-person threshold clustering cuts at. */
-    private readonly threshold = DEFAULT_SAME_PERSON_THRESHOLD,
-  ) {}
+  private readonly access: OwnerAccess;
+  private readonly people: PersonRepository;
+  private readonly merges: PersonMergeRepository;
+  private readonly dismissals: PersonDismissalRepository;
+  private readonly faces: FaceRepository;
+  private readonly maxPage: number;
+  private readonly threshold: number;
+
+  constructor(deps: PeopleServiceDeps) {
+    this.access = deps.access;
+    this.people = deps.people;
+    this.merges = deps.merges;
+    this.dismissals = deps.dismissals;
+    this.faces = deps.faces;
+    this.maxPage = deps.maxPage;
+    this.threshold = deps.threshold ?? DEFAULT_SAME_PERSON_THRESHOLD;
+  }
 
   /** An active person (not merged away); NOT_FOUND otherwise. */
   async get(ownerId: number, id: number): Promise<PersonRow> {
@@ -76,9 +94,9 @@ export class PeopleService {
     return ids.map((id) => byId.get(id));
   }
 
-  /** Each face's assignment (faces the caller already holds), in the order asked; for request-scoped batch loading. */
-  async assignmentsOf(faceIds: readonly number[]): Promise<(FaceAssignment | undefined)[]> {
-    const rows = await this.people.assignmentsOf(faceIds);
+  /** Each face's assignment in the order asked (undefined for another owner's); for request-scoped batch loading. */
+  async assignmentsOf(ownerId: number, faceIds: readonly number[]): Promise<(FaceAssignment | undefined)[]> {
+    const rows = await this.people.assignmentsOf([...(await this.access.owned(ownerId, 'face', faceIds))]);
     const byFace = new Map(rows.map((r) => [r.faceId, r]));
     return faceIds.map((id) => byFace.get(id));
   }
@@ -91,6 +109,7 @@ export class PeopleService {
   }
 
   async listByAlbum(ownerId: number, albumId: number, includeHidden = false): Promise<PersonRow[]> {
+    await this.access.require(ownerId, 'album', albumId);
     return this.people.listByAlbum(ownerId, albumId, includeHidden);
   }
 
@@ -106,6 +125,7 @@ export class PeopleService {
   }
 
   async unassignedFaces(ownerId: number, albumId: number, args: PageArgs): Promise<Page<FaceRow>> {
+    await this.access.require(ownerId, 'album', albumId);
     return paginate(args, this.maxPage, (after, limit) => this.people.unassignedFacesAfter(ownerId, albumId, after, limit));
   }
 
@@ -198,7 +218,7 @@ export class PeopleService {
    */
   async mergeSuggestions(ownerId: number, albumId: number, limit: number): Promise<MergeSuggestion[]> {
     checkRange('limit', limit, 1, this.maxPage);
-    if (!(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+    await this.access.require(ownerId, 'album', albumId);
     const people = await this.people.mergeCandidates(ownerId, albumId);
     if (people.length < 2) return [];
     const means = new Float32Array(people.length * EMBEDDING_DIMENSIONS);
@@ -241,7 +261,7 @@ export class PeopleService {
   async suggest(ownerId: number, personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
     checkRange('limit', limit, 1, this.maxPage);
     const person = await this.get(ownerId, personId);
-    if (albumId !== undefined && !(await this.albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+    if (albumId !== undefined) await this.access.require(ownerId, 'album', albumId);
     if (person.face_count === 0) return [];
     return this.people.suggestions(ownerId, personId, limit, albumId);
   }

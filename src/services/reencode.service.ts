@@ -1,15 +1,14 @@
-import { NotFoundError } from '../errors.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue } from '../jobs/job-queue.js';
-import type { AlbumRepository } from '../repositories/album.repository.js';
 import type { FaceReencodeRepository } from '../repositories/face-reencode.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { PhotoStore } from '../repositories/photo-store.js';
 import { matchFaces } from '../vision/box-matching.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
+import type { OwnerAccess } from './owner-access.js';
 
 export interface ReencodeServiceDeps {
-  albums: AlbumRepository;
+  access: OwnerAccess;
   images: ImageRepository;
   reencodes: FaceReencodeRepository;
   photos: PhotoStore;
@@ -33,8 +32,8 @@ export class ReencodeService {
    * up); a job that finds its image already re-encoded is skipped, cheaply.
    */
   async reencodeFaces(ownerId: number, albumId?: number): Promise<number> {
-    const { albums, reencodes, queue, analyzer } = this.deps;
-    if (albumId !== undefined && !(await albums.findById(ownerId, albumId))) throw new NotFoundError('album', String(albumId));
+    const { access, reencodes, queue, analyzer } = this.deps;
+    if (albumId !== undefined) await access.require(ownerId, 'album', albumId);
     const model = analyzer.model;
     const request = `${Date.now()}-${Math.random()}`;
     const faces = await reencodes.countOtherModel(ownerId, model, albumId);

@@ -40,7 +40,7 @@ async function waitForBatch(server: TestServer, id: number, timeoutMs: number, o
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const batch = await server.facegraph.services.ingest.getBatch(id);
+      const batch = await server.facegraph.services.ingest.getBatch(LOCAL_OWNER.id, id);
       if (batch.status === 'DONE' || batch.status === 'FAILED') return batch;
       await onProgress?.(batch.done + batch.failed);
     } catch (err) {
@@ -54,11 +54,11 @@ async function waitForBatch(server: TestServer, id: number, timeoutMs: number, o
 /** Every photo of the batch is in the album exactly once, with its faces once. */
 async function assertExactlyOnce(server: TestServer, albumId: number, batchId: number, expected: number): Promise<void> {
   const { db } = server.facegraph.database;
-  const batch = await server.facegraph.services.ingest.getBatch(batchId);
+  const batch = await server.facegraph.services.ingest.getBatch(LOCAL_OWNER.id, batchId);
   assert.equal(batch.status, 'DONE');
   assert.equal(batch.done, expected);
   assert.equal(batch.failed, 0);
-  const items = await server.facegraph.services.ingest.batchItems(batchId);
+  const items = await server.facegraph.services.ingest.batchItems(LOCAL_OWNER.id, batchId);
   assert.equal(items.length, expected);
   assert.equal(new Set(items.map((i) => i.image_id)).size, expected, 'every item has its own image');
   const images = await sql<{

@@ -9,6 +9,8 @@ import { ImageRepository } from '../../src/repositories/image.repository.js';
 import { ClusteringService } from '../../src/services/clustering.service.js';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 import { openScratchDatabase } from '../helpers/scratch-database.js';
+import { OwnershipRepository } from '../../src/repositories/ownership.repository.js';
+import { OwnerAccess } from '../../src/services/owner-access.js';
 
 /**
  * The clustering service on a real database (PGlite, or PostgreSQL with
@@ -71,7 +73,13 @@ async function assertConsistent(): Promise<void> {
 
 test('two processes placing the same new faces at once leave one consistent result', async () => {
   // Two services = two processes: each serialises its own runs, but not with the other.
-  const make = () => new ClusteringService(new ClusteringRepository(database.db), new AlbumRepository(database.db), { threshold: 0.094 });
+  const make = () =>
+    new ClusteringService({
+      repository: new ClusteringRepository(database.db),
+      albums: new AlbumRepository(database.db),
+      access: new OwnerAccess(new OwnershipRepository(database.db)),
+      options: { threshold: 0.094 },
+    });
   const [a, b] = await Promise.all([
     make().clusterAlbum(LOCAL_OWNER.id, albumId, { incremental: true }),
     make().clusterAlbum(LOCAL_OWNER.id, albumId, { incremental: true }),

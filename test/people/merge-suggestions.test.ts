@@ -7,6 +7,8 @@ import { ClusteringService } from '../../src/services/clustering.service.js';
 import { codes, gql, gqlUpload } from '../helpers/graphql-client.js';
 import { astronautPhotos, startTestServer, type TestServer } from '../helpers/harness.js';
 import { DATASETS, datasetPath, describeWithDatasets } from '../support/datasets.js';
+import { OwnershipRepository } from '../../src/repositories/ownership.repository.js';
+import { OwnerAccess } from '../../src/services/owner-access.js';
 
 /**
  * Merge suggestions and "not the same person", over HTTP: on lfw10's ten
@@ -271,9 +273,11 @@ describeWithDatasets(['lfw10'], 'merge suggestions on lfw10 (ten people, ten pho
       .execute();
     // A threshold above their distance (with room for the stray faces it also lets in), and every face's
     // neighbours wide enough to reach the other person's.
-    const loose = new ClusteringService(new ClusteringRepository(db), new AlbumRepository(db), {
-      threshold: closest.distance + 0.02,
-      neighbours: 40,
+    const loose = new ClusteringService({
+      repository: new ClusteringRepository(db),
+      albums: new AlbumRepository(db),
+      access: new OwnerAccess(new OwnershipRepository(db)),
+      options: { threshold: closest.distance + 0.02, neighbours: 40 },
     });
     const ownerId = (await db.selectFrom('albums').select('owner_id').where('id', '=', Number(album)).executeTakeFirstOrThrow()).owner_id;
     const together = async () => {

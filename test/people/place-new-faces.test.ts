@@ -9,6 +9,8 @@ import { ClusteringService } from '../../src/services/clustering.service.js';
 import { openScratchDatabase } from '../helpers/scratch-database.js';
 import { storeSyntheticFaces } from '../support/stored-library.js';
 import { syntheticLibrary } from '../support/synthetic-people.js';
+import { OwnershipRepository } from '../../src/repositories/ownership.repository.js';
+import { OwnerAccess } from '../../src/services/owner-access.js';
 
 /**
  * `placeNewFaces`, the path every ingested batch takes: the new photos' faces and what lies near
@@ -26,7 +28,11 @@ before(async () => {
   const { db } = scratch.database;
   album = (await db.insertInto('albums').values({ owner_id: LOCAL_OWNER.id, name: 'new faces' }).returning('id').executeTakeFirstOrThrow())
     .id;
-  service = new ClusteringService(new ClusteringRepository(db), new AlbumRepository(db));
+  service = new ClusteringService({
+    repository: new ClusteringRepository(db),
+    albums: new AlbumRepository(db),
+    access: new OwnerAccess(new OwnershipRepository(db)),
+  });
 });
 
 after(async () => {

@@ -35,17 +35,17 @@ export class AlbumResolver {
 
   @FieldResolver(() => Int)
   async imageCount(@Root() album: Album, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return (await ctx.services.albums.stats(album.id)).imageCount;
+    return (await ctx.services.albums.stats(ctx.owner.id, album.id)).imageCount;
   }
 
   @FieldResolver(() => Int)
   async faceCount(@Root() album: Album, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return (await ctx.services.albums.stats(album.id)).faceCount;
+    return (await ctx.services.albums.stats(ctx.owner.id, album.id)).faceCount;
   }
 
   @FieldResolver(() => ImageConnection, { description: 'Photos in the order they were added.' })
   async images(@Root() album: Album, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<ImageConnection> {
-    return toConnection(await ctx.services.albums.listImages(album.id, args), toImage);
+    return toConnection(await ctx.services.albums.listImages(ctx.owner.id, album.id, args), toImage);
   }
 
   @FieldResolver(() => FaceConnection, { description: 'Faces in the order they were found.' })
@@ -61,6 +61,6 @@ export class AlbumResolver {
   ): Promise<IngestBatch[]> {
     const count = last ?? 20;
     checkRange('last', count, 1, ctx.maxPage);
-    return (await ctx.services.ingest.listBatches(album.id, count)).map(toIngestBatch);
+    return (await ctx.services.ingest.listBatches(ctx.owner.id, album.id, count)).map(toIngestBatch);
   }
 }

@@ -75,7 +75,7 @@ export class IngestResolver {
 
   @FieldResolver(() => [IngestItem])
   async items(@Root() batch: IngestBatch, @Ctx() ctx: GraphQLContext): Promise<IngestItem[]> {
-    return (await ctx.services.ingest.batchItems(batch.id)).map(toIngestItem);
+    return (await ctx.services.ingest.batchItems(ctx.owner.id, batch.id)).map(toIngestItem);
   }
 
   @FieldResolver(() => Album)

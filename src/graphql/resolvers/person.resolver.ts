@@ -33,7 +33,7 @@ function loaders(ctx: GraphQLContext): PeopleLoaders {
     const ownerId = ctx.owner.id;
     l = {
       person: new DataLoader((ids) => people.byIds(ownerId, ids)),
-      assignment: new DataLoader((ids) => people.assignmentsOf(ids)),
+      assignment: new DataLoader((ids) => people.assignmentsOf(ownerId, ids)),
       face: new DataLoader((ids) => people.facesByIds(ownerId, ids)),
     };
     loadersOf.set(ctx, l);
