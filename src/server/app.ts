@@ -38,6 +38,8 @@ const HEALTH_TIMEOUT_MS = 2000;
 
 export interface HttpServer {
   server: http.Server;
+  /** The Express app, whose routes the owner-isolation test walks. */
+  app: express.Express;
   url: string;
   stop(): Promise<void>;
 }
@@ -183,6 +185,7 @@ export async function startHttpServer(
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     server,
+    app,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}${GRAPHQL_PATH}`,
     stop: () => apollo.stop(),
   };

@@ -4,7 +4,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { codes, fileFromPath, gql, gqlUpload, type UploadFile } from '../helpers/graphql-client.js';
+import { getNamedType, type GraphQLOutputType } from 'graphql';
+import { buildFacegraphSchema } from '../../src/graphql/schema.js';
+import { codes, fileFromPath, gql, gqlUpload, type GraphQLResponse, type UploadFile } from '../helpers/graphql-client.js';
+import { subscribe, within, wsClient } from '../helpers/subscription-client.js';
+import { expressGetRoutes, isEmpty, probesOf, routeMatches, selectionOf, type IdKind, type Probe } from '../support/schema-probes.js';
 import { ONEFACE_DIR } from '../support/datasets.js';
 import { astronautPhotos, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 const run = promisify(execFile);
@@ -19,6 +23,9 @@ let alice: Record<string, string>;
 let bob: Record<string, string>;
 /** Alice's objects, by kind. */
 const a = { album: '', image: '', face: '', person: '', merge: '', thumbnail: '', photo: '' };
+/** One thing of each kind of each owner, for the schema-wide probes (kinds nobody has yet stay missing). */
+const aliceOwn = {} as Record<IdKind, string>;
+const bobOwn = {} as Record<IdKind, string>;
 /** Bob's album, holding the same photos as Alice's. */
 let bobAlbum = '';
 let bobFaces: string[] = [];
@@ -39,11 +46,14 @@ async function createKey(owner: string, dataDir: string, databaseUrl: string | u
   return key;
 }
 
-async function ingest(headers: Record<string, string>, name: string): Promise<{ album: string; faces: string[]; images: string[] }> {
+async function ingest(
+  headers: Record<string, string>,
+  name: string,
+): Promise<{ album: string; faces: string[]; images: string[]; batch: string }> {
   const album = (await gql(server.url, `mutation($n: String!) { createAlbum(name: $n) { id } }`, { n: name }, headers)).data.createAlbum.id;
   const r = await gqlUpload(
     server.url,
-    `mutation($a: ID!, $files: [Upload!]!) { ingestImages(albumId: $a, files: $files) { done items { image { id url faces { id } } } } }`,
+    `mutation($a: ID!, $files: [Upload!]!) { ingestImages(albumId: $a, files: $files) { id done items { image { id url faces { id } } } } }`,
     { a: album },
     'files',
     PHOTOS,
@@ -53,7 +63,12 @@ async function ingest(headers: Record<string, string>, name: string): Promise<{ 
   assert.equal(r.data.ingestImages.done, PHOTOS.length);
   const images = r.data.ingestImages.items.map((i: any) => i.image);
   if (!a.photo) a.photo = images[0].url;
-  return { album, images: images.map((i: any) => i.id), faces: images.flatMap((i: any) => i.faces.map((f: any) => f.id)) };
+  return {
+    album,
+    batch: r.data.ingestImages.id,
+    images: images.map((i: any) => i.id),
+    faces: images.flatMap((i: any) => i.faces.map((f: any) => f.id)),
+  };
 }
 
 before(async () => {
@@ -97,6 +112,37 @@ before(async () => {
   );
   assert.equal(merged.errors, undefined, JSON.stringify(merged.errors));
   a.merge = merged.data.mergePeople.id;
+  // A name only Alice's data holds: a probe answer that contains it leaked.
+  await gql(server.url, `mutation($p: ID!) { renamePerson(id: $p, name: "alice's friend") { id } }`, { p: a.person }, alice);
+  Object.assign(aliceOwn, { album: a.album, image: a.image, face: a.face, person: a.person, merge: a.merge, batch: mine.batch });
+
+  // Bob's own things of each kind, for the arguments a probe does not aim at.
+  await gql(server.url, `mutation($a: ID!) { clusterFaces(albumId: $a, minFaces: 1) { newPeople } }`, { a: bobAlbum }, bob);
+  const bobPeople = (await gql(server.url, `{ people(first: 10) { edges { node { id } } } }`, {}, bob)).data.people.edges;
+  assert.ok(bobPeople.length >= 2, 'Bob has two people to merge');
+  const bobMerge = await gql(
+    server.url,
+    `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`,
+    { i: bobPeople[0].node.id, f: [bobPeople[1].node.id] },
+    bob,
+  );
+  Object.assign(bobOwn, {
+    album: bobAlbum,
+    image: theirs.images[0],
+    face: bobFaces[0],
+    person: bobPeople[0].node.id,
+    merge: bobMerge.data.mergePeople.id,
+    batch: theirs.batch,
+  });
+});
+
+/** The schema's Image type, for a selection of everything an image shows. */
+function imageType(): GraphQLOutputType {
+  return getNamedType(schemaForUrls!.getQueryType()!.getFields().image.type) as GraphQLOutputType;
+}
+let schemaForUrls: Awaited<ReturnType<typeof buildFacegraphSchema>> | undefined;
+before(async () => {
+  schemaForUrls = await buildFacegraphSchema();
 });
 after(async () => server?.destroy());
 
@@ -152,114 +198,120 @@ async function createKeyWhileRunning(owner: string): Promise<string> {
   return (await server.facegraph.services.keys.create(owner)).key;
 }
 
-describe("another owner's ids are as if they did not exist", () => {
-  const missing = '999999';
-  /** Runs the operation with Bob's key on Alice's id and on an id nobody has: both answers must be the same. */
-  async function sameAsMissing(query: string, vars: (id: string) => Record<string, unknown>, id: string) {
-    const other = await gql(server.url, query, vars(id), bob);
-    const none = await gql(server.url, query, vars(missing), bob);
-    assert.equal(other.status, 200);
-    const strip = (r: any) => JSON.stringify({ data: r.data, codes: codes(r) });
-    assert.equal(strip(other), strip(none), `${query}: ${JSON.stringify(other)} vs ${JSON.stringify(none)}`);
-    return other;
-  }
+describe("another owner's ids are as if they did not exist, in every operation and route", () => {
+  const MISSING = '999999';
+  const MARKER = /alice/i;
 
-  test('queries answer null or NOT_FOUND', async () => {
-    for (const [query, id] of [
-      ['query($id: ID!) { album(id: $id) { id name } }', a.album],
-      ['query($id: ID!) { image(id: $id) { id fileName } }', a.image],
-      ['query($id: ID!) { face(id: $id) { id } }', a.face],
-      ['query($id: ID!) { person(id: $id) { id name } }', a.person],
-      ['query($id: ID!) { ingestBatch(id: $id) { id } }', '1'],
-    ] as const) {
-      const r = await sameAsMissing(query, (id) => ({ id }), id);
-      assert.equal(Object.values(r.data ?? {})[0] ?? null, null, query);
-    }
-    for (const [query, vars, id] of [
-      ['query($id: ID!) { faces(albumId: $id, first: 5) { edges { node { id } } } }', (id: string) => ({ id }), a.album],
-      ['query($id: ID!) { similarFaces(faceId: $id) { distance } }', (id: string) => ({ id }), a.face],
-      ['query($id: ID!, $b: ID!) { compareFaces(faceA: $id, faceB: $b) { distance } }', (id: string) => ({ id, b: bobFaces[0] }), a.face],
-      [
-        'query($id: ID!, $b: ID!) { similarFaces(faceId: $b, albumId: $id) { distance } }',
-        (id: string) => ({ id, b: bobFaces[0] }),
-        a.album,
-      ],
-      ['query($id: ID!) { suggestFacesForPerson(personId: $id) { distance } }', (id: string) => ({ id }), a.person],
-    ] as const) {
-      const r = await sameAsMissing(query, vars, id);
-      assert.deepEqual(codes(r), ['NOT_FOUND'], query);
-    }
-  });
-
-  test('mutations answer NOT_FOUND and change nothing', async () => {
-    for (const [query, vars, id] of [
-      ['mutation($id: ID!) { renamePerson(id: $id, name: "mallory") { id } }', (id: string) => ({ id }), a.person],
-      ['mutation($id: ID!) { hidePerson(id: $id) { id } }', (id: string) => ({ id }), a.person],
-      ['mutation($id: ID!) { setPersonThumbnail(faceId: $id) { id } }', (id: string) => ({ id }), a.face],
-      ['mutation($id: ID!) { moveFace(faceId: $id, personId: null) { id } }', (id: string) => ({ id }), a.face],
-      ['mutation($id: ID!, $f: ID!) { moveFace(faceId: $f, personId: $id) { id } }', (id: string) => ({ id, f: bobFaces[0] }), a.person],
-      ['mutation($id: ID!) { undoMerge(id: $id) { id } }', (id: string) => ({ id }), a.merge],
-      ['mutation($id: ID!) { deleteFace(id: $id) }', (id: string) => ({ id }), a.face],
-      [
-        'mutation($id: ID!) { addFace(imageId: $id, box: { x: 10, y: 10, width: 100, height: 100 }, force: true) { id } }',
-        (id: string) => ({ id }),
-        a.image,
-      ],
-      [
-        'mutation($id: ID!, $p: ID!) { rejectFaceFromPerson(faceId: $id, personId: $p) { id } }',
-        (id: string) => ({ id, p: a.person }),
-        a.face,
-      ],
-      [
-        'mutation($id: ID!, $f: ID!) { rejectFaceFromPerson(faceId: $f, personId: $id) { id } }',
-        (id: string) => ({ id, f: bobFaces[0] }),
-        a.person,
-      ],
-      ['mutation($id: ID!) { clusterFaces(albumId: $id) { faces } }', (id: string) => ({ id }), a.album],
-      ['mutation($id: ID!) { ingestPaths(albumId: $id, paths: ["x.jpg"]) { id } }', (id: string) => ({ id }), a.album],
-      ['mutation($id: ID!) { reencodeFaces(albumId: $id) }', (id: string) => ({ id }), a.album],
-      ['mutation($id: ID!) { deleteImage(id: $id) }', (id: string) => ({ id }), a.image],
-      ['mutation($id: ID!) { deleteAlbum(id: $id) }', (id: string) => ({ id }), a.album],
-    ] as const) {
-      const r = await sameAsMissing(query, vars, id);
-      assert.deepEqual(codes(r), ['NOT_FOUND'], query);
-    }
-    const upload = await gqlUpload(
-      server.url,
-      `mutation($a: ID!, $files: [Upload!]!) { ingestImages(albumId: $a, files: $files) { id } }`,
-      { a: a.album },
-      'files',
-      [await fileFromPath(path.join(DEMO_DIR, 'sample1.jpg'))],
-      { headers: { 'apollo-require-preflight': 'true', ...bob } },
-    );
-    assert.deepEqual(codes(upload), ['NOT_FOUND']);
-    // Alice's things are all still there, as they were.
+  /** Alice's things as she sees them, to compare after Bob's probes. */
+  async function aliceSnapshot() {
     const r = await gql(
       server.url,
-      `query($a: ID!, $p: ID!) { album(id: $a) { name imageCount faceCount } person(id: $p) { name hidden } }`,
-      { a: a.album, p: a.person },
+      `query($a: ID!) { album(id: $a) { name imageCount faceCount people { id name hidden faceCount } }
+         people(first: 50) { edges { node { id name hidden faceCount } } } }`,
+      { a: a.album },
       alice,
     );
-    assert.deepEqual(r.data.album, { name: 'alice album', imageCount: PHOTOS.length, faceCount: aliceFaces.length });
-    assert.deepEqual(r.data.person, { name: null, hidden: false });
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    return JSON.stringify(r.data);
+  }
+
+  async function run(probe: Probe, id: string | undefined): Promise<GraphQLResponse> {
+    const variables = probe.variables(id, bobOwn);
+    if (probe.uploads.length === 0) return gql(server.url, probe.document, variables, bob);
+    const [name] = probe.uploads;
+    const single = !Array.isArray(variables[name]);
+    return gqlUpload(server.url, probe.document, variables, name, [PHOTOS[0]], {
+      single,
+      headers: { 'apollo-require-preflight': 'true', ...bob },
+    });
+  }
+
+  test('every query and mutation of the schema, given any of its ids from another owner, shows nothing and changes nothing', async () => {
+    const { probes, unknown } = probesOf(await buildFacegraphSchema());
+    assert.deepEqual(
+      unknown,
+      [],
+      'ID arguments whose kind neither their name nor their operation tells: name them so that they are probed',
+    );
+    const before = await aliceSnapshot();
+    const probed = new Set<string>();
+    for (const probe of probes.filter((p) => p.type !== 'subscription')) {
+      const label = `${probe.field}(${probe.probed?.arg ?? ''})`;
+      if (!probe.probed) {
+        // No id to take: whatever it answers must hold nothing of Alice's.
+        const r = await run(probe, undefined);
+        assert.doesNotMatch(JSON.stringify(r), MARKER, `${label} shows Alice's data to Bob`);
+        continue;
+      }
+      const theirs = aliceOwn[probe.probed.kind] ?? MISSING;
+      const other = await run(probe, theirs);
+      const none = await run(probe, MISSING);
+      assert.ok(
+        isEmpty(other.data?.[probe.field]),
+        `${label} with Alice's ${probe.probed.kind} ${theirs} gave Bob data: ${JSON.stringify(other)}`,
+      );
+      assert.doesNotMatch(JSON.stringify(other), MARKER, label);
+      assert.deepEqual(
+        { data: other.data, codes: codes(other) },
+        { data: none.data, codes: codes(none) },
+        `${label}: Alice's id and an id nobody has must look the same to Bob`,
+      );
+      assert.ok(
+        codes(other).every((c) => c !== 'INTERNAL_SERVER_ERROR'),
+        `${label}: ${JSON.stringify(other.errors)}`,
+      );
+      probed.add(probe.field);
+    }
+    // The sweep is not vacuous: the operations everybody knows take ids were among those probed.
+    for (const field of ['album', 'image', 'face', 'person', 'similarFaces', 'mergePeople', 'deleteAlbum', 'ingestImages']) {
+      assert.ok(probed.has(field), `${field} was probed`);
+    }
+    assert.equal(await aliceSnapshot(), before, "Bob's probes changed Alice's library");
   });
 
-  test('a merge naming a person of another owner is NOT_FOUND', async () => {
-    const bobPeople = await gql(
-      server.url,
-      `mutation($a: ID!) { clusterFaces(albumId: $a, minFaces: 1) { newPeople } }`,
-      { a: bobAlbum },
-      bob,
-    );
-    assert.equal(bobPeople.errors, undefined);
-    const mine = (await gql(server.url, `{ people(first: 1) { edges { node { id } } } }`, {}, bob)).data.people.edges[0].node.id;
-    const r = await gql(
-      server.url,
-      `mutation($i: ID!, $f: [ID!]!) { mergePeople(into: $i, from: $f) { id } }`,
-      { i: mine, f: [a.person] },
-      bob,
-    );
-    assert.deepEqual(codes(r), ['NOT_FOUND']);
+  test("every subscription, given another owner's id, ends with NOT_FOUND and sends nothing", async () => {
+    const { probes } = probesOf(await buildFacegraphSchema());
+    const subscriptions = probes.filter((p) => p.type === 'subscription' && p.probed);
+    assert.ok(subscriptions.length >= 2, 'albumEvents and ingestBatchProgress at least');
+    const client = wsClient(server.url, { authorization: bob.authorization });
+    try {
+      for (const probe of subscriptions) {
+        const got = subscribe(client, probe.document, probe.variables(aliceOwn[probe.probed!.kind] ?? MISSING, bobOwn));
+        await within(got.ended, 10_000, probe.field);
+        const data = got.values.map((v) => v.data?.[probe.field]).filter((v) => !isEmpty(v));
+        assert.deepEqual(data, [], `${probe.field} sent Bob Alice's data`);
+        const errs = [...(got.errors ?? []), ...got.values.flatMap((v) => v.errors ?? [])].map((e) => e.extensions?.code);
+        assert.deepEqual(errs, ['NOT_FOUND'], `${probe.field}: ${JSON.stringify(got)}`);
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  test("every GET route that serves an owner's data answers Bob 404 for Alice's URLs", async () => {
+    // URLs the API handed Alice (photos, thumbnails...), plus the routes addressed by plain ids.
+    const urls = new Set<string>([a.photo, a.thumbnail, `/images/${a.image}.xmp`]);
+    const image = await gql(server.url, `query($i: ID!) { image(id: $i) ${selectionOf(imageType())} }`, { i: a.image }, alice);
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string' && /^\/[a-z]/.test(v)) urls.add(v);
+      else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+    };
+    walk(image.data);
+    // Routes that serve no owner's data.
+    const PUBLIC = new Set(['/healthz', '/metrics', '/', '/index.html', '/assets/:file', '/playground/:file', '/graphql']);
+    const routes = expressGetRoutes(server.http.app as never).filter((r) => !PUBLIC.has(r));
+    assert.ok(routes.length >= 3, `the photo, thumbnail and sidecar routes at least: ${routes}`);
+    for (const route of routes) {
+      const mine = [...urls].filter((u) => routeMatches(route, u));
+      assert.ok(mine.length > 0, `route ${route}: no URL of Alice's to probe it with (hand one out in a GraphQL field, or add it here)`);
+      for (const url of mine) {
+        const own = await fetch(new URL(url, server.url), { headers: alice });
+        assert.ok(own.status === 200 || own.status === 204, `${url} serves Alice (${own.status})`);
+        const theirs = await fetch(new URL(url, server.url), { headers: bob });
+        assert.equal(theirs.status, 404, `${url} with Bob's key`);
+        assert.doesNotMatch(await theirs.text(), MARKER);
+      }
+    }
   });
 });
 
