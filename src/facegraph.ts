@@ -38,6 +38,7 @@ import { IngestService } from './services/ingest.service.js';
 import { ReencodeService } from './services/reencode.service.js';
 import { LiveEventsService } from './services/live-events.service.js';
 import { OwnerAccess } from './services/owner-access.js';
+import { MetadataBackfill } from './services/metadata-backfill.service.js';
 import { PeopleService } from './services/people.service.js';
 import type { Services } from './services/services.js';
 import { UrlSigner } from './services/url-signer.js';
@@ -194,7 +195,12 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   if (options.startWorkers ?? true) workers.start();
   const tasks = new PeriodicTasks();
   // Leftovers of crashes between an upload's move and its commit, or a job's record and its clean-up.
-  if ((options.workers ?? config.jobs.workers) > 0) tasks.every('spool sweep', 60 * 60 * 1000, () => ingest.sweepSpool());
+  const backfill = new MetadataBackfill(images, photos);
+  if ((options.workers ?? config.jobs.workers) > 0) {
+    tasks.every('spool sweep', 60 * 60 * 1000, () => ingest.sweepSpool());
+    // Photos stored before their metadata was read (takenAt): read again in the background.
+    backfill.start();
+  }
 
   let closed = false;
   return {
@@ -211,6 +217,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       if (closed) return;
       closed = true;
       tasks.stop();
+      await backfill.stop();
       await workers.stop(graceMs);
       await queue.stop();
       await services.clustering.settled();

@@ -47,6 +47,13 @@ export interface ImageTable {
   height: number;
   byte_size: number;
   created_at: ColumnType<Date, never, never>;
+  /** When the photo was taken (EXIF DateTimeOriginal, metadata/exif.ts); null when it does not say. */
+  taken_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /**
+   * Which reading of the photo's metadata the row holds (METADATA_VERSION): 0 for rows stored before
+   * taken_at existed, which the start-up backfill reads again (services/metadata-backfill.service.ts).
+   */
+  metadata_version: ColumnType<number, number | undefined, number>;
 }
 
 /** `faces.source` (vision's FaceSource). */

@@ -28,6 +28,7 @@ export const toImage = (r: ImageRecord): Image => ({
   byteSize: r.byte_size,
   sha256: r.sha256,
   createdAt: r.created_at,
+  takenAt: r.taken_at,
 });
 
 export const toFace = (r: FaceRecord): Face => ({

@@ -12,6 +12,16 @@ export interface NewImage {
   width: number;
   height: number;
   byteSize: number;
+  /** When the photo was taken (metadata/exif.ts), null when it does not say. */
+  takenAt?: Date | null;
+  /** The METADATA_VERSION that read `takenAt`; without it (0) the start-up backfill reads the photo again. */
+  metadataVersion?: number;
+}
+
+/** Where a page by taken_at ended: the last image's taken_at (null among the undated) and id. */
+export interface TakenAtKey {
+  takenAt: Date | null;
+  id: number;
 }
 
 export interface NewFace {
@@ -66,6 +76,61 @@ export class ImageRepository {
   }
 
   /**
+   * An album's images by when they were taken, then id; the undated last, by
+   * id. Keyset paging after `after` through images_album_taken_at_idx: the
+   * dated rows are one index range, the undated another, so a page is at most
+   * two range scans however deep it is.
+   */
+  async listByAlbumTakenAfter(albumId: number, after: TakenAtKey | null, limit: number): Promise<ImageRow[]> {
+    const inAlbum = this.db.selectFrom('images').selectAll().where('album_id', '=', albumId);
+    const dated =
+      after?.takenAt === null
+        ? []
+        : await inAlbum
+            .where('taken_at', 'is not', null)
+            .$if(after !== null, (q) => q.where((eb) => eb(eb.refTuple('taken_at', 'id'), '>', eb.tuple(after!.takenAt, after!.id))))
+            .orderBy('taken_at')
+            .orderBy('id')
+            .limit(limit)
+            .execute();
+    if (dated.length === limit) return dated;
+    // Ordered by taken_at too (all NULL): the index's own order, or the planner walks the primary key and filters.
+    const undated = await inAlbum
+      .where('taken_at', 'is', null)
+      .where('id', '>', after?.takenAt === null ? after.id : 0)
+      .orderBy('taken_at')
+      .orderBy('id')
+      .limit(limit - dated.length)
+      .execute();
+    return [...dated, ...undated];
+  }
+
+  /** Images whose metadata was read by an older reading than `version` (or never), in id order after `afterId`. */
+  listMetadataBefore(version: number, afterId: number, limit: number): Promise<Pick<ImageRow, 'id' | 'sha256' | 'format'>[]> {
+    return (
+      this.db
+        .selectFrom('images')
+        .select(['id', 'sha256', 'format'])
+        // A literal, so that the planner matches images_metadata_unread_idx (metadata_version < 1) in any plan.
+        .where('metadata_version', '<', sql.lit(version))
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+    );
+  }
+
+  /** Stores what a newer reading of the photo's metadata found; a row already at `version` or later is left alone. */
+  async setMetadata(id: number, takenAt: Date | null, version: number): Promise<void> {
+    await this.db
+      .updateTable('images')
+      .set({ taken_at: takenAt, metadata_version: version })
+      .where('id', '=', id)
+      .where('metadata_version', '<', version)
+      .execute();
+  }
+
+  /**
    * Writes the image and all its faces in one statement (the faces' insert a
    * data-modifying WITH that reads the new image's id), so that no reader ever
    * sees an image without its faces. One statement is atomic on its own: no
@@ -90,6 +155,8 @@ export class ImageRepository {
       width: image.width,
       height: image.height,
       byte_size: image.byteSize,
+      taken_at: image.takenAt ?? null,
+      metadata_version: image.metadataVersion ?? 0,
     };
     try {
       const row = names.some((n) => n)

@@ -5,13 +5,17 @@ import type { ImageRepository } from '../repositories/image.repository.js';
 import type { PhotoStore } from '../repositories/photo-store.js';
 import type { OwnerAccess } from './owner-access.js';
 import { readPhotoFrame, writeXmpSidecar } from '../vision/xmp-regions.js';
-import { paginate, type Page, type PageArgs } from './pagination.js';
+import { checkPageSize, paginate, type Page, type PageArgs } from './pagination.js';
+import { decodeTakenAtCursor, encodeTakenAtCursor } from './taken-at-cursor.js';
 import type { UrlSigner } from './url-signer.js';
 
 /** Path prefix of the photo route (`src/server/photo-route.ts`). */
 export const PHOTO_PATH = '/photos';
 
 const MAX_NAME_LENGTH = 200;
+
+/** How an album's images are listed: as they were added, or by when they were taken. */
+export type ImageOrder = 'ADDED' | 'TAKEN_AT';
 
 /**
  * Albums and their images: creation, listing, deletion with file clean-up.
@@ -70,9 +74,23 @@ export class AlbumService {
     return this.albums.stats(id);
   }
 
-  async listImages(ownerId: number, albumId: number, args: PageArgs): Promise<Page<ImageRow>> {
+  /**
+   * Images of an album: in the order they were added,
+   * or by when they were taken (the undated last, each kept in order by id).
+   */
+  async listImages(ownerId: number, albumId: number, args: PageArgs, order: ImageOrder = 'ADDED'): Promise<Page<ImageRow>> {
     await this.access.require(ownerId, 'album', albumId);
-    return paginate(args, this.maxPage, (after, limit) => this.images.listByAlbumAfter(albumId, after, limit));
+    if (order === 'ADDED') return paginate(args, this.maxPage, (after, limit) => this.images.listByAlbumAfter(albumId, after, limit));
+    const size = checkPageSize(args.first, this.maxPage);
+    const rows = await this.images.listByAlbumTakenAfter(albumId, decodeTakenAtCursor(args.after), size + 1);
+    const nodes = rows.slice(0, size);
+    const last = nodes[nodes.length - 1];
+    return {
+      nodes,
+      hasNextPage: rows.length > size,
+      endCursor: last ? encodeTakenAtCursor(last) : null,
+      cursorOf: encodeTakenAtCursor,
+    };
   }
 
   /** Images by id, in the order asked (undefined where missing); for request-scoped batch loading. */

@@ -5,6 +5,7 @@ import type { ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue, type JobRequest } from '../jobs/job-queue.js';
+import { METADATA_VERSION, readTakenAt } from '../metadata/exif.js';
 import { toBatchSnapshot, type EventBus, type FacegraphEvent, type ItemSnapshot } from '../repositories/event-bus.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { IngestBatchRepository, ItemOutcome, NewItem, PendingItem } from '../repositories/ingest-batch.repository.js';
@@ -262,6 +263,7 @@ export class IngestService {
 
     const analyzed = await analyzer.analyze(bytes);
     const { faces: stored, names } = await nameFacesFromXmp(bytes, analyzed, source.fileName, this.deps);
+    const takenAt = await readTakenAt(bytes);
     // File first, rows second: a row never points at a missing file. If the rows
     // fail, the file is removed again unless another image uses the same bytes.
     await photos.put(sha256, analyzed.format, bytes);
@@ -276,6 +278,8 @@ export class IngestService {
           width: analyzed.width,
           height: analyzed.height,
           byteSize: bytes.length,
+          takenAt,
+          metadataVersion: METADATA_VERSION,
         },
         stored.map((f) => ({ ...f, model: analyzed.model })),
         names,

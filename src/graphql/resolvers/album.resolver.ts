@@ -6,6 +6,7 @@ import { toAlbum, toConnection, toFace, toImage, toIngestBatch } from '../mapper
 import { Album, AlbumConnection } from '../types/album.type.js';
 import { FaceConnection } from '../types/face.type.js';
 import { ImageConnection } from '../types/image.type.js';
+import { AlbumImagesArgs } from '../types/image-order.type.js';
 import { IngestBatch } from '../types/ingest.type.js';
 import { checkRange } from '../../services/pagination.js';
 
@@ -43,9 +44,13 @@ export class AlbumResolver {
     return (await ctx.services.albums.stats(ctx.owner.id, album.id)).faceCount;
   }
 
-  @FieldResolver(() => ImageConnection, { description: 'Photos in the order they were added.' })
-  async images(@Root() album: Album, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<ImageConnection> {
-    return toConnection(await ctx.services.albums.listImages(ctx.owner.id, album.id, args), toImage);
+  @FieldResolver(() => ImageConnection, { description: 'Photos in the order they were added, or by when they were taken (`orderBy`).' })
+  async images(
+    @Root() album: Album,
+    @Args(() => AlbumImagesArgs) args: AlbumImagesArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ImageConnection> {
+    return toConnection(await ctx.services.albums.listImages(ctx.owner.id, album.id, args, args.orderBy), toImage);
   }
 
   @FieldResolver(() => FaceConnection, { description: 'Faces in the order they were found.' })

@@ -12,6 +12,12 @@ export class Image {
   @Field(() => Int, { description: 'Size of the stored file in bytes.' }) byteSize!: number;
   @Field(() => String, { description: 'Hex SHA-256 of the file; the same bytes are stored once.' }) sha256!: string;
   @Field(() => Date) createdAt!: Date;
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      "When the photo was taken: EXIF DateTimeOriginal at OffsetTimeOriginal. Without an offset the camera's clock as written, read as UTC; null when the photo does not say.",
+  })
+  takenAt!: Date | null;
 }
 
 @ObjectType()
