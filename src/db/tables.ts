@@ -95,6 +95,9 @@ export interface IngestBatchTable {
   finished_at: ColumnType<Date | null, never, Date | null>;
 }
 
+/** Where an item's bytes wait until a worker processes it. */
+export type ItemSourceKind = 'spool' | 'import' | 'file';
+
 export interface IngestItemTable {
   batch_id: number;
   position: number;
@@ -102,6 +105,10 @@ export interface IngestItemTable {
   image_id: number | null;
   error_code: string | null;
   error_message: string | null;
+  /** Null on items recorded before migration 2026-11-28T1400-jobs, and on items that failed before being kept. */
+  source_kind: ItemSourceKind | null;
+  source: string | null;
+  recorded_at: Date | null;
 }
 
 export interface PersonTable {
@@ -112,7 +119,7 @@ export interface PersonTable {
   hidden: ColumnType<boolean, boolean | undefined, boolean>;
   thumbnail_face_id: number | null;
   thumbnail_by_user: ColumnType<boolean, boolean | undefined, boolean>;
-  /** Cached from face_people by `refreshPeople` (person.repository.ts). */
+  /** Cached from face_people by `refreshPeople` (repositories/people-write.ts). */
   face_count: ColumnType<number, number | undefined, number>;
   /** pgvector `vector(128)`: the mean of the faces' unit embeddings, so `1 - centroid·e` is e's mean distance to them. */
   centroid: string | null;
@@ -191,6 +198,7 @@ export type AlbumRow = Selectable<AlbumTable>;
 export type ImageRow = Selectable<ImageTable>;
 export type FaceRow = Omit<Selectable<FaceTable>, 'embedding'>;
 export type IngestBatchRow = Selectable<IngestBatchTable>;
-export type IngestItemRow = Selectable<IngestItemTable>;
+/** An item's outcome as the API shows it (where its bytes wait is the queue's business). */
+export type IngestItemRow = Omit<Selectable<IngestItemTable>, 'source_kind' | 'source' | 'recorded_at'>;
 export type PersonRow = Omit<Selectable<PersonTable>, 'centroid'>;
 export type PersonMergeRow = Selectable<PersonMergeTable>;

@@ -2,7 +2,7 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { DB } from '../db/tables.js';
 import { EMBEDDING_DIMENSIONS, fromVectorText } from '../db/vector.js';
 import { activeDismissals } from './person-dismissal.repository.js';
-import { lockPeople, refreshPeople } from './person.repository.js';
+import { lockPeople, refreshPeople } from './people-write.js';
 
 /** Which faces a clustering run may place. */
 export interface ClusteringScope {

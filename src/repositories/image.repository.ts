@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Insertable, type Kysely, type RawBuil
 import type { DB, FaceSourceValue, ImageRow } from '../db/tables.js';
 import { toVectorSql } from '../db/vector.js';
 import type { Box, Point } from '../vision/types.js';
-import { assignFaceByName, lockPeople } from './person.repository.js';
+import { assignFaceByName, lockPeople } from './people-write.js';
 
 export interface NewImage {
   albumId: number;
