@@ -1,4 +1,7 @@
-import type { NeighbourGraph } from './neighbour-graph.js';
+import { buildNeighbourGraph, exactNeighbourGraph } from './neighbour-graph.js';
+
+/** Up to this many leftover x (leftover + person) comparisons the people near each leftover are found exactly. */
+const EXACT_PAIRS = 4_000_000;
 
 /** What the second stage reads of the first: the linkage's clusters and the constraints of every point. */
 export interface LeftoverInput {
@@ -18,8 +21,8 @@ export interface LeftoverInput {
   photos: readonly (readonly number[] | null)[];
   /** Per point, signed "not the same person" keys (average-linkage.ts `sides`). */
   sides: readonly (readonly number[] | null)[];
-  /** Neighbours of each face point, out to at least {@link AttachOptions.maxDistance}. */
-  graph: NeighbourGraph;
+  /** Nearest people looked at per leftover face. */
+  neighbours: number;
 }
 
 export interface AttachOptions {
@@ -46,7 +49,7 @@ export interface AttachOptions {
  * before it (a photo in common) waits. Returns the person root each leftover root joins.
  */
 export function attachLeftovers(input: LeftoverInput, options: AttachOptions): Map<number, number> {
-  const { dim, vectors, faces, roots, graph } = input;
+  const { dim, vectors, faces, roots } = input;
   const members = new Map<number, number[]>();
   for (let p = 0; p < faces; p++) {
     const root = roots[p];
@@ -61,6 +64,31 @@ export function attachLeftovers(input: LeftoverInput, options: AttachOptions): M
     return keys;
   };
 
+  // The people near each leftover face: a neighbour graph of the leftover faces and the people's mean
+  // directions (a face within `maxDistance` of a person on average is within it of the direction too).
+  const leftoverPoints: number[] = [];
+  for (const points of members.values()) if (points.length <= options.maxFaces) leftoverPoints.push(...points);
+  leftoverPoints.sort((a, b) => a - b);
+  const people = new Set<number>();
+  for (let p = 0; p < roots.length; p++) if (input.isPerson(roots[p])) people.add(roots[p]);
+  const personRoots = [...people].sort((a, b) => a - b);
+  const rows = leftoverPoints.length;
+  const joint = new Float32Array((rows + personRoots.length) * dim);
+  leftoverPoints.forEach((p, i) => joint.set(vectors.subarray(p * dim, (p + 1) * dim), i * dim));
+  personRoots.forEach((root, j) => {
+    const sum = input.sumOf(root);
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += sum[d] * sum[d];
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let d = 0; d < dim; d++) joint[(rows + j) * dim + d] = sum[d] * scale;
+  });
+  const graphOptions = { k: 2 * input.neighbours, maxDistance: options.maxDistance };
+  const graph =
+    rows * (rows + personRoots.length) <= EXACT_PAIRS
+      ? exactNeighbourGraph(joint, dim, rows, graphOptions)
+      : buildNeighbourGraph(joint, dim, graphOptions);
+  const rowOf = new Map(leftoverPoints.map((p, i) => [p, i]));
+
   const proposals: { leftover: number; person: number; distance: number }[] = [];
   for (const [leftover, points] of members) {
     if (points.length > options.maxFaces) continue;
@@ -68,11 +96,11 @@ export function attachLeftovers(input: LeftoverInput, options: AttachOptions): M
     for (const p of points) for (let d = 0; d < dim; d++) sum[d] += vectors[p * dim + d];
     const candidates = new Set<number>();
     for (const p of points) {
+      const row = rowOf.get(p)!;
       for (let s = 0; s < graph.k; s++) {
-        const q = graph.neighbours[p * graph.k + s];
+        const q = graph.neighbours[row * graph.k + s];
         if (q < 0) break;
-        const root = roots[q];
-        if (root !== leftover && input.isPerson(root)) candidates.add(root);
+        if (q >= rows) candidates.add(personRoots[q - rows]);
       }
     }
     let best = -1;

@@ -149,9 +149,7 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   for (let q = 0; q < m; q++) sides[n + q] = anchors[anchorOrder[q]].sides ?? null;
 
   // Few faces to place (an incremental run, a small album): compare them with everything, exactly.
-  // The graph reaches as far as the second stage looks: the linkage only merges within the threshold anyway.
-  const attach = options.attach === false ? undefined : { ...ATTACH, ...(options.attach === true ? {} : options.attach) };
-  const graphOptions = { k: options.neighbours, maxDistance: Math.max(options.threshold, attach?.maxDistance ?? 0) };
+  const graphOptions = { k: options.neighbours, maxDistance: options.threshold };
   const graph =
     n * total <= EXACT_GRAPH_PAIRS ? exactNeighbourGraph(unit, dim, n, graphOptions) : buildNeighbourGraph(unit, dim, graphOptions);
   const { roots, sumOf } = averageLinkage({ dim, vectors: unit, sums, counts, fixed, photos, sides, graph, threshold: options.threshold });
@@ -163,9 +161,21 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   const anchoredRoots = new Set<number>();
   for (let q = 0; q < m; q++) anchoredRoots.add(roots[n + q]);
   const isPerson = (root: number) => anchoredRoots.has(root) || (founding.get(root) ?? 0) >= options.minFaces;
+  const attach = options.attach === false ? undefined : { ...ATTACH, ...(options.attach === true ? {} : options.attach) };
   if (attach) {
     const joined = attachLeftovers(
-      { dim, vectors: unit, faces: n, roots, sumOf, countOf: (root) => counts[root], isPerson, photos, sides, graph },
+      {
+        dim,
+        vectors: unit,
+        faces: n,
+        roots,
+        sumOf,
+        countOf: (root) => counts[root],
+        isPerson,
+        photos,
+        sides,
+        neighbours: options.neighbours,
+      },
       attach,
     );
     for (let p = 0; p < n; p++) {

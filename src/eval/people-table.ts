@@ -25,12 +25,17 @@ export interface PeopleRow {
   set: string;
   system: string;
   metrics: ClusteringMetrics;
+  /** CPU seconds of the clustering alone (one thread): steadier than wall-clock on a shared machine. */
+  cpuSeconds: number;
 }
 
 /** A clusterer's pairwise numbers on a set (every face counted; an unassigned one misses its pairs). */
 export function scorePeople(set: PeopleSet, system: string, cluster: PeopleClusterer): PeopleRow {
+  const started = process.cpuUsage();
   const predicted = cluster(set);
-  return { set: set.name, system, metrics: pairwiseClusteringMetrics(set.identities, predicted) };
+  const used = process.cpuUsage(started);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  return { set: set.name, system, metrics: pairwiseClusteringMetrics(set.identities, predicted), cpuSeconds };
 }
 
 /**
@@ -61,12 +66,12 @@ export function halfSet(set: PeopleSet, half: 0 | 1): PeopleSet {
 
 /** The people table in Markdown: set | system | people found / true | pairwise precision | recall | F1. */
 export function peopleTable(rows: readonly PeopleRow[]): string {
-  const head = ['set', 'system', 'people (found / true)', 'pairwise precision', 'recall', 'F1'];
+  const head = ['set', 'system', 'people (found / true)', 'pairwise precision', 'recall', 'F1', 'CPU seconds'];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
   for (const r of rows) {
     const m = r.metrics;
     lines.push(
-      `| ${r.set} | ${r.system} | ${m.people}/${m.identities} | ${m.pairwisePrecision.toFixed(3)} | ${m.pairwiseRecall.toFixed(3)} | ${m.pairwiseF1.toFixed(3)} |`,
+      `| ${r.set} | ${r.system} | ${m.people}/${m.identities} | ${m.pairwisePrecision.toFixed(3)} | ${m.pairwiseRecall.toFixed(3)} | ${m.pairwiseF1.toFixed(3)} | ${r.cpuSeconds.toFixed(1)} |`,
     );
   }
   return lines.join('\n');
