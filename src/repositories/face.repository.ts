@@ -1,25 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, FaceRow } from '../db/tables.js';
 import { fromVectorText, toVectorSql } from '../db/vector.js';
+import { FACE_COLUMNS } from './face-columns.js';
 import { POOR_QUALITY } from '../vision/face-quality.js';
 
-/** The columns of a `FaceRow`: everything but the embedding, which only some queries need. */
-export const FACE_COLUMNS = [
-  'id',
-  'image_id',
-  'album_id',
-  'owner_id',
-  'box_x',
-  'box_y',
-  'box_width',
-  'box_height',
-  'score',
-  'landmarks',
-  'model',
-  'source',
-  'quality',
-  'created_at',
-] as const;
+export { FACE_COLUMNS } from './face-columns.js';
 
 export interface NearestQuery {
   /** Only this owner's faces are candidates. */
