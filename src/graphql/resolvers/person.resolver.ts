@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { NotFoundError } from '../../errors.js';
-import type { FaceAssignment, FaceRecord, PersonRecord } from '../../services/records.js';
+import type { FaceRecord } from '../../services/records.js';
 import { PageArgs } from '../args.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId, parseOptionalId } from '../ids.js';
