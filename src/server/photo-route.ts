@@ -5,6 +5,9 @@ import type { Services } from '../services/services.js';
 import { SIGNATURE_LENGTH } from '../services/url-signer.js';
 import { ownerOf } from './authentication.js';
 
+/** Path prefix of the XMP sidecar route, `/images/<imageId>.xmp`. */
+export const XMP_PATH = '/images';
+
 const MIME: Record<string, string> = {
   jpeg: 'image/jpeg',
   png: 'image/png',
@@ -52,7 +55,7 @@ export function photoRouter(services: Pick<Services, 'albums'>, authenticate: Re
     }
   });
   // `GET /images/<imageId>.xmp`: the image's XMP sidecar (Image.xmpSidecar), the owner's only, never cached (names change).
-  router.get('/images/:name', authenticate, async (req, res) => {
+  router.get(`${XMP_PATH}/:name`, authenticate, async (req, res) => {
     const m = /^([1-9][0-9]{0,14})\.xmp$/.exec(req.params.name);
     const notFound = (message: string) => res.status(404).json({ errors: [{ message, extensions: { code: 'NOT_FOUND' } }] });
     if (!m) {
