@@ -104,16 +104,18 @@ export async function startHttpServer(
 
   app.disable('x-powered-by');
   // 200 when the process is up and the database answers; 503 (with the reason) when it does not.
+  // Free space rides along (`storage`): a disk under FACEGRAPH_MIN_FREE_MB refuses uploads but the server is up.
   app.get('/healthz', async (_req, res) => {
+    const storage = await services.storage.status().catch(() => undefined);
     if (!ops.checkDatabase) {
-      res.json({ status: 'ok' });
+      res.json({ status: 'ok', storage });
       return;
     }
     try {
       await withTimeout(ops.checkDatabase(), HEALTH_TIMEOUT_MS);
-      res.json({ status: 'ok', database: 'ok' });
+      res.json({ status: 'ok', database: 'ok', storage });
     } catch (err) {
-      res.status(503).json({ status: 'unavailable', database: 'unreachable', error: (err as Error).message });
+      res.status(503).json({ status: 'unavailable', database: 'unreachable', error: (err as Error).message, storage });
     }
   });
   if (ops.metrics) {

@@ -67,7 +67,13 @@ export class FaceThumbnailService {
       face.landmarks.map(([x, y]) => ({ x, y })),
       image,
     );
-    const bytes = await this.store.get(key, () => this.photos.read(image.sha256, image.format), crop, FACE_THUMBNAIL_SIZE);
+    const photo = () =>
+      this.photos.read(image.sha256, image.format).catch((err: NodeJS.ErrnoException) => {
+        // The photo's file gone: a missing thumbnail, not a crash.
+        if (err.code === 'ENOENT') throw new NotFoundError('photo file of thumbnail', `${faceId}-${key}`);
+        throw err;
+      });
+    const bytes = await this.store.get(key, photo, crop, FACE_THUMBNAIL_SIZE);
     return { bytes, key };
   }
 

@@ -28,7 +28,9 @@ export class IngestResolver {
     if (files.length > ctx.maxFiles) {
       throw new InvalidInputError(`at most ${ctx.maxFiles} files per request`, { argument: 'files' });
     }
-    const staged = await stageUploads(files, ctx.stagingDir);
+    // A disk under its margin refuses the upload before a byte of it is staged.
+    await ctx.services.storage.requireRoomForUploads();
+    const staged = await stageUploads(files, ctx.stagingDir, ctx.services.storage);
     try {
       return toIngestBatch(await ctx.services.ingest.enqueueUploads(ctx.owner.id, album, staged.files));
     } finally {
