@@ -42,8 +42,8 @@ export class StorageService {
     );
   }
 
-  /** A write error in `folder` as the client should see it (a full disk: INSUFFICIENT_STORAGE, logged). */
-  failure(err: unknown, folder: string): Promise<unknown> {
+  /** A write error in `folder` (default: the data folder) as the client should see it (a full disk: INSUFFICIENT_STORAGE, logged). */
+  failure(err: unknown, folder = this.deps.dataDir): Promise<unknown> {
     return storageFailure(err, folder);
   }
 }

@@ -33,6 +33,9 @@ export class IngestResolver {
     const staged = await stageUploads(files, ctx.stagingDir, ctx.services.storage);
     try {
       return toIngestBatch(await ctx.services.ingest.enqueueUploads(ctx.owner.id, album, staged.files));
+    } catch (err) {
+      // The batch could not be written (the database's disk full too): INSUFFICIENT_STORAGE, not a bug.
+      throw await ctx.services.storage.failure(err);
     } finally {
       await staged.cleanup();
     }
