@@ -24,6 +24,7 @@ const MIME: Record<string, string> = {
   tiff: 'image/tiff',
   avif: 'image/avif',
   heif: 'image/heif',
+  heic: 'image/heic',
 };
 
 /**
