@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { decodePhoto, type DecodeLimits } from './image-decoder.js';
+import { decodeFailure, uprightPhoto, type DecodeLimits } from './image-decoder.js';
 
 /**
  * Formats every current browser shows as they are: their photos are served as stored. AVIF is among them
@@ -17,13 +17,25 @@ export function needsRendition(format: string): boolean {
 }
 
 /**
- * A JPEG of the photo for browsers: decoded by the same entry as analysis ({@link decodePhoto}: upright,
- * sRGB, RAW through its preview), so it shows exactly the pixels the face boxes were found on, at most
- * {@link RENDITION_MAX_SIDE} on its longer side (same aspect as the upright photo, so boxes scale onto it).
+ * A JPEG of the photo for browsers: decoded by the same entry as analysis ({@link uprightPhoto}: upright,
+ * sRGB, HEIC through libheif, RAW through its preview), so it shows exactly the pixels the face boxes were
+ * found on, at most {@link RENDITION_MAX_SIDE} on its longer side (same aspect as the upright photo, so boxes
+ * scale onto it). Decoding HEIC takes a core: call it in an analysis thread.
  */
 export async function renderForBrowser(bytes: Uint8Array, limits: Pick<DecodeLimits, 'maxPixels'>): Promise<Buffer> {
-  const { image } = await decodePhoto(bytes, { maxPixels: limits.maxPixels, maxSide: RENDITION_MAX_SIDE });
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .jpeg({ quality: 85, chromaSubsampling: '4:2:0' })
-    .toBuffer();
+  const photo = await uprightPhoto(bytes, limits);
+  const scale = Math.max(1, Math.max(photo.width, photo.height) / RENDITION_MAX_SIDE);
+  let pipeline = photo.pipeline;
+  if (scale > 1) {
+    pipeline = pipeline.resize({
+      width: Math.max(1, Math.round(photo.width / scale)),
+      height: Math.max(1, Math.round(photo.height / scale)),
+      fit: 'fill',
+    });
+  }
+  try {
+    return await pipeline.removeAlpha().jpeg({ quality: 85, chromaSubsampling: '4:2:0' }).toBuffer();
+  } catch (err) {
+    throw decodeFailure(photo.format, err);
+  }
 }

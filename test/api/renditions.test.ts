@@ -97,6 +97,23 @@ describe('photos a browser can show', () => {
     assert.equal(tiffImage.faces.length, jpegImage.faces.length);
   });
 
+  test("a HEIC's url is a JPEG of its pixels, the JPEG's faces on it; originalUrl gives the stored HEIC", async () => {
+    const heic = await fs.readFile(path.join(import.meta.dirname, '../fixtures/photos/sample1.heic'));
+    const album = (await gql(server.url, 'mutation { createAlbum(name: "heic") { id } }', {}, alice)).data.createAlbum.id;
+    const r = await gqlUpload(server.url, INGEST, { a: album }, 'f', [{ name: 'sample1.heic', bytes: heic }], {
+      headers: { ...alice, 'apollo-require-preflight': 'true' },
+    });
+    const image: Img = r.data.ingestImages.items[0].image;
+    assert.ok(image, JSON.stringify(r.data.ingestImages.items[0].error));
+    assert.equal(image.faces.length, jpegImage.faces.length);
+    const res = await get(image.url);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^image\/(jpeg|webp)$/);
+    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    assert.deepEqual([meta.width, meta.height], [image.width, image.height]);
+    assert.deepEqual(Buffer.from(await (await get(image.originalUrl)).arrayBuffer()), heic);
+  });
+
   test('a rendition is upright, the frame the face boxes are given in', async () => {
     assert.deepEqual([turnedImage.width, turnedImage.height], [jpegImage.width, jpegImage.height]);
     const shown = Buffer.from(await (await get(turnedImage.url)).arrayBuffer());
@@ -122,7 +139,7 @@ describe('photos a browser can show', () => {
       const etag = first.headers.get('etag') ?? '';
       assert.equal((await fetch(new URL(tiffImage.url, server.url), { headers: { ...alice, 'if-none-match': etag } })).status, 304);
       const files = await fs.readdir(path.join(server.dataDir, 'renditions'), { recursive: true });
-      assert.equal(files.filter((f) => f.endsWith('.jpg')).length, 2, `${files}`);
+      assert.equal(files.filter((f) => f.endsWith('.jpg')).length, 3, `${files}`);
     } finally {
       analyzer.renderForBrowser = render;
     }
