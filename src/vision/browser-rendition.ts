@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { decodeFailure, uprightPhoto, type DecodeLimits } from './image-decoder.js';
 
 /**

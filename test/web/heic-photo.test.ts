@@ -57,11 +57,11 @@ test('the album page shows a HEIC photo, as a JPEG rendition, with its three fac
   await page.waitForLoadState('networkidle');
   const img = page.locator('.photo-grid img').first();
   await page.waitForFunction(() => {
-    const i = document.querySelector('.photo-grid img') as HTMLImageElement | null;
+    const i = (globalThis as any).document.querySelector('.photo-grid img');
     return i?.complete && i.naturalWidth > 0;
   });
   const shown = await img.evaluate((i) => {
-    const el = i as HTMLImageElement;
+    const el = i as any;
     const frame = el.closest('.photo-frame')!.getBoundingClientRect();
     return { src: el.currentSrc, width: el.naturalWidth, height: el.naturalHeight, frame: { width: frame.width, height: frame.height } };
   });
@@ -82,8 +82,8 @@ test('the album page shows a HEIC photo, as a JPEG rendition, with its three fac
     assert.ok(b.w > 0.02 && b.h > 0.02 && b.x >= 0 && b.y >= 0 && b.x + b.w <= 1.001 && b.y + b.h <= 1.001, JSON.stringify(b));
   // On the faces: each box's middle is skin, not the page's background (the pixels the box covers, from the rendition).
   const skin = await img.evaluate(async (i, rects) => {
-    const el = i as HTMLImageElement;
-    const canvas = document.createElement('canvas');
+    const el = i as any;
+    const canvas = (globalThis as any).document.createElement('canvas');
     canvas.width = el.naturalWidth;
     canvas.height = el.naturalHeight;
     const ctx = canvas.getContext('2d')!;
