@@ -37,6 +37,7 @@ import { FaceAnalyzer } from './services/face-analyzer.js';
 import { FaceService } from './services/face.service.js';
 import { IngestService } from './services/ingest.service.js';
 import { StorageService } from './services/storage.service.js';
+import { PhotoRenditions } from './services/photo-renditions.js';
 import { ReencodeService } from './services/reencode.service.js';
 import { LiveEventsService } from './services/live-events.service.js';
 import { OwnerAccess } from './services/owner-access.js';
@@ -148,6 +149,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   const reencode = new ReencodeService({ access, images, reencodes: new FaceReencodeRepository(db), photos, analyzer, queue });
   const clustering = new ClusteringService({ repository: new ClusteringRepository(db), albums, access });
   const live = new LiveEventsService({ bus: events, access, ingest });
+  const renditions = new PhotoRenditions({ photos, store: new RenditionStore(path.join(config.dataDir, 'renditions')), analyzer });
   const services: Services = {
     keys: new ApiKeyService(keys),
     albums: new AlbumService({
@@ -155,8 +157,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       albums,
       images,
       photos,
-      renditions: new RenditionStore(path.join(config.dataDir, 'renditions')),
-      analyzer,
+      renditions,
       signer,
       maxPage,
     }),
@@ -187,7 +188,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     thumbnails: new FaceThumbnailService({
       faces,
       images,
-      photos,
+      renditions,
       store: new ThumbnailStore(path.join(config.dataDir, 'thumbnails')),
       signer,
     }),

@@ -3,10 +3,9 @@ import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { AlbumRepository, AlbumStats } from '../repositories/album.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { PhotoStore } from '../repositories/photo-store.js';
-import type { RenditionStore } from '../repositories/rendition-store.js';
 import { needsRendition } from '../vision/browser-rendition.js';
-import type { FaceAnalyzer } from './face-analyzer.js';
 import type { OwnerAccess } from './owner-access.js';
+import { RENDITION_VERSION, type PhotoRenditions } from './photo-renditions.js';
 import { readPhotoFrame, writeXmpSidecar } from '../vision/xmp-regions.js';
 import { checkPageSize, paginate, type Page, type PageArgs } from './pagination.js';
 import { decodeTakenAtCursor, encodeTakenAtCursor } from './taken-at-cursor.js';
@@ -16,9 +15,6 @@ import type { UrlSigner } from './url-signer.js';
 export const PHOTO_PATH = '/photos';
 
 const MAX_NAME_LENGTH = 200;
-
-/** Bump when renditions are made differently: every rendition URL and file changes, so no cache serves the old. */
-const RENDITION_VERSION = 1;
 
 /** How an album's images are listed: as they were added, or by when they were taken. */
 export type ImageOrder = 'ADDED' | 'TAKEN_AT';
@@ -32,10 +28,8 @@ export interface AlbumServiceDeps {
   albums: AlbumRepository;
   images: ImageRepository;
   photos: PhotoStore;
-  /** Browser renditions of the photos browsers cannot show (HEIC, TIFF, RAW). */
-  renditions: RenditionStore;
-  /** Makes them, in the analysis threads: the same decoding as analysis. */
-  analyzer: Pick<FaceAnalyzer, 'renderForBrowser'>;
+  /** The photo files as stored and as browsers can show them (HEIC, TIFF, RAW renditions). */
+  renditions: PhotoRenditions;
   signer: UrlSigner;
   maxPage: number;
 }
@@ -45,8 +39,7 @@ export class AlbumService {
   private readonly albums: AlbumRepository;
   private readonly images: ImageRepository;
   private readonly photos: PhotoStore;
-  private readonly renditions: RenditionStore;
-  private readonly analyzer: Pick<FaceAnalyzer, 'renderForBrowser'>;
+  private readonly renditions: PhotoRenditions;
   private readonly signer: UrlSigner;
   private readonly maxPage: number;
 
@@ -56,7 +49,6 @@ export class AlbumService {
     this.images = deps.images;
     this.photos = deps.photos;
     this.renditions = deps.renditions;
-    this.analyzer = deps.analyzer;
     this.signer = deps.signer;
     this.maxPage = deps.maxPage;
   }
@@ -154,21 +146,19 @@ export class AlbumService {
    */
   async readRendition(ownerId: number, id: number, signature: string): Promise<Buffer> {
     const image = await this.images.findById(ownerId, id);
-    if (!image || !needsRendition(image.format) || signature !== this.renditionSignature(ownerId, image)) {
+    if (
+      !image ||
+      !needsRendition(image.format) ||
+      !this.signer.verify(signature, 'rendition', RENDITION_VERSION, ownerId, image.id, image.sha256)
+    ) {
       throw new NotFoundError('photo', String(id));
     }
-    return this.renditions.get(image.sha256, RENDITION_VERSION, async () => this.analyzer.renderForBrowser(await this.readOriginal(image)));
+    return this.renditions.rendition(image);
   }
 
-  /** The stored bytes of an image's photo; NOT_FOUND (not a crash) when the file is gone. */
-  private async readOriginal(image: Pick<ImageRow, 'id' | 'sha256' | 'format'>): Promise<Buffer> {
-    try {
-      return await this.photos.read(image.sha256, image.format);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      console.error(`[photos] the file of image ${image.id} is missing from the photo store`);
-      throw new NotFoundError('photo file of image', String(image.id));
-    }
+  /** The stored bytes of an image's photo (through PhotoRenditions: NOT_FOUND when the file is gone). */
+  private readOriginal(image: Pick<ImageRow, 'id' | 'sha256' | 'format'>): Promise<Buffer> {
+    return this.renditions.original(image);
   }
 
   private renditionSignature(ownerId: number, image: Pick<ImageRow, 'id' | 'sha256'>): string {
@@ -213,7 +203,7 @@ export class AlbumService {
     for (const file of files) {
       if ((await this.images.countBySha(file.sha256)) === 0) {
         await this.photos.remove(file.sha256, file.format);
-        await this.renditions.remove(file.sha256, RENDITION_VERSION);
+        await this.renditions.remove(file.sha256);
       }
     }
   }

@@ -10,6 +10,12 @@ export const BROWSER_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'web
 /** Longer side of a rendition at most: a 12-megapixel phone photo (4032 px) keeps every pixel. */
 export const RENDITION_MAX_SIDE = 4096;
 
+/** The size of the rendition of an upright photo of this size. */
+export function renditionSize(photo: { width: number; height: number }): { width: number; height: number } {
+  const scale = Math.max(1, Math.max(photo.width, photo.height) / RENDITION_MAX_SIDE);
+  return { width: Math.max(1, Math.round(photo.width / scale)), height: Math.max(1, Math.round(photo.height / scale)) };
+}
+
 /** Whether a photo of this (decoded) format needs a rendition for browsers. */
 export function needsRendition(format: string): boolean {
   return !BROWSER_FORMATS.has(format);
@@ -23,15 +29,9 @@ export function needsRendition(format: string): boolean {
  */
 export async function renderForBrowser(bytes: Uint8Array, limits: Pick<DecodeLimits, 'maxPixels'>): Promise<Buffer> {
   const photo = await uprightPhoto(bytes, limits);
-  const scale = Math.max(1, Math.max(photo.width, photo.height) / RENDITION_MAX_SIDE);
+  const size = renditionSize(photo);
   let pipeline = photo.pipeline;
-  if (scale > 1) {
-    pipeline = pipeline.resize({
-      width: Math.max(1, Math.round(photo.width / scale)),
-      height: Math.max(1, Math.round(photo.height / scale)),
-      fit: 'fill',
-    });
-  }
+  if (size.width !== photo.width || size.height !== photo.height) pipeline = pipeline.resize({ ...size, fit: 'fill' });
   try {
     return await pipeline.removeAlpha().jpeg({ quality: 85, chromaSubsampling: '4:2:0' }).toBuffer();
   } catch (err) {

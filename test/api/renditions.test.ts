@@ -112,6 +112,13 @@ describe('photos a browser can show', () => {
     const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
     assert.deepEqual([meta.width, meta.height], [image.width, image.height]);
     assert.deepEqual(Buffer.from(await (await get(image.originalUrl)).arrayBuffer()), heic);
+    // Its faces' thumbnails too (sharp alone cannot read HEIC).
+    const faces = await gql(server.url, 'query($i: ID!) { image(id: $i) { faces { thumbnail } } }', { i: image.id }, alice);
+    for (const { thumbnail } of faces.data.image.faces) {
+      const t = await get(thumbnail);
+      assert.equal(t.status, 200, `${thumbnail}: ${t.status}`);
+      assert.equal((await sharp(Buffer.from(await t.arrayBuffer())).metadata()).format, 'jpeg');
+    }
   });
 
   test('a rendition is upright, the frame the face boxes are given in', async () => {
