@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { storageFailure } from './disk-space.js';
 
 const EXTENSIONS: Record<string, string> = {
   jpeg: 'jpg',
@@ -50,14 +51,15 @@ export class PhotoStore {
     } catch {
       // not stored yet
     }
-    await fs.mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
     try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.writeFile(tmp, bytes, { flag: 'wx' });
       await fs.rename(tmp, target);
     } catch (err) {
       await fs.rm(tmp, { force: true });
-      throw err;
+      // A full disk fails the photo as INSUFFICIENT_STORAGE at once: retrying the job would not make room.
+      throw await storageFailure(err, this.root);
     }
     return target;
   }
