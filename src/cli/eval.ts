@@ -27,7 +27,7 @@ const USAGE = `usage:
   npm run eval -- --sets DIR [--sets DIR ...] [--baseline face-api] [--out FILE]
   npm run eval -- --dataset DIR [--dataset DIR ...] [--groups DIR ...] [--noface DIR ...] [--out FILE] [--threshold T]
   npm run eval -- --pairs FILE.csv --images DIR [--noface DIR ...] [--out FILE] [--threshold T]
-  npm run eval -- --people [--baseline face-api] [--synthetic 100000,1000000] [--cache FILE] [--only NAME] [--out FILE]
+  npm run eval -- --people [--baseline face-api] [--synthetic 100000,1000000] [--cache FILE] [--only NAME] [--tune] [--out FILE]
 
   --dataset DIR    a labelled set: one folder per person (identity = folder name), or a labels.csv
                    (file,identity) in DIR; all cross pairs are scored. Repeat for several sets.
@@ -47,7 +47,8 @@ const USAGE = `usage:
                    (--synthetic sizes, default 100000; 0 for none) clustered as albums: people found, pairwise precision,
                    recall and F1, the current clustering (after) beside average linkage alone (before) and, with
                    --baseline face-api, face-api's descriptors clustered at its own threshold; then each set's held-out
-                   half of people. --cache FILE keeps the main faces' embeddings between runs; --only NAME limits the sets.
+                   half of people. --cache FILE keeps the main faces' embeddings between runs; --only NAME limits the labelled
+                   sets; --tune scores the second stage's bounds on a grid, on the other half of people, instead.
   With no arguments: every set of FACEGRAPH_DATASETS as that table: the repository's sets (lfw10, knn, edge,
   noface, oneface, tight crops made from lfw10, face-api's demo group photos and their tight crops) and, when
   it has public/, every source of it.
