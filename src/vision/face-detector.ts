@@ -176,7 +176,16 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     const all = [...candidates];
     for (let i = 1; i < passes.length; i++) all.push(...(await runPass(engine, passes[i], i, options, counter)));
     const found = all.filter((d) => d.score > options.minScore);
-    const nearMisses = approximate ? all.filter((d) => d.score <= options.minScore && nearScoreBound(d.score, options.minScore)) : [];
+    // A near miss on a face found above the bound (the same face, in another pass) is merged into it whatever its
+    // score: only one where no face was found can change the faces.
+    const nearMisses = approximate
+      ? all.filter(
+          (d) =>
+            d.score <= options.minScore &&
+            nearScoreBound(d.score, options.minScore) &&
+            !found.some((f) => overlapOfSmaller(f.box, d.box) > SAME_FACE_OVERLAP),
+        )
+      : [];
     return settle({ view, passes, found, nearMisses, approximate, float32Passes: new Set(), padded, padFraction }, options, counter.passes);
   };
 
