@@ -106,12 +106,34 @@ describe('HEIC', () => {
       .toBuffer();
     assert.ok(meanDifference(photo.image.data, expected) < 1);
     // The profile is applied: the plain decode's pixels (taken as sRGB) differ from the converted ones.
-    const plain = await decodeHeif(bytes, limits.maxPixels);
+    const plain = (await decodeHeif(bytes, limits.maxPixels)).pixels;
     const small = await sharp(plain.data, { raw: { width: plain.width, height: plain.height, channels: 3 } })
       .resize(upright.image.width, upright.image.height, { fit: 'fill', kernel: 'lanczos3' })
       .raw()
       .toBuffer();
     assert.ok(meanDifference(small, upright.image.data) > 0.5, 'Display P3 converted to sRGB');
+  });
+});
+
+describe('HEIC at half size for a smaller working copy', () => {
+  it("gives libheif's colours at half the size from 4:2:0 (the nclx matrix and range applied)", { skip: formats }, async () => {
+    const bytes = await readFile(datasetPath('formats', 'heic', 'heic-iphone7.heic'));
+    const full = await decodeHeif(bytes, limits.maxPixels);
+    const half = await decodeHeif(bytes, limits.maxPixels, { minSide: 1920 });
+    assert.deepEqual([half.width, half.height, half.pixels.width, half.pixels.height], [4032, 3024, 2016, 1512]);
+    const reference = await sharp(full.pixels.data, { raw: { width: 4032, height: 3024, channels: 3 } })
+      .resize(2016, 1512, { fit: 'fill', kernel: 'cubic' })
+      .raw()
+      .toBuffer();
+    assert.ok(meanDifference(half.pixels.data, reference) < 2);
+    // No colour cast: a wrong matrix or range moves a channel's mean by several levels.
+    for (let channel = 0; channel < 3; channel++) {
+      let bias = 0;
+      for (let i = channel; i < reference.length; i += 3) bias += half.pixels.data[i] - reference[i];
+      assert.ok(Math.abs(bias / (reference.length / 3)) < 0.5, `channel ${channel}: bias ${bias / (reference.length / 3)}`);
+    }
+    // Not asked for, or too small to halve: full size.
+    assert.equal((await decodeHeif(bytes, limits.maxPixels, { minSide: 2500 })).pixels.width, 4032);
   });
 });
 
