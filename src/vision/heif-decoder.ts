@@ -56,6 +56,12 @@ interface LibHeif {
   _malloc(size: number): number;
   _free(pointer: number): void;
   _heif_image_get_nclx_color_profile(error: number, image: number, out: number): void;
+  _heif_decode_image(error: number, handle: number, out: number, colorspace: number, chroma: number, options: number): void;
+  _heif_image_get_plane_readonly2(image: number, channel: number, stride: number): number;
+  _heif_image_get_width(image: number, channel: number): number;
+  _heif_image_get_height(image: number, channel: number): number;
+  _heif_image_get_bits_per_pixel_range(image: number, channel: number): number;
+  _heif_image_release(image: number): void;
   _heif_nclx_color_profile_free(profile: number): void;
   HEAPU8: Uint8Array;
 }
@@ -118,19 +124,8 @@ export async function decodeHeif(bytes: Uint8Array, maxPixels: number, options: 
     }
     // libheif-js's planes of a turned, mirrored or cropped 4:2:0 image come with wrong lengths: those take the RGB path.
     if (options.minSide !== undefined && Math.max(width, height) >= 2 * options.minSide && !transformed(bytes)) {
-      const yuv = await heif.heif_js_decode_image2(handle, heif.heif_colorspace.heif_colorspace_YCbCr, heif.heif_chroma.heif_chroma_420);
-      if (!yuv || isError(yuv)) {
-        throw new UnsupportedImageError(`cannot decode heif image: ${yuv?.message || 'the decoder gave no image'}`, { format: 'heif' });
-      }
-      image = yuv.image;
-      const [y, cb, cr] = [0, 1, 2].map((id) => yuv.channels.find((c) => c.id.value === id));
-      // Anything but 8-bit 4:2:0 with even sides (10-bit, monochrome) takes libheif's own conversion below.
-      const planar = y && cb && cr && [y, cb, cr].every((c) => c.bits_per_pixel === 8) && y.width % 2 === 0 && y.height % 2 === 0;
-      if (planar && cb.width === y.width / 2 && cb.height === y.height / 2 && cr.width === cb.width && cr.height === cb.height) {
-        return { width: y.width, height: y.height, pixels: halfSizeRgb(y, cb, cr, nclxOf(heif, yuv.image)) };
-      }
-      heif.heif_image_release(image);
-      image = undefined;
+      const half = halfSizeDecode(heif, handle);
+      if (half) return half;
     }
     const decoded = await heif.heif_js_decode_image2(
       handle,
@@ -180,10 +175,8 @@ interface Nclx {
  * The image's nclx profile (from its `colr` box or the HEVC stream's VUI), read through libheif's
  * C API, which the embind layer does not wrap; without one, libheif's own default (BT.601, full range).
  */
-function nclxOf(heif: LibHeif, image: object): Nclx {
+function nclxOf(heif: LibHeif, pointer: number): Nclx {
   const fallback = { matrix: 6, fullRange: true };
-  const pointer = (image as { $$?: { ptr?: number } }).$$?.ptr;
-  if (!pointer) return fallback;
   const error = heif._malloc(16);
   const out = heif._malloc(4);
   try {
@@ -208,6 +201,51 @@ function lumaWeights(matrix: number): [number, number] {
   if (matrix === 7) return [0.212, 0.087];
   if (matrix === 9 || matrix === 10) return [0.2627, 0.0593];
   return [0.299, 0.114];
+}
+
+/**
+ * The primary image decoded to 4:2:0 through libheif's C API and turned into half-size RGB, or null
+ * when it is not 8-bit 4:2:0 with even sides (10-bit, monochrome: libheif's own conversion takes
+ * those). Not through the embind wrapper: its views of the chroma planes claim the luma's height
+ * and fail once they reach past the WebAssembly heap.
+ */
+function halfSizeDecode(heif: LibHeif, handle: object): HeifPixels | null {
+  const handlePointer = (handle as { $$?: { ptr?: number } }).$$?.ptr;
+  if (!handlePointer) return null;
+  const error = heif._malloc(16);
+  const out = heif._malloc(8);
+  let image = 0;
+  try {
+    new DataView(heif.HEAPU8.buffer).setUint32(out, 0, true);
+    // heif_colorspace_YCbCr = 0, heif_chroma_420 = 1, default decoding options (transformations applied).
+    heif._heif_decode_image(error, handlePointer, out, 0, 1, 0);
+    const view = new DataView(heif.HEAPU8.buffer);
+    image = view.getUint32(out, true);
+    const code = view.getInt32(error, true);
+    if (code !== 0 || !image) {
+      throw new UnsupportedImageError(`cannot decode heif image: libheif error ${code}`, { format: 'heif' });
+    }
+    // Before any view of the heap: an allocation may grow it, which detaches views made earlier.
+    const nclx = nclxOf(heif, image);
+    const planes: HeifChannel[] = [];
+    for (const channel of [0, 1, 2]) {
+      const pointer = heif._heif_image_get_plane_readonly2(image, channel, out);
+      const width = heif._heif_image_get_width(image, channel);
+      const height = heif._heif_image_get_height(image, channel);
+      if (!pointer || width <= 0 || height <= 0 || heif._heif_image_get_bits_per_pixel_range(image, channel) !== 8) return null;
+      const stride = new DataView(heif.HEAPU8.buffer).getUint32(out, true);
+      const data = new Uint8Array(heif.HEAPU8.buffer, pointer, stride * (height - 1) + width);
+      planes.push({ id: { value: channel }, width, height, stride, bits_per_pixel: 8, data });
+    }
+    const [y, cb, cr] = planes;
+    if (y.width % 2 !== 0 || y.height % 2 !== 0) return null;
+    if (cb.width !== y.width / 2 || cb.height !== y.height / 2 || cr.width !== cb.width || cr.height !== cb.height) return null;
+    return { width: y.width, height: y.height, pixels: halfSizeRgb(y, cb, cr, nclx) };
+  } finally {
+    if (image) heif._heif_image_release(image);
+    heif._free(error);
+    heif._free(out);
+  }
 }
 
 /** RGB at half size from 4:2:0 planes: each 2x2 luma block's mean with the block's own chroma sample. */
