@@ -23,8 +23,9 @@ const HEIGHT = 2828;
  * -q 80`, Debian's libheif-examples, run here at bench time: one HEVC image per photo, as
  * heif-enc writes it, not an iPhone's grid of tiles), then analysed through the analysis threads
  * as the server runs them (`FACEGRAPH_ANALYZERS` threads, as many photos in flight as ingestion
- * keeps). Rounds alternate JPEG and HEIC so that other work on the machine slows both alike;
- * `heicToJpeg` is the median over rounds of HEIC photos/s over JPEG photos/s of the same round.
+ * keeps), HEIC with the default WebAssembly decoder and, where `heif-convert` is installed, with
+ * FACEGRAPH_HEIF_DECODER=native. Rounds alternate the order so that other work on the machine slows
+ * all alike; `heicToJpeg` is the median over rounds of HEIC photos/s over JPEG photos/s of the same round.
  */
 export async function benchFormats(): Promise<Record<string, unknown>> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -33,7 +34,10 @@ export async function benchFormats(): Promise<Record<string, unknown>> {
     const jpeg: Buffer[] = [];
     const heic: Buffer[] = [];
     for (const name of DEMO_PHOTOS) {
-      const big = await sharp(path.join(DEMO_DIR, name)).resize(WIDTH, HEIGHT, { fit: 'fill', kernel: 'lanczos3' }).jpeg({ quality: 90 }).toBuffer();
+      const big = await sharp(path.join(DEMO_DIR, name))
+        .resize(WIDTH, HEIGHT, { fit: 'fill', kernel: 'lanczos3' })
+        .jpeg({ quality: 90 })
+        .toBuffer();
       jpeg.push(big);
       const source = path.join(dir, name);
       const target = source.replace(/\.jpg$/, '.heic');
@@ -41,50 +45,70 @@ export async function benchFormats(): Promise<Record<string, unknown>> {
       try {
         await run('heif-enc', ['-q', '80', '-o', target, source]);
       } catch (err) {
-        return { skipped: `heif-enc (Debian libheif-examples) is needed to make the HEIC photos: ${(err as Error).message.split('\n')[0]}` };
+        return {
+          skipped: `heif-enc (Debian libheif-examples) is needed to make the HEIC photos: ${(err as Error).message.split('\n')[0]}`,
+        };
       }
       heic.push(await fs.readFile(target));
     }
     console.error(`  ${jpeg.length} photos of ${WIDTH}x${HEIGHT}: JPEG ${mb(jpeg)} MB, HEIC ${mb(heic)} MB`);
     const config = loadConfig(process.env);
     const modelId = new FacePipeline(createEngine({ ...config, threads: 1 }), pipelineOptions(config)).modelId;
-    const pool = new PipelinePool(config, config.analyzers, modelId);
+    const wasm = new PipelinePool(loadConfig({ ...process.env, FACEGRAPH_HEIF_DECODER: 'wasm' }), config.analyzers, modelId);
+    // The native option where heif-convert is installed, in the same rounds.
+    const hasNative = await run('heif-convert', ['--help']).then(
+      () => true,
+      (err: { code?: unknown; stdout?: string }) => typeof err.stdout === 'string' && err.stdout.includes('heif-convert'),
+    );
+    const native = hasNative
+      ? new PipelinePool(loadConfig({ ...process.env, FACEGRAPH_HEIF_DECODER: 'native' }), config.analyzers, modelId)
+      : undefined;
+    const lanes: { kind: string; pool: PipelinePool; photos: Buffer[] }[] = [
+      { kind: 'jpeg', pool: wasm, photos: jpeg },
+      { kind: 'heic', pool: wasm, photos: heic },
+      ...(native ? [{ kind: 'heicNative', pool: native, photos: heic }] : []),
+    ];
     try {
-      await pool.load();
+      await wasm.load();
+      await native?.load();
       const inFlight = photosInFlight(config.analyzers);
       // One warm-up pass of each: libheif's WebAssembly is compiled on a thread's first HEIC.
-      await analyseAll(pool, [...jpeg.slice(0, config.analyzers), ...heic.slice(0, config.analyzers)], inFlight);
-      const jpegRates: number[] = [];
-      const heicRates: number[] = [];
-      const ratios: number[] = [];
-      const faces = { jpeg: 0, heic: 0 };
+      for (const lane of lanes) await analyseAll(lane.pool, lane.photos.slice(0, config.analyzers), inFlight);
+      const rates: Record<string, number[]> = Object.fromEntries(lanes.map((l) => [l.kind, []]));
+      const ratios: Record<string, number[]> = Object.fromEntries(lanes.map((l) => [l.kind, []]));
+      const faces: Record<string, number> = {};
       for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? (['jpeg', 'heic'] as const) : (['heic', 'jpeg'] as const);
+        const order = round % 2 === 0 ? lanes : [...lanes].reverse();
         const rate: Record<string, number> = {};
-        for (const kind of order) {
-          const photos = kind === 'jpeg' ? jpeg : heic;
+        for (const lane of order) {
           const started = performance.now();
-          faces[kind] = await analyseAll(pool, photos, inFlight);
-          rate[kind] = photos.length / ((performance.now() - started) / 1000);
+          faces[lane.kind] = await analyseAll(lane.pool, lane.photos, inFlight);
+          rate[lane.kind] = lane.photos.length / ((performance.now() - started) / 1000);
         }
-        jpegRates.push(rate.jpeg);
-        heicRates.push(rate.heic);
-        ratios.push(rate.heic / rate.jpeg);
-        console.error(`  round ${round + 1}/${rounds}: JPEG ${rate.jpeg.toFixed(2)} photos/s, HEIC ${rate.heic.toFixed(2)} photos/s`);
+        for (const lane of lanes) {
+          rates[lane.kind].push(rate[lane.kind]);
+          ratios[lane.kind].push(rate[lane.kind] / rate.jpeg);
+        }
+        console.error(`  round ${round + 1}/${rounds}: ${lanes.map((l) => `${l.kind} ${rate[l.kind].toFixed(2)}`).join(', ')} photos/s`);
       }
       return {
         photos: jpeg.length,
         megapixels: (WIDTH * HEIGHT) / 1e6,
         analyzers: config.analyzers,
         rounds,
-        jpegPhotosPerSec: median(jpegRates),
-        heicPhotosPerSec: median(heicRates),
-        heicToJpeg: median(ratios),
+        jpegPhotosPerSec: median(rates.jpeg),
+        heicPhotosPerSec: median(rates.heic),
+        // HEIC photos/s over JPEG photos/s in the same round, the median over rounds.
+        heicToJpeg: median(ratios.heic),
+        ...(native
+          ? { heicNativePhotosPerSec: median(rates.heicNative), heicNativeToJpeg: median(ratios.heicNative) }
+          : { heicNative: 'skipped: heif-convert (Debian libheif-examples) is not installed' }),
         faces,
         loadAverage: os.loadavg()[0],
       };
     } finally {
-      await pool.close();
+      await wasm.close();
+      await native?.close();
     }
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

@@ -32,7 +32,7 @@ interface HeifError {
   code: { value: number };
   message: string;
 }
-interface HeifChannel {
+export interface HeifChannel {
   id: { value: number };
   width: number;
   height: number;
@@ -166,7 +166,7 @@ function packRows(plane: HeifChannel): Uint8Array {
 }
 
 /** The YCbCr -> RGB matrix (H.273 matrix_coefficients) and range of a decoded image. */
-interface Nclx {
+export interface Nclx {
   matrix: number;
   fullRange: boolean;
 }
@@ -249,7 +249,7 @@ function halfSizeDecode(heif: LibHeif, handle: object): HeifPixels | null {
 }
 
 /** RGB at half size from 4:2:0 planes: each 2x2 luma block's mean with the block's own chroma sample. */
-function halfSizeRgb(y: HeifChannel, cb: HeifChannel, cr: HeifChannel, nclx: Nclx): RgbPixels {
+export function halfSizeRgb(y: HeifChannel, cb: HeifChannel, cr: HeifChannel, nclx: Nclx): RgbPixels {
   const width = cb.width;
   const height = cb.height;
   const [kr, kb] = lumaWeights(nclx.matrix);

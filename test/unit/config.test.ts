@@ -54,3 +54,9 @@ test('k-NN queries examine 100 HNSW candidates unless FACEGRAPH_HNSW_EF_SEARCH s
   assert.throws(() => loadConfig({ FACEGRAPH_HNSW_EF_SEARCH: '5' }), /FACEGRAPH_HNSW_EF_SEARCH/);
   assert.throws(() => loadConfig({ FACEGRAPH_HNSW_EF_SEARCH: 'many' }), /FACEGRAPH_HNSW_EF_SEARCH/);
 });
+
+test("HEIC decodes with libheif's WebAssembly build unless FACEGRAPH_HEIF_DECODER=native", () => {
+  assert.equal(loadConfig({}).vision.heifDecoder, 'wasm');
+  assert.equal(loadConfig({ FACEGRAPH_HEIF_DECODER: 'native' }).vision.heifDecoder, 'native');
+  assert.throws(() => loadConfig({ FACEGRAPH_HEIF_DECODER: 'gpu' }), /FACEGRAPH_HEIF_DECODER/);
+});
