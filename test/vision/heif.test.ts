@@ -7,6 +7,7 @@
  * files come from FACEGRAPH_DATASETS/formats.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -134,6 +135,22 @@ describe('HEIC at half size for a smaller working copy', () => {
     }
     // Not asked for, or too small to halve: full size.
     assert.equal((await decodeHeif(bytes, limits.maxPixels, { minSide: 2500 })).pixels.width, 4032);
+  });
+});
+
+describe('FACEGRAPH_HEIF_DECODER=native', () => {
+  const missing = spawnSync('heif-convert', ['--help']).error ? 'heif-convert (Debian libheif-examples) is not installed' : false;
+  it("gives the WebAssembly decoder's pixels through the system's heif-convert", { skip: missing }, async () => {
+    const bytes = await readFile(path.join(PACKAGE_PHOTOS, 'sample1.heic'));
+    // A 640-px working copy of the 1920-px photo: the half-size path, which the native decoder takes.
+    const wasm = await decodePhoto(bytes, { ...limits, maxSide: 640, heifDecoder: 'wasm' });
+    const native = await decodePhoto(bytes, { ...limits, maxSide: 640, heifDecoder: 'native' });
+    assert.deepEqual([native.width, native.height, native.image.width], [1920, 1280, 640]);
+    assert.ok(meanDifference(native.image.data, wasm.image.data) < 0.5);
+    const err = await refusal(
+      decodePhoto(Buffer.concat([bytes.subarray(0, 2000), Buffer.alloc(2000)]), { ...limits, maxSide: 640, heifDecoder: 'native' }),
+    );
+    assert.equal(err.code, 'UNSUPPORTED_IMAGE');
   });
 });
 
