@@ -179,6 +179,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       photos,
       store: new ThumbnailStore(path.join(config.dataDir, 'thumbnails')),
       signer,
+      analyzer,
     }),
   };
   // New faces join existing people (or wait for enough similar ones) as soon as their batch is in; queued at

@@ -61,6 +61,11 @@ export class FaceAnalyzer {
   }
 
   /** Runs `work` once fewer than `parallel` others run, after every call queued before it. */
+  /** The upright photo as a full-size JPEG, decoded in the analysis threads (HEIC, RAW previews). */
+  uprightJpeg(bytes: Uint8Array): Promise<Uint8Array> {
+    return this.inTurn(() => this.pipeline.uprightJpeg(bytes));
+  }
+
   private async inTurn<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.parallel) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.running++;

@@ -3,6 +3,7 @@ import type { FaceRepository } from '../repositories/face.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { PhotoStore } from '../repositories/photo-store.js';
 import type { ThumbnailStore } from '../repositories/thumbnail-store.js';
+import type { FaceAnalyzer } from './face-analyzer.js';
 import type { Box } from '../vision/types.js';
 import { FACE_THUMBNAIL_SIZE, thumbnailCrop } from './thumbnail-crop.js';
 import type { UrlSigner } from './url-signer.js';
@@ -32,7 +33,12 @@ export interface FaceThumbnailServiceDeps {
   photos: PhotoStore;
   store: ThumbnailStore;
   signer: UrlSigner;
+  /** Decodes, off the event loop, the photos sharp cannot read (HEIC, RAW) to an upright JPEG to cut from. */
+  analyzer: Pick<FaceAnalyzer, 'uprightJpeg'>;
 }
+
+/** Stored formats the thumbnail store's sharp reads itself, in the pixels the boxes are in. */
+const SHARP_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
 
 export class FaceThumbnailService {
   private readonly faces: FaceRepository;
@@ -40,6 +46,7 @@ export class FaceThumbnailService {
   private readonly photos: PhotoStore;
   private readonly store: ThumbnailStore;
   private readonly signer: UrlSigner;
+  private readonly analyzer: Pick<FaceAnalyzer, 'uprightJpeg'>;
 
   constructor(deps: FaceThumbnailServiceDeps) {
     this.faces = deps.faces;
@@ -47,6 +54,7 @@ export class FaceThumbnailService {
     this.photos = deps.photos;
     this.store = deps.store;
     this.signer = deps.signer;
+    this.analyzer = deps.analyzer;
   }
 
   /** The thumbnail URL of a face, given its photo's hash (from a request's loader). */
@@ -67,7 +75,11 @@ export class FaceThumbnailService {
       face.landmarks.map(([x, y]) => ({ x, y })),
       image,
     );
-    const bytes = await this.store.get(key, () => this.photos.read(image.sha256, image.format), crop, FACE_THUMBNAIL_SIZE);
+    const photo = async () => {
+      const stored = await this.photos.read(image.sha256, image.format);
+      return SHARP_FORMATS.has(image.format) ? stored : Buffer.from(await this.analyzer.uprightJpeg(stored));
+    };
+    const bytes = await this.store.get(key, photo, crop, FACE_THUMBNAIL_SIZE);
     return { bytes, key };
   }
 

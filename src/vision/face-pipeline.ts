@@ -10,7 +10,7 @@ import {
   type FaceDetectorOptions,
   type LocatedFaces,
 } from './face-detector.js';
-import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
+import { decodeFailure, decodePhoto, uprightPhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from './types.js';
@@ -141,6 +141,20 @@ export class FacePipeline {
     const [{ fit, check }] = await this.checkedFits(image, [{ box: inWorkingCopy }], 'manual');
     const [face] = await this.encode(identityView(image), [{ box: inWorkingCopy, score: 0, source: 'manual', fit }], photo);
     return { width: photo.width, height: photo.height, face, check };
+  }
+
+  /**
+   * The upright photo as a full-size JPEG (sRGB, quality 90) in the pixels its boxes are in: for
+   * what sharp cannot read in the main thread (HEIC, a RAW's preview turned upright) when a face
+   * thumbnail or a rendition is cut from it.
+   */
+  async uprightJpeg(bytes: Uint8Array): Promise<Uint8Array> {
+    const photo = await uprightPhoto(bytes, this.options);
+    try {
+      return new Uint8Array(await photo.pipeline.jpeg({ quality: 90 }).toBuffer());
+    } catch (err) {
+      throw decodeFailure(photo.format, err);
+    }
   }
 
   async analyzeDecoded(photo: DecodedPhoto): Promise<AnalyzedPhoto> {

@@ -36,10 +36,11 @@ loaded.then(
 );
 
 port.on('message', (request: PoolRequest) => {
-  const work = loaded.then(
-    (): Promise<AnalyzedPhoto | BoxAnalysis> =>
-      request.kind === 'photo' ? pipeline.analyze(request.bytes) : pipeline.analyzeBox(request.bytes, request.box),
-  );
+  const work = loaded.then((): Promise<AnalyzedPhoto | BoxAnalysis | Uint8Array> => {
+    if (request.kind === 'photo') return pipeline.analyze(request.bytes);
+    if (request.kind === 'box') return pipeline.analyzeBox(request.bytes, request.box);
+    return pipeline.uprightJpeg(request.bytes);
+  });
   work.then(
     (value) => port.postMessage({ id: request.id, ok: true, value } satisfies PoolReply),
     (err: unknown) => port.postMessage({ id: request.id, ok: false, error: serialize(err) } satisfies PoolReply),

@@ -13,11 +13,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 import { photoContainer } from '../../src/metadata/photo-container.js';
 import { largestRawPreview, rawFormatOf } from '../../src/metadata/raw-preview.js';
+import { createEngine } from '../../src/vision/engine-factory.js';
+import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import { decodeHeif } from '../../src/vision/heif-decoder.js';
 import { decodePhoto, isSrgbProfile } from '../../src/vision/image-decoder.js';
+import { PipelinePool, pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import { DEMO_DIR, PACKAGE_PHOTOS, datasetPath, needsDatasets } from '../support/datasets.js';
 import { quickTimeHead } from '../support/quicktime.js';
 
@@ -135,6 +139,26 @@ describe('HEIC at half size for a smaller working copy', () => {
     }
     // Not asked for, or too small to halve: full size.
     assert.equal((await decodeHeif(bytes, limits.maxPixels, { minSide: 2500 })).pixels.width, 4032);
+  });
+});
+
+describe('HEIC in an analysis thread', () => {
+  it("decodes a HEIC in the pool's thread: its faces and its upright JPEG", async () => {
+    const config = loadConfig({ ...process.env, FACEGRAPH_ANALYZERS: '1' });
+    const modelId = new FacePipeline(createEngine({ ...config, threads: 1 }), pipelineOptions(config)).modelId;
+    const pool = new PipelinePool(config, 1, modelId);
+    try {
+      await pool.load();
+      const bytes = await readFile(path.join(PACKAGE_PHOTOS, 'sample1.heic'));
+      const photo = await pool.analyze(bytes);
+      assert.deepEqual([photo.format, photo.faces.length], ['heic', 3]);
+      const meta = await sharp(Buffer.from(await pool.uprightJpeg(bytes))).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 1920, 1280]);
+      const err = await refusal(pool.uprightJpeg(bytes.subarray(0, 3000)));
+      assert.equal(err.code, 'UNSUPPORTED_IMAGE');
+    } finally {
+      await pool.close();
+    }
   });
 });
 

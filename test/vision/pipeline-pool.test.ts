@@ -112,6 +112,7 @@ describe('PipelinePool: photos analysed in worker threads', () => {
         };
       },
       analyzeBox: () => Promise.reject(new Error('unused')),
+      uprightJpeg: () => Promise.reject(new Error('unused')),
     };
     const two = new FaceAnalyzer(slow, 2);
     await Promise.all(Array.from({ length: 7 }, () => two.analyze(new Uint8Array(1))));
