@@ -156,6 +156,13 @@ describe('HEIC in an analysis thread', () => {
       assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 1920, 1280]);
       const err = await refusal(pool.uprightJpeg(bytes.subarray(0, 3000)));
       assert.equal(err.code, 'UNSUPPORTED_IMAGE');
+      // A photo that outlives the time limit (as a decoder looping on a hostile file would) is refused, its thread replaced.
+      pool.jobTimeoutMs = 1;
+      const slow = await refusal(pool.analyze(bytes));
+      assert.equal(slow.code, 'UNSUPPORTED_IMAGE');
+      assert.match(slow.message, /analysis thread was restarted/);
+      pool.jobTimeoutMs = 120_000;
+      assert.equal((await pool.analyze(bytes)).faces.length, 3);
     } finally {
       await pool.close();
     }
