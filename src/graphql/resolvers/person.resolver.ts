@@ -190,10 +190,13 @@ export class PersonResolver {
   })
   async setPersonBirthDate(
     @Arg('id', () => ID) id: string,
-    @Arg('birthDate', () => GraphQLDate, { nullable: true }) birthDate: Date | null,
+    @Arg('birthDate', () => GraphQLDate, { nullable: true, description: 'YYYY-MM-DD; null or left out clears it.' }) birthDate:
+      | Date
+      | null
+      | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Person> {
-    const day = birthDate === null ? null : birthDate.toISOString().slice(0, 10);
+    const day = birthDate ? birthDate.toISOString().slice(0, 10) : null;
     return toPerson(await ctx.services.people.setBirthDate(ctx.owner.id, parseId(id, 'id'), day));
   }
 
