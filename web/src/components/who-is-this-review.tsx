@@ -4,6 +4,9 @@ import { useAsync } from '../hooks';
 import { FaceThumb } from './face-thumb';
 import { ErrorNote } from './status';
 
+/** Faces skipped per album until the page reloads (the review may remount when the album refreshes). */
+const skippedIn = new Map<string, Set<string>>();
+
 /**
  * "Who is this?": a face in no person beside the person reviewQueue says it
  * most likely is. Yes puts it in the person (moveFace); No says it is not them
@@ -12,7 +15,7 @@ import { ErrorNote } from './status';
  */
 export function WhoIsThisReview({ albumId, version, onChanged }: { albumId: string; version: number; onChanged: () => void }) {
   const queue = useAsync(() => reviewQueue(albumId, 20), [albumId, version]);
-  const [skipped, setSkipped] = useState<Set<string>>(new Set());
+  const [skipped, setSkipped] = useState<Set<string>>(() => skippedIn.get(albumId) ?? new Set());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const s = queue.data?.find((q) => !skipped.has(q.face.id));
@@ -55,7 +58,15 @@ export function WhoIsThisReview({ albumId, version, onChanged }: { albumId: stri
         <button type="button" disabled={busy} onClick={() => void answer(() => rejectFaceFromPerson(s.face.id, s.person.id))}>
           No
         </button>{' '}
-        <button type="button" disabled={busy} onClick={() => setSkipped(new Set([...skipped, s.face.id]))}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => {
+            const next = new Set([...skipped, s.face.id]);
+            skippedIn.set(albumId, next);
+            setSkipped(next);
+          }}
+        >
           Skip
         </button>
       </p>
