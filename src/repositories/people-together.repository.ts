@@ -2,10 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, ImageRow } from '../db/tables.js';
 
 /**
- * Photos in which every one of some people appears (`peopleTogether`), keyset-paged by image id.
- * The first person (the caller passes the one with the fewest faces) drives: its faces through
- * face_people_person_idx, then per photo one probe of faces_image_id_idx and face_people's key for
- * each other person, so a page costs what the smallest person's faces cost, not the largest's.
+ * Photos in which every one of some people appears (`peopleTogether`), keyset-paged by image id:
+ * the first person's faces through face_people_person_idx, each other person (and `only`'s
+ * anyone-else) one probe of faces_image_id_idx and face_people's key per photo. The caller passes
+ * the person with the fewest faces first (docs/benchmarks.md, People together).
  */
 export class PeopleTogetherRepository {
   constructor(private readonly db: Kysely<DB>) {}
