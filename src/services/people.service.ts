@@ -299,7 +299,7 @@ export class PeopleService {
     if (ids.length > MAX_TOGETHER) throw new InvalidInputError(`at most ${MAX_TOGETHER} people at once`, { argument: 'personIds' });
     await this.access.require(ownerId, 'person', ...ids);
     const people = await Promise.all(ids.map((id) => this.get(ownerId, id)));
-    // The person with the fewest faces drives the query.
+    // The person with the fewest faces first: the repository reads that person's faces, then probes the others.
     const ordered = people.sort((a, b) => a.face_count - b.face_count || a.id - b.id).map((p) => p.id);
     return paginate(args, this.maxPage, (after, limit) => this.together.imagesAfter(ordered, only, after, limit));
   }
