@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { FaceSource } from '../vision/types.js';
 
 /**
  * One interface per table, gathered into `DB`. Ids are bigint identities read
@@ -56,9 +57,6 @@ export interface ImageTable {
   metadata_version: ColumnType<number, number | undefined, number>;
 }
 
-/** `faces.source` (vision's FaceSource). */
-export type FaceSourceValue = 'detector' | 'whole-image' | 'manual';
-
 export interface FaceTable {
   id: Generated<number>;
   image_id: number;
@@ -78,7 +76,7 @@ export interface FaceTable {
   /** Which networks and preprocessing made the embedding (see FacePipeline.modelId). */
   model: string;
   /** How the face was found (vision's FaceSource): by the detector, as the whole image of a tight crop, or drawn by a user. */
-  source: ColumnType<FaceSourceValue, FaceSourceValue | undefined, FaceSourceValue>;
+  source: ColumnType<FaceSource, FaceSource | undefined, FaceSource>;
   /** How far the embedding can be trusted, 0..1 (vision/face-quality.ts); null if stored before it was measured. */
   quality: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, never, never>;

@@ -1,8 +1,8 @@
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import { DEFAULT_EF_SEARCH } from '../db/database.js';
+import { faceCandidates, reRanked, withEfSearch } from '../db/knn.js';
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
 import { fromVectorText } from '../db/vector.js';
-import { candidatesFor, FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
+import { FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
 import { lockPeople, pinFaces, refreshPeople } from './people-write.js';
 
 const PERSON_COLUMNS = [
@@ -200,16 +200,12 @@ export class PersonRepository {
    * and so are faces a user said are not this person, and other owners' faces.
    */
   async suggestions(ownerId: number, personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
-    return this.db.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(DEFAULT_EF_SEARCH, limit))}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(
-        trx,
-      );
+    return withEfSearch(this.db, { atLeast: limit }, async (trx) => {
       const centroid = sql`(SELECT centroid FROM people WHERE id = ${personId})`;
-      let inner = trx
-        .selectFrom('faces')
+      // The mean distance to the person's faces, not the cosine distance to the (shorter than unit) centroid.
+      const meanDistance = sql<number>`1 + (faces.embedding <#> ${centroid})`;
+      let inner = faceCandidates(trx, ownerId, centroid, limit, meanDistance)
         .select(FACE_COLUMNS)
-        .select(sql<number>`1 + (faces.embedding <#> ${centroid})`.as('distance'))
-        .where('faces.owner_id', '=', ownerId)
         .where(isUnassigned)
         .where(({ not, exists, selectFrom }) =>
           not(
@@ -235,12 +231,9 @@ export class PersonRepository {
         // A photo taken before the person was born is not of them.
         .where(
           sql<boolean>`NOT EXISTS (SELECT 1 FROM images i, people p WHERE i.id = faces.image_id AND p.id = ${personId} AND i.taken_at < p.birth_date)`,
-        )
-        // The index's own half-precision expression; the outer query re-ranks by the exact distance.
-        .orderBy(sql`faces.embedding::halfvec(128) <=> ${centroid}::halfvec(128)`)
-        .limit(candidatesFor(limit));
+        );
       if (albumId !== undefined) inner = inner.where('faces.album_id', '=', albumId);
-      const rows = await trx.selectFrom(inner.as('nn')).selectAll().orderBy('distance').orderBy('id').limit(limit).execute();
+      const rows = await reRanked(trx, inner, limit).execute();
       return rows.map(({ distance, ...face }) => ({ face: face as FaceRow, distance: Number(distance) }));
     });
   }

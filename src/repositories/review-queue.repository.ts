@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { indexedDistance, withEfSearch } from '../db/knn.js';
 import type { DB } from '../db/tables.js';
 import { POOR_QUALITY } from '../vision/face-quality.js';
 
@@ -29,8 +30,8 @@ export class ReviewQueueRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async candidates(scope: ReviewScope): Promise<ReviewCandidate[]> {
-    return this.db.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(40, scope.neighbours))}, true)`.execute(trx);
+    // A neighbourhood per face, not a search result: few candidates a scan keep a thousand scans within seconds.
+    return withEfSearch(this.db, { exactly: Math.max(40, scope.neighbours) }, async (trx) => {
       const album = scope.albumId === undefined ? sql`` : sql`AND f.album_id = ${scope.albumId}`;
       const { rows } = await sql<{ face_id: number; person_id: number; distance: number }>`
         WITH RECURSIVE q AS (
@@ -45,7 +46,7 @@ export class ReviewQueueRepository {
           FROM q CROSS JOIN LATERAL (
             SELECT g.id FROM faces g
             WHERE g.owner_id = ${scope.ownerId} AND g.id <> q.id
-            ORDER BY g.embedding::halfvec(128) <=> q.embedding::halfvec(128)
+            ORDER BY ${indexedDistance('g.embedding', sql.ref('q.embedding'))}
             LIMIT ${scope.neighbours}
           ) n
           JOIN face_people fp ON fp.face_id = n.id AND fp.person_id IS NOT NULL
