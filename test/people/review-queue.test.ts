@@ -73,9 +73,12 @@ async function upload(files: { name: string; bytes: Buffer }[]): Promise<Stored[
     files,
   );
   assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-  // The ingest hook places the new faces: wait for it.
+  const images = r.data.ingestImages.items.map((i: any) => i.image);
+  // The ingest hook places the new faces; on PostgreSQL its event may come after the mutation returns, so
+  // place them here too (the same placeNewFaces; a face already placed is left as it is).
   await server.facegraph.services.clustering.settled();
-  return r.data.ingestImages.items.map((i: any) => i.image);
+  await server.facegraph.services.clustering.placeNewFaces(1, Number(album), { imageIds: images.map((i: Stored) => Number(i.id)) });
+  return images;
 }
 
 const personOfFace = async (face: string): Promise<string | null> =>
