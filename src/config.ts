@@ -111,6 +111,17 @@ export interface Config {
   };
   /** Durable ingestion jobs (see `src/jobs/`). */
   jobs: JobsConfig;
+  /**
+   * Origins whose browser pages may call the API (`FACEGRAPH_CORS_ORIGINS`, comma-separated, such as
+   * `http://localhost:5173,https://app.example.com`; default none: same origin only). Their preflights are
+   * answered on /graphql and the photo, thumbnail and XMP routes, and their graphql-ws sockets accepted.
+   */
+  corsOrigins: readonly string[];
+  /**
+   * Free space the data folder must keep, in MB (`FACEGRAPH_MIN_FREE_MB`, default 100): an upload is refused
+   * with INSUFFICIENT_STORAGE before staging when less is free, so that the database keeps room to write.
+   */
+  minFreeMb: number;
 }
 
 export interface JobsConfig {
@@ -227,6 +238,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
   const workers = int('FACEGRAPH_WORKERS', photosInFlight(analyzers), 0, 64);
 
+  const corsOrigins = (env.FACEGRAPH_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
+    .map((o) => {
+      const origin = parseOrigin(o);
+      if (!origin) problems.push(`FACEGRAPH_CORS_ORIGINS: "${o}" is not an origin (scheme://host[:port], no path)`);
+      return origin ?? o;
+    });
+
   const production = env.NODE_ENV === 'production';
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
@@ -273,7 +294,22 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retryDelaySeconds: int('FACEGRAPH_JOB_RETRY_DELAY_SECONDS', 5, 0, 3600),
       pollSeconds: num('FACEGRAPH_JOB_POLL_SECONDS', 1, 0.5, 60),
     },
+    corsOrigins: Object.freeze(corsOrigins),
+    minFreeMb: int('FACEGRAPH_MIN_FREE_MB', 100, 0, 2 ** 30),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** `o` as a browser sends it in `Origin` (`https://app.example.com`, lower case, default port dropped), or undefined. */
+function parseOrigin(o: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(o);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password || /\/\/[^/]*\/./.test(o)) return undefined;
+  return url.origin;
 }

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'FORBIDDEN_PATH'
   | 'UNAUTHENTICATED'
+  | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL_SERVER_ERROR';
 
 export class AppError extends Error {
@@ -62,5 +63,15 @@ export class ForbiddenPathError extends AppError {
 export class UnauthenticatedError extends AppError {
   constructor(message: string) {
     super('UNAUTHENTICATED', message);
+  }
+}
+
+/**
+ * The data folder is full (ENOSPC, EDQUOT) or under FACEGRAPH_MIN_FREE_MB free: nothing the client did wrong,
+ * and nothing worth retrying until space is freed. HTTP 507 on the routes.
+ */
+export class InsufficientStorageError extends AppError {
+  constructor(message = "the server's disk is full: nothing can be stored until space is freed") {
+    super('INSUFFICIENT_STORAGE', message);
   }
 }

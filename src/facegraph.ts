@@ -27,6 +27,7 @@ import { PgEventBus } from './repositories/pg-event-bus.js';
 import { ImportRoot } from './repositories/import-root.js';
 import { OwnershipRepository } from './repositories/ownership.repository.js';
 import { PhotoStore } from './repositories/photo-store.js';
+import { RenditionStore } from './repositories/rendition-store.js';
 import { ThumbnailStore } from './repositories/thumbnail-store.js';
 import { UploadSpool } from './repositories/upload-spool.js';
 import { AlbumService } from './services/album.service.js';
@@ -37,6 +38,8 @@ import { FaceThumbnailService } from './services/face-thumbnail.service.js';
 import { FaceAnalyzer } from './services/face-analyzer.js';
 import { FaceService } from './services/face.service.js';
 import { IngestService } from './services/ingest.service.js';
+import { StorageService } from './services/storage.service.js';
+import { PhotoRenditions } from './services/photo-renditions.js';
 import { ReencodeService } from './services/reencode.service.js';
 import { LiveEventsService } from './services/live-events.service.js';
 import { OwnerAccess } from './services/owner-access.js';
@@ -149,9 +152,18 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   const reencode = new ReencodeService({ access, images, reencodes: new FaceReencodeRepository(db), photos, analyzer, queue });
   const clustering = new ClusteringService({ repository: new ClusteringRepository(db), albums, access });
   const live = new LiveEventsService({ bus: events, access, ingest });
+  const renditions = new PhotoRenditions({ photos, store: new RenditionStore(path.join(config.dataDir, 'renditions')), analyzer });
   const services: Services = {
     keys: new ApiKeyService(keys),
-    albums: new AlbumService({ access, albums, images, photos, signer, maxPage }),
+    albums: new AlbumService({
+      access,
+      albums,
+      images,
+      photos,
+      renditions,
+      signer,
+      maxPage,
+    }),
     faces: new FaceService({ access, faces, analyzer, maxPage }),
     corrections: new FaceCorrectionService({
       access,
@@ -188,11 +200,13 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     thumbnails: new FaceThumbnailService({
       faces,
       images,
-      photos,
+      renditions,
       store: new ThumbnailStore(path.join(config.dataDir, 'thumbnails')),
       signer,
     }),
+    storage: new StorageService({ dataDir: config.dataDir, minFreeBytes: config.minFreeMb * 1024 * 1024 }),
   };
+  metrics.watchFreeSpace(async () => (await services.storage.status()).freeBytes);
   // New faces join existing people (or wait for enough similar ones) as soon as their batch is in; queued at
   // once, so that close() waits for the run through clustering.settled().
   ingest.onBatchFinished(({ albumId, batchId }) => clustering.assignNewFacesSoon(albumId, { batchIds: [batchId] }));

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { storageFailure } from './disk-space.js';
 
 const EXTENSIONS: Record<string, string> = {
   jpeg: 'jpg',
@@ -10,6 +11,16 @@ const EXTENSIONS: Record<string, string> = {
   tiff: 'tif',
   avif: 'avif',
   heif: 'heic',
+  heic: 'heic',
+  dng: 'dng',
+  cr2: 'cr2',
+  cr3: 'cr3',
+  nef: 'nef',
+  arw: 'arw',
+  raf: 'raf',
+  orf: 'orf',
+  rw2: 'rw2',
+  pef: 'pef',
 };
 
 /** Hex SHA-256 of some bytes: the identity of a stored photo. */
@@ -40,14 +51,15 @@ export class PhotoStore {
     } catch {
       // not stored yet
     }
-    await fs.mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
     try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.writeFile(tmp, bytes, { flag: 'wx' });
       await fs.rename(tmp, target);
     } catch (err) {
       await fs.rm(tmp, { force: true });
-      throw err;
+      // A full disk fails the photo as INSUFFICIENT_STORAGE at once: retrying the job would not make room.
+      throw await storageFailure(err, this.root);
     }
     return target;
   }

@@ -54,3 +54,22 @@ test('k-NN queries examine 100 HNSW candidates unless FACEGRAPH_HNSW_EF_SEARCH s
   assert.throws(() => loadConfig({ FACEGRAPH_HNSW_EF_SEARCH: '5' }), /FACEGRAPH_HNSW_EF_SEARCH/);
   assert.throws(() => loadConfig({ FACEGRAPH_HNSW_EF_SEARCH: 'many' }), /FACEGRAPH_HNSW_EF_SEARCH/);
 });
+
+test('FACEGRAPH_CORS_ORIGINS: none by default (same origin only); each entry must be an origin, kept as browsers send it', () => {
+  assert.deepEqual(loadConfig({}).corsOrigins, []);
+  assert.deepEqual(loadConfig({ FACEGRAPH_CORS_ORIGINS: 'http://localhost:5173, https://App.example.com/' }).corsOrigins, [
+    'http://localhost:5173',
+    'https://app.example.com',
+  ]);
+  assert.deepEqual(loadConfig({ FACEGRAPH_CORS_ORIGINS: 'https://app.example.com:443' }).corsOrigins, ['https://app.example.com']);
+  for (const bad of ['*', 'app.example.com', 'https://app.example.com/path', 'ftp://files.example.com', 'https://u:p@example.com']) {
+    assert.throws(() => loadConfig({ FACEGRAPH_CORS_ORIGINS: bad }), /FACEGRAPH_CORS_ORIGINS/, bad);
+  }
+});
+
+test('FACEGRAPH_MIN_FREE_MB: uploads need 100 MB free by default; 0 turns the check off', () => {
+  assert.equal(loadConfig({}).minFreeMb, 100);
+  assert.equal(loadConfig({ FACEGRAPH_MIN_FREE_MB: '0' }).minFreeMb, 0);
+  assert.throws(() => loadConfig({ FACEGRAPH_MIN_FREE_MB: '-1' }), /FACEGRAPH_MIN_FREE_MB/);
+  assert.throws(() => loadConfig({ FACEGRAPH_MIN_FREE_MB: 'lots' }), /FACEGRAPH_MIN_FREE_MB/);
+});
