@@ -81,6 +81,8 @@ export interface IngestBatch {
 }
 export interface PersonDetail extends PersonSummary {
   hidden: boolean;
+  /** `YYYY-MM-DD`, or null when not known. */
+  birthDate: string | null;
   faces: Connection<FaceCard>;
 }
 
@@ -261,7 +263,7 @@ export async function listPeople(): Promise<PersonSummary[]> {
 export async function getPerson(id: string, after: string | null, first = 40): Promise<PersonDetail | null> {
   const data = await request<{ person: PersonDetail | null }>(
     `query Person($id: ID!, $first: Int, $after: String) { person(id: $id) {
-       ...PersonSummary hidden
+       ...PersonSummary hidden birthDate
        faces(first: $first, after: $after) { edges { node { ...FaceCard } } pageInfo { hasNextPage endCursor } } } }
      ${PERSON_SUMMARY} ${faceCard(await urlField())}`,
     { id, first, after },
@@ -404,4 +406,15 @@ export async function peopleTogether(personIds: string[], only: boolean, after: 
     { ids: personIds, only, first, after },
   );
   return data.peopleTogether;
+}
+
+/** Sets (null clears) when a person was born: photos taken before never join or are suggested for them by machine. */
+export async function setPersonBirthDate(id: string, birthDate: string | null): Promise<void> {
+  await request(
+    `mutation SetBirthDate($id: ID!, $birthDate: Date) { setPersonBirthDate(id: $id, birthDate: $birthDate) { id birthDate } }`,
+    {
+      id,
+      birthDate,
+    },
+  );
 }
