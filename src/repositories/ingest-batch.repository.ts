@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, IngestBatchRow, IngestItemRow } from '../db/tables.js';
 
 /** Where an item's bytes wait until a worker processes it. */
-export type ItemSourceKind = 'spool' | 'import' | 'file';
+export type ItemSourceKind = 'spool' | 'import' | 'file' | 'in-place';
 
 /**
  * The columns migration 2026-11-28T1400-jobs adds to `ingest_items`.

@@ -43,7 +43,7 @@ export function photoRouter(services: Pick<Services, 'albums'>, authenticate: Re
     } catch (err) {
       res.removeHeader('Cache-Control');
       res.removeHeader('ETag');
-      if (err instanceof AppError && err.code === 'NOT_FOUND') {
+      if (err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'PHOTO_MISSING')) {
         res.status(404).json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
         return;
       }
@@ -66,7 +66,7 @@ export function photoRouter(services: Pick<Services, 'albums'>, authenticate: Re
       if (xmp === null) res.status(204).end();
       else res.type('application/rdf+xml; charset=utf-8').send(xmp);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'NOT_FOUND') {
+      if (err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'PHOTO_MISSING')) {
         notFound(err.message);
         return;
       }

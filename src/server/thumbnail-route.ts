@@ -35,7 +35,7 @@ export function thumbnailRouter(services: Pick<Services, 'thumbnails'>, authenti
       }
       res.type('image/jpeg').send(thumbnail.bytes);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'NOT_FOUND') {
+      if (err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'PHOTO_MISSING')) {
         res.status(404).json({ error: { code: err.code, message: err.message } });
         return;
       }

@@ -121,7 +121,7 @@ export class AlbumService {
     if (!image || !this.signer.verify(signature, 'photo', ownerId, image.id, image.sha256)) {
       throw new NotFoundError('photo', String(id));
     }
-    return { bytes: await this.photos.read(image.sha256, image.format), format: image.format };
+    return { bytes: await this.photos.read(image), format: image.format };
   }
 
   /**
@@ -135,7 +135,7 @@ export class AlbumService {
     if (!image) throw new NotFoundError('image', String(imageId));
     const named = await this.images.namedFaces(imageId);
     if (named.length === 0) return null;
-    const frame = await readPhotoFrame(await this.photos.read(image.sha256, image.format));
+    const frame = await readPhotoFrame(await this.photos.read(image));
     const regions = named.map(({ name, box }) => ({
       name,
       box: { x: box.x / image.width, y: box.y / image.height, width: box.width / image.width, height: box.height / image.height },

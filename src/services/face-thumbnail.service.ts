@@ -67,7 +67,7 @@ export class FaceThumbnailService {
       face.landmarks.map(([x, y]) => ({ x, y })),
       image,
     );
-    const bytes = await this.store.get(key, () => this.photos.read(image.sha256, image.format), crop, FACE_THUMBNAIL_SIZE);
+    const bytes = await this.store.get(key, () => this.photos.read(image), crop, FACE_THUMBNAIL_SIZE);
     return { bytes, key };
   }
 

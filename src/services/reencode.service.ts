@@ -63,7 +63,7 @@ export class ReencodeService {
     if (!image) return 'skipped';
     const stale = await reencodes.facesWithOtherModel(imageId, model);
     if (stale.length === 0) return 'skipped';
-    const analyzed = await analyzer.analyze(await photos.read(image.sha256, image.format));
+    const analyzed = await analyzer.analyze(await photos.read(image));
     const boxes = stale.map((f) => ({ x: f.box_x, y: f.box_y, width: f.box_width, height: f.box_height }));
     const pairs = matchFaces(
       boxes,

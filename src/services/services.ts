@@ -8,6 +8,7 @@ import type { IngestService } from './ingest.service.js';
 import type { LiveEventsService } from './live-events.service.js';
 import type { PeopleService } from './people.service.js';
 import type { ReencodeService } from './reencode.service.js';
+import type { WatchService } from './watch.service.js';
 
 /**
  * Everything the API layers may call. Built once by the composition root
@@ -26,4 +27,6 @@ export interface Services {
   people: PeopleService;
   clustering: ClusteringService;
   thumbnails: FaceThumbnailService;
+  /** Watched folders indexed in place. */
+  watch: WatchService;
 }
