@@ -47,7 +47,8 @@ export class FolderSession {
   private debounce: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly changed = new Set<string>();
-  private readonly removed = new Set<string>();
+  /** Paths seen going, with when: removed only after a grace, so that a rename's new name (which waits for its size to settle) is found first. */
+  private readonly removed = new Map<string, number>();
   private polling = false;
   private readonly debounceMs: number;
   private readonly stableMs: number;
@@ -162,9 +163,17 @@ export class FolderSession {
       return;
     }
     const changed = [...this.changed];
-    const removed = [...this.removed];
     this.changed.clear();
-    this.removed.clear();
+    const grace = this.stableMs + 2 * this.debounceMs + 1000;
+    const removed: string[] = [];
+    let waiting = false;
+    for (const [rel, at] of this.removed) {
+      if (Date.now() - at < grace) waiting = true;
+      else {
+        removed.push(rel);
+        this.removed.delete(rel);
+      }
+    }
     const files: FolderFile[] = [];
     const unsettled: string[] = [];
     const now = Date.now();
@@ -175,7 +184,8 @@ export class FolderSession {
         if (now - stat.mtimeMs < this.stableMs) unsettled.push(rel);
         else files.push({ path: rel, size: stat.size, mtimeMs: stat.mtimeMs });
       } catch {
-        removed.push(rel);
+        this.removed.set(rel, now);
+        waiting = true;
       }
     }
     const batch = await this.service.queueChanged(this.folder, files);
@@ -189,9 +199,13 @@ export class FolderSession {
     }
     for (const rel of unsettled) this.changed.add(rel);
     if (unsettled.length > 0) this.schedule(this.stableMs);
+    else if (waiting) this.schedule(grace);
   }
 
   private async unavailable(err: FolderUnavailableError): Promise<void> {
+    // What was heard before it went is found again by the scan once it is back.
+    this.changed.clear();
+    this.removed.clear();
     await this.watcher?.close().catch(() => undefined);
     this.watcher = undefined;
     const row = await this.service.setState(this.folder, err.state, err.message, true);
@@ -229,11 +243,11 @@ export class FolderSession {
     watcher.on('add', changed).on('change', changed);
     watcher.on('unlink', (p) => {
       if (!isPhotoName(path.basename(p))) return;
-      this.removed.add(rel(p));
+      this.removed.set(rel(p), Date.now());
       this.schedule();
     });
     watcher.on('unlinkDir', (p) => {
-      this.removed.add(rel(p));
+      this.removed.set(rel(p), Date.now());
       this.schedule();
     });
     watcher.on('error', (err) => {
