@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { watch, type FSWatcher } from 'chokidar';
 import type { WatchedFolderRecord } from '../services/records.js';
 import type { FolderFile, WatchService } from '../services/watch.service.js';
@@ -131,14 +132,21 @@ export class FolderSession {
       return;
     }
     if (this.stopped) return;
+    // Files still being written when the walk passed: part of this scan once their size has settled.
+    const late = await this.settled(fresh);
+    if (late.files.length > 0) {
+      scanned += late.files.length;
+      const batch = await this.service.scanPage(this.folder, scan, late.files, scanned);
+      if (batch !== undefined) batches.push(batch);
+    }
     problems.push(...(await this.service.settle(batches, this.abort.signal)));
     if (this.stopped) return;
     await this.service.finishScan(this.folder, scan);
     const row = await this.service.setState(this.folder, problems.length > 0 ? 'PARTIAL' : 'WATCHING', problems, true);
     if (row) this.folder = row;
-    // Files still being written when the walk passed: read once they have settled.
-    for (const f of fresh) this.changed.add(f);
-    if (fresh.length > 0) this.schedule(this.stableMs);
+    // Still being written: read once they have settled.
+    for (const f of late.moving) this.changed.add(f);
+    if (late.moving.length > 0) this.schedule(this.stableMs);
     if (this.polling) this.later(() => this.scan());
   }
 
@@ -200,6 +208,22 @@ export class FolderSession {
     for (const rel of unsettled) this.changed.add(rel);
     if (unsettled.length > 0) this.schedule(this.stableMs);
     else if (waiting) this.schedule(grace);
+  }
+
+  /** Waits until these files have not changed for `stableMs`; those still moving then are left for a later round. */
+  private async settled(paths: string[]): Promise<{ files: FolderFile[]; moving: string[] }> {
+    const files: FolderFile[] = [];
+    const moving: string[] = [];
+    if (paths.length === 0) return { files, moving };
+    await sleep(this.stableMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+    const now = Date.now();
+    for (const rel of paths) {
+      const stat = await fs.stat(path.join(this.root, rel)).catch(() => undefined);
+      if (!stat?.isFile()) continue;
+      if (now - stat.mtimeMs < this.stableMs) moving.push(rel);
+      else files.push({ path: rel, size: stat.size, mtimeMs: stat.mtimeMs });
+    }
+    return { files, moving };
   }
 
   private async unavailable(err: FolderUnavailableError): Promise<void> {

@@ -212,7 +212,7 @@ describeWithDatasets(['lfw10'], 'watched folders indexed in place', () => {
     await fs.symlink('..', path.join(importRoot, FOLDER, 'Hugo_Chavez', 'loop'));
     server = await startTestServer(ENV(), { dataDir, databaseUrl });
     const state = await until('caught up at start', 120_000, (s) => s.folder.lastScanAt !== lastScan && s.folder.state !== 'SCANNING');
-    assert.equal(state.imageCount, 40);
+    assert.equal(state.imageCount, 40, JSON.stringify(state));
     const images = await folderImages();
     assert.ok(images.has(name), 'the photo added while stopped');
     assert.equal(images.has('Hugo_Chavez_0001.jpg'), false, 'the photo deleted while stopped');
