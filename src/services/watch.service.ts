@@ -79,6 +79,16 @@ export class WatchService {
     return true;
   }
 
+  /**
+   * A folder under the import root as `watchFolder` checks it (FORBIDDEN_PATH outside, NOT_FOUND if missing):
+   * its path relative to the root, for `facegraph ingest --in-place`.
+   */
+  async resolveFolder(requested: string): Promise<{ rel: string; abs: string }> {
+    if (!this.deps.imports.configured)
+      throw new AppError('FORBIDDEN_PATH', 'indexing in place needs FACEGRAPH_IMPORT_ROOT (a folder that holds DIR)');
+    return this.deps.imports.folder(requested);
+  }
+
   async folders(ownerId: number, albumId: number): Promise<WatchedFolderRow[]> {
     await this.deps.access.require(ownerId, 'album', albumId);
     return this.deps.folders.listByAlbum(albumId);
