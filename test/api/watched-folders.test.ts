@@ -110,7 +110,7 @@ describeWithDatasets(['lfw10'], 'watched folders indexed in place', () => {
     await fs.rm(importRoot, { recursive: true, force: true });
   });
 
-  test('forty photos are indexed in place, with scan progress on albumEvents; the data folder grows by far less than their bytes', async () => {
+  test('forty photos are indexed in place, with scan progress on albumEvents; the data folder grows by far less than their bytes', async (t) => {
     const before = await dataBytes(server.dataDir);
     const client = wsClient(server.url);
     const events = subscribe(
@@ -145,6 +145,7 @@ describeWithDatasets(['lfw10'], 'watched folders indexed in place', () => {
 
     const photoBytes = [...photos.values()].reduce((n, b) => n + b.length, 0);
     const grown = (await dataBytes(server.dataDir)) - before;
+    t.diagnostic(`data folder (database aside) grew by ${grown} bytes for ${photoBytes} bytes of photos`);
     assert.ok(grown < 0.25 * photoBytes, `the data folder grew by ${grown} bytes for ${photoBytes} bytes of photos`);
     const stored = await fs.readdir(path.join(server.dataDir, 'photos')).catch(() => []);
     assert.deepEqual(stored, [], 'nothing copied into the photo store');
@@ -257,6 +258,17 @@ describeWithDatasets(['lfw10'], 'watched folders indexed in place', () => {
     const un = await gql(server.url, `mutation($a: ID!, $p: String!) { unwatchFolder(albumId: $a, path: $p) }`, { a: album, p: FOLDER });
     assert.equal(un.data.unwatchFolder, true);
     assert.equal((await albumState()).imageCount, 0, 'unwatched: its photos leave the album');
+  });
+
+  test('a file that vanishes before its job reads it fails alone, and the round reports it for the folder', async () => {
+    const { ingest, watch } = server.facegraph.services;
+    await fs.writeFile(path.join(importRoot, 'single', 'brief.jpg'), spare[1].bytes);
+    // Queued as a scan queues it, then gone before a worker reads it.
+    await fs.rm(path.join(importRoot, 'single', 'brief.jpg'));
+    const batch = await ingest.enqueueInPlace(Number(album), null, [{ path: 'single/brief.jpg' }, { path: 'single/one.jpg' }]);
+    const problems = await watch.settle([batch.id]);
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    assert.match(problems[0], /single\/brief\.jpg: NOT_FOUND/);
   });
 
   test('watchFolder refuses paths outside the import root', async () => {
