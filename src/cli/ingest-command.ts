@@ -5,6 +5,7 @@ import { loadConfig, photosInFlight } from '../config.js';
 import { createFacegraph } from '../facegraph.js';
 import { LOCAL_OWNER } from '../services/api-key.service.js';
 import type { AlbumService } from '../services/album.service.js';
+import { photoContainer } from '../metadata/photo-container.js';
 import { findAlbumByName } from './album-lookup.js';
 import { GraphQLHttpClient } from './graphql-http-client.js';
 import { ProgressReporter, type ProgressCounts } from './progress-reporter.js';
@@ -25,7 +26,12 @@ export interface IngestCommandOptions {
   inPlace?: boolean;
 }
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
+const IMAGE_EXTENSIONS = new Set([
+  ...['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif'],
+  ...['.dng', '.cr2', '.cr3', '.nef', '.arw', '.raf', '.orf', '.rw2', '.pef'],
+]);
+/** Movies a phone writes beside its photos (Live Photos' .mov): looked at, and counted as skipped when they are videos. */
+const VIDEO_EXTENSIONS = new Set(['.mov', '.mp4', '.m4v', '.3gp']);
 
 /** Exit codes: 0 all photos have an outcome (some may have failed: listed), 130 stopped by Ctrl-C. */
 export async function runIngest(dir: string, options: IngestCommandOptions): Promise<number> {
@@ -36,7 +42,12 @@ export async function runIngest(dir: string, options: IngestCommandOptions): Pro
     return 1;
   }
   const root = path.resolve(dir);
-  const files = await findPhotos(root);
+  const { photos: files, videos } = await findPhotos(root);
+  if (videos.length > 0) {
+    console.error(
+      `facegraph ingest: skipping ${videos.length} video${videos.length > 1 ? 's' : ''} (movies, Live Photos' .mov): not photos`,
+    );
+  }
   if (files.length === 0) {
     console.error(`facegraph ingest: no photos under ${root} (looked for ${[...IMAGE_EXTENSIONS].join(' ')})`);
     return 1;
@@ -44,16 +55,42 @@ export async function runIngest(dir: string, options: IngestCommandOptions): Pro
   console.error(
     `facegraph ingest: ${files.length} photos under ${root} -> album "${options.album}"${options.server ? ` on ${options.server}` : ''}`,
   );
-  return options.server ? ingestThroughServer(files, options) : ingestEmbedded(root, files, options);
+  return options.server ? ingestThroughServer(files, videos.length, options) : ingestEmbedded(root, files, videos.length, options);
 }
 
-/** Every file with an image extension under `root`, recursively, in path order. */
-export async function findPhotos(root: string): Promise<string[]> {
+/**
+ * Every file with an image extension under `root`, recursively, in path order, and apart the
+ * videos: files whose header (ISO-BMFF `ftyp` brand, not the extension) says movie, whatever
+ * their extension among these and the video ones.
+ */
+export async function findPhotos(root: string): Promise<{ photos: string[]; videos: string[] }> {
   const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
+  const candidates = entries
+    .filter(
+      (e) =>
+        e.isFile() &&
+        (IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()) || VIDEO_EXTENSIONS.has(path.extname(e.name).toLowerCase())),
+    )
     .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
     .sort();
+  const photos: string[] = [];
+  const videos: string[] = [];
+  for (const file of candidates) {
+    if (await isVideo(file)) videos.push(file);
+    else if (IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) photos.push(file);
+  }
+  return { photos, videos };
+}
+
+async function isVideo(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = new Uint8Array(256);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return photoContainer(head.subarray(0, bytesRead)).kind === 'video';
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -63,7 +100,7 @@ export async function findPhotos(root: string): Promise<string[]> {
  * in the album (same bytes) are recognised by their hash and skipped without
  * analysis, which is what makes a re-run after Ctrl-C resume.
  */
-async function ingestEmbedded(root: string, files: string[], options: IngestCommandOptions): Promise<number> {
+async function ingestEmbedded(root: string, files: string[], videos: number, options: IngestCommandOptions): Promise<number> {
   const config = loadConfig();
   const facegraph = await createFacegraph(config, { workers: 0 });
   try {
@@ -127,7 +164,7 @@ async function ingestEmbedded(root: string, files: string[], options: IngestComm
       return 130;
     }
     reporter.stop(
-      `facegraph ingest: ${counts.done - counts.failed - skipped} stored, ${skipped} already in the album, ${counts.failed} failed; ` +
+      `facegraph ingest: ${counts.done - counts.failed - skipped} stored, ${skipped} already in the album, ${counts.failed} failed${videosSkipped(videos)}; ` +
         `${counts.faces} faces found (batch ${batch.id}, album ${album.id})`,
     );
     for (const line of failures.slice(0, 50)) console.error(`  failed: ${line}`);
@@ -178,16 +215,16 @@ const BATCH_FIELDS = 'id status total done failed';
  * process stops; a re-run sends everything again and the server skips what
  * it already has.
  */
-async function ingestThroughServer(files: string[], options: IngestCommandOptions): Promise<number> {
+async function ingestThroughServer(files: string[], videos: number, options: IngestCommandOptions): Promise<number> {
   const client = new GraphQLHttpClient(options.server!);
   try {
-    return await sendAndFollow(client, files, options);
+    return await sendAndFollow(client, files, videos, options);
   } finally {
     await client.close();
   }
 }
 
-async function sendAndFollow(client: GraphQLHttpClient, files: string[], options: IngestCommandOptions): Promise<number> {
+async function sendAndFollow(client: GraphQLHttpClient, files: string[], videos: number, options: IngestCommandOptions): Promise<number> {
   const album = await findOrCreateRemoteAlbum(client, options.album);
   const baseFaces = album.faceCount;
   const batches = new Map<string, RemoteBatch>();
@@ -284,9 +321,14 @@ async function sendAndFollow(client: GraphQLHttpClient, files: string[], options
     return 130;
   }
   reporter.stop(
-    `facegraph ingest: ${counts.done - counts.failed} stored or already there, ${counts.failed} failed; ${counts.faces} new faces (album ${album.id})`,
+    `facegraph ingest: ${counts.done - counts.failed} stored or already there, ${counts.failed} failed${videosSkipped(videos)}; ${counts.faces} new faces (album ${album.id})`,
   );
   return 0;
+}
+
+/** The final line's word on videos, when there were any. */
+function videosSkipped(videos: number): string {
+  return videos > 0 ? `, ${videos} video${videos > 1 ? 's' : ''} skipped` : '';
 }
 
 async function albumFaces(client: GraphQLHttpClient, id: string): Promise<number> {

@@ -13,6 +13,16 @@ const EXTENSIONS: Record<string, string> = {
   tiff: 'tif',
   avif: 'avif',
   heif: 'heic',
+  heic: 'heic',
+  dng: 'dng',
+  cr2: 'cr2',
+  cr3: 'cr3',
+  nef: 'nef',
+  arw: 'arw',
+  raf: 'raf',
+  orf: 'orf',
+  rw2: 'rw2',
+  pef: 'pef',
 };
 
 /** Hex SHA-256 of some bytes: the identity of a stored photo. */

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { faceBox } from '../repositories/face-columns.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue } from '../jobs/job-queue.js';
 import type { FaceReencodeRepository } from '../repositories/face-reencode.repository.js';
@@ -76,7 +77,7 @@ export class ReencodeService {
       throw err;
     }
     const analyzed = await analyzer.analyze(bytes);
-    const boxes = stale.map((f) => ({ x: f.box_x, y: f.box_y, width: f.box_width, height: f.box_height }));
+    const boxes = stale.map(faceBox);
     const pairs = matchFaces(
       boxes,
       analyzed.faces.map((f) => f.box),

@@ -6,7 +6,11 @@ export class Image {
   @Field(() => ID) id!: number;
   albumId!: number;
   @Field(() => String) fileName!: string;
-  @Field(() => String, { description: 'Decoded format: jpeg, png, webp, gif, tiff, avif or heif.' }) format!: string;
+  @Field(() => String, {
+    description:
+      "Decoded format: jpeg, png, webp, gif, tiff, avif or heic (HEVC in HEIF); for a camera RAW its format (dng, cr2, cr3, nef, arw, raf, orf, rw2, pef, raw), the faces then found on its embedded JPEG preview and width, height and boxes in the preview's pixels.",
+  })
+  format!: string;
   @Field(() => Int) width!: number;
   @Field(() => Int) height!: number;
   @Field(() => Int, { description: 'Size of the stored file in bytes.' }) byteSize!: number;
