@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, ImageRow } from '../db/tables.js';
+import { NotFoundError } from '../errors.js';
 import { faceBox, measuredColumns, type NewFace } from './face-columns.js';
 import type { Box } from '../vision/types.js';
 import { assignFaceByName, lockPeople, refreshPeople } from './people-write.js';
@@ -42,6 +43,7 @@ export interface TakenAtKey {
 
 /** Kysely/PostgreSQL unique-violation SQLSTATE. */
 const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
 
 /**
  * The `images` table, and the one transaction that writes an image with its
@@ -195,6 +197,10 @@ export class ImageRepository {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
         const existing = await this.findInAlbum(image.albumId, image.sha256);
         if (existing) return { image: existing, created: false };
+      }
+      // The watched folder that queued the photo was unwatched meanwhile: the photo is not the album's any more.
+      if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION && image.inPlace?.folderId != null) {
+        throw new NotFoundError('watched folder', String(image.inPlace.folderId));
       }
       throw err;
     }
