@@ -271,6 +271,36 @@ describeWithDatasets(['lfw10'], 'watched folders indexed in place', () => {
     assert.match(problems[0], /single\/brief\.jpg: NOT_FOUND/);
   });
 
+  test('a read finds an in-place photo changed: 404 PHOTO_MISSING, and the photo is analysed again in its place', async () => {
+    const { ingest } = server.facegraph.services;
+    await fs.writeFile(path.join(importRoot, 'single', 'changing.jpg'), spare[0].bytes);
+    const batch = await ingest.enqueueInPlace(Number(album), null, [{ path: 'single/changing.jpg' }]);
+    await ingest.waitForBatch(batch.id, 60);
+    const listed = await gql(server.url, `query($a: ID!) { album(id: $a) { images(first: 50) { edges { node { id url fileName } } } } }`, {
+      a: album,
+    });
+    const old = listed.data.album.images.edges.map((e: any) => e.node).find((n: any) => n.fileName === 'changing.jpg');
+    assert.equal((await fetch(new URL(old.url, server.url))).status, 200);
+
+    // Not watched: only a read can tell.
+    await fs.writeFile(path.join(importRoot, 'single', 'changing.jpg'), spare[1].bytes);
+    const res = await fetch(new URL(old.url, server.url));
+    assert.equal(res.status, 404);
+    const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+    assert.equal(body.errors[0].extensions.code, 'PHOTO_MISSING');
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const r = await gql(server.url, `query($a: ID!) { album(id: $a) { images(first: 50) { edges { node { id fileName } } } } }`, {
+        a: album,
+      });
+      const nodes = r.data.album.images.edges.map((e: any) => e.node).filter((n: any) => n.fileName === 'changing.jpg');
+      // The new reading, where the old one was (which left the album).
+      if (nodes.length === 1 && nodes[0].id !== old.id) break;
+      assert.ok(Date.now() < deadline, `not analysed again: ${JSON.stringify(nodes)}`);
+      await sleep(250);
+    }
+  });
+
   test('watchFolder refuses paths outside the import root', async () => {
     for (const p of ['..', '/etc', `${FOLDER}/../../etc`]) {
       const r = await gql(server.url, `mutation($a: ID!, $p: String!) { watchFolder(albumId: $a, path: $p) { id } }`, { a: album, p });
