@@ -122,6 +122,17 @@ export interface Config {
     /** Seconds between rescans when polling, and between looks at a missing folder (`FACEGRAPH_WATCH_POLL_SECONDS`, default 60). */
     pollSeconds: number;
   };
+  /**
+   * Origins whose browser pages may call the API (`FACEGRAPH_CORS_ORIGINS`, comma-separated, such as
+   * `http://localhost:5173,https://app.example.com`; default none: same origin only). Their preflights are
+   * answered on /graphql and the photo, thumbnail and XMP routes, and their graphql-ws sockets accepted.
+   */
+  corsOrigins: readonly string[];
+  /**
+   * Free space the data folder must keep, in MB (`FACEGRAPH_MIN_FREE_MB`, default 100): an upload is refused
+   * with INSUFFICIENT_STORAGE before staging when less is free, so that the database keeps room to write.
+   */
+  minFreeMb: number;
 }
 
 export interface JobsConfig {
@@ -241,6 +252,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (!['auto', 'always', 'never'].includes(watchPolling))
     problems.push(`FACEGRAPH_WATCH_POLLING must be auto, always or never, got "${watchPolling}"`);
 
+  const corsOrigins = (env.FACEGRAPH_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
+    .map((o) => {
+      const origin = parseOrigin(o);
+      if (!origin) problems.push(`FACEGRAPH_CORS_ORIGINS: "${o}" is not an origin (scheme://host[:port], no path)`);
+      return origin ?? o;
+    });
+
   const production = env.NODE_ENV === 'production';
   const config: Config = {
     port: int('PORT', 4000, 0, 65535),
@@ -291,7 +312,22 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       polling: watchPolling,
       pollSeconds: num('FACEGRAPH_WATCH_POLL_SECONDS', 60, 1, 86_400),
     },
+    corsOrigins: Object.freeze(corsOrigins),
+    minFreeMb: int('FACEGRAPH_MIN_FREE_MB', 100, 0, 2 ** 30),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** `o` as a browser sends it in `Origin` (`https://app.example.com`, lower case, default port dropped), or undefined. */
+function parseOrigin(o: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(o);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password || /\/\/[^/]*\/./.test(o)) return undefined;
+  return url.origin;
 }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'FORBIDDEN_PATH'
   | 'PHOTO_MISSING'
   | 'UNAUTHENTICATED'
+  | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL_SERVER_ERROR';
 
 export class AppError extends Error {
@@ -79,5 +80,15 @@ export class PhotoMissingError extends AppError {
 export class UnauthenticatedError extends AppError {
   constructor(message: string) {
     super('UNAUTHENTICATED', message);
+  }
+}
+
+/**
+ * The data folder is full (ENOSPC, EDQUOT) or under FACEGRAPH_MIN_FREE_MB free: nothing the client did wrong,
+ * and nothing worth retrying until space is freed. HTTP 507 on the routes.
+ */
+export class InsufficientStorageError extends AppError {
+  constructor(message = "the server's disk is full: nothing can be stored until space is freed") {
+    super('INSUFFICIENT_STORAGE', message);
   }
 }

@@ -25,6 +25,7 @@ import { PgEventBus } from './repositories/pg-event-bus.js';
 import { ImportRoot } from './repositories/import-root.js';
 import { OwnershipRepository } from './repositories/ownership.repository.js';
 import { PhotoStore } from './repositories/photo-store.js';
+import { RenditionStore } from './repositories/rendition-store.js';
 import { ThumbnailStore } from './repositories/thumbnail-store.js';
 import { UploadSpool } from './repositories/upload-spool.js';
 import { WatchedFolderRepository } from './repositories/watched-folder.repository.js';
@@ -36,6 +37,8 @@ import { FaceThumbnailService } from './services/face-thumbnail.service.js';
 import { FaceAnalyzer } from './services/face-analyzer.js';
 import { FaceService } from './services/face.service.js';
 import { IngestService } from './services/ingest.service.js';
+import { StorageService } from './services/storage.service.js';
+import { PhotoRenditions } from './services/photo-renditions.js';
 import { ReencodeService } from './services/reencode.service.js';
 import { LiveEventsService } from './services/live-events.service.js';
 import { OwnerAccess } from './services/owner-access.js';
@@ -158,9 +161,18 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   const watch = new WatchService({ access, folders: new WatchedFolderRepository(db), images, imports, ingest, events, maxPage });
   // A read that finds an in-place photo changed queues it for analysis again.
   photos.onStale((photo, reason) => void watch.recheck(photo, reason).catch((err) => console.error(`[watch] ${err.message}`)));
+  const renditions = new PhotoRenditions({ photos, store: new RenditionStore(path.join(config.dataDir, 'renditions')), analyzer });
   const services: Services = {
     keys: new ApiKeyService(keys),
-    albums: new AlbumService({ access, albums, images, photos, signer, maxPage }),
+    albums: new AlbumService({
+      access,
+      albums,
+      images,
+      photos,
+      renditions,
+      signer,
+      maxPage,
+    }),
     faces: new FaceService({ access, faces, analyzer, maxPage }),
     corrections: new FaceCorrectionService({
       access,
@@ -188,12 +200,14 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     thumbnails: new FaceThumbnailService({
       faces,
       images,
-      photos,
+      renditions,
       store: new ThumbnailStore(path.join(config.dataDir, 'thumbnails')),
       signer,
     }),
     watch,
+    storage: new StorageService({ dataDir: config.dataDir, minFreeBytes: config.minFreeMb * 1024 * 1024 }),
   };
+  metrics.watchFreeSpace(async () => (await services.storage.status()).freeBytes);
   // New faces join existing people (or wait for enough similar ones) as soon as their batch is in; queued at
   // once, so that close() waits for the run through clustering.settled().
   ingest.onBatchFinished(({ albumId, batchId }) => clustering.assignNewFacesSoon(albumId, { batchIds: [batchId] }));

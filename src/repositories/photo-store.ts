@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ImageRow } from '../db/tables.js';
 import { NotFoundError, PhotoMissingError } from '../errors.js';
 import type { ImportRoot } from './import-root.js';
+import { storageFailure } from './disk-space.js';
 
 const EXTENSIONS: Record<string, string> = {
   jpeg: 'jpg',
@@ -114,14 +115,15 @@ export class PhotoStore {
     } catch {
       // not stored yet
     }
-    await fs.mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
     try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.writeFile(tmp, bytes, { flag: 'wx' });
       await fs.rename(tmp, target);
     } catch (err) {
       await fs.rm(tmp, { force: true });
-      throw err;
+      // A full disk fails the photo as INSUFFICIENT_STORAGE at once: retrying the job would not make room.
+      throw await storageFailure(err, this.root);
     }
     return target;
   }

@@ -2,9 +2,10 @@ import { faceBox } from '../repositories/face-columns.js';
 import { NotFoundError } from '../errors.js';
 import type { FaceRepository } from '../repositories/face.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
-import type { PhotoStore } from '../repositories/photo-store.js';
 import type { ThumbnailStore } from '../repositories/thumbnail-store.js';
+import { needsRendition, renditionSize } from '../vision/browser-rendition.js';
 import type { Box } from '../vision/types.js';
+import type { PhotoRenditions } from './photo-renditions.js';
 import { FACE_THUMBNAIL_SIZE, thumbnailCrop } from './thumbnail-crop.js';
 import type { UrlSigner } from './url-signer.js';
 
@@ -30,7 +31,8 @@ export interface FaceThumbnail {
 export interface FaceThumbnailServiceDeps {
   faces: FaceRepository;
   images: ImageRepository;
-  photos: PhotoStore;
+  /** The photo as sharp can read it: HEIC and RAW through their renditions. */
+  renditions: PhotoRenditions;
   store: ThumbnailStore;
   signer: UrlSigner;
 }
@@ -38,14 +40,14 @@ export interface FaceThumbnailServiceDeps {
 export class FaceThumbnailService {
   private readonly faces: FaceRepository;
   private readonly images: ImageRepository;
-  private readonly photos: PhotoStore;
+  private readonly renditions: PhotoRenditions;
   private readonly store: ThumbnailStore;
   private readonly signer: UrlSigner;
 
   constructor(deps: FaceThumbnailServiceDeps) {
     this.faces = deps.faces;
     this.images = deps.images;
-    this.photos = deps.photos;
+    this.renditions = deps.renditions;
     this.store = deps.store;
     this.signer = deps.signer;
   }
@@ -63,12 +65,18 @@ export class FaceThumbnailService {
     if (!face || !image || !box || this.key(ownerId, face.id, image.sha256, box) !== key) {
       throw new NotFoundError('thumbnail', `${faceId}-${key}`);
     }
+    // Cut from what sharp can read: the stored photo, or its rendition (HEIC, RAW), whose frame is the upright
+    // photo's at most RENDITION_MAX_SIDE: boxes and landmarks scale onto it.
+    const rendition = needsRendition(image.format);
+    const frame = rendition ? renditionSize(image) : image;
+    const s = frame.width / image.width;
     const crop = thumbnailCrop(
-      box,
-      face.landmarks.map(([x, y]) => ({ x, y })),
-      image,
+      { x: box.x * s, y: box.y * s, width: box.width * s, height: box.height * s },
+      face.landmarks.map(([x, y]) => ({ x: x * s, y: y * s })),
+      frame,
     );
-    const bytes = await this.store.get(key, () => this.photos.read(image), crop, FACE_THUMBNAIL_SIZE);
+    const photo = () => (rendition ? this.renditions.rendition(image) : this.renditions.original(image));
+    const bytes = await this.store.get(key, photo, crop, FACE_THUMBNAIL_SIZE);
     return { bytes, key };
   }
 

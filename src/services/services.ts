@@ -9,6 +9,7 @@ import type { LiveEventsService } from './live-events.service.js';
 import type { PeopleService } from './people.service.js';
 import type { ReencodeService } from './reencode.service.js';
 import type { WatchService } from './watch.service.js';
+import type { StorageService } from './storage.service.js';
 
 /**
  * Everything the API layers may call. Built once by the composition root
@@ -29,4 +30,6 @@ export interface Services {
   thumbnails: FaceThumbnailService;
   /** Watched folders indexed in place. */
   watch: WatchService;
+  /** Free space of the data folder: upload margin, full-disk errors, /healthz and /metrics. */
+  storage: StorageService;
 }

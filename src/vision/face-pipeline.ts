@@ -10,6 +10,7 @@ import {
   type FaceDetectorOptions,
   type LocatedFaces,
 } from './face-detector.js';
+import { renderForBrowser } from './browser-rendition.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
@@ -116,6 +117,11 @@ export class FacePipeline {
       tileSize: this.options.detectTileSize ?? 0,
     });
     await this.engine.warmUp?.({ detector, landmarks: WARM_UP_LANDMARK_BOXES, recognition: WARM_UP_FACES * FACE_CHIP_PADDINGS.length });
+  }
+
+  /** A JPEG of the photo for browsers, from the same decode as analysis (see vision/browser-rendition.ts). */
+  renderForBrowser(bytes: Uint8Array): Promise<Uint8Array> {
+    return renderForBrowser(bytes, this.options);
   }
 
   async analyze(bytes: Uint8Array): Promise<AnalyzedPhoto> {

@@ -10,6 +10,8 @@ export interface PhotoAnalysis {
   readonly modelId: string;
   analyze(bytes: Uint8Array): Promise<AnalyzedPhoto>;
   analyzeBox(bytes: Uint8Array, box: Box): Promise<BoxAnalysis>;
+  /** A JPEG of the photo for browsers (vision/browser-rendition.ts), decoded as for analysis. */
+  renderForBrowser(bytes: Uint8Array): Promise<Uint8Array>;
 }
 
 /** The pipeline options a configuration gives; one place, for the server, its threads and the evaluation. */
@@ -24,9 +26,15 @@ export interface PoolStartup {
   threads: number;
 }
 
-export type PoolRequest = { id: number; kind: 'photo'; bytes: Uint8Array } | { id: number; kind: 'box'; bytes: Uint8Array; box: Box };
+export type PoolRequest =
+  | { id: number; kind: 'photo'; bytes: Uint8Array }
+  | { id: number; kind: 'box'; bytes: Uint8Array; box: Box }
+  | { id: number; kind: 'render'; bytes: Uint8Array };
 
-export type PoolReply = { id: number; ok: true; value: AnalyzedPhoto | BoxAnalysis } | { id: number; ok: false; error: SerializedError };
+/** What a request gives back: an analysis, a box's analysis, or a rendition's JPEG bytes. */
+export type PoolValue = AnalyzedPhoto | BoxAnalysis | Uint8Array;
+
+export type PoolReply = { id: number; ok: true; value: PoolValue } | { id: number; ok: false; error: SerializedError };
 
 /** An error as it crosses threads: an AppError keeps its code (so GraphQL answers UNSUPPORTED_IMAGE, not INTERNAL). */
 export interface SerializedError {
@@ -39,7 +47,7 @@ export interface SerializedError {
 
 interface Job {
   request: PoolRequest;
-  resolve: (value: AnalyzedPhoto | BoxAnalysis) => void;
+  resolve: (value: PoolValue) => void;
   reject: (err: Error) => void;
 }
 
@@ -92,16 +100,25 @@ export class PipelinePool implements PhotoAnalysis {
     return this.submit({ id: this.nextId++, kind: 'box', bytes, box }) as Promise<BoxAnalysis>;
   }
 
+  /**
+   * Goes ahead of the photos waiting: someone's browser waits for it, and it is one decode and one encode.
+   * (FaceAnalyzer lets in only as many photos as there are threads, so at most a photo each is ahead.)
+   */
+  renderForBrowser(bytes: Uint8Array): Promise<Uint8Array> {
+    return this.submit({ id: this.nextId++, kind: 'render', bytes }, true) as Promise<Uint8Array>;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new Error('the analysis pool is closed'));
     await Promise.all(this.lanes.map((lane) => lane.worker.terminate()));
   }
 
-  private submit(request: PoolRequest): Promise<AnalyzedPhoto | BoxAnalysis> {
+  private submit(request: PoolRequest, first = false): Promise<PoolValue> {
     if (this.closed) return Promise.reject(new Error('the analysis pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      if (first) this.queue.unshift({ request, resolve, reject });
+      else this.queue.push({ request, resolve, reject });
       this.dispatch();
     });
   }

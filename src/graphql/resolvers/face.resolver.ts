@@ -57,7 +57,7 @@ export class FaceResolver {
     @Arg('albumId', () => ID, { nullable: true }) albumId: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PhotoFaceMatches[]> {
-    const bytes = await readUpload(file, ctx.stagingDir);
+    const bytes = await readUpload(file, ctx.stagingDir, ctx.services.storage);
     const results = await ctx.services.faces.searchByPhoto(ctx.owner.id, bytes, {
       limit,
       maxDistance,
