@@ -1,4 +1,3 @@
-import type { ImageRow } from '../db/tables.js';
 import { NotFoundError } from '../errors.js';
 import type { PhotoRef, PhotoStore } from '../repositories/photo-store.js';
 import type { RenditionStore } from '../repositories/rendition-store.js';
