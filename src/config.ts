@@ -25,9 +25,8 @@ export interface Config {
   /** PostgreSQL connection string; unset means the embedded PGlite (`DATABASE_URL`). */
   databaseUrl: string | undefined;
   /**
-   * HNSW candidates a k-NN query examines (`FACEGRAPH_HNSW_EF_SEARCH`; unset: the database layer's
-   * DEFAULT_EF_SEARCH, 100): more finds more of the true nearest at a million faces (recall@10 0.97 at 100,
-   * 0.98 at 150) for a slower query (docs/benchmarks.md).
+   * HNSW candidates a k-NN query examines (`FACEGRAPH_HNSW_EF_SEARCH`; unset: db/knn.ts's
+   * DEFAULT_EF_SEARCH): more finds more of the true nearest for a slower query (docs/benchmarks.md).
    */
   hnswEfSearch: number | undefined;
   /** The only folder `ingestPaths` may read (`FACEGRAPH_IMPORT_ROOT`, default: none, ingestPaths refused). */

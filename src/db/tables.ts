@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { FaceSource } from '../vision/types.js';
 
 /**
  * One interface per table, gathered into `DB`. Ids are bigint identities read
@@ -56,9 +57,6 @@ export interface ImageTable {
   metadata_version: ColumnType<number, number | undefined, number>;
 }
 
-/** `faces.source` (vision's FaceSource). */
-export type FaceSourceValue = 'detector' | 'whole-image' | 'manual';
-
 export interface FaceTable {
   id: Generated<number>;
   image_id: number;
@@ -78,7 +76,7 @@ export interface FaceTable {
   /** Which networks and preprocessing made the embedding (see FacePipeline.modelId). */
   model: string;
   /** How the face was found (vision's FaceSource): by the detector, as the whole image of a tight crop, or drawn by a user. */
-  source: ColumnType<FaceSourceValue, FaceSourceValue | undefined, FaceSourceValue>;
+  source: ColumnType<FaceSource, FaceSource | undefined, FaceSource>;
   /** How far the embedding can be trusted, 0..1 (vision/face-quality.ts); null if stored before it was measured. */
   quality: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, never, never>;
@@ -95,6 +93,9 @@ export interface IngestBatchTable {
   finished_at: ColumnType<Date | null, never, Date | null>;
 }
 
+/** Where an item's bytes wait until a worker processes it. */
+export type ItemSourceKind = 'spool' | 'import' | 'file';
+
 export interface IngestItemTable {
   batch_id: number;
   position: number;
@@ -102,6 +103,10 @@ export interface IngestItemTable {
   image_id: number | null;
   error_code: string | null;
   error_message: string | null;
+  /** Null on items recorded before migration 2026-11-28T1400-jobs, and on items that failed before being kept. */
+  source_kind: ItemSourceKind | null;
+  source: string | null;
+  recorded_at: Date | null;
 }
 
 export interface PersonTable {
@@ -112,7 +117,7 @@ export interface PersonTable {
   hidden: ColumnType<boolean, boolean | undefined, boolean>;
   thumbnail_face_id: number | null;
   thumbnail_by_user: ColumnType<boolean, boolean | undefined, boolean>;
-  /** Cached from face_people by `refreshPeople` (person.repository.ts). */
+  /** Cached from face_people by `refreshPeople` (repositories/people-write.ts). */
   face_count: ColumnType<number, number | undefined, number>;
   /** pgvector `vector(128)`: the mean of the faces' unit embeddings, so `1 - centroid·e` is e's mean distance to them. */
   centroid: string | null;
@@ -191,6 +196,7 @@ export type AlbumRow = Selectable<AlbumTable>;
 export type ImageRow = Selectable<ImageTable>;
 export type FaceRow = Omit<Selectable<FaceTable>, 'embedding'>;
 export type IngestBatchRow = Selectable<IngestBatchTable>;
-export type IngestItemRow = Selectable<IngestItemTable>;
+/** An item's outcome as the API shows it (where its bytes wait is the queue's business). */
+export type IngestItemRow = Omit<Selectable<IngestItemTable>, 'source_kind' | 'source' | 'recorded_at'>;
 export type PersonRow = Omit<Selectable<PersonTable>, 'centroid'>;
 export type PersonMergeRow = Selectable<PersonMergeTable>;

@@ -9,8 +9,9 @@ import type {
   IngestItemRecord,
   ItemSnapshot,
 } from '../services/records.js';
+import { faceBox } from '../services/records.js';
 import type { Album } from './types/album.type.js';
-import type { Face, FaceSource } from './types/face.type.js';
+import { FACE_SOURCE, type Face } from './types/face.type.js';
 import type { Image } from './types/image.type.js';
 import { IngestStatus, type IngestBatch, type IngestItem } from './types/ingest.type.js';
 import { AlbumEventKind, type AlbumEvent, type IngestBatchProgress } from './types/live-event.type.js';
@@ -35,11 +36,11 @@ export const toFace = (r: FaceRecord): Face => ({
   id: r.id,
   imageId: r.image_id,
   albumId: r.album_id,
-  box: { x: r.box_x, y: r.box_y, width: r.box_width, height: r.box_height },
+  box: faceBox(r),
   score: r.score,
   landmarks: r.landmarks.map(([x, y]) => ({ x, y })),
   model: r.model,
-  source: r.source as FaceSource,
+  source: FACE_SOURCE[r.source],
   quality: r.quality,
   createdAt: r.created_at,
 });

@@ -1,8 +1,10 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder } from 'kysely';
-import type { DB, FaceSourceValue, ImageRow } from '../db/tables.js';
-import { toVectorSql } from '../db/vector.js';
-import type { Box, Point } from '../vision/types.js';
-import { assignFaceByName, lockPeople } from './person.repository.js';
+import type { DB, ImageRow } from '../db/tables.js';
+import { faceBox, measuredColumns, type NewFace } from './face-columns.js';
+import type { Box } from '../vision/types.js';
+import { assignFaceByName, lockPeople } from './people-write.js';
+
+export type { NewFace } from './face-columns.js';
 
 export interface NewImage {
   albumId: number;
@@ -22,18 +24,6 @@ export interface NewImage {
 export interface TakenAtKey {
   takenAt: Date | null;
   id: number;
-}
-
-export interface NewFace {
-  box: Box;
-  score: number;
-  landmarks: Point[];
-  embedding: ArrayLike<number>;
-  model: string;
-  /** How the face was found (vision's FaceSource). */
-  source: FaceSourceValue;
-  /** How far the embedding can be trusted, 0..1 (vision/face-quality.ts). */
-  quality: number;
 }
 
 /** Kysely/PostgreSQL unique-violation SQLSTATE. */
@@ -135,7 +125,7 @@ export class ImageRepository {
    * data-modifying WITH that reads the new image's id), so that no reader ever
    * sees an image without its faces. One statement is atomic on its own: no
    * BEGIN / COMMIT, which on embedded PGlite are two more round trips through
-   * the main thread (README, "The batch path"). When the same bytes were stored
+   * the main thread. When the same bytes were stored
    * in the album concurrently, returns the image that won (`created: false`).
    *
    * `names[i]`, when given, names face i as a user would (XMP face regions):
@@ -226,7 +216,7 @@ export class ImageRepository {
       .where('people.name', 'is not', null)
       .orderBy('faces.id')
       .execute();
-    return rows.map((r) => ({ box: { x: r.box_x, y: r.box_y, width: r.box_width, height: r.box_height }, name: r.name as string }));
+    return rows.map((r) => ({ box: faceBox(r), name: r.name as string }));
   }
 
   /** Deletes the image (its faces cascade); returns the deleted row. */
@@ -261,21 +251,10 @@ export function faceValues(imageId: number | RawBuilder<number>, albumId: number
     image_id: imageId,
     album_id: albumId,
     owner_id: sql<number>`(SELECT owner_id FROM albums WHERE id = ${albumId})`,
-    box_x: f.box.x,
-    box_y: f.box.y,
-    box_width: f.box.width,
-    box_height: f.box.height,
-    score: f.score,
-    landmarks: JSON.stringify(f.landmarks.map((p) => [round2(p.x), round2(p.y)])),
-    embedding: toVectorSql(f.embedding),
     model: f.model,
     source: f.source,
-    quality: f.quality,
+    ...measuredColumns(f),
   };
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }
 
 /** The image's album belongs to the owner. */

@@ -5,8 +5,8 @@ import type { ImageRepository } from '../repositories/image.repository.js';
 import type { PhotoStore } from '../repositories/photo-store.js';
 import { needsRendition } from '../vision/browser-rendition.js';
 import type { OwnerAccess } from './owner-access.js';
+import { readPhotoFrame, writeXmpSidecar } from '../metadata/xmp.js';
 import { RENDITION_VERSION, type PhotoRenditions } from './photo-renditions.js';
-import { readPhotoFrame, writeXmpSidecar } from '../vision/xmp-regions.js';
 import { checkPageSize, paginate, type Page, type PageArgs } from './pagination.js';
 import { decodeTakenAtCursor, encodeTakenAtCursor } from './taken-at-cursor.js';
 import type { UrlSigner } from './url-signer.js';
@@ -169,7 +169,7 @@ export class AlbumService {
    * An XMP sidecar naming the image's faces (MWG regions, for digiKam,
    * Lightroom and the like), or null when no face of it has a named person:
    * an empty packet put beside a photo could clear names another tool holds.
-   * Regions are in the stored file's pixels, as MWG says (vision/xmp-regions.ts).
+   * Regions are in the stored file's pixels, as MWG says (metadata/xmp.ts).
    */
   async xmpSidecar(ownerId: number, imageId: number): Promise<string | null> {
     const image = await this.images.findById(ownerId, imageId);

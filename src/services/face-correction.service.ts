@@ -1,3 +1,4 @@
+import { faceBox } from '../repositories/face-columns.js';
 import type { FaceRow } from '../db/tables.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { FaceCorrectionRepository } from '../repositories/face-correction.repository.js';
@@ -91,7 +92,7 @@ export class FaceCorrectionService {
       });
     }
     for (const other of await this.faces.listByImageIds([imageId])) {
-      const stored = { x: other.box_x, y: other.box_y, width: other.box_width, height: other.box_height };
+      const stored = faceBox(other);
       if (iou(stored, box) >= SAME_FACE_IOU) {
         throw new InvalidInputError(`face ${other.id} is already in this box`, { argument: 'box', faceId: other.id });
       }

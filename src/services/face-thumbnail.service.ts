@@ -1,3 +1,4 @@
+import { faceBox } from '../repositories/face-columns.js';
 import { NotFoundError } from '../errors.js';
 import type { FaceRepository } from '../repositories/face.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
@@ -60,7 +61,7 @@ export class FaceThumbnailService {
   async get(ownerId: number, faceId: number, key: string): Promise<FaceThumbnail> {
     const face = await this.faces.findById(ownerId, faceId);
     const image = face && (await this.images.findById(ownerId, face.image_id));
-    const box = face && { x: face.box_x, y: face.box_y, width: face.box_width, height: face.box_height };
+    const box = face && faceBox(face);
     if (!face || !image || !box || this.key(ownerId, face.id, image.sha256, box) !== key) {
       throw new NotFoundError('thumbnail', `${faceId}-${key}`);
     }

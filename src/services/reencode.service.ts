@@ -1,3 +1,4 @@
+import { faceBox } from '../repositories/face-columns.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue } from '../jobs/job-queue.js';
 import type { FaceReencodeRepository } from '../repositories/face-reencode.repository.js';
@@ -64,7 +65,7 @@ export class ReencodeService {
     const stale = await reencodes.facesWithOtherModel(imageId, model);
     if (stale.length === 0) return 'skipped';
     const analyzed = await analyzer.analyze(await photos.read(image.sha256, image.format));
-    const boxes = stale.map((f) => ({ x: f.box_x, y: f.box_y, width: f.box_width, height: f.box_height }));
+    const boxes = stale.map(faceBox);
     const pairs = matchFaces(
       boxes,
       analyzed.faces.map((f) => f.box),

@@ -1,7 +1,6 @@
-import DataLoader from 'dataloader';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { NotFoundError } from '../../errors.js';
-import type { FaceAssignment, FaceRecord, PersonRecord } from '../../services/records.js';
+import type { FaceRecord } from '../../services/records.js';
 import { PageArgs } from '../args.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId, parseOptionalId } from '../ids.js';
@@ -18,28 +17,6 @@ import {
   toPerson,
   toPersonMerge,
 } from '../types/person.type.js';
-
-/** Per-request batch loaders for people fields, kept beside the request's context. */
-interface PeopleLoaders {
-  person: DataLoader<number, PersonRecord | undefined>;
-  assignment: DataLoader<number, FaceAssignment | undefined>;
-  face: DataLoader<number, FaceRecord | undefined>;
-}
-const loadersOf = new WeakMap<GraphQLContext, PeopleLoaders>();
-function loaders(ctx: GraphQLContext): PeopleLoaders {
-  let l = loadersOf.get(ctx);
-  if (!l) {
-    const people = ctx.services.people;
-    const ownerId = ctx.owner.id;
-    l = {
-      person: new DataLoader((ids) => people.byIds(ownerId, ids)),
-      assignment: new DataLoader((ids) => people.assignmentsOf(ownerId, ids)),
-      face: new DataLoader((ids) => people.facesByIds(ownerId, ids)),
-    };
-    loadersOf.set(ctx, l);
-  }
-  return l;
-}
 
 async function thumbnailUrl(face: Face, ctx: GraphQLContext): Promise<string> {
   const image = await ctx.loaders.image.load(face.imageId);
@@ -216,7 +193,7 @@ export class PersonResolver {
   }
 
   private async thumbnailFaceRow(person: Person, ctx: GraphQLContext): Promise<FaceRecord | undefined> {
-    return person.thumbnailFaceId === null ? undefined : loaders(ctx).face.load(person.thumbnailFaceId);
+    return person.thumbnailFaceId === null ? undefined : ctx.loaders.face.load(person.thumbnailFaceId);
   }
 }
 
@@ -224,14 +201,14 @@ export class PersonResolver {
 export class PersonMergeResolver {
   @FieldResolver(() => Person, { description: 'The person the others were merged into.' })
   async into(@Root() merge: PersonMerge, @Ctx() ctx: GraphQLContext): Promise<Person> {
-    const row = await loaders(ctx).person.load(merge.intoId);
+    const row = await ctx.loaders.person.load(merge.intoId);
     if (!row) throw new NotFoundError('person', String(merge.intoId));
     return toPerson(row);
   }
 
   @FieldResolver(() => [Person], { description: 'The people merged in (their rows stay, so that the merge can be undone).' })
   async from(@Root() merge: PersonMerge, @Ctx() ctx: GraphQLContext): Promise<Person[]> {
-    const rows = await loaders(ctx).person.loadMany(merge.fromIds);
+    const rows = await ctx.loaders.person.loadMany(merge.fromIds);
     return rows.flatMap((r) => (r && !(r instanceof Error) ? [toPerson(r)] : []));
   }
 }
@@ -257,15 +234,15 @@ export class AlbumPeopleResolver {
 export class FacePeopleResolver {
   @FieldResolver(() => Person, { nullable: true, description: 'The person this face is, if any.' })
   async person(@Root() face: Face, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    const assignment = await loaders(ctx).assignment.load(face.id);
+    const assignment = await ctx.loaders.assignment.load(face.id);
     if (!assignment || assignment.personId === null) return null;
-    const row = await loaders(ctx).person.load(assignment.personId);
+    const row = await ctx.loaders.person.load(assignment.personId);
     return row ? toPerson(row) : null;
   }
 
   @FieldResolver(() => AssignedBy, { nullable: true, description: 'Who decided which person this face is; null if nobody has.' })
   async assignedBy(@Root() face: Face, @Ctx() ctx: GraphQLContext): Promise<AssignedBy | null> {
-    const assignment = await loaders(ctx).assignment.load(face.id);
+    const assignment = await ctx.loaders.assignment.load(face.id);
     return assignment ? (assignment.assignedBy as AssignedBy) : null;
   }
 
