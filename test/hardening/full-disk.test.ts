@@ -176,6 +176,9 @@ describe('on any machine', () => {
       const a = (await gql(server.url, 'mutation { createAlbum(name: "margin") { id } }')).data.createAlbum.id;
       const r = await upload(server, a, await eightPhotos());
       assert.deepEqual(codes(r), ['INSUFFICIENT_STORAGE']);
+      // ingestPaths copies photos into the store too.
+      const paths = await gql(server.url, 'mutation($a: ID!) { ingestPaths(albumId: $a, paths: ["x.jpg"]) { id } }', { a });
+      assert.deepEqual(codes(paths), ['INSUFFICIENT_STORAGE']);
       assert.equal(await staged(dataDir), 0);
       // The server goes on answering, and says why uploads are refused.
       assert.equal((await gql(server.url, '{ albums(first: 5) { edges { node { id } } } }')).data.albums.edges.length, 1);
