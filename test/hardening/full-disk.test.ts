@@ -15,6 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { GraphQLError } from 'graphql';
+import { formatError } from '../../src/graphql/errors.js';
 import { stageUploads } from '../../src/graphql/uploads.js';
 import { astronautPhotos, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 import { codes, gql, gqlUpload, type GraphQLResponse, type UploadFile } from '../helpers/graphql-client.js';
@@ -187,6 +189,26 @@ describe('on any machine', () => {
     } finally {
       await server.destroy();
       await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a write no resolver expected to fail', () => {
+  test("the database's disk_full (SQLSTATE 53100) and ENOSPC answer INSUFFICIENT_STORAGE, not INTERNAL_SERVER_ERROR", () => {
+    const error = console.error;
+    console.error = () => {};
+    try {
+      for (const code of ['53100', 'ENOSPC', 'EDQUOT']) {
+        const err = Object.assign(new Error(`could not extend file: ${code}`), { code });
+        const formatted = formatError(
+          { message: err.message, path: ['createAlbum'] },
+          new GraphQLError(err.message, { originalError: err, path: ['createAlbum'] }),
+        );
+        assert.equal(formatted.extensions?.code, 'INSUFFICIENT_STORAGE', code);
+        assert.doesNotMatch(formatted.message, /extend file/, 'no server detail for the client');
+      }
+    } finally {
+      console.error = error;
     }
   });
 });
