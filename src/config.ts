@@ -111,6 +111,17 @@ export interface Config {
   };
   /** Durable ingestion jobs (see `src/jobs/`). */
   jobs: JobsConfig;
+  /** Watched folders (`watchFolder`, `src/watch/`). */
+  watch: {
+    /**
+     * How a watched folder is followed after its scan (`FACEGRAPH_WATCH_POLLING`: auto | always | never, default
+     * auto): auto takes the file system's change events (inotify), and rescans every `pollSeconds` on network
+     * file systems (NFS, SMB, FUSE, 9p, Ceph), whose changes made on other hosts raise no event here.
+     */
+    polling: 'auto' | 'always' | 'never';
+    /** Seconds between rescans when polling, and between looks at a missing folder (`FACEGRAPH_WATCH_POLL_SECONDS`, default 60). */
+    pollSeconds: number;
+  };
   /**
    * Origins whose browser pages may call the API (`FACEGRAPH_CORS_ORIGINS`, comma-separated, such as
    * `http://localhost:5173,https://app.example.com`; default none: same origin only). Their preflights are
@@ -237,6 +248,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.push(`FACEGRAPH_DETECT_INPUT must be fit or face-api, got "${detectInput}"`);
 
   const workers = int('FACEGRAPH_WORKERS', photosInFlight(analyzers), 0, 64);
+  const watchPolling = (env.FACEGRAPH_WATCH_POLLING || 'auto') as Config['watch']['polling'];
+  if (!['auto', 'always', 'never'].includes(watchPolling))
+    problems.push(`FACEGRAPH_WATCH_POLLING must be auto, always or never, got "${watchPolling}"`);
 
   const corsOrigins = (env.FACEGRAPH_CORS_ORIGINS ?? '')
     .split(',')
@@ -293,6 +307,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retries: int('FACEGRAPH_JOB_RETRIES', 3, 0, 100),
       retryDelaySeconds: int('FACEGRAPH_JOB_RETRY_DELAY_SECONDS', 5, 0, 3600),
       pollSeconds: num('FACEGRAPH_JOB_POLL_SECONDS', 1, 0.5, 60),
+    },
+    watch: {
+      polling: watchPolling,
+      pollSeconds: num('FACEGRAPH_WATCH_POLL_SECONDS', 60, 1, 86_400),
     },
     corsOrigins: Object.freeze(corsOrigins),
     minFreeMb: int('FACEGRAPH_MIN_FREE_MB', 100, 0, 2 ** 30),

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_IMAGE'
   | 'PAYLOAD_TOO_LARGE'
   | 'FORBIDDEN_PATH'
+  | 'PHOTO_MISSING'
   | 'UNAUTHENTICATED'
   | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL_SERVER_ERROR';
@@ -56,6 +57,22 @@ export class PayloadTooLargeError extends AppError {
 export class ForbiddenPathError extends AppError {
   constructor(path: string) {
     super('FORBIDDEN_PATH', `path is outside the import root: ${path}`, { path });
+  }
+}
+
+/**
+ * A photo indexed in place (a watched folder) is not where it was, or its bytes are no longer those indexed:
+ * the image stays, the read fails with this (HTTP 404 on the routes) until the folder's watcher catches up.
+ */
+export class PhotoMissingError extends AppError {
+  constructor(imageId: number, reason: 'missing' | 'changed', path: string) {
+    super(
+      'PHOTO_MISSING',
+      reason === 'missing'
+        ? `the photo of image ${imageId} is missing from ${path}`
+        : `the photo of image ${imageId} at ${path} changed since it was indexed; it is analysed again`,
+      { imageId, reason, path },
+    );
   }
 }
 

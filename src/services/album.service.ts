@@ -157,7 +157,7 @@ export class AlbumService {
   }
 
   /** The stored bytes of an image's photo (through PhotoRenditions: NOT_FOUND when the file is gone). */
-  private readOriginal(image: Pick<ImageRow, 'id' | 'sha256' | 'format'>): Promise<Buffer> {
+  private readOriginal(image: Pick<ImageRow, 'id' | 'sha256' | 'format' | 'source_kind' | 'source_path'>): Promise<Buffer> {
     return this.renditions.original(image);
   }
 

@@ -8,6 +8,7 @@ import type { IngestService } from './ingest.service.js';
 import type { LiveEventsService } from './live-events.service.js';
 import type { PeopleService } from './people.service.js';
 import type { ReencodeService } from './reencode.service.js';
+import type { WatchService } from './watch.service.js';
 import type { StorageService } from './storage.service.js';
 
 /**
@@ -27,6 +28,8 @@ export interface Services {
   people: PeopleService;
   clustering: ClusteringService;
   thumbnails: FaceThumbnailService;
+  /** Watched folders indexed in place. */
+  watch: WatchService;
   /** Free space of the data folder: upload margin, full-disk errors, /healthz and /metrics. */
   storage: StorageService;
 }
