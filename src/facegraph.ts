@@ -20,6 +20,8 @@ import { IngestBatchRepository } from './repositories/ingest-batch.repository.js
 import { PersonDismissalRepository } from './repositories/person-dismissal.repository.js';
 import { PersonMergeRepository } from './repositories/person-merge.repository.js';
 import { PersonRepository } from './repositories/person.repository.js';
+import { PeopleTogetherRepository } from './repositories/people-together.repository.js';
+import { ReviewQueueRepository } from './repositories/review-queue.repository.js';
 import { LocalEventBus, type EventBus } from './repositories/event-bus.js';
 import { PgEventBus } from './repositories/pg-event-bus.js';
 import { ImportRoot } from './repositories/import-root.js';
@@ -44,6 +46,7 @@ import { LiveEventsService } from './services/live-events.service.js';
 import { OwnerAccess } from './services/owner-access.js';
 import { MetadataBackfill } from './services/metadata-backfill.service.js';
 import { PeopleService } from './services/people.service.js';
+import { ReviewQueueService } from './services/review-queue.service.js';
 import type { Services } from './services/services.js';
 import { UrlSigner } from './services/url-signer.js';
 import { WatchService } from './services/watch.service.js';
@@ -203,6 +206,15 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       merges: new PersonMergeRepository(db),
       dismissals: new PersonDismissalRepository(db),
       faces,
+      together: new PeopleTogetherRepository(db),
+      maxPage,
+      threshold: clustering.threshold,
+    }),
+    review: new ReviewQueueService({
+      access,
+      queue: new ReviewQueueRepository(db),
+      faces,
+      people: new PersonRepository(db),
       maxPage,
       threshold: clustering.threshold,
     }),

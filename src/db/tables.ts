@@ -161,6 +161,11 @@ export interface PersonTable {
   merged_into_id: number | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /**
+   * `date`, read as `YYYY-MM-DD` (PERSON_COLUMNS selects it as text, so no driver turns it into a
+   * local midnight); null when unknown. Faces of photos taken before it never join the person by machine.
+   */
+  birth_date: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Which person a face is. A row with `person_id` null and `assigned_by` user: "this face is nobody". */

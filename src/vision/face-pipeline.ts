@@ -4,6 +4,7 @@ import {
   detectFaces,
   largestDetectorInputs,
   overlapOfSmaller,
+  nearDecisionBound,
   redetectPasses,
   SAME_FACE_OVERLAP,
   type DetectorInput,
@@ -198,7 +199,8 @@ export class FacePipeline {
       height: photo.height,
       format: photo.format,
       faces,
-      rotation: faceView.rotation,
+      // A photo where nothing was found, not even after a near miss's second look, keeps its orientation.
+      rotation: faces.length === 0 && first.detections.length === 0 ? 0 : faceView.rotation,
       rejected,
       detectorPasses: passes,
       redetected,
@@ -225,11 +227,19 @@ export class FacePipeline {
     // until no such box comes from an int8 pass (a float32 box may win the merge where int8's lost it,
     // and the reverse). Boxes that stay keep their landmarks.
     let redetected = false;
-    while (check && this.engine.approximateDetector) {
+    // Likewise a box, or a near miss, within the int8 error band of the score or size bound: float32
+    // decides whether it is a face, never int8 rounding (face-detector.ts nearDecisionBound).
+    while (this.engine.approximateDetector) {
       const { detections, search } = located;
-      const redo = detections.filter(
-        (d, i) => (wantsFloat32Box(fits[i]) || !checkFace(fits[i], d.box, 'detector').isFace) && !search.float32Passes.has(d.pass),
-      );
+      const redo = [
+        ...detections.filter(
+          (d, i) =>
+            ((check && (wantsFloat32Box(fits[i]) || !checkFace(fits[i], d.box, 'detector').isFace)) ||
+              nearDecisionBound(located, d, detectOptions)) &&
+            !search.float32Passes.has(d.pass),
+        ),
+        ...search.nearMisses,
+      ];
       if (redo.length === 0) break;
       const t = performance.now();
       located = await redetectPasses(this.engine, located, redo, detectOptions);
