@@ -92,3 +92,12 @@ export class InsufficientStorageError extends AppError {
     super('INSUFFICIENT_STORAGE', message);
   }
 }
+
+/** PostgreSQL's SQLSTATE disk_full: the database (PGlite's files in the data folder, or a server's) could not write. */
+const PG_DISK_FULL = '53100';
+
+/** Whether an error means "no room": the disk is full or the user's quota is (a file write, or the database's). */
+export function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === PG_DISK_FULL;
+}

@@ -157,11 +157,21 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     events,
     waitSeconds: config.jobs.ingestWaitSeconds,
     minFaceSize: config.vision.minFaceSize,
+    removeImages: (ids) => services.albums.removeImages(ids),
   });
   const reencode = new ReencodeService({ access, images, reencodes: new FaceReencodeRepository(db), photos, analyzer, queue });
   const clustering = new ClusteringService({ repository: new ClusteringRepository(db), albums, access });
   const live = new LiveEventsService({ bus: events, access, ingest });
-  const watch = new WatchService({ access, folders: new WatchedFolderRepository(db), images, imports, ingest, events, maxPage });
+  const watch = new WatchService({
+    access,
+    folders: new WatchedFolderRepository(db),
+    images,
+    imports,
+    ingest,
+    albums: { removeImages: (ids) => services.albums.removeImages(ids) },
+    events,
+    maxPage,
+  });
   // A read that finds an in-place photo changed queues it for analysis again.
   photos.onStale((photo, reason) => void watch.recheck(photo, reason).catch((err) => console.error(`[watch] ${err.message}`)));
   const renditions = new PhotoRenditions({ photos, store: new RenditionStore(path.join(config.dataDir, 'renditions')), analyzer });

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ForbiddenPathError, NotFoundError } from '../errors.js';
@@ -69,7 +70,7 @@ export class ImportRoot {
 
   async read(requested: string): Promise<Uint8Array> {
     const real = await this.resolveFile(requested);
-    let stat: import('node:fs').Stats;
+    let stat: Stats;
     try {
       stat = await fs.stat(real);
     } catch (err) {

@@ -198,6 +198,17 @@ export class AlbumService {
     await this.releaseFiles([deleted]);
   }
 
+  /**
+   * Deletes images for work outside any request (a watched folder's photos gone, an older reading of a changed
+   * one): the same path as `deleteImage` — faces go, their people are refreshed, files and renditions no image
+   * needs any more are removed.
+   */
+  async removeImages(ids: readonly number[]): Promise<number> {
+    const deleted = await this.images.deleteMany(ids);
+    await this.releaseFiles(deleted);
+    return deleted.length;
+  }
+
   /** Removes photo files that no image row references any more. */
   private async releaseFiles(files: { sha256: string; format: string }[]): Promise<void> {
     for (const file of files) {

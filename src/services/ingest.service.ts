@@ -66,6 +66,8 @@ export interface IngestServiceDeps {
   events?: EventBus;
   /** How long enqueueing requests wait for their batch to finish (see JobsConfig.ingestWaitSeconds). */
   waitSeconds: number;
+  /** Deletes images as deleteImage does (files and renditions too); default: the rows only. */
+  removeImages?: (ids: readonly number[]) => Promise<unknown>;
   /** FACEGRAPH_MIN_FACE_SIZE: an XMP region smaller than this (or than MIN_DRAWN_FACE_SIZE) makes no face. */
   minFaceSize?: number;
 }
@@ -410,7 +412,9 @@ export class IngestService {
   /** The album's older readings of a file that changed at `relPath` leave it (faces, people kept consistent). */
   private async dropStale(albumId: number, relPath: string, keepId: number): Promise<void> {
     const stale = await this.deps.images.staleAtPath(albumId, relPath, keepId);
-    if (stale.length > 0) await this.deps.images.deleteMany(stale.map((i) => i.id));
+    if (stale.length === 0) return;
+    const ids = stale.map((i) => i.id);
+    await (this.deps.removeImages ? this.deps.removeImages(ids) : this.deps.images.deleteMany(ids));
   }
 
   /** Where an in-place item's file is, with its size and mtime now (read before the bytes: a later change shows as newer). */

@@ -6,6 +6,7 @@ import type { ImageRepository } from '../repositories/image.repository.js';
 import type { ImportRoot } from '../repositories/import-root.js';
 import type { PhotoRef } from '../repositories/photo-store.js';
 import type { IndexedFile, WatchedFolderRepository } from '../repositories/watched-folder.repository.js';
+import type { AlbumService } from './album.service.js';
 import type { IngestService } from './ingest.service.js';
 import type { OwnerAccess } from './owner-access.js';
 import { paginate, type Page, type PageArgs } from './pagination.js';
@@ -23,6 +24,8 @@ export interface WatchServiceDeps {
   images: ImageRepository;
   imports: ImportRoot;
   ingest: Pick<IngestService, 'enqueueInPlace' | 'waitForBatch' | 'batchItemsOf'>;
+  /** The delete path of images (faces, people, files and renditions): AlbumService.removeImages. */
+  albums: Pick<AlbumService, 'removeImages'>;
   events?: EventBus;
   maxPage: number;
 }
@@ -72,7 +75,7 @@ export class WatchService {
     for (;;) {
       const ids = await this.deps.folders.imageIds(folder.id, 0, PAGE);
       if (ids.length === 0) break;
-      await this.deps.images.deleteMany(ids);
+      await this.deps.albums.removeImages(ids);
     }
     await this.deps.folders.delete(folder.id);
     this.wake();
@@ -265,7 +268,7 @@ export class WatchService {
         // Cannot tell (unreadable, outside the root now): kept until a later scan can.
       }
     }
-    return (await this.deps.images.deleteMany(gone)).length;
+    return gone.length > 0 ? this.deps.albums.removeImages(gone) : 0;
   }
 
   private async findFolder(albumId: number, requested: string): Promise<WatchedFolderRow | undefined> {
