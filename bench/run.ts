@@ -26,6 +26,7 @@ const MODULES: Record<string, [string, string]> = {
   million: ['./million.bench.js', 'benchMillion'],
   embedded: ['./embedded.bench.js', 'benchEmbedded'],
   formats: ['./formats.bench.js', 'benchFormats'],
+  together: ['./together.bench.js', 'benchTogether'],
 };
 /** The sections that read lfw10 from FACEGRAPH_DATASETS. */
 const NEEDS_LFW10 = new Set(['ingest', 'load', 'workers']);

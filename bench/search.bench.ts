@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { DEFAULT_EF_SEARCH, openDatabase } from '../src/db/database.js';
+import { openDatabase } from '../src/db/database.js';
+import { DEFAULT_EF_SEARCH, withEfSearch } from '../src/db/knn.js';
 import { migrateToLatest } from '../src/db/migrator.js';
+import type { DB } from '../src/db/tables.js';
 import { toVectorText } from '../src/db/vector.js';
 import { FaceRepository } from '../src/repositories/face.repository.js';
 import { median, percentile } from './photos.js';
@@ -178,11 +180,8 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
 }
 
 /** Execution time PostgreSQL reports for the repository's k-NN statement, with the same settings. */
-async function explainMs(db: import('kysely').Kysely<any>, query: Float32Array, exclude: number, efSearch: number): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    await sql`SELECT set_config('hnsw.ef_search', ${String(efSearch)}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(
-      trx,
-    );
+async function explainMs(db: import('kysely').Kysely<DB>, query: Float32Array, exclude: number, efSearch: number): Promise<number> {
+  return withEfSearch(db, { exactly: efSearch }, async (trx) => {
     const plan = await sql<{
       'QUERY PLAN': unknown;
     }>`EXPLAIN (ANALYZE, FORMAT JSON) SELECT id, embedding <=> ${toVectorText(query)}::vector AS distance FROM faces WHERE owner_id = ${LOCAL_OWNER.id} AND id <> ${exclude} ORDER BY embedding::halfvec(128) <=> ${toVectorText(query)}::halfvec(128) LIMIT 20`.execute(

@@ -25,9 +25,8 @@ export interface Config {
   /** PostgreSQL connection string; unset means the embedded PGlite (`DATABASE_URL`). */
   databaseUrl: string | undefined;
   /**
-   * HNSW candidates a k-NN query examines (`FACEGRAPH_HNSW_EF_SEARCH`; unset: the database layer's
-   * DEFAULT_EF_SEARCH, 100): more finds more of the true nearest at a million faces (recall@10 0.97 at 100,
-   * 0.98 at 150) for a slower query (docs/benchmarks.md).
+   * HNSW candidates a k-NN query examines (`FACEGRAPH_HNSW_EF_SEARCH`; unset: db/knn.ts's
+   * DEFAULT_EF_SEARCH): more finds more of the true nearest for a slower query (docs/benchmarks.md).
    */
   hnswEfSearch: number | undefined;
   /** The only folder `ingestPaths` may read (`FACEGRAPH_IMPORT_ROOT`, default: none, ingestPaths refused). */
@@ -117,6 +116,28 @@ export interface Config {
   };
   /** Durable ingestion jobs (see `src/jobs/`). */
   jobs: JobsConfig;
+  /** Watched folders (`watchFolder`, `src/watch/`). */
+  watch: {
+    /**
+     * How a watched folder is followed after its scan (`FACEGRAPH_WATCH_POLLING`: auto | always | never, default
+     * auto): auto takes the file system's change events (inotify), and rescans every `pollSeconds` on network
+     * file systems (NFS, SMB, FUSE, 9p, Ceph), whose changes made on other hosts raise no event here.
+     */
+    polling: 'auto' | 'always' | 'never';
+    /** Seconds between rescans when polling, and between looks at a missing folder (`FACEGRAPH_WATCH_POLL_SECONDS`, default 60). */
+    pollSeconds: number;
+  };
+  /**
+   * Origins whose browser pages may call the API (`FACEGRAPH_CORS_ORIGINS`, comma-separated, such as
+   * `http://localhost:5173,https://app.example.com`; default none: same origin only). Their preflights are
+   * answered on /graphql and the photo, thumbnail and XMP routes, and their graphql-ws sockets accepted.
+   */
+  corsOrigins: readonly string[];
+  /**
+   * Free space the data folder must keep, in MB (`FACEGRAPH_MIN_FREE_MB`, default 100): an upload is refused
+   * with INSUFFICIENT_STORAGE before staging when less is free, so that the database keeps room to write.
+   */
+  minFreeMb: number;
 }
 
 export interface JobsConfig {
@@ -236,6 +257,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.push(`FACEGRAPH_DETECT_INPUT must be fit or face-api, got "${detectInput}"`);
 
   const workers = int('FACEGRAPH_WORKERS', photosInFlight(analyzers), 0, 64);
+  const watchPolling = (env.FACEGRAPH_WATCH_POLLING || 'auto') as Config['watch']['polling'];
+  if (!['auto', 'always', 'never'].includes(watchPolling))
+    problems.push(`FACEGRAPH_WATCH_POLLING must be auto, always or never, got "${watchPolling}"`);
+
+  const corsOrigins = (env.FACEGRAPH_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
+    .map((o) => {
+      const origin = parseOrigin(o);
+      if (!origin) problems.push(`FACEGRAPH_CORS_ORIGINS: "${o}" is not an origin (scheme://host[:port], no path)`);
+      return origin ?? o;
+    });
 
   const production = env.NODE_ENV === 'production';
   const config: Config = {
@@ -284,7 +318,26 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retryDelaySeconds: int('FACEGRAPH_JOB_RETRY_DELAY_SECONDS', 5, 0, 3600),
       pollSeconds: num('FACEGRAPH_JOB_POLL_SECONDS', 1, 0.5, 60),
     },
+    watch: {
+      polling: watchPolling,
+      pollSeconds: num('FACEGRAPH_WATCH_POLL_SECONDS', 60, 1, 86_400),
+    },
+    corsOrigins: Object.freeze(corsOrigins),
+    minFreeMb: int('FACEGRAPH_MIN_FREE_MB', 100, 0, 2 ** 30),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** `o` as a browser sends it in `Origin` (`https://app.example.com`, lower case, default port dropped), or undefined. */
+function parseOrigin(o: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(o);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password || /\/\/[^/]*\/./.test(o)) return undefined;
+  return url.origin;
 }

@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'UNSUPPORTED_IMAGE'
   | 'PAYLOAD_TOO_LARGE'
   | 'FORBIDDEN_PATH'
+  | 'PHOTO_MISSING'
   | 'UNAUTHENTICATED'
+  | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL_SERVER_ERROR';
 
 export class AppError extends Error {
@@ -58,9 +60,44 @@ export class ForbiddenPathError extends AppError {
   }
 }
 
+/**
+ * A photo indexed in place (a watched folder) is not where it was, or its bytes are no longer those indexed:
+ * the image stays, the read fails with this (HTTP 404 on the routes) until the folder's watcher catches up.
+ */
+export class PhotoMissingError extends AppError {
+  constructor(imageId: number, reason: 'missing' | 'changed', path: string) {
+    super(
+      'PHOTO_MISSING',
+      reason === 'missing'
+        ? `the photo of image ${imageId} is missing from ${path}`
+        : `the photo of image ${imageId} at ${path} changed since it was indexed; it is analysed again`,
+      { imageId, reason, path },
+    );
+  }
+}
+
 /** The request carries no valid API key while the server needs one. HTTP 401. */
 export class UnauthenticatedError extends AppError {
   constructor(message: string) {
     super('UNAUTHENTICATED', message);
   }
+}
+
+/**
+ * The data folder is full (ENOSPC, EDQUOT) or under FACEGRAPH_MIN_FREE_MB free: nothing the client did wrong,
+ * and nothing worth retrying until space is freed. HTTP 507 on the routes.
+ */
+export class InsufficientStorageError extends AppError {
+  constructor(message = "the server's disk is full: nothing can be stored until space is freed") {
+    super('INSUFFICIENT_STORAGE', message);
+  }
+}
+
+/** PostgreSQL's SQLSTATE disk_full: the database (PGlite's files in the data folder, or a server's) could not write. */
+const PG_DISK_FULL = '53100';
+
+/** Whether an error means "no room": the disk is full or the user's quota is (a file write, or the database's). */
+export function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === PG_DISK_FULL;
 }

@@ -19,6 +19,7 @@ import { evaluateGroups, evaluateNoFace, evaluateSet, type EvaluateOptions, type
 import { chooseThreshold, leaveOneSetOut, macroBalancedAccuracy, scoreAt, type SetPairs } from '../eval/held-out.js';
 import { accuracyAt } from '../eval/verification-metrics.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
+import { evaluatePeople } from './eval-people.js';
 import { evaluateSources, facegraphClustering, openPipeline, parseThreshold } from './eval-sources.js';
 
 const USAGE = `usage:
@@ -26,6 +27,7 @@ const USAGE = `usage:
   npm run eval -- --sets DIR [--sets DIR ...] [--baseline face-api] [--out FILE]
   npm run eval -- --dataset DIR [--dataset DIR ...] [--groups DIR ...] [--noface DIR ...] [--out FILE] [--threshold T]
   npm run eval -- --pairs FILE.csv --images DIR [--noface DIR ...] [--out FILE] [--threshold T]
+  npm run eval -- --people [--baseline face-api] [--synthetic 100000,1000000] [--cache FILE] [--only NAME] [--tune] [--out FILE]
 
   --dataset DIR    a labelled set: one folder per person (identity = folder name), or a labels.csv
                    (file,identity) in DIR; all cross pairs are scored. Repeat for several sets.
@@ -41,6 +43,12 @@ const USAGE = `usage:
                    the same photos, its row beside each source's
   --parity         also run every photo in float32 throughout and list the photos whose faces differ from the
                    configured precision's (count, or a box not matched at IoU 0.5), and what float32 costs
+  --people         the people table: every labelled set of FACEGRAPH_DATASETS and the synthetic libraries
+                   (--synthetic sizes, default 100000; 0 for none) clustered as albums: people found, pairwise precision,
+                   recall and F1, the current clustering (after) beside average linkage alone (before) and, with
+                   --baseline face-api, face-api's descriptors clustered at its own threshold; then each set's held-out
+                   half of people. --cache FILE keeps the main faces' embeddings between runs; --only NAME limits the labelled
+                   sets; --tune scores the second stage's bounds on a grid, on the other half of people, instead.
   With no arguments: every set of FACEGRAPH_DATASETS as that table: the repository's sets (lfw10, knn, edge,
   noface, oneface, tight crops made from lfw10, face-api's demo group photos and their tight crops) and, when
   it has public/, every source of it.
@@ -65,6 +73,11 @@ async function main(): Promise<number> {
         sets: { type: 'string', multiple: true },
         baseline: { type: 'string' },
         parity: { type: 'boolean' },
+        people: { type: 'boolean' },
+        tune: { type: 'boolean' },
+        synthetic: { type: 'string' },
+        cache: { type: 'string' },
+        only: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -77,6 +90,24 @@ async function main(): Promise<number> {
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (values.people) {
+    const synthetic = (values.synthetic ?? '100000')
+      .split(',')
+      .map(Number)
+      .filter((n) => n !== 0);
+    if (synthetic.some((n) => !Number.isInteger(n) || n < 10)) {
+      process.stderr.write(`--synthetic takes face counts, e.g. 100000,1000000; got "${values.synthetic}"\n`);
+      return 2;
+    }
+    return evaluatePeople({
+      baseline: values.baseline === 'face-api',
+      synthetic,
+      cache: values.cache,
+      out: values.out,
+      only: values.only,
+      tune: values.tune,
+    });
   }
   const datasets = values.dataset ?? [];
   const groups = values.groups ?? [];

@@ -4,7 +4,7 @@ import { type Config, loadConfig } from '../config.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { migrateToLatest } from '../db/migrator.js';
-import { assertTargetEmpty, copyLibrary, LOCAL_JOBS_TABLE, TargetNotEmptyError } from '../repositories/library-copy.js';
+import { assertTargetEmpty, copyLibrary, LOCAL_JOBS_TABLE, TargetNotEmptyError } from '../db/library-copy.js';
 
 export interface MigrateToOptions {
   /** Default: loadConfig() (FACEGRAPH_DATA_DIR, DATABASE_URL). */

@@ -1,5 +1,6 @@
 import { averageLinkage } from './average-linkage.js';
-import { DEFAULT_MIN_FACES, DEFAULT_NEIGHBOURS, type ClusteringOptions } from './clustering-config.js';
+import { attachLeftovers } from './attach-leftovers.js';
+import { ATTACH, DEFAULT_MIN_FACES, DEFAULT_NEIGHBOURS, type ClusteringOptions } from './clustering-config.js';
 import { buildNeighbourGraph, exactNeighbourGraph } from './neighbour-graph.js';
 
 /** Up to this many face x point comparisons the neighbour graph is computed exactly (about a second). */
@@ -152,6 +153,36 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   const graph =
     n * total <= EXACT_GRAPH_PAIRS ? exactNeighbourGraph(unit, dim, n, graphOptions) : buildNeighbourGraph(unit, dim, graphOptions);
   const { roots, sumOf } = averageLinkage({ dim, vectors: unit, sums, counts, fixed, photos, sides, graph, threshold: options.threshold });
+  const founding = new Map<number, number>();
+  for (let p = 0; p < n; p++) {
+    if (input.founders && !input.founders[faceOrder[p]]) continue;
+    founding.set(roots[p], (founding.get(roots[p]) ?? 0) + 1);
+  }
+  const anchoredRoots = new Set<number>();
+  for (let q = 0; q < m; q++) anchoredRoots.add(roots[n + q]);
+  const isPerson = (root: number) => anchoredRoots.has(root) || (founding.get(root) ?? 0) >= options.minFaces;
+  const attach = options.attach === false ? undefined : { ...ATTACH, ...(options.attach === true ? {} : options.attach) };
+  if (attach) {
+    const joined = attachLeftovers(
+      {
+        dim,
+        vectors: unit,
+        faces: n,
+        roots,
+        sumOf,
+        countOf: (root) => counts[root],
+        isPerson,
+        photos,
+        sides,
+        neighbours: options.neighbours,
+      },
+      attach,
+    );
+    for (let p = 0; p < n; p++) {
+      const person = joined.get(roots[p]);
+      if (person !== undefined) roots[p] = person;
+    }
+  }
 
   // Read the result out: a face joins the anchor in its cluster, or the cluster becomes a new person.
   const anchorOf = new Int32Array(n).fill(-1);
@@ -173,9 +204,7 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   const people: NewPerson[] = [];
   // Map iteration follows first insertion, i.e. each group's first point in canonical order.
   for (const [root, group] of groups) {
-    const founders = input.founders;
-    const founding = founders ? group.reduce((c, p) => c + (founders[faceOrder[p]] ? 1 : 0), 0) : group.length;
-    if (founding < options.minFaces) continue;
+    if (!isPerson(root)) continue;
     let best = group[0];
     let bestDot = Number.NEGATIVE_INFINITY;
     const sum = sumOf(root);

@@ -1,3 +1,5 @@
+import type { AttachOptions } from './attach-leftovers.js';
+
 /**
  * How faces are grouped into people. The threshold is the same cosine-distance
  * threshold `compareFaces` uses (`DEFAULT_SAME_PERSON_THRESHOLD`), so that two
@@ -11,6 +13,11 @@ export interface ClusteringOptions {
   minFaces: number;
   /** Neighbours kept per face in the approximate neighbour graph. */
   neighbours: number;
+  /**
+   * Whether the second stage runs (cluster-faces.ts): a leftover face or small group joins the person it is
+   * clearly nearest. Default true; false is average linkage alone, as the evaluation's `before`.
+   */
+  attach?: boolean | Partial<AttachOptions>;
 }
 
 /**
@@ -42,3 +49,6 @@ export const DEFAULT_MIN_FOUNDING_FACE_SIZE = 60;
 
 /** Largest `minFaces` a clustering call accepts. */
 export const MAX_MIN_FACES = 1000;
+
+/** The second stage's bounds (attach-leftovers.ts); how they were chosen: docs/quality.md, People. */
+export const ATTACH: AttachOptions = { maxDistance: 0.1, margin: 0.02, maxExcess: 0.03, maxFaces: 2 };

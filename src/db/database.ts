@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { DEFAULT_EF_SEARCH, knnSessionSettings } from './knn.js';
 import type { DB } from './tables.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -15,16 +16,6 @@ export interface Database {
 }
 
 const INT8_OID = 20;
-
-/**
- * HNSW candidates examined per k-NN query. With pgvector 0.8's iterative scan
- * (`relaxed_order`) a filtered query keeps scanning past this until LIMIT rows
- * pass the filter, so it bounds effort, not result count. On the m = 32 /
- * ef_construction = 400 index (migration 2026-11-28T1600) at 100,000 faces,
- * `npm run bench -- --only search`: recall@10 0.980 / p95 8.2 ms at 80,
- * 0.983 / 9.8 ms at 100, 0.986 / 10.3 ms at 120, 0.990 / 12.0 ms at 140.
- */
-export const DEFAULT_EF_SEARCH = 100;
 
 /**
  * Opens PostgreSQL when `DATABASE_URL` is set, else the embedded PGlite under
@@ -39,7 +30,9 @@ export async function openDatabase(
     const pool = new pg.Pool({
       connectionString: config.databaseUrl,
       // Session settings for every connection, so a k-NN query is one statement, not a transaction.
-      options: `-c hnsw.ef_search=${efSearch} -c hnsw.iterative_scan=relaxed_order`,
+      options: Object.entries(knnSessionSettings(efSearch))
+        .map(([k, v]) => `-c ${k}=${v}`)
+        .join(' '),
       max: 10,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -71,7 +64,11 @@ export async function openDatabase(
   try {
     const client = await PGlite.create({ dataDir, extensions: { vector } });
     // PGlite is a single session: set the k-NN settings once for its lifetime.
-    await client.exec(`SET hnsw.ef_search = ${efSearch}; SET hnsw.iterative_scan = relaxed_order;`);
+    await client.exec(
+      Object.entries(knnSessionSettings(efSearch))
+        .map(([k, v]) => `SET ${k} = ${v};`)
+        .join(' '),
+    );
     const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
     return {
       db,

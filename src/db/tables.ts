@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { FaceSource } from '../vision/types.js';
 
 /**
  * One interface per table, gathered into `DB`. Ids are bigint identities read
@@ -54,10 +55,44 @@ export interface ImageTable {
    * taken_at existed, which the start-up backfill reads again (services/metadata-backfill.service.ts).
    */
   metadata_version: ColumnType<number, number | undefined, number>;
+  /** Where the bytes are: copied into the photo store, or read in place at `source_path` (migration 2026-12-09T1000). */
+  source_kind: ColumnType<ImageSourceKind, ImageSourceKind | undefined, ImageSourceKind>;
+  /** In place: the photo's path relative to the import root; null in the store. */
+  source_path: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The watched folder that found it (null: stored, or indexed once by `facegraph ingest --in-place`). */
+  watched_folder_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** In place: the file's size and mtime when it was read, so a scan tells an unchanged file without reading it. */
+  source_size: ColumnType<number | null, number | null | undefined, number | null>;
+  source_mtime_ms: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The folder scan that last saw the file (`watched_folders.scan`): what a finished scan did not see is gone. */
+  seen_scan: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
-/** `faces.source` (vision's FaceSource). */
-export type FaceSourceValue = 'detector' | 'whole-image' | 'manual';
+/** `images.source_kind`: copied into the photo store, or read where it lies under the import root. */
+export type ImageSourceKind = 'store' | 'in_place';
+
+/** `watched_folders.state` (the API's WatchedFolderState). */
+export type WatchedFolderStateValue = 'SCANNING' | 'WATCHING' | 'PARTIAL' | 'MISSING' | 'UNREADABLE';
+
+/** A folder under the import root whose photos an album indexes in place and keeps in step (`watchFolder`). */
+export interface WatchedFolderTable {
+  id: Generated<number>;
+  album_id: number;
+  /** Relative to the import root, `/`-separated; `.` for the root itself. */
+  path: string;
+  state: ColumnType<WatchedFolderStateValue, WatchedFolderStateValue | undefined, WatchedFolderStateValue>;
+  /** Why the state is what it is (what was skipped, what failed); null when all is well. */
+  message: ColumnType<string | null, string | null | undefined, string | null>;
+  /** How many scans began: the number of the current or last one (images.seen_scan). */
+  scan: ColumnType<number, number | undefined, number>;
+  /** Files the current or last scan went through so far. */
+  files_scanned: ColumnType<number, number | undefined, number>;
+  last_scan_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The process watching the folder, until `lease_until` (renewed while it runs): one watcher a folder. */
+  lease_holder: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: ColumnType<Date, never, never>;
+}
 
 export interface FaceTable {
   id: Generated<number>;
@@ -78,7 +113,7 @@ export interface FaceTable {
   /** Which networks and preprocessing made the embedding (see FacePipeline.modelId). */
   model: string;
   /** How the face was found (vision's FaceSource): by the detector, as the whole image of a tight crop, or drawn by a user. */
-  source: ColumnType<FaceSourceValue, FaceSourceValue | undefined, FaceSourceValue>;
+  source: ColumnType<FaceSource, FaceSource | undefined, FaceSource>;
   /** How far the embedding can be trusted, 0..1 (vision/face-quality.ts); null if stored before it was measured. */
   quality: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, never, never>;
@@ -95,6 +130,9 @@ export interface IngestBatchTable {
   finished_at: ColumnType<Date | null, never, Date | null>;
 }
 
+/** Where an item's bytes wait until a worker processes it. */
+export type ItemSourceKind = 'spool' | 'import' | 'file' | 'in-place';
+
 export interface IngestItemTable {
   batch_id: number;
   position: number;
@@ -102,6 +140,10 @@ export interface IngestItemTable {
   image_id: number | null;
   error_code: string | null;
   error_message: string | null;
+  /** Null on items recorded before migration 2026-11-28T1400-jobs, and on items that failed before being kept. */
+  source_kind: ItemSourceKind | null;
+  source: string | null;
+  recorded_at: Date | null;
 }
 
 export interface PersonTable {
@@ -112,13 +154,18 @@ export interface PersonTable {
   hidden: ColumnType<boolean, boolean | undefined, boolean>;
   thumbnail_face_id: number | null;
   thumbnail_by_user: ColumnType<boolean, boolean | undefined, boolean>;
-  /** Cached from face_people by `refreshPeople` (person.repository.ts). */
+  /** Cached from face_people by `refreshPeople` (repositories/people-write.ts). */
   face_count: ColumnType<number, number | undefined, number>;
   /** pgvector `vector(128)`: the mean of the faces' unit embeddings, so `1 - centroid·e` is e's mean distance to them. */
   centroid: string | null;
   merged_into_id: number | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /**
+   * `date`, read as `YYYY-MM-DD` (PERSON_COLUMNS selects it as text, so no driver turns it into a
+   * local midnight); null when unknown. Faces of photos taken before it never join the person by machine.
+   */
+  birth_date: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Which person a face is. A row with `person_id` null and `assigned_by` user: "this face is nobody". */
@@ -183,6 +230,7 @@ export interface DB {
   person_dismissals: PersonDismissalTable;
   person_merges: PersonMergeTable;
   person_merge_faces: PersonMergeFaceTable;
+  watched_folders: WatchedFolderTable;
 }
 
 export type OwnerRow = Selectable<OwnerTable>;
@@ -191,6 +239,8 @@ export type AlbumRow = Selectable<AlbumTable>;
 export type ImageRow = Selectable<ImageTable>;
 export type FaceRow = Omit<Selectable<FaceTable>, 'embedding'>;
 export type IngestBatchRow = Selectable<IngestBatchTable>;
-export type IngestItemRow = Selectable<IngestItemTable>;
+/** An item's outcome as the API shows it (where its bytes wait is the queue's business). */
+export type IngestItemRow = Omit<Selectable<IngestItemTable>, 'source_kind' | 'source' | 'recorded_at'>;
 export type PersonRow = Omit<Selectable<PersonTable>, 'centroid'>;
 export type PersonMergeRow = Selectable<PersonMergeTable>;
+export type WatchedFolderRow = Selectable<WatchedFolderTable>;

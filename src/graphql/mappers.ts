@@ -8,9 +8,12 @@ import type {
   IngestBatchRecord,
   IngestItemRecord,
   ItemSnapshot,
+  WatchedFolderRecord,
 } from '../services/records.js';
+import { WatchedFolderState, type WatchedFolder } from './types/watched-folder.type.js';
+import { faceBox } from '../services/records.js';
 import type { Album } from './types/album.type.js';
-import type { Face, FaceSource } from './types/face.type.js';
+import { FACE_SOURCE, type Face } from './types/face.type.js';
 import type { Image } from './types/image.type.js';
 import { IngestStatus, type IngestBatch, type IngestItem } from './types/ingest.type.js';
 import { AlbumEventKind, type AlbumEvent, type IngestBatchProgress } from './types/live-event.type.js';
@@ -35,11 +38,11 @@ export const toFace = (r: FaceRecord): Face => ({
   id: r.id,
   imageId: r.image_id,
   albumId: r.album_id,
-  box: { x: r.box_x, y: r.box_y, width: r.box_width, height: r.box_height },
+  box: faceBox(r),
   score: r.score,
   landmarks: r.landmarks.map(([x, y]) => ({ x, y })),
   model: r.model,
-  source: r.source as FaceSource,
+  source: FACE_SOURCE[r.source],
   quality: r.quality,
   createdAt: r.created_at,
 });
@@ -85,28 +88,58 @@ export const toBatchProgress = (p: BatchProgress): IngestBatchProgress => ({
   finishedItems: p.finishedItems.map(fromItemSnapshot),
 });
 
+const noFolder = { watchedFolderId: null, folderState: null, filesScanned: null, folderMessage: null };
+
+export const toWatchedFolder = (r: WatchedFolderRecord): WatchedFolder => ({
+  id: r.id,
+  albumId: r.album_id,
+  path: r.path,
+  state: WatchedFolderState[r.state],
+  message: r.message,
+  filesScanned: Number(r.files_scanned),
+  lastScanAt: r.last_scan_at,
+  createdAt: r.created_at,
+});
+
 export const toAlbumEvent = (e: AlbumEventPayload): AlbumEvent =>
-  e.kind === 'photo'
+  e.kind === 'folder'
     ? {
-        kind: AlbumEventKind.PHOTO_STORED,
-        albumId: e.albumId,
-        batchId: e.batchId,
-        imageId: e.imageId,
-        faceCount: e.faces,
-        facesPlaced: null,
-        newPeople: null,
-        removedPeople: null,
-      }
-    : {
-        kind: AlbumEventKind.PEOPLE_CHANGED,
+        kind: AlbumEventKind.FOLDER_SCAN,
         albumId: e.albumId,
         batchId: null,
         imageId: null,
         faceCount: null,
-        facesPlaced: e.facesPlaced,
-        newPeople: e.newPeople,
-        removedPeople: e.removedPeople,
-      };
+        facesPlaced: null,
+        newPeople: null,
+        removedPeople: null,
+        watchedFolderId: e.folderId,
+        folderState: WatchedFolderState[e.state as keyof typeof WatchedFolderState] ?? null,
+        filesScanned: e.filesScanned,
+        folderMessage: e.message,
+      }
+    : e.kind === 'photo'
+      ? {
+          kind: AlbumEventKind.PHOTO_STORED,
+          albumId: e.albumId,
+          batchId: e.batchId,
+          imageId: e.imageId,
+          faceCount: e.faces,
+          facesPlaced: null,
+          newPeople: null,
+          removedPeople: null,
+          ...noFolder,
+        }
+      : {
+          kind: AlbumEventKind.PEOPLE_CHANGED,
+          albumId: e.albumId,
+          batchId: null,
+          imageId: null,
+          faceCount: null,
+          facesPlaced: e.facesPlaced,
+          newPeople: e.newPeople,
+          removedPeople: e.removedPeople,
+          ...noFolder,
+        };
 
 /** Shapes a service page as a Relay connection. */
 export function toConnection<TRow extends { id: number }, TNode>(page: Page<TRow>, map: (row: TRow) => TNode) {

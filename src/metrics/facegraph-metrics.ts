@@ -81,6 +81,23 @@ export class FacegraphMetrics {
     this.jobs.observe({ queue, outcome }, seconds);
   }
 
+  /** Reports the data folder's free bytes (`read`, at every scrape) as `facegraph_data_dir_free_bytes`. */
+  watchFreeSpace(read: () => Promise<number>): void {
+    new Gauge({
+      name: 'facegraph_data_dir_free_bytes',
+      help: "Bytes free on the data folder's disk; uploads are refused under FACEGRAPH_MIN_FREE_MB.",
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.set(await read());
+        } catch {
+          // The folder unreadable: no value rather than a wrong one.
+          this.reset();
+        }
+      },
+    });
+  }
+
   /** The text exposition format, and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

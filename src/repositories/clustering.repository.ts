@@ -2,7 +2,8 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { DB } from '../db/tables.js';
 import { EMBEDDING_DIMENSIONS, fromVectorText } from '../db/vector.js';
 import { activeDismissals } from './person-dismissal.repository.js';
-import { lockPeople, refreshPeople } from './person.repository.js';
+import { lockPeople, refreshPeople } from './people-write.js';
+import { exactDistance, indexedDistance, withEfSearch } from '../db/knn.js';
 
 /** Which faces a clustering run may place. */
 export interface ClusteringScope {
@@ -121,16 +122,15 @@ export class ClusteringRepository {
    */
   async nearbyFaces(ownerId: number, faceIds: readonly number[], k: number, maxDistance: number): Promise<Neighbourhood> {
     if (faceIds.length === 0) return { faces: [], people: [] };
-    return this.db.transaction().execute(async (trx) => {
-      // A neighbourhood, not a search result: fewer candidates a scan keep a thousand scans within seconds.
-      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(40, k))}, true)`.execute(trx);
+    // A neighbourhood, not a search result: fewer candidates a scan keep a thousand scans within seconds.
+    return withEfSearch(this.db, { exactly: Math.max(40, k) }, async (trx) => {
       const { rows } = await sql<{ id: number; person_id: number | null; assigned: boolean }>`
         SELECT DISTINCT n.id, fp.person_id, fp.face_id IS NOT NULL AS assigned
         FROM faces q
         CROSS JOIN LATERAL (
-          SELECT f.id, f.embedding <=> q.embedding AS distance FROM faces f
+          SELECT f.id, ${exactDistance('f.embedding', sql.ref('q.embedding'))} AS distance FROM faces f
           WHERE f.owner_id = ${ownerId} AND f.id <> q.id
-          ORDER BY f.embedding::halfvec(128) <=> q.embedding::halfvec(128)
+          ORDER BY ${indexedDistance('f.embedding', sql.ref('q.embedding'))}
           LIMIT ${k}
         ) n
         LEFT JOIN face_people fp ON fp.face_id = n.id
@@ -226,6 +226,25 @@ export class ClusteringRepository {
       byFace.set(Number(r.face_id), list);
     }
     return faceIds.map((id) => byFace.get(id) ?? []);
+  }
+
+  /**
+   * Faces in scope whose photo was taken before an active person's birth date, with that person:
+   * the pairs a run may never join. Empty at once when no person of the owner has a birth date.
+   */
+  async bornAfterPhotos(scope: ClusteringScope): Promise<{ faceId: number; personId: number }[]> {
+    let q = this.db
+      .selectFrom('people')
+      .innerJoin('images', (join) => join.on(sql<boolean>`images.taken_at < people.birth_date`))
+      .innerJoin('faces', 'faces.image_id', 'images.id')
+      .select(['faces.id as faceId', 'people.id as personId'])
+      .where('people.owner_id', '=', scope.ownerId)
+      .where('people.birth_date', 'is not', null)
+      .where('people.merged_into_id', 'is', null)
+      .where('faces.owner_id', '=', scope.ownerId);
+    if (scope.albumId !== null) q = q.where('faces.album_id', '=', scope.albumId);
+    if (scope.faceIds) q = q.where('faces.id', '=', sql<number>`any(${[...scope.faceIds]}::bigint[])`);
+    return q.execute();
   }
 
   /** The owner's "not the same person" pairs of active people (merge chains followed), smaller id first. */

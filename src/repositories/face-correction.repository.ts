@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB, FaceRow, ImageRow } from '../db/tables.js';
 import { FACE_COLUMNS } from './face.repository.js';
 import { faceValues, type NewFace } from './image.repository.js';
-import { lockPeople, refreshPeople } from './person.repository.js';
+import { lockPeople, refreshPeople } from './people-write.js';
 
 /**
  * Faces a user adds to or removes from a photo. Writes take ids the service

@@ -1,16 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { DB, FaceRow } from '../db/tables.js';
-import { toVectorSql } from '../db/vector.js';
-import { FACE_COLUMNS } from './face.repository.js';
-import type { Box, Point } from '../vision/types.js';
+import { FACE_COLUMNS, type FaceMeasurement, measuredColumns } from './face-columns.js';
 
-export interface FaceReencoding {
+export interface FaceReencoding extends FaceMeasurement {
   id: number;
-  box: Box;
-  score: number;
-  landmarks: Point[];
-  embedding: ArrayLike<number>;
-  quality: number;
 }
 
 /**
@@ -70,17 +63,7 @@ export class FaceReencodeRepository {
       for (const f of faces) {
         await trx
           .updateTable('faces')
-          .set({
-            box_x: f.box.x,
-            box_y: f.box.y,
-            box_width: f.box.width,
-            box_height: f.box.height,
-            score: f.score,
-            landmarks: JSON.stringify(f.landmarks.map((p) => [Math.round(p.x * 100) / 100, Math.round(p.y * 100) / 100])),
-            embedding: toVectorSql(f.embedding),
-            quality: f.quality,
-            model,
-          })
+          .set({ ...measuredColumns(f), model })
           .where('id', '=', f.id)
           .execute();
       }

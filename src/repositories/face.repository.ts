@@ -1,25 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, FaceRow } from '../db/tables.js';
+import { faceCandidates, reRanked } from '../db/knn.js';
 import { fromVectorText, toVectorSql } from '../db/vector.js';
+import { FACE_COLUMNS } from './face-columns.js';
 import { POOR_QUALITY } from '../vision/face-quality.js';
 
-/** The columns of a `FaceRow`: everything but the embedding, which only some queries need. */
-export const FACE_COLUMNS = [
-  'id',
-  'image_id',
-  'album_id',
-  'owner_id',
-  'box_x',
-  'box_y',
-  'box_width',
-  'box_height',
-  'score',
-  'landmarks',
-  'model',
-  'source',
-  'quality',
-  'created_at',
-] as const;
+export { FACE_COLUMNS } from './face-columns.js';
 
 export interface NearestQuery {
   /** Only this owner's faces are candidates. */
@@ -92,48 +78,18 @@ export class FaceRepository {
   }
 
   /**
-   * The `limit` nearest faces by cosine distance. The inner query walks the HNSW
-   * index, which holds the embeddings in half precision (migration
-   * 2026-12-07T1400), for a few more candidates than asked; the outer query
-   * re-ranks them by the exact distance of the stored full-precision embeddings,
-   * keeps `limit`, and applies `maxDistance` after the top-k is chosen, so the
-   * index is always used. ef_search and iterative scan are session settings
-   * (db/database.ts): with an album or owner filter the iterative scan keeps
-   * searching until enough rows pass it, where a plain HNSW scan would return
-   * too few; no other owner's face can be a result, however near.
+   * The `limit` nearest faces by cosine distance, through the k-NN helper (db/knn.ts): candidates
+   * from the HNSW index, re-ranked by exact distance; `maxDistance` applies after the top-k is
+   * chosen, so the index is always used. No other owner's face can be a result, however near.
    */
   async nearest(q: NearestQuery): Promise<FaceDistance[]> {
-    const vector = toVectorSql(q.embedding);
-    const half = sql`${vector}::halfvec(128)`;
-    let inner = this.db
-      .selectFrom('faces')
-      .select(FACE_COLUMNS)
-      .select(sql<number>`embedding <=> ${vector}`.as('distance'))
-      .where('owner_id', '=', q.ownerId)
-      // The index's own expression, so that the planner walks it.
-      .orderBy(sql`embedding::halfvec(128) <=> ${half}`)
-      .limit(candidatesFor(q.limit));
-    if (q.albumId !== undefined) inner = inner.where('album_id', '=', q.albumId);
-    if (q.excludeFaceId !== undefined) inner = inner.where('id', '!=', q.excludeFaceId);
+    let candidates = faceCandidates(this.db, q.ownerId, toVectorSql(q.embedding), q.limit).select(FACE_COLUMNS);
+    if (q.albumId !== undefined) candidates = candidates.where('album_id', '=', q.albumId);
+    if (q.excludeFaceId !== undefined) candidates = candidates.where('id', '!=', q.excludeFaceId);
     // Poor faces (small, blurred, faded: vision/face-quality.ts) come after the others, nearest first in each.
-    let outer = this.db
-      .selectFrom(inner.as('nn'))
-      .selectAll()
-      .orderBy(sql`coalesce(quality, 1) < ${POOR_QUALITY}`)
-      .orderBy('distance')
-      .orderBy('id')
-      .limit(q.limit);
-    if (q.maxDistance !== undefined) outer = outer.where('distance', '<=', q.maxDistance);
+    let outer = reRanked(this.db, candidates, q.limit, sql`coalesce(nn.quality, 1) < ${POOR_QUALITY}`);
+    if (q.maxDistance !== undefined) outer = outer.where(sql`nn.distance`, '<=', q.maxDistance);
     const rows = await outer.execute();
     return rows.map(({ distance, ...face }) => ({ face: face as FaceRow, distance: Number(distance) }));
   }
-}
-
-/**
- * Candidates the index is asked for: twice `limit` (at most 50 more), so that a face whose
- * half-precision distance ranks it just past `limit` is still re-ranked in by its exact one
- * (recall@10 at a million faces 0.978 -> 0.982, docs/benchmarks.md).
- */
-export function candidatesFor(limit: number): number {
-  return Math.min(2 * limit, limit + 50);
 }

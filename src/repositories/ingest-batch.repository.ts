@@ -1,20 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
-import type { DB, IngestBatchRow, IngestItemRow } from '../db/tables.js';
+import type { DB, IngestBatchRow, IngestItemRow, ItemSourceKind } from '../db/tables.js';
 
-/** Where an item's bytes wait until a worker processes it. */
-export type ItemSourceKind = 'spool' | 'import' | 'file';
-
-/**
- * The columns migration 2026-11-28T1400-jobs adds to `ingest_items`.
- * (Declared here until `db/tables.ts` takes them in.)
- */
-interface IngestItemJobColumns {
-  source_kind: ItemSourceKind | null;
-  source: string | null;
-  recorded_at: Date | null;
-}
-
-type JobsDB = DB & { ingest_items: DB['ingest_items'] & IngestItemJobColumns };
+export type { ItemSourceKind } from '../db/tables.js';
 
 export interface ItemOutcome {
   position: number;
@@ -69,11 +56,7 @@ export const GAVE_UP_CODES = ['INTERNAL_SERVER_ERROR', 'CANCELLED'] as const;
  * retried job can never count a file twice.
  */
 export class IngestBatchRepository {
-  private readonly db: Kysely<JobsDB>;
-
-  constructor(db: Kysely<DB>) {
-    this.db = db.withTables<{ ingest_items: IngestItemJobColumns }>() as unknown as Kysely<JobsDB>;
-  }
+  constructor(private readonly db: Kysely<DB>) {}
 
   /**
    * Creates a batch with its items. Items that carry an error are recorded at
@@ -283,7 +266,7 @@ export class IngestBatchRepository {
 }
 
 /** DONE, or FAILED when some item never got a real outcome (see GAVE_UP_CODES). */
-async function closeBatch(trx: Transaction<JobsDB>, batchId: number): Promise<void> {
+async function closeBatch(trx: Transaction<DB>, batchId: number): Promise<void> {
   const gaveUp = await trx
     .selectFrom('ingest_items')
     .select('position')
@@ -298,7 +281,7 @@ async function closeBatch(trx: Transaction<JobsDB>, batchId: number): Promise<vo
     .execute();
 }
 
-function transactionSql(trx: Transaction<JobsDB>): TransactionSql {
+function transactionSql(trx: Transaction<DB>): TransactionSql {
   return {
     executeSql: async (text, values) => ({ rows: [...(await trx.executeQuery(CompiledQuery.raw(text, values ?? []))).rows] }),
   };

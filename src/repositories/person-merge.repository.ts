@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, PersonMergeRow } from '../db/tables.js';
-import { lockPeople, refreshPeople } from './person.repository.js';
+import { lockPeople, refreshPeople } from './people-write.js';
 
 /** Why a merge or its undo cannot be done, for the service to turn into a client error. */
 export type MergeRefusal =

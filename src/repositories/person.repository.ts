@@ -1,8 +1,9 @@
-import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
-import { DEFAULT_EF_SEARCH } from '../db/database.js';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { faceCandidates, reRanked, withEfSearch } from '../db/knn.js';
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
 import { fromVectorText } from '../db/vector.js';
-import { candidatesFor, FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
+import { FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
+import { lockPeople, pinFaces, refreshPeople } from './people-write.js';
 
 const PERSON_COLUMNS = [
   'people.id',
@@ -15,6 +16,7 @@ const PERSON_COLUMNS = [
   'people.merged_into_id',
   'people.created_at',
   'people.updated_at',
+  sql<string | null>`to_char(people.birth_date, 'YYYY-MM-DD')`.as('birth_date'),
 ] as const;
 
 /** face.repository's FACE_COLUMNS, qualified for joins. */
@@ -31,78 +33,6 @@ export interface PersonSearch {
   /** Case-insensitive substring of the name; people without a name never match. */
   name?: string;
   includeHidden: boolean;
-}
-
-type Db = Kysely<DB> | Transaction<DB>;
-
-/** Any fixed number: every write to people takes this transaction-scoped advisory lock, so edits and clustering runs never interleave. */
-const PEOPLE_LOCK = 0x7065_6f70;
-
-/** Serialises writers to the people tables until the transaction ends. */
-export async function lockPeople(trx: Transaction<DB>): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${PEOPLE_LOCK})`.execute(trx);
-}
-
-/**
- * Recomputes the cached face count and centroid of these people, re-picks the
- * thumbnail where the old one left the person, and deletes people left with no
- * face that nobody named, hid or merged (machine-made ones clustering dropped).
- */
-export async function refreshPeople(db: Db, ids: readonly number[]): Promise<void> {
-  if (ids.length === 0) return;
-  const list = sql`${[...new Set(ids)]}::bigint[]`;
-  await sql`
-    WITH stats AS (
-      SELECT ids.id, count(f.id)::int AS n, avg(f.embedding) AS c
-      FROM unnest(${list}) AS ids(id)
-      LEFT JOIN face_people fp ON fp.person_id = ids.id
-      LEFT JOIN faces f ON f.id = fp.face_id
-      GROUP BY ids.id
-    )
-    UPDATE people p SET face_count = stats.n, centroid = stats.c, updated_at = now()
-    FROM stats WHERE p.id = stats.id`.execute(db);
-  // The face nearest the centroid is the most typical one. "+ 0" keeps the planner off the HNSW index,
-  // which would filter after its approximate scan and could find no face of this person at all.
-  await sql`
-    UPDATE people p SET thumbnail_by_user = false, thumbnail_face_id = (
-      SELECT fp.face_id FROM face_people fp JOIN faces f ON f.id = fp.face_id
-      WHERE fp.person_id = p.id
-      ORDER BY (f.embedding <=> p.centroid) + 0, fp.face_id
-      LIMIT 1)
-    WHERE p.id = ANY(${list}) AND p.merged_into_id IS NULL AND (p.thumbnail_face_id IS NULL OR NOT EXISTS (
-      SELECT 1 FROM face_people fp WHERE fp.face_id = p.thumbnail_face_id AND fp.person_id = p.id))`.execute(db);
-  await sql`
-    DELETE FROM people p
-    WHERE p.id = ANY(${list}) AND p.face_count = 0 AND p.name IS NULL AND NOT p.hidden AND p.merged_into_id IS NULL
-      AND NOT EXISTS (SELECT 1 FROM people q WHERE q.merged_into_id = p.id)
-      AND NOT EXISTS (SELECT 1 FROM person_merges m WHERE m.into_person_id = p.id)`.execute(db);
-}
-
-/**
- * Puts a face in the owner's person of this exact name (an active one, the
- * oldest if several; created if there is none) as a user's assignment, and
- * confirms the person's faces, as moving a face by hand does. Runs inside
- * the caller's transaction, which holds the people lock.
- */
-export async function assignFaceByName(trx: Transaction<DB>, ownerId: number, faceId: number, name: string): Promise<number> {
-  const existing = await trx
-    .selectFrom('people')
-    .select('id')
-    .where('owner_id', '=', ownerId)
-    .where('name', '=', name)
-    .where('merged_into_id', 'is', null)
-    .orderBy('id')
-    .executeTakeFirst();
-  const personId =
-    existing?.id ?? (await trx.insertInto('people').values({ owner_id: ownerId, name }).returning('id').executeTakeFirstOrThrow()).id;
-  await trx
-    .insertInto('face_people')
-    .values({ face_id: faceId, person_id: personId, assigned_by: 'user' })
-    .onConflict((oc) => oc.column('face_id').doUpdateSet({ person_id: personId, assigned_by: 'user', updated_at: new Date() }))
-    .execute();
-  await pinFaces(trx, personId);
-  await refreshPeople(trx, [personId]);
-  return personId;
 }
 
 /**
@@ -174,6 +104,24 @@ export class PersonRepository {
         JOIN faces g ON g.image_id = f.image_id AND g.id <> f.id
         JOIN face_people fb ON fb.face_id = g.id
         WHERE fa.person_id = t.a AND fb.person_id = t.b)`.execute(this.db);
+    return rows.map((r) => [Number(r.a), Number(r.b)]);
+  }
+
+  /**
+   * Of these pairs of people, those whose merge would hold a face of a photo taken before one of
+   * the two's birth date (so not to be suggested).
+   */
+  async pairsAcrossBirthDate(pairs: readonly (readonly [number, number])[]): Promise<[number, number][]> {
+    if (pairs.length === 0) return [];
+    const { rows } = await sql<{ a: number; b: number }>`
+      SELECT t.a, t.b FROM unnest(${pairs.map((p) => p[0])}::bigint[], ${pairs.map((p) => p[1])}::bigint[]) AS t(a, b)
+      WHERE EXISTS (
+        SELECT 1 FROM (VALUES (t.a, t.b), (t.b, t.a)) AS v(born, other)
+        JOIN people p ON p.id = v.born AND p.birth_date IS NOT NULL
+        JOIN face_people fp ON fp.person_id = v.other
+        JOIN faces f ON f.id = fp.face_id
+        JOIN images i ON i.id = f.image_id
+        WHERE i.taken_at < p.birth_date)`.execute(this.db);
     return rows.map((r) => [Number(r.a), Number(r.b)]);
   }
 
@@ -252,16 +200,12 @@ export class PersonRepository {
    * and so are faces a user said are not this person, and other owners' faces.
    */
   async suggestions(ownerId: number, personId: number, limit: number, albumId?: number): Promise<{ face: FaceRow; distance: number }[]> {
-    return this.db.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(DEFAULT_EF_SEARCH, limit))}, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(
-        trx,
-      );
+    return withEfSearch(this.db, { atLeast: limit }, async (trx) => {
       const centroid = sql`(SELECT centroid FROM people WHERE id = ${personId})`;
-      let inner = trx
-        .selectFrom('faces')
+      // The mean distance to the person's faces, not the cosine distance to the (shorter than unit) centroid.
+      const meanDistance = sql<number>`1 + (faces.embedding <#> ${centroid})`;
+      let inner = faceCandidates(trx, ownerId, centroid, limit, meanDistance)
         .select(FACE_COLUMNS)
-        .select(sql<number>`1 + (faces.embedding <#> ${centroid})`.as('distance'))
-        .where('faces.owner_id', '=', ownerId)
         .where(isUnassigned)
         .where(({ not, exists, selectFrom }) =>
           not(
@@ -284,11 +228,12 @@ export class PersonRepository {
             ),
           ),
         )
-        // The index's own half-precision expression; the outer query re-ranks by the exact distance.
-        .orderBy(sql`faces.embedding::halfvec(128) <=> ${centroid}::halfvec(128)`)
-        .limit(candidatesFor(limit));
+        // A photo taken before the person was born is not of them.
+        .where(
+          sql<boolean>`NOT EXISTS (SELECT 1 FROM images i, people p WHERE i.id = faces.image_id AND p.id = ${personId} AND i.taken_at < p.birth_date)`,
+        );
       if (albumId !== undefined) inner = inner.where('faces.album_id', '=', albumId);
-      const rows = await trx.selectFrom(inner.as('nn')).selectAll().orderBy('distance').orderBy('id').limit(limit).execute();
+      const rows = await reRanked(trx, inner, limit).execute();
       return rows.map(({ distance, ...face }) => ({ face: face as FaceRow, distance: Number(distance) }));
     });
   }
@@ -350,6 +295,38 @@ export class PersonRepository {
   }
 
   /**
+   * Sets (or, with null, clears) a person's birth date. Machine-made faces of photos taken before
+   * it leave the person (the rule holds for what clustering did before, too); acting on a person
+   * confirms its other faces, as every user edit does.
+   */
+  async setBirthDate(id: number, birthDate: string | null): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
+      await trx.updateTable('people').set({ birth_date: birthDate, updated_at: new Date() }).where('id', '=', id).execute();
+      if (birthDate !== null) {
+        await sql`
+          DELETE FROM face_people fp USING faces f, images i
+          WHERE fp.person_id = ${id} AND fp.assigned_by = 'machine' AND f.id = fp.face_id AND i.id = f.image_id
+            AND i.taken_at < ${birthDate}::date`.execute(trx);
+      }
+      await pinFaces(trx, id);
+      await refreshPeople(trx, [id]);
+    });
+  }
+
+  /**
+   * "Not this person" for a face in no person (a suggestion answered No): only the cannot-link,
+   * which clustering and every suggestion then keep.
+   */
+  async recordRejection(faceId: number, personId: number): Promise<void> {
+    await this.db
+      .insertInto('face_person_rejections')
+      .values({ face_id: faceId, person_id: personId })
+      .onConflict((oc) => oc.columns(['face_id', 'person_id']).doNothing())
+      .execute();
+  }
+
+  /**
    * "Not this person": the face leaves the person and becomes free for
    * clustering to place elsewhere, with a cannot-link that keeps it out of
    * this person for good. Acting on a person confirms its remaining faces,
@@ -369,16 +346,6 @@ export class PersonRepository {
       await refreshPeople(trx, [personId]);
     });
   }
-}
-
-/** Marks all current faces of a person as confirmed by the user. */
-async function pinFaces(trx: Transaction<DB>, personId: number): Promise<void> {
-  await trx
-    .updateTable('face_people')
-    .set({ assigned_by: 'user', updated_at: new Date() })
-    .where('person_id', '=', personId)
-    .where('assigned_by', '=', 'machine')
-    .execute();
 }
 
 function escapeLike(text: string): string {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { storageFailure } from './disk-space.js';
 
 /** Where to cut a face thumbnail from the upright photo, and how to turn it upright. */
 export interface ThumbnailCrop {
@@ -53,14 +54,14 @@ export class ThumbnailStore {
       .png()
       .toBuffer();
     const jpeg = await sharp(face).rotate(crop.rotate).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
-    await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(tmp, jpeg, { flag: 'wx' });
       await fs.rename(tmp, file);
     } catch (err) {
       await fs.rm(tmp, { force: true });
-      throw err;
+      throw await storageFailure(err, this.root);
     }
     return jpeg;
   }

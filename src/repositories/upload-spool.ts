@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { storageFailure } from './disk-space.js';
 
 const SPOOL = 'spool';
+/** Where requests stage their multipart files (`ctx.stagingDir`, src/server/app.ts). */
+export const STAGING = 'staging';
 
 /**
  * Uploads waiting for their job, under `<dataDir>/spool`. A staged upload is
@@ -21,9 +24,13 @@ export class UploadSpool {
 
   /** Moves a staged file into the spool; returns its ref. */
   async adopt(stagedPath: string): Promise<string> {
-    await fs.mkdir(this.root, { recursive: true });
     const name = `${Date.now()}-${randomBytes(8).toString('hex')}.upload`;
-    await fs.rename(stagedPath, path.join(this.root, name));
+    try {
+      await fs.mkdir(this.root, { recursive: true });
+      await fs.rename(stagedPath, path.join(this.root, name));
+    } catch (err) {
+      throw await storageFailure(err, this.root);
+    }
     return `${SPOOL}/${name}`;
   }
 
@@ -58,12 +65,32 @@ export class UploadSpool {
    * record and its clean-up. Young files are kept: their batch may be committing.
    */
   async sweep(inUse: (refs: string[]) => Promise<Set<string>>, minAgeMs = 60 * 60 * 1000): Promise<number> {
+    const staged = await this.sweepStaging(minAgeMs);
     const old = (await this.list()).filter((f) => f.ageMs >= minAgeMs).map((f) => f.ref);
-    if (old.length === 0) return 0;
+    if (old.length === 0) return staged;
     const keep = await inUse(old);
     const drop = old.filter((ref) => !keep.has(ref));
     await Promise.all(drop.map((ref) => this.remove(ref)));
-    return drop.length;
+    return staged + drop.length;
+  }
+
+  /**
+   * Removes files under `<dataDir>/staging` untouched for `minAgeMs`: a staged file lives only as long as its
+   * request (the request removes it or hands it to the spool), so an old one was left by a process that died.
+   */
+  private async sweepStaging(minAgeMs: number): Promise<number> {
+    const dir = path.join(this.dataDir, STAGING);
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      const file = path.join(dir, name);
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (stat?.isFile() && Date.now() - stat.mtimeMs >= minAgeMs) {
+        await fs.rm(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   private pathOf(ref: string): string {

@@ -13,8 +13,11 @@ import { formatError } from '../graphql/errors.js';
 import type { Services } from '../services/services.js';
 import { queryLimits } from '../graphql/query-limits.js';
 import { authenticate, ownerOf } from './authentication.js';
+import { PHOTO_PATH } from '../services/album.service.js';
+import { FACE_THUMBNAIL_PATH } from '../services/face-thumbnail.service.js';
+import { corsMiddleware } from './cors.js';
 import { httpErrorHandler } from './http-errors.js';
-import { photoRouter } from './photo-route.js';
+import { photoRouter, XMP_PATH } from './photo-route.js';
 import { playgroundRouter } from './playground.js';
 import { startSubscriptionServer } from './subscription-server.js';
 import { thumbnailRouter } from './thumbnail-route.js';
@@ -51,7 +54,7 @@ export interface HttpServer {
 export async function startHttpServer(
   schema: GraphQLSchema,
   services: Services,
-  config: Pick<Config, 'port' | 'host' | 'limits' | 'dataDir' | 'introspection' | 'playground'>,
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'dataDir' | 'introspection' | 'playground' | 'corsOrigins'>,
   ops: Operations = {},
 ): Promise<HttpServer> {
   const app = express();
@@ -74,6 +77,7 @@ export async function startHttpServer(
     services,
     validationRules: limits.validationRules,
     contextLimits,
+    origins: config.corsOrigins,
   });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -100,16 +104,18 @@ export async function startHttpServer(
 
   app.disable('x-powered-by');
   // 200 when the process is up and the database answers; 503 (with the reason) when it does not.
+  // Free space rides along (`storage`): a disk under FACEGRAPH_MIN_FREE_MB refuses uploads but the server is up.
   app.get('/healthz', async (_req, res) => {
+    const storage = await services.storage.status().catch(() => undefined);
     if (!ops.checkDatabase) {
-      res.json({ status: 'ok' });
+      res.json({ status: 'ok', storage });
       return;
     }
     try {
       await withTimeout(ops.checkDatabase(), HEALTH_TIMEOUT_MS);
-      res.json({ status: 'ok', database: 'ok' });
+      res.json({ status: 'ok', database: 'ok', storage });
     } catch (err) {
-      res.status(503).json({ status: 'unavailable', database: 'unreachable', error: (err as Error).message });
+      res.status(503).json({ status: 'unavailable', database: 'unreachable', error: (err as Error).message, storage });
     }
   });
   if (ops.metrics) {
@@ -125,6 +131,10 @@ export async function startHttpServer(
           .send(`metrics unavailable: ${(err as Error).message}\n`);
       }
     });
+  }
+  // Other origins' pages (FACEGRAPH_CORS_ORIGINS) may call the API and fetch photos; the web UI stays same-origin.
+  if (config.corsOrigins.length > 0) {
+    app.use([GRAPHQL_PATH, PHOTO_PATH, FACE_THUMBNAIL_PATH, XMP_PATH], corsMiddleware(config.corsOrigins));
   }
   app.use(webUiRouter());
   app.use(thumbnailRouter(services, authenticate(services, { cookie: true })));

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { socketOriginAllowed } from './cors.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { AppError } from '../errors.js';
@@ -20,6 +21,8 @@ export interface SubscriptionServerOptions {
   /** The same query limits as over HTTP (depth, cost, aliases). */
   validationRules: readonly ValidationRule[];
   contextLimits: Parameters<typeof createContext>[2];
+  /** Other origins whose pages may open a socket (FACEGRAPH_CORS_ORIGINS); the server's own always may. */
+  origins?: readonly string[];
 }
 
 /**
@@ -34,7 +37,14 @@ export interface SubscriptionServerOptions {
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): { dispose(): Promise<void> } {
   const { services } = options;
-  const wss = new WebSocketServer({ server: options.server, path: options.path });
+  const origins = options.origins ?? [];
+  // A browser always sends Origin: a page of a site not allowed is refused at the handshake (403).
+  const wss = new WebSocketServer({
+    server: options.server,
+    path: options.path,
+    verifyClient: (info: { req: http.IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) =>
+      socketOriginAllowed(info.req, origins) ? done(true) : done(false, 403, 'Origin not allowed'),
+  });
   const rules = [...specifiedRules, ...options.validationRules];
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
   // biome-ignore lint/correctness/useHookAtTopLevel: graphql-ws's useServer is a plain function, not a React hook

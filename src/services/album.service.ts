@@ -3,8 +3,10 @@ import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { AlbumRepository, AlbumStats } from '../repositories/album.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
 import type { PhotoStore } from '../repositories/photo-store.js';
+import { needsRendition } from '../vision/browser-rendition.js';
 import type { OwnerAccess } from './owner-access.js';
-import { readPhotoFrame, writeXmpSidecar } from '../vision/xmp-regions.js';
+import { readPhotoFrame, writeXmpSidecar } from '../metadata/xmp.js';
+import { RENDITION_VERSION, type PhotoRenditions } from './photo-renditions.js';
 import { checkPageSize, paginate, type Page, type PageArgs } from './pagination.js';
 import { decodeTakenAtCursor, encodeTakenAtCursor } from './taken-at-cursor.js';
 import type { UrlSigner } from './url-signer.js';
@@ -26,6 +28,8 @@ export interface AlbumServiceDeps {
   albums: AlbumRepository;
   images: ImageRepository;
   photos: PhotoStore;
+  /** The photo files as stored and as browsers can show them (HEIC, TIFF, RAW renditions). */
+  renditions: PhotoRenditions;
   signer: UrlSigner;
   maxPage: number;
 }
@@ -35,6 +39,7 @@ export class AlbumService {
   private readonly albums: AlbumRepository;
   private readonly images: ImageRepository;
   private readonly photos: PhotoStore;
+  private readonly renditions: PhotoRenditions;
   private readonly signer: UrlSigner;
   private readonly maxPage: number;
 
@@ -43,6 +48,7 @@ export class AlbumService {
     this.albums = deps.albums;
     this.images = deps.images;
     this.photos = deps.photos;
+    this.renditions = deps.renditions;
     this.signer = deps.signer;
     this.maxPage = deps.maxPage;
   }
@@ -106,8 +112,17 @@ export class AlbumService {
     return image;
   }
 
-  /** The URL of an image's photo, `/photos/<id>-<signature>`, signed for its owner (see UrlSigner). */
-  photoUrl(ownerId: number, image: Pick<ImageRow, 'id' | 'sha256'>): string {
+  /**
+   * The URL a browser shows the image by: the stored photo when browsers display its format (JPEG, PNG, WebP,
+   * GIF, AVIF), else its JPEG rendition, `/photos/<id>-<signature>.jpg` (HEIC, TIFF, RAW), made on first request.
+   */
+  photoUrl(ownerId: number, image: Pick<ImageRow, 'id' | 'sha256' | 'format'>): string {
+    if (!needsRendition(image.format)) return this.originalUrl(ownerId, image);
+    return `${PHOTO_PATH}/${image.id}-${this.renditionSignature(ownerId, image)}.jpg`;
+  }
+
+  /** The URL of an image's stored photo, `/photos/<id>-<signature>`, signed for its owner (see UrlSigner). */
+  originalUrl(ownerId: number, image: Pick<ImageRow, 'id' | 'sha256'>): string {
     return `${PHOTO_PATH}/${image.id}-${this.signer.sign('photo', ownerId, image.id, image.sha256)}`;
   }
 
@@ -121,21 +136,47 @@ export class AlbumService {
     if (!image || !this.signer.verify(signature, 'photo', ownerId, image.id, image.sha256)) {
       throw new NotFoundError('photo', String(id));
     }
-    return { bytes: await this.photos.read(image.sha256, image.format), format: image.format };
+    return { bytes: await this.readOriginal(image), format: image.format };
+  }
+
+  /**
+   * The JPEG rendition of an image, for `GET /photos/<id>-<signature>.jpg`: read when made before, else made
+   * now from the stored photo in an analysis thread (the decoding analysis used, so HEIC and RAW previews
+   * too) and kept. INSUFFICIENT_STORAGE when it cannot be kept.
+   */
+  async readRendition(ownerId: number, id: number, signature: string): Promise<Buffer> {
+    const image = await this.images.findById(ownerId, id);
+    if (
+      !image ||
+      !needsRendition(image.format) ||
+      !this.signer.verify(signature, 'rendition', RENDITION_VERSION, ownerId, image.id, image.sha256)
+    ) {
+      throw new NotFoundError('photo', String(id));
+    }
+    return this.renditions.rendition(image);
+  }
+
+  /** The stored bytes of an image's photo (through PhotoRenditions: NOT_FOUND when the file is gone). */
+  private readOriginal(image: Pick<ImageRow, 'id' | 'sha256' | 'format' | 'source_kind' | 'source_path'>): Promise<Buffer> {
+    return this.renditions.original(image);
+  }
+
+  private renditionSignature(ownerId: number, image: Pick<ImageRow, 'id' | 'sha256'>): string {
+    return this.signer.sign('rendition', RENDITION_VERSION, ownerId, image.id, image.sha256);
   }
 
   /**
    * An XMP sidecar naming the image's faces (MWG regions, for digiKam,
    * Lightroom and the like), or null when no face of it has a named person:
    * an empty packet put beside a photo could clear names another tool holds.
-   * Regions are in the stored file's pixels, as MWG says (vision/xmp-regions.ts).
+   * Regions are in the stored file's pixels, as MWG says (metadata/xmp.ts).
    */
   async xmpSidecar(ownerId: number, imageId: number): Promise<string | null> {
     const image = await this.images.findById(ownerId, imageId);
     if (!image) throw new NotFoundError('image', String(imageId));
     const named = await this.images.namedFaces(imageId);
     if (named.length === 0) return null;
-    const frame = await readPhotoFrame(await this.photos.read(image.sha256, image.format));
+    const frame = await readPhotoFrame(await this.readOriginal(image));
     const regions = named.map(({ name, box }) => ({
       name,
       box: { x: box.x / image.width, y: box.y / image.height, width: box.width / image.width, height: box.height / image.height },
@@ -157,10 +198,24 @@ export class AlbumService {
     await this.releaseFiles([deleted]);
   }
 
+  /**
+   * Deletes images for work outside any request (a watched folder's photos gone, an older reading of a changed
+   * one): the same path as `deleteImage` — faces go, their people are refreshed, files and renditions no image
+   * needs any more are removed.
+   */
+  async removeImages(ids: readonly number[]): Promise<number> {
+    const deleted = await this.images.deleteMany(ids);
+    await this.releaseFiles(deleted);
+    return deleted.length;
+  }
+
   /** Removes photo files that no image row references any more. */
   private async releaseFiles(files: { sha256: string; format: string }[]): Promise<void> {
     for (const file of files) {
-      if ((await this.images.countBySha(file.sha256)) === 0) await this.photos.remove(file.sha256, file.format);
+      if ((await this.images.countBySha(file.sha256)) === 0) {
+        await this.photos.remove(file.sha256, file.format);
+        await this.renditions.remove(file.sha256);
+      }
     }
   }
 }

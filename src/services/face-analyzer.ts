@@ -60,12 +60,15 @@ export class FaceAnalyzer {
     return this.inTurn(async () => ({ ...(await this.pipeline.analyzeBox(bytes, box)), model: this.pipeline.modelId }));
   }
 
-  /** Runs `work` once fewer than `parallel` others run, after every call queued before it. */
-  /** The upright photo as a full-size JPEG, decoded in the analysis threads (HEIC, RAW previews). */
-  uprightJpeg(bytes: Uint8Array): Promise<Uint8Array> {
-    return this.inTurn(() => this.pipeline.uprightJpeg(bytes));
+  /**
+   * A JPEG of the photo for browsers, decoded as for analysis (HEIC, TIFF, RAW previews). Not in turn with
+   * the photos: an analysis thread takes it next (a pool), or it runs now (a pipeline in this thread).
+   */
+  renderForBrowser(bytes: Uint8Array): Promise<Uint8Array> {
+    return this.pipeline.renderForBrowser(bytes);
   }
 
+  /** Runs `work` once fewer than `parallel` others run, after every call queued before it. */
   private async inTurn<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.parallel) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.running++;

@@ -1,3 +1,4 @@
+import { faceBox } from '../repositories/face-columns.js';
 import type { FaceRow } from '../db/tables.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { FaceCorrectionRepository } from '../repositories/face-correction.repository.js';
@@ -91,12 +92,12 @@ export class FaceCorrectionService {
       });
     }
     for (const other of await this.faces.listByImageIds([imageId])) {
-      const stored = { x: other.box_x, y: other.box_y, width: other.box_width, height: other.box_height };
+      const stored = faceBox(other);
       if (iou(stored, box) >= SAME_FACE_IOU) {
         throw new InvalidInputError(`face ${other.id} is already in this box`, { argument: 'box', faceId: other.id });
       }
     }
-    const analysis = await this.analyzer.analyzeBox(await this.photos.read(image.sha256, image.format), box);
+    const analysis = await this.analyzer.analyzeBox(await this.photos.read(image), box);
     if (!analysis.check.isFace && !force) {
       throw new InvalidInputError(`no face found in this box (${analysis.check.rejection}); add it with force: true if there is one`, {
         argument: 'box',

@@ -1,10 +1,11 @@
+import { faceBox } from '../repositories/face-columns.js';
 import { NotFoundError } from '../errors.js';
 import type { FaceRepository } from '../repositories/face.repository.js';
 import type { ImageRepository } from '../repositories/image.repository.js';
-import type { PhotoStore } from '../repositories/photo-store.js';
 import type { ThumbnailStore } from '../repositories/thumbnail-store.js';
-import type { FaceAnalyzer } from './face-analyzer.js';
+import { needsRendition, renditionSize } from '../vision/browser-rendition.js';
 import type { Box } from '../vision/types.js';
+import type { PhotoRenditions } from './photo-renditions.js';
 import { FACE_THUMBNAIL_SIZE, thumbnailCrop } from './thumbnail-crop.js';
 import type { UrlSigner } from './url-signer.js';
 
@@ -30,31 +31,25 @@ export interface FaceThumbnail {
 export interface FaceThumbnailServiceDeps {
   faces: FaceRepository;
   images: ImageRepository;
-  photos: PhotoStore;
+  /** The photo as sharp can read it: HEIC and RAW through their renditions. */
+  renditions: PhotoRenditions;
   store: ThumbnailStore;
   signer: UrlSigner;
-  /** Decodes, off the event loop, the photos sharp cannot read (HEIC, RAW) to an upright JPEG to cut from. */
-  analyzer: Pick<FaceAnalyzer, 'uprightJpeg'>;
 }
-
-/** Stored formats the thumbnail store's sharp reads itself, in the pixels the boxes are in. */
-const SHARP_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
 
 export class FaceThumbnailService {
   private readonly faces: FaceRepository;
   private readonly images: ImageRepository;
-  private readonly photos: PhotoStore;
+  private readonly renditions: PhotoRenditions;
   private readonly store: ThumbnailStore;
   private readonly signer: UrlSigner;
-  private readonly analyzer: Pick<FaceAnalyzer, 'uprightJpeg'>;
 
   constructor(deps: FaceThumbnailServiceDeps) {
     this.faces = deps.faces;
     this.images = deps.images;
-    this.photos = deps.photos;
+    this.renditions = deps.renditions;
     this.store = deps.store;
     this.signer = deps.signer;
-    this.analyzer = deps.analyzer;
   }
 
   /** The thumbnail URL of a face, given its photo's hash (from a request's loader). */
@@ -66,19 +61,21 @@ export class FaceThumbnailService {
   async get(ownerId: number, faceId: number, key: string): Promise<FaceThumbnail> {
     const face = await this.faces.findById(ownerId, faceId);
     const image = face && (await this.images.findById(ownerId, face.image_id));
-    const box = face && { x: face.box_x, y: face.box_y, width: face.box_width, height: face.box_height };
+    const box = face && faceBox(face);
     if (!face || !image || !box || this.key(ownerId, face.id, image.sha256, box) !== key) {
       throw new NotFoundError('thumbnail', `${faceId}-${key}`);
     }
+    // Cut from what sharp can read: the stored photo, or its rendition (HEIC, RAW), whose frame is the upright
+    // photo's at most RENDITION_MAX_SIDE: boxes and landmarks scale onto it.
+    const rendition = needsRendition(image.format);
+    const frame = rendition ? renditionSize(image) : image;
+    const s = frame.width / image.width;
     const crop = thumbnailCrop(
-      box,
-      face.landmarks.map(([x, y]) => ({ x, y })),
-      image,
+      { x: box.x * s, y: box.y * s, width: box.width * s, height: box.height * s },
+      face.landmarks.map(([x, y]) => ({ x: x * s, y: y * s })),
+      frame,
     );
-    const photo = async () => {
-      const stored = await this.photos.read(image.sha256, image.format);
-      return SHARP_FORMATS.has(image.format) ? stored : Buffer.from(await this.analyzer.uprightJpeg(stored));
-    };
+    const photo = () => (rendition ? this.renditions.rendition(image) : this.renditions.original(image));
     const bytes = await this.store.get(key, photo, crop, FACE_THUMBNAIL_SIZE);
     return { bytes, key };
   }

@@ -2,7 +2,7 @@ import type { FaceRow } from '../db/tables.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { FaceDistance, FaceRepository } from '../repositories/face.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
-import type { FaceSource } from '../vision/face-check.js';
+import type { FaceSource } from '../vision/types.js';
 import type { Box } from '../vision/types.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
 import type { OwnerAccess } from './owner-access.js';

@@ -16,8 +16,12 @@ export type {
   IngestItemRow as IngestItemRecord,
   PersonMergeRow as PersonMergeRecord,
   PersonRow as PersonRecord,
+  WatchedFolderRow as WatchedFolderRecord,
 } from '../db/tables.js';
 /** Batch progress as events carry it (`LiveEventsService.followBatch`). */
 export type { BatchSnapshot, ItemSnapshot } from '../repositories/event-bus.js';
+/** How a face was found (declared with the vision domain), and a stored face's box. */
+export type { FaceSource } from '../vision/types.js';
+export { faceBox } from '../repositories/face-columns.js';
 /** Which person a face is in, and who put it there (`PeopleService.assignmentsOf`). */
 export type { FaceAssignment } from '../repositories/person.repository.js';

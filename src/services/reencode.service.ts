@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+import { faceBox } from '../repositories/face-columns.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue } from '../jobs/job-queue.js';
 import type { FaceReencodeRepository } from '../repositories/face-reencode.repository.js';
@@ -63,8 +65,19 @@ export class ReencodeService {
     if (!image) return 'skipped';
     const stale = await reencodes.facesWithOtherModel(imageId, model);
     if (stale.length === 0) return 'skipped';
-    const analyzed = await analyzer.analyze(await photos.read(image.sha256, image.format));
-    const boxes = stale.map((f) => ({ x: f.box_x, y: f.box_y, width: f.box_width, height: f.box_height }));
+    let bytes: Buffer;
+    try {
+      bytes = await photos.read(image);
+    } catch (err) {
+      // An in-place photo gone or changed: its folder's watcher removes or re-analyses it; nothing to retry here.
+      if (err instanceof AppError && err.code === 'PHOTO_MISSING') {
+        console.error(`[reencode] image ${imageId}: ${err.message}`);
+        return 'failed';
+      }
+      throw err;
+    }
+    const analyzed = await analyzer.analyze(bytes);
+    const boxes = stale.map(faceBox);
     const pairs = matchFaces(
       boxes,
       analyzed.faces.map((f) => f.box),

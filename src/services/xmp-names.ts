@@ -1,7 +1,7 @@
 import { matchFaces } from '../vision/box-matching.js';
 import type { AnalyzedFace } from '../vision/face-pipeline.js';
 import type { Box } from '../vision/types.js';
-import { readXmpRegions } from '../vision/xmp-regions.js';
+import { readXmpRegions } from '../metadata/xmp.js';
 import type { AnalysisResult, FaceAnalyzer } from './face-analyzer.js';
 import { MIN_DRAWN_FACE_SIZE } from './face-correction.service.js';
 

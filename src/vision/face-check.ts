@@ -1,15 +1,8 @@
 import { centre } from './alignment.js';
 import type { LandmarkFit } from './landmark-averaging.js';
-import type { Box, Point } from './types.js';
+import type { Box, FaceSource, Point } from './types.js';
 
-/**
- * How a face was found: by the SSD detector, or — for a photo in which the
- * detector found nothing — as the whole image, when the image is itself a
- * tight crop of a face (forehead and chin cut off, which SSD was never trained
- * to see), or in a box a user drew (`manual`), which is checked like a
- * detector box.
- */
-export type FaceSource = 'detector' | 'whole-image' | 'manual';
+export type { FaceSource } from './types.js';
 
 /** Why a candidate is not taken as a human face. */
 export type FaceRejection = 'landmarks-disagree' | 'box-shape' | 'face-geometry';

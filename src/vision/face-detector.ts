@@ -86,6 +86,13 @@ interface OrientationSearch {
   found: FoundDetection[];
   /** Passes run with the float32 detector where the engine's is int8 (see {@link redetectPasses}). */
   float32Passes: ReadonlySet<number>;
+  /**
+   * An int8 detector's candidates that a decision bound dropped within its error band (a score just under
+   * `minScore`, a box just under `minFaceSize`): float32 decides them ({@link nearDecisionBound}).
+   */
+  nearMisses: readonly FoundDetection[];
+  /** Whether the passes not in `float32Passes` ran on an int8 detector. */
+  approximate: boolean;
   /** The padded canvas, if a pass read it. */
   padded?: ImageView;
   /** The padding a canvas of this orientation has: {@link PAD_FRACTION} or {@link OWN_SCALE_PAD_FRACTION}. */
@@ -162,9 +169,15 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     const padded = plan.canvas ? padView(view, padFraction) : undefined;
     if (padded)
       passes.push({ view: padded, region: wholeImage(padded.image), minScore: options.minScore, offset: padded.padding, ownScaleCanvas });
-    const found = candidates.filter((d) => d.score > options.minScore);
-    for (let i = 1; i < passes.length; i++) found.push(...(await runPass(engine, passes[i], i, options, counter)));
-    return settle({ view, passes, found, float32Passes: new Set(), padded, padFraction }, options, counter.passes);
+    // An int8 detector's passes read down to the error band under minScore: a face it scores just under
+    // the bound is a near miss, which float32 decides (see nearDecisionBound).
+    const approximate = engine.approximateDetector === true;
+    if (approximate) for (const pass of passes.slice(1)) pass.minScore = Math.min(pass.minScore, bandEdge(options.minScore, -1));
+    const all = [...candidates];
+    for (let i = 1; i < passes.length; i++) all.push(...(await runPass(engine, passes[i], i, options, counter)));
+    const found = all.filter((d) => d.score > options.minScore);
+    const nearMisses = approximate ? all.filter((d) => d.score <= options.minScore && nearScoreBound(d.score, options.minScore)) : [];
+    return settle({ view, passes, found, nearMisses, approximate, float32Passes: new Set(), padded, padFraction }, options, counter.passes);
   };
 
   const found: LocatedFaces[] = [];
@@ -186,7 +199,7 @@ export async function detectFaces(engine: FaceEngine, image: RgbImage, options: 
     view,
     detections: [],
     passes: counter.passes,
-    search: { view, passes: [], found: [], float32Passes: new Set(), padFraction: PAD_FRACTION },
+    search: { view, passes: [], found: [], nearMisses: [], approximate: false, float32Passes: new Set(), padFraction: PAD_FRACTION },
   };
 }
 
@@ -222,13 +235,14 @@ export async function redetectPasses(
   const replaced = (d: FoundDetection) =>
     again.has(d.pass) || windows.some((w) => w.pass === d.pass && (d === w.doubted || contains(passes[w.window].region, d.box)));
   const found = located.search.found.filter((d) => !replaced(d));
+  const nearMisses = located.search.nearMisses.filter((d) => !replaced(d));
   for (const i of [...again, ...windows.map((w) => w.window)]) {
     const detections = await runPass(engine, passes[i], i, options, counter, true);
     // The whole-image pass reads candidates below minScore for the plan; only faces above it are kept.
     found.push(...detections.filter((d) => d.score > options.minScore));
   }
   const float32Passes = new Set([...located.search.float32Passes, ...again, ...windows.map((w) => w.window)]);
-  const search = { ...located.search, passes, found, float32Passes };
+  const search = { ...located.search, passes, found, nearMisses, float32Passes };
   return settle(search, options, counter.passes) ?? { view: search.view, detections: [], passes: counter.passes, search };
 }
 
@@ -279,12 +293,19 @@ function fits(engine: FaceEngine, options: Pick<FaceDetectorOptions, 'input'>): 
  * An orientation's detections merged into faces, in the view where they all
  * fit: the upright view, or the canvas around it when a box reaches outside.
  */
-function settle(search: OrientationSearch, options: FaceDetectorOptions, passes: number): LocatedFaces | undefined {
-  const { view } = search;
-  const detections = mergeDetections(search.found)
-    .filter((d) => Math.min(d.box.width, d.box.height) >= options.minFaceSize)
-    .slice(0, options.maxFaces);
-  if (detections.length === 0) return undefined;
+function settle(searched: OrientationSearch, options: FaceDetectorOptions, passes: number): LocatedFaces | undefined {
+  const { view } = searched;
+  const merged = mergeDetections(searched.found);
+  const side = (d: Detection) => Math.min(d.box.width, d.box.height);
+  const detections = merged.filter((d) => side(d) >= options.minFaceSize).slice(0, options.maxFaces);
+  // An int8 box the size bound drops within the error band of it is a near miss too.
+  const tooSmall = searched.approximate
+    ? merged.filter(
+        (d) => !searched.float32Passes.has(d.pass) && side(d) < options.minFaceSize && nearSizeBound(side(d), options.minFaceSize),
+      )
+    : [];
+  const search = tooSmall.length > 0 ? { ...searched, nearMisses: [...searched.nearMisses, ...tooSmall] } : searched;
+  if (detections.length === 0 && search.nearMisses.length === 0) return undefined;
   if (detections.every((d) => isInside(d.box, view.image))) return { view, detections, passes, search };
   // A box reaching outside the image: later stages work on the canvas, where it fits.
   const canvas = search.padded ?? padView(view, search.padFraction);
@@ -294,6 +315,45 @@ function settle(search: OrientationSearch, options: FaceDetectorOptions, passes:
     passes,
     search,
   };
+}
+
+/**
+ * How far an int8 detector's score can lie from float32's, in logits (log-odds): the largest difference
+ * measured over every labelled photo's matched boxes was 0.88 (docs/quality.md, Precision parity); a
+ * score within this of a bound, on either side, is decided by the float32 detector.
+ */
+export const INT8_SCORE_BAND = 1;
+/** The same for a box's shorter side, as a ratio: the largest measured was 1.12. */
+export const INT8_SIZE_BAND = 1.15;
+
+const logit = (p: number) => Math.log(p / (1 - p));
+
+/** The score `direction` (+1 above, -1 below) band widths from `bound`. */
+function bandEdge(bound: number, direction: 1 | -1): number {
+  return 1 / (1 + Math.exp(-(logit(bound) + direction * INT8_SCORE_BAND)));
+}
+
+function nearScoreBound(score: number, bound: number): boolean {
+  const s = Math.min(Math.max(score, 1e-6), 1 - 1e-6);
+  return Math.abs(logit(s) - logit(bound)) <= INT8_SCORE_BAND;
+}
+
+function nearSizeBound(side: number, bound: number): boolean {
+  return side >= bound / INT8_SIZE_BAND && side <= bound * INT8_SIZE_BAND;
+}
+
+/**
+ * Whether an int8 detection lies within the int8 error band of a bound that decides whether it is a face
+ * (the score bound `minScore`, the size bound `minFaceSize`): then float32 must decide it, so that no face
+ * is kept or dropped by int8 rounding. A detection of a float32 pass is float32's decision already.
+ */
+export function nearDecisionBound(
+  located: LocatedFaces,
+  d: FoundDetection,
+  options: Pick<FaceDetectorOptions, 'minScore' | 'minFaceSize'>,
+): boolean {
+  if (!located.search.approximate || located.search.float32Passes.has(d.pass)) return false;
+  return nearScoreBound(d.score, options.minScore) || nearSizeBound(Math.min(d.box.width, d.box.height), options.minFaceSize);
 }
 
 /** The passes after an orientation's whole-image pass that can still add a face. */

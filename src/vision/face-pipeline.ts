@@ -4,13 +4,15 @@ import {
   detectFaces,
   largestDetectorInputs,
   overlapOfSmaller,
+  nearDecisionBound,
   redetectPasses,
   SAME_FACE_OVERLAP,
   type DetectorInput,
   type FaceDetectorOptions,
   type LocatedFaces,
 } from './face-detector.js';
-import { decodeFailure, decodePhoto, uprightPhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
+import { renderForBrowser } from './browser-rendition.js';
+import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
 import type { Box, Detection, FaceEngine, Point, RgbImage } from './types.js';
@@ -118,6 +120,11 @@ export class FacePipeline {
     await this.engine.warmUp?.({ detector, landmarks: WARM_UP_LANDMARK_BOXES, recognition: WARM_UP_FACES * FACE_CHIP_PADDINGS.length });
   }
 
+  /** A JPEG of the photo for browsers, from the same decode as analysis (see vision/browser-rendition.ts). */
+  renderForBrowser(bytes: Uint8Array): Promise<Uint8Array> {
+    return renderForBrowser(bytes, this.options);
+  }
+
   async analyze(bytes: Uint8Array): Promise<AnalyzedPhoto> {
     const t = performance.now();
     const photo = await decodePhoto(bytes, this.options);
@@ -141,20 +148,6 @@ export class FacePipeline {
     const [{ fit, check }] = await this.checkedFits(image, [{ box: inWorkingCopy }], 'manual');
     const [face] = await this.encode(identityView(image), [{ box: inWorkingCopy, score: 0, source: 'manual', fit }], photo);
     return { width: photo.width, height: photo.height, face, check };
-  }
-
-  /**
-   * The upright photo as a full-size JPEG (sRGB, quality 90) in the pixels its boxes are in: for
-   * what sharp cannot read in the main thread (HEIC, a RAW's preview turned upright) when a face
-   * thumbnail or a rendition is cut from it.
-   */
-  async uprightJpeg(bytes: Uint8Array): Promise<Uint8Array> {
-    const photo = await uprightPhoto(bytes, this.options);
-    try {
-      return new Uint8Array(await photo.pipeline.jpeg({ quality: 90 }).toBuffer());
-    } catch (err) {
-      throw decodeFailure(photo.format, err);
-    }
   }
 
   async analyzeDecoded(photo: DecodedPhoto): Promise<AnalyzedPhoto> {
@@ -206,7 +199,8 @@ export class FacePipeline {
       height: photo.height,
       format: photo.format,
       faces,
-      rotation: faceView.rotation,
+      // A photo where nothing was found, not even after a near miss's second look, keeps its orientation.
+      rotation: faces.length === 0 && first.detections.length === 0 ? 0 : faceView.rotation,
       rejected,
       detectorPasses: passes,
       redetected,
@@ -233,11 +227,19 @@ export class FacePipeline {
     // until no such box comes from an int8 pass (a float32 box may win the merge where int8's lost it,
     // and the reverse). Boxes that stay keep their landmarks.
     let redetected = false;
-    while (check && this.engine.approximateDetector) {
+    // Likewise a box, or a near miss, within the int8 error band of the score or size bound: float32
+    // decides whether it is a face, never int8 rounding (face-detector.ts nearDecisionBound).
+    while (this.engine.approximateDetector) {
       const { detections, search } = located;
-      const redo = detections.filter(
-        (d, i) => (wantsFloat32Box(fits[i]) || !checkFace(fits[i], d.box, 'detector').isFace) && !search.float32Passes.has(d.pass),
-      );
+      const redo = [
+        ...detections.filter(
+          (d, i) =>
+            ((check && (wantsFloat32Box(fits[i]) || !checkFace(fits[i], d.box, 'detector').isFace)) ||
+              nearDecisionBound(located, d, detectOptions)) &&
+            !search.float32Passes.has(d.pass),
+        ),
+        ...search.nearMisses,
+      ];
       if (redo.length === 0) break;
       const t = performance.now();
       located = await redetectPasses(this.engine, located, redo, detectOptions);

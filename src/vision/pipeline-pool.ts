@@ -10,8 +10,8 @@ export interface PhotoAnalysis {
   readonly modelId: string;
   analyze(bytes: Uint8Array): Promise<AnalyzedPhoto>;
   analyzeBox(bytes: Uint8Array, box: Box): Promise<BoxAnalysis>;
-  /** The upright photo as a full-size JPEG (see FacePipeline.uprightJpeg), decoded off the event loop. */
-  uprightJpeg(bytes: Uint8Array): Promise<Uint8Array>;
+  /** A JPEG of the photo for browsers (vision/browser-rendition.ts), decoded as for analysis. */
+  renderForBrowser(bytes: Uint8Array): Promise<Uint8Array>;
 }
 
 /** The pipeline options a configuration gives; one place, for the server, its threads and the evaluation. */
@@ -29,9 +29,10 @@ export interface PoolStartup {
 export type PoolRequest =
   | { id: number; kind: 'photo'; bytes: Uint8Array }
   | { id: number; kind: 'box'; bytes: Uint8Array; box: Box }
-  | { id: number; kind: 'jpeg'; bytes: Uint8Array };
+  | { id: number; kind: 'render'; bytes: Uint8Array };
 
-type PoolValue = AnalyzedPhoto | BoxAnalysis | Uint8Array;
+/** What a request gives back: an analysis, a box's analysis, or a rendition's JPEG bytes. */
+export type PoolValue = AnalyzedPhoto | BoxAnalysis | Uint8Array;
 
 export type PoolReply = { id: number; ok: true; value: PoolValue } | { id: number; ok: false; error: SerializedError };
 
@@ -103,8 +104,12 @@ export class PipelinePool implements PhotoAnalysis {
     return this.submit({ id: this.nextId++, kind: 'box', bytes, box }) as Promise<BoxAnalysis>;
   }
 
-  uprightJpeg(bytes: Uint8Array): Promise<Uint8Array> {
-    return this.submit({ id: this.nextId++, kind: 'jpeg', bytes }) as Promise<Uint8Array>;
+  /**
+   * Goes ahead of the photos waiting: someone's browser waits for it, and it is one decode and one encode.
+   * (FaceAnalyzer lets in only as many photos as there are threads, so at most a photo each is ahead.)
+   */
+  renderForBrowser(bytes: Uint8Array): Promise<Uint8Array> {
+    return this.submit({ id: this.nextId++, kind: 'render', bytes }, true) as Promise<Uint8Array>;
   }
 
   async close(): Promise<void> {
@@ -113,10 +118,11 @@ export class PipelinePool implements PhotoAnalysis {
     await Promise.all(this.lanes.map((lane) => lane.worker.terminate()));
   }
 
-  private submit(request: PoolRequest): Promise<PoolValue> {
+  private submit(request: PoolRequest, first = false): Promise<PoolValue> {
     if (this.closed) return Promise.reject(new Error('the analysis pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      if (first) this.queue.unshift({ request, resolve, reject });
+      else this.queue.push({ request, resolve, reject });
       this.dispatch();
     });
   }

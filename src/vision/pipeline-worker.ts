@@ -11,8 +11,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import { createEngine } from './engine-factory.js';
-import { FacePipeline, type AnalyzedPhoto, type BoxAnalysis } from './face-pipeline.js';
-import { pipelineOptions, type PoolReply, type PoolRequest, type PoolStartup, type SerializedError } from './pipeline-pool.js';
+import { FacePipeline } from './face-pipeline.js';
+import {
+  pipelineOptions,
+  type PoolReply,
+  type PoolRequest,
+  type PoolStartup,
+  type PoolValue,
+  type SerializedError,
+} from './pipeline-pool.js';
 
 const port = parentPort;
 if (!port) throw new Error('pipeline-worker.ts runs as a worker thread of PipelinePool');
@@ -36,10 +43,10 @@ loaded.then(
 );
 
 port.on('message', (request: PoolRequest) => {
-  const work = loaded.then((): Promise<AnalyzedPhoto | BoxAnalysis | Uint8Array> => {
+  const work = loaded.then((): Promise<PoolValue> => {
     if (request.kind === 'photo') return pipeline.analyze(request.bytes);
     if (request.kind === 'box') return pipeline.analyzeBox(request.bytes, request.box);
-    return pipeline.uprightJpeg(request.bytes);
+    return pipeline.renderForBrowser(request.bytes);
   });
   work.then(
     (value) => port.postMessage({ id: request.id, ok: true, value } satisfies PoolReply),

@@ -22,6 +22,15 @@ export interface Box {
   height: number;
 }
 
+/**
+ * How a face was found: by the SSD detector, or — for a photo in which the
+ * detector found nothing — as the whole image, when the image is itself a
+ * tight crop of a face (forehead and chin cut off, which SSD was never trained
+ * to see), or in a box a user drew (`manual`), which is checked like a
+ * detector box.
+ */
+export type FaceSource = 'detector' | 'whole-image' | 'manual';
+
 /** One face found by a detector. */
 export interface Detection {
   box: Box;

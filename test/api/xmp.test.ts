@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { regionsFromPacket } from '../../src/vision/xmp-regions.js';
+import { regionsFromPacket } from '../../src/metadata/xmp.js';
 import { gql, gqlUpload, type UploadFile } from '../helpers/graphql-client.js';
 import { astronautPhotos, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 import { datasetPath, describeWithDatasets } from '../support/datasets.js';

@@ -218,7 +218,9 @@ describe('operations endpoints', () => {
     try {
       const health = await fetch(new URL('/healthz', http.url));
       assert.equal(health.status, 200);
-      assert.deepEqual(await health.json(), { status: 'ok', database: 'ok' });
+      const body = (await health.json()) as any;
+      assert.deepEqual([body.status, body.database], ['ok', 'ok']);
+      assert.ok(body.storage.freeBytes > 0, "the data folder's free space");
       const unhealthy = await fetch(`${down.url}/healthz`);
       assert.equal(unhealthy.status, 503);
       assert.equal(((await unhealthy.json()) as any).database, 'unreachable');

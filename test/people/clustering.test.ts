@@ -138,6 +138,56 @@ describe('clusterFaces rules', () => {
   });
 });
 
+describe('second stage: a leftover joins the person it is clearly nearest', () => {
+  const dim = 8;
+  const { near, pack } = toyVectors(dim);
+  // Threshold 0.05: the person's four faces lie 0.039 apart; the leftover 0.061 from each of them, beyond the
+  // threshold but within the person's own spread plus 0.03 and the second stage's 0.1.
+  const options = { threshold: 0.05, minFaces: 3, neighbours: 8 };
+  const person = [1, 2, 3, 4].map((k) => near(0, k, 0.2));
+  const leftover = near(0, 5, 0.3);
+
+  test('joins with the second stage, stays out without it', () => {
+    const input = { embeddings: pack([...person, leftover]), dim, imageIds: [1, 2, 3, 4, 5] };
+    const r = clusterFaces(input, options);
+    assert.equal(r.people.length, 1);
+    assert.equal(r.personOf[4], r.personOf[0], 'the leftover joins');
+    const before = clusterFaces(input, { ...options, attach: false });
+    assert.equal(before.personOf[4], -1);
+    assert.equal(before.personOf[0], before.personOf[3]);
+  });
+
+  test('never across a photo in common, a dismissed pair or "not this person"', () => {
+    const shared = clusterFaces({ embeddings: pack([...person, leftover]), dim, imageIds: [1, 2, 3, 4, 1] }, options);
+    assert.equal(shared.personOf[4], -1, 'a face of the same photo');
+    const sides = clusterFaces(
+      { embeddings: pack([...person, leftover]), dim, imageIds: [1, 2, 3, 4, 5], sides: [[7], [7], [7], [7], [-7]] },
+      options,
+    );
+    assert.equal(sides.personOf[4], -1, 'a dismissed pair');
+    const sum = new Float32Array(dim);
+    for (const v of person) for (let d = 0; d < dim; d++) sum[d] += v[d];
+    const anchors = [{ count: 4, sum, imageIds: [] }];
+    const free = clusterFaces({ embeddings: pack([leftover]), dim, imageIds: [5], anchors }, options);
+    assert.equal(free.anchorOf[0], 0, 'an existing person takes it too');
+    const rejected = clusterFaces({ embeddings: pack([leftover]), dim, imageIds: [5], anchors, cannotJoin: [[0]] }, options);
+    assert.equal(rejected.anchorOf[0], -1, '"not this person"');
+  });
+
+  test('not when another person is about as near', () => {
+    // Two people of the same four faces, kept apart by sharing every photo: the leftover is as near to both.
+    const r = clusterFaces({ embeddings: pack([...person, ...person, leftover]), dim, imageIds: [1, 2, 3, 4, 1, 2, 3, 4, 5] }, options);
+    assert.equal(r.people.length, 2);
+    assert.equal(r.personOf[8], -1);
+  });
+
+  test("not when it lies farther from the person than the person's faces lie from each other, plus the excess", () => {
+    const far = near(0, 5, 0.42);
+    const r = clusterFaces({ embeddings: pack([...person, far]), dim, imageIds: [1, 2, 3, 4, 5] }, options);
+    assert.equal(r.personOf[4], -1);
+  });
+});
+
 describe('average linkage', () => {
   test('is exact UPGMA: the same clusters as a brute-force reference', () => {
     const lib = syntheticLibrary(150, 3);

@@ -60,3 +60,38 @@ test("HEIC decodes with libheif's WebAssembly build unless FACEGRAPH_HEIF_DECODE
   assert.equal(loadConfig({ FACEGRAPH_HEIF_DECODER: 'native' }).vision.heifDecoder, 'native');
   assert.throws(() => loadConfig({ FACEGRAPH_HEIF_DECODER: 'gpu' }), /FACEGRAPH_HEIF_DECODER/);
 });
+
+test('watched folders: change events, rescans on network file systems every 60 s; FACEGRAPH_WATCH_POLLING and _POLL_SECONDS checked', () => {
+  assert.deepEqual(loadConfig({}).watch, { polling: 'auto', pollSeconds: 60 });
+  assert.deepEqual(loadConfig({ FACEGRAPH_WATCH_POLLING: 'always', FACEGRAPH_WATCH_POLL_SECONDS: '5' }).watch, {
+    polling: 'always',
+    pollSeconds: 5,
+  });
+  assert.throws(
+    () => loadConfig({ FACEGRAPH_WATCH_POLLING: 'sometimes', FACEGRAPH_WATCH_POLL_SECONDS: '0' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 2);
+      return true;
+    },
+  );
+});
+
+test('FACEGRAPH_CORS_ORIGINS: none by default (same origin only); each entry must be an origin, kept as browsers send it', () => {
+  assert.deepEqual(loadConfig({}).corsOrigins, []);
+  assert.deepEqual(loadConfig({ FACEGRAPH_CORS_ORIGINS: 'http://localhost:5173, https://App.example.com/' }).corsOrigins, [
+    'http://localhost:5173',
+    'https://app.example.com',
+  ]);
+  assert.deepEqual(loadConfig({ FACEGRAPH_CORS_ORIGINS: 'https://app.example.com:443' }).corsOrigins, ['https://app.example.com']);
+  for (const bad of ['*', 'app.example.com', 'https://app.example.com/path', 'ftp://files.example.com', 'https://u:p@example.com']) {
+    assert.throws(() => loadConfig({ FACEGRAPH_CORS_ORIGINS: bad }), /FACEGRAPH_CORS_ORIGINS/, bad);
+  }
+});
+
+test('FACEGRAPH_MIN_FREE_MB: uploads need 100 MB free by default; 0 turns the check off', () => {
+  assert.equal(loadConfig({}).minFreeMb, 100);
+  assert.equal(loadConfig({ FACEGRAPH_MIN_FREE_MB: '0' }).minFreeMb, 0);
+  assert.throws(() => loadConfig({ FACEGRAPH_MIN_FREE_MB: '-1' }), /FACEGRAPH_MIN_FREE_MB/);
+  assert.throws(() => loadConfig({ FACEGRAPH_MIN_FREE_MB: 'lots' }), /FACEGRAPH_MIN_FREE_MB/);
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from '../../src/db/database.js';
-import { copyOrder, readPages, tableShapes } from '../../src/repositories/library-copy.js';
+import { copyOrder, readPages, tableShapes } from '../../src/db/library-copy.js';
 
 // The parts of `facegraph migrate-to` that need no PostgreSQL: the copy order and reading in pages
 // (the copy itself, end to end: test/api/migrate-to.test.ts).

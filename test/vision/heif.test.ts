@@ -143,7 +143,7 @@ describe('HEIC at half size for a smaller working copy', () => {
 });
 
 describe('HEIC in an analysis thread', () => {
-  it("decodes a HEIC in the pool's thread: its faces and its upright JPEG", async () => {
+  it("decodes a HEIC in the pool's thread: its faces and its rendition for browsers", async () => {
     const config = loadConfig({ ...process.env, FACEGRAPH_ANALYZERS: '1' });
     const modelId = new FacePipeline(createEngine({ ...config, threads: 1 }), pipelineOptions(config)).modelId;
     const pool = new PipelinePool(config, 1, modelId);
@@ -152,9 +152,9 @@ describe('HEIC in an analysis thread', () => {
       const bytes = await readFile(path.join(PACKAGE_PHOTOS, 'sample1.heic'));
       const photo = await pool.analyze(bytes);
       assert.deepEqual([photo.format, photo.faces.length], ['heic', 3]);
-      const meta = await sharp(Buffer.from(await pool.uprightJpeg(bytes))).metadata();
+      const meta = await sharp(Buffer.from(await pool.renderForBrowser(bytes))).metadata();
       assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 1920, 1280]);
-      const err = await refusal(pool.uprightJpeg(bytes.subarray(0, 3000)));
+      const err = await refusal(pool.renderForBrowser(bytes.subarray(0, 3000)));
       assert.equal(err.code, 'UNSUPPORTED_IMAGE');
       // A photo that outlives the time limit (as a decoder looping on a hostile file would) is refused, its thread replaced.
       pool.jobTimeoutMs = 1;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
 import { loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 import { FaceAnalyzer } from '../../src/services/face-analyzer.js';
@@ -52,6 +53,19 @@ describe('PipelinePool: photos analysed in worker threads', () => {
       }
     }
     assert.equal(threaded[2].faces.length, GROUP_FACES[Object.keys(GROUP_FACES)[0]].length);
+  });
+
+  it("makes a photo's browser rendition in a thread: the in-thread pipeline's JPEG, and a corrupt file's UNSUPPORTED_IMAGE", async () => {
+    const tiff = await sharp(await photo('astronaut'))
+      .tiff()
+      .toBuffer();
+    const [threaded, here] = await Promise.all([pool.renderForBrowser(tiff), local.renderForBrowser(tiff)]);
+    assert.deepEqual(Buffer.from(threaded), Buffer.from(here));
+    assert.equal((await sharp(threaded).metadata()).format, 'jpeg');
+    await assert.rejects(
+      pool.renderForBrowser(tiff.subarray(0, 200)),
+      (err: unknown) => err instanceof AppError && err.code === 'UNSUPPORTED_IMAGE',
+    );
   });
 
   it('answers a corrupt file with UNSUPPORTED_IMAGE across the thread boundary, and goes on', async () => {
@@ -112,7 +126,7 @@ describe('PipelinePool: photos analysed in worker threads', () => {
         };
       },
       analyzeBox: () => Promise.reject(new Error('unused')),
-      uprightJpeg: () => Promise.reject(new Error('unused')),
+      renderForBrowser: () => Promise.reject(new Error('unused')),
     };
     const two = new FaceAnalyzer(slow, 2);
     await Promise.all(Array.from({ length: 7 }, () => two.analyze(new Uint8Array(1))));

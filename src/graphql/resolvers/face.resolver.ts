@@ -4,7 +4,7 @@ import { PageArgs } from '../args.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId, parseOptionalId } from '../ids.js';
 import { toConnection, toFace, toImage } from '../mappers.js';
-import { Face, FaceComparison, FaceConnection, FaceMatch, PhotoFaceMatches, type FaceSource } from '../types/face.type.js';
+import { Face, FaceComparison, FaceConnection, FaceMatch, PhotoFaceMatches, FACE_SOURCE } from '../types/face.type.js';
 import { Image } from '../types/image.type.js';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import { readUpload, type UploadArg } from '../uploads.js';
@@ -57,7 +57,7 @@ export class FaceResolver {
     @Arg('albumId', () => ID, { nullable: true }) albumId: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PhotoFaceMatches[]> {
-    const bytes = await readUpload(file, ctx.stagingDir);
+    const bytes = await readUpload(file, ctx.stagingDir, ctx.services.storage);
     const results = await ctx.services.faces.searchByPhoto(ctx.owner.id, bytes, {
       limit,
       maxDistance,
@@ -66,7 +66,7 @@ export class FaceResolver {
     return results.map((r) => ({
       box: r.box,
       score: r.score,
-      source: r.source as FaceSource,
+      source: FACE_SOURCE[r.source],
       matches: r.matches.map((m) => ({ face: toFace(m.face), distance: m.distance })),
     }));
   }

@@ -31,9 +31,18 @@ export class ImageResolver {
     return (await ctx.loaders.facesOfImage.load(image.id)).map(toFace);
   }
 
-  @FieldResolver(() => String, { description: 'URL of the stored photo (immutable, cacheable).' })
+  @FieldResolver(() => String, {
+    description:
+      'URL of the photo in a format every browser shows (immutable, cacheable): the stored file for JPEG, PNG, WebP, GIF and AVIF; ' +
+      'a JPEG rendition (made once, then kept) for HEIC/HEIF, TIFF and RAW. The same pixels the face boxes are in.',
+  })
   url(@Root() image: Image, @Ctx() ctx: GraphQLContext): string {
     return ctx.services.albums.photoUrl(ctx.owner.id, image);
+  }
+
+  @FieldResolver(() => String, { description: 'URL of the stored photo, its bytes as ingested (immutable, cacheable).' })
+  originalUrl(@Root() image: Image, @Ctx() ctx: GraphQLContext): string {
+    return ctx.services.albums.originalUrl(ctx.owner.id, image);
   }
 
   @FieldResolver(() => String, {

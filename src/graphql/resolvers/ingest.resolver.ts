@@ -28,9 +28,14 @@ export class IngestResolver {
     if (files.length > ctx.maxFiles) {
       throw new InvalidInputError(`at most ${ctx.maxFiles} files per request`, { argument: 'files' });
     }
-    const staged = await stageUploads(files, ctx.stagingDir);
+    // A disk under its margin refuses the upload before a byte of it is staged.
+    await ctx.services.storage.requireRoomForUploads();
+    const staged = await stageUploads(files, ctx.stagingDir, ctx.services.storage);
     try {
       return toIngestBatch(await ctx.services.ingest.enqueueUploads(ctx.owner.id, album, staged.files));
+    } catch (err) {
+      // The batch could not be written (the database's disk full too): INSUFFICIENT_STORAGE, not a bug.
+      throw await ctx.services.storage.failure(err);
     } finally {
       await staged.cleanup();
     }
@@ -51,6 +56,8 @@ export class IngestResolver {
     if (paths.length > ctx.maxFiles) {
       throw new InvalidInputError(`at most ${ctx.maxFiles} paths per request`, { argument: 'paths' });
     }
+    // The photos are copied into the store: refused, like uploads, when the disk is under its margin.
+    await ctx.services.storage.requireRoomForUploads();
     return toIngestBatch(await ctx.services.ingest.enqueuePaths(ctx.owner.id, album, paths));
   }
 

@@ -127,7 +127,7 @@ function isUnscaled(image: RgbImage, crop: Box, size: number): boolean {
   return crop.width === size && crop.height === size && !(image instanceof FramedImage);
 }
 
-/** An unscaled crop as uint8: the pixels themselves, planar (the int8 recogniser's three chips: 2.1 -> 0.4 ms). */
+/** An unscaled crop as uint8: the pixels themselves, planar (the int8 recogniser takes its three chips as they are, no float copy). */
 function copyUnscaled(image: RgbImage, crop: Box, size: number, out: Uint8Array, offset: number): void {
   const plane = size * size;
   const src = image.data;

@@ -1,6 +1,6 @@
 import exifr from 'exifr';
 import sharp from 'sharp';
-import type { Box } from './types.js';
+import type { Box } from '../vision/types.js';
 
 /**
  * Named face regions of a photo's XMP (MWG regions, or Microsoft People
