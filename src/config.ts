@@ -75,7 +75,7 @@ export interface Config {
     maxSide: number;
     /**
      * HEIC decoder (`FACEGRAPH_HEIF_DECODER`): `wasm` (default), libheif's WebAssembly build from npm;
-     * `native`, the system's `heif-convert` (Debian libheif-examples), about three times less CPU per photo.
+     * `native`, the system's `heif-convert` (Debian libheif-examples), a little less CPU per photo.
      */
     heifDecoder: 'wasm' | 'native';
     /**

@@ -12,7 +12,7 @@ const TIMEOUT_MS = 120_000;
 
 /**
  * `FACEGRAPH_HEIF_DECODER=native`: the system's libheif (`heif-convert` of Debian's libheif-examples,
- * native libde265 with SIMD, about three times less CPU than the WebAssembly build) decodes to 4:2:0
+ * native libde265, ~450 ms of CPU for 12 MP against ~700 ms in WebAssembly) decodes to 4:2:0
  * in a Y4M file, turned into half-size RGB here. Only where the working copy is at most half the
  * photo's size and the planes are 8-bit 4:2:0 with even sides; otherwise null, and the WebAssembly
  * decoder runs. The caller has checked the declared size already. Runs in an analysis thread.
