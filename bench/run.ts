@@ -25,6 +25,8 @@ const MODULES: Record<string, [string, string]> = {
   workers: ['./workers.bench.js', 'benchWorkers'],
   million: ['./million.bench.js', 'benchMillion'],
   embedded: ['./embedded.bench.js', 'benchEmbedded'],
+  formats: ['./formats.bench.js', 'benchFormats'],
+  together: ['./together.bench.js', 'benchTogether'],
 };
 /** The sections that read lfw10 from FACEGRAPH_DATASETS. */
 const NEEDS_LFW10 = new Set(['ingest', 'load', 'workers']);

@@ -74,6 +74,11 @@ export interface Config {
     /** Longer side of the working copy the networks see (`FACEGRAPH_MAX_SIDE`). */
     maxSide: number;
     /**
+     * HEIC decoder (`FACEGRAPH_HEIF_DECODER`): `wasm` (default), libheif's WebAssembly build from npm;
+     * `native`, the system's `heif-convert` (Debian libheif-examples), a little less CPU per photo.
+     */
+    heifDecoder: 'wasm' | 'native';
+    /**
      * Tile side, in working-copy pixels, for finding small faces; 0 turns tiling off (`FACEGRAPH_DETECT_TILE`,
      * default 768; docs/quality.md, Detector settings).
      */
@@ -111,6 +116,17 @@ export interface Config {
   };
   /** Durable ingestion jobs (see `src/jobs/`). */
   jobs: JobsConfig;
+  /** Watched folders (`watchFolder`, `src/watch/`). */
+  watch: {
+    /**
+     * How a watched folder is followed after its scan (`FACEGRAPH_WATCH_POLLING`: auto | always | never, default
+     * auto): auto takes the file system's change events (inotify), and rescans every `pollSeconds` on network
+     * file systems (NFS, SMB, FUSE, 9p, Ceph), whose changes made on other hosts raise no event here.
+     */
+    polling: 'auto' | 'always' | 'never';
+    /** Seconds between rescans when polling, and between looks at a missing folder (`FACEGRAPH_WATCH_POLL_SECONDS`, default 60). */
+    pollSeconds: number;
+  };
   /**
    * Origins whose browser pages may call the API (`FACEGRAPH_CORS_ORIGINS`, comma-separated, such as
    * `http://localhost:5173,https://app.example.com`; default none: same origin only). Their preflights are
@@ -232,11 +248,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const analyzers = engine === 'onnx' ? int('FACEGRAPH_ANALYZERS', Math.min(threads, MAX_DEFAULT_ANALYZERS), 1, 64) : 1;
   const precision = (env.FACEGRAPH_PRECISION || 'auto') as Config['precision'];
   if (!['auto', 'int8', 'fp32'].includes(precision)) problems.push(`FACEGRAPH_PRECISION must be auto, int8 or fp32, got "${precision}"`);
+  const heifDecoder = (env.FACEGRAPH_HEIF_DECODER || 'wasm') as Config['vision']['heifDecoder'];
+  if (heifDecoder !== 'wasm' && heifDecoder !== 'native') {
+    problems.push(`FACEGRAPH_HEIF_DECODER must be wasm or native, got "${heifDecoder}"`);
+  }
   const detectInput = (env.FACEGRAPH_DETECT_INPUT || 'fit') as Config['vision']['detectInput'];
   if (detectInput !== 'fit' && detectInput !== 'face-api')
     problems.push(`FACEGRAPH_DETECT_INPUT must be fit or face-api, got "${detectInput}"`);
 
   const workers = int('FACEGRAPH_WORKERS', photosInFlight(analyzers), 0, 64);
+  const watchPolling = (env.FACEGRAPH_WATCH_POLLING || 'auto') as Config['watch']['polling'];
+  if (!['auto', 'always', 'never'].includes(watchPolling))
+    problems.push(`FACEGRAPH_WATCH_POLLING must be auto, always or never, got "${watchPolling}"`);
 
   const corsOrigins = (env.FACEGRAPH_CORS_ORIGINS ?? '')
     .split(',')
@@ -270,6 +293,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       minFaceSize: int('FACEGRAPH_MIN_FACE_SIZE', 24, 0, 100_000),
       maxFaces: int('FACEGRAPH_MAX_FACES', 100, 1, 1000),
       maxSide: int('FACEGRAPH_MAX_SIDE', 1920, 256, 8192),
+      heifDecoder,
       detectTileSize: int('FACEGRAPH_DETECT_TILE', 768, 0, 8192),
       detectRotations: bool('FACEGRAPH_DETECT_ROTATIONS', true),
       detectInput,
@@ -293,6 +317,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retries: int('FACEGRAPH_JOB_RETRIES', 3, 0, 100),
       retryDelaySeconds: int('FACEGRAPH_JOB_RETRY_DELAY_SECONDS', 5, 0, 3600),
       pollSeconds: num('FACEGRAPH_JOB_POLL_SECONDS', 1, 0.5, 60),
+    },
+    watch: {
+      polling: watchPolling,
+      pollSeconds: num('FACEGRAPH_WATCH_POLL_SECONDS', 60, 1, 86_400),
     },
     corsOrigins: Object.freeze(corsOrigins),
     minFreeMb: int('FACEGRAPH_MIN_FREE_MB', 100, 0, 2 ** 30),

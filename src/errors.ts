@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_IMAGE'
   | 'PAYLOAD_TOO_LARGE'
   | 'FORBIDDEN_PATH'
+  | 'PHOTO_MISSING'
   | 'UNAUTHENTICATED'
   | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL_SERVER_ERROR';
@@ -59,6 +60,22 @@ export class ForbiddenPathError extends AppError {
   }
 }
 
+/**
+ * A photo indexed in place (a watched folder) is not where it was, or its bytes are no longer those indexed:
+ * the image stays, the read fails with this (HTTP 404 on the routes) until the folder's watcher catches up.
+ */
+export class PhotoMissingError extends AppError {
+  constructor(imageId: number, reason: 'missing' | 'changed', path: string) {
+    super(
+      'PHOTO_MISSING',
+      reason === 'missing'
+        ? `the photo of image ${imageId} is missing from ${path}`
+        : `the photo of image ${imageId} at ${path} changed since it was indexed; it is analysed again`,
+      { imageId, reason, path },
+    );
+  }
+}
+
 /** The request carries no valid API key while the server needs one. HTTP 401. */
 export class UnauthenticatedError extends AppError {
   constructor(message: string) {
@@ -74,4 +91,13 @@ export class InsufficientStorageError extends AppError {
   constructor(message = "the server's disk is full: nothing can be stored until space is freed") {
     super('INSUFFICIENT_STORAGE', message);
   }
+}
+
+/** PostgreSQL's SQLSTATE disk_full: the database (PGlite's files in the data folder, or a server's) could not write. */
+const PG_DISK_FULL = '53100';
+
+/** Whether an error means "no room": the disk is full or the user's quota is (a file write, or the database's). */
+export function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === PG_DISK_FULL;
 }

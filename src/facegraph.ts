@@ -20,6 +20,8 @@ import { IngestBatchRepository } from './repositories/ingest-batch.repository.js
 import { PersonDismissalRepository } from './repositories/person-dismissal.repository.js';
 import { PersonMergeRepository } from './repositories/person-merge.repository.js';
 import { PersonRepository } from './repositories/person.repository.js';
+import { PeopleTogetherRepository } from './repositories/people-together.repository.js';
+import { ReviewQueueRepository } from './repositories/review-queue.repository.js';
 import { LocalEventBus, type EventBus } from './repositories/event-bus.js';
 import { PgEventBus } from './repositories/pg-event-bus.js';
 import { ImportRoot } from './repositories/import-root.js';
@@ -28,6 +30,7 @@ import { PhotoStore } from './repositories/photo-store.js';
 import { RenditionStore } from './repositories/rendition-store.js';
 import { ThumbnailStore } from './repositories/thumbnail-store.js';
 import { UploadSpool } from './repositories/upload-spool.js';
+import { WatchedFolderRepository } from './repositories/watched-folder.repository.js';
 import { AlbumService } from './services/album.service.js';
 import { ApiKeyService } from './services/api-key.service.js';
 import { ClusteringService } from './services/clustering.service.js';
@@ -43,8 +46,11 @@ import { LiveEventsService } from './services/live-events.service.js';
 import { OwnerAccess } from './services/owner-access.js';
 import { MetadataBackfill } from './services/metadata-backfill.service.js';
 import { PeopleService } from './services/people.service.js';
+import { ReviewQueueService } from './services/review-queue.service.js';
 import type { Services } from './services/services.js';
 import { UrlSigner } from './services/url-signer.js';
+import { WatchService } from './services/watch.service.js';
+import { FolderWatchers } from './watch/folder-watchers.js';
 import { createEngine } from './vision/engine-factory.js';
 import { FacePipeline } from './vision/face-pipeline.js';
 import { PipelinePool, pipelineOptions } from './vision/pipeline-pool.js';
@@ -80,6 +86,11 @@ export interface FacegraphOptions {
   workers?: number;
   /** Start the job consumers now (default); false leaves it to `workers.start()` (after loading the models, say). */
   startWorkers?: boolean;
+  /**
+   * Watch the watched folders in this process (default: when it runs job consumers and FACEGRAPH_IMPORT_ROOT
+   * is set); each folder is watched by one process at a time whichever processes run them.
+   */
+  watchFolders?: boolean;
   /** Also export Node process metrics (CPU, memory, event loop) on /metrics: for long-running processes. */
   processMetrics?: boolean;
 }
@@ -118,7 +129,8 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
   const images = new ImageRepository(db);
   const faces = new FaceRepository(db);
   const batches = new IngestBatchRepository(db);
-  const photos = new PhotoStore(path.join(config.dataDir, 'photos'));
+  const imports = new ImportRoot(config.importRoot, config.limits.maxFileBytes);
+  const photos = new PhotoStore(path.join(config.dataDir, 'photos'), imports);
   const maxPage = config.limits.maxPage;
   // Never loaded when analysis threads run the pipeline: then it only names the model they run.
   const engine = options.engine ?? createEngine(config);
@@ -138,17 +150,30 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     batches,
     photos,
     analyzer,
-    imports: new ImportRoot(config.importRoot, config.limits.maxFileBytes),
+    imports,
     spool: new UploadSpool(config.dataDir),
     queue,
     observer: metrics,
     events,
     waitSeconds: config.jobs.ingestWaitSeconds,
     minFaceSize: config.vision.minFaceSize,
+    removeImages: (ids) => services.albums.removeImages(ids),
   });
   const reencode = new ReencodeService({ access, images, reencodes: new FaceReencodeRepository(db), photos, analyzer, queue });
   const clustering = new ClusteringService({ repository: new ClusteringRepository(db), albums, access });
   const live = new LiveEventsService({ bus: events, access, ingest });
+  const watch = new WatchService({
+    access,
+    folders: new WatchedFolderRepository(db),
+    images,
+    imports,
+    ingest,
+    albums: { removeImages: (ids) => services.albums.removeImages(ids) },
+    events,
+    maxPage,
+  });
+  // A read that finds an in-place photo changed queues it for analysis again.
+  photos.onStale((photo, reason) => void watch.recheck(photo, reason).catch((err) => console.error(`[watch] ${err.message}`)));
   const renditions = new PhotoRenditions({ photos, store: new RenditionStore(path.join(config.dataDir, 'renditions')), analyzer });
   const services: Services = {
     keys: new ApiKeyService(keys),
@@ -181,6 +206,15 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       merges: new PersonMergeRepository(db),
       dismissals: new PersonDismissalRepository(db),
       faces,
+      together: new PeopleTogetherRepository(db),
+      maxPage,
+      threshold: clustering.threshold,
+    }),
+    review: new ReviewQueueService({
+      access,
+      queue: new ReviewQueueRepository(db),
+      faces,
+      people: new PersonRepository(db),
       maxPage,
       threshold: clustering.threshold,
     }),
@@ -192,6 +226,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       store: new ThumbnailStore(path.join(config.dataDir, 'thumbnails')),
       signer,
     }),
+    watch,
     storage: new StorageService({ dataDir: config.dataDir, minFreeBytes: config.minFreeMb * 1024 * 1024 }),
   };
   metrics.watchFreeSpace(async () => (await services.storage.status()).freeBytes);
@@ -215,6 +250,11 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
     // Photos stored before their metadata was read (takenAt): read again in the background.
     backfill.start();
   }
+  const watchers =
+    (options.watchFolders ?? (options.workers ?? config.jobs.workers) > 0) && config.importRoot
+      ? new FolderWatchers(watch, config.watch)
+      : undefined;
+  watchers?.start();
 
   let closed = false;
   return {
@@ -231,6 +271,7 @@ export async function createFacegraph(config: Readonly<Config>, options: Facegra
       if (closed) return;
       closed = true;
       tasks.stop();
+      await watchers?.stop();
       await backfill.stop();
       await workers.stop(graceMs);
       await queue.stop();

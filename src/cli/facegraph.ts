@@ -4,6 +4,7 @@ import { runIngest } from './ingest-command.js';
 import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
 import { runMigrateTo } from './migrate-command.js';
 import { runCluster, runSimilar } from './query-commands.js';
+import { runWatch } from './watch-command.js';
 import { runWorker } from './worker-command.js';
 
 /**
@@ -35,18 +36,37 @@ program
   .option('-b, --batch-size <n>', 'files per upload request with --server', positiveInt, 8)
   .option('--progress <kind>', 'bar (live, for terminals), lines (plain, for logs) or auto', 'auto')
   .option('--interval <seconds>', 'seconds between plain progress lines', positiveNumber, 5)
-  .action(async (dir: string, opts: { album: string; server?: string; batchSize: number; progress: string; interval: number }) => {
-    if (!['auto', 'bar', 'lines'].includes(opts.progress)) throw new InvalidArgumentError('--progress must be bar, lines or auto');
+  .option('--in-place', 'index the photos where they lie (DIR under FACEGRAPH_IMPORT_ROOT), never copying them into the data folder')
+  .action(
+    async (
+      dir: string,
+      opts: { album: string; server?: string; batchSize: number; progress: string; interval: number; inPlace?: boolean },
+    ) => {
+      if (!['auto', 'bar', 'lines'].includes(opts.progress)) throw new InvalidArgumentError('--progress must be bar, lines or auto');
+      const controller = new AbortController();
+      let interrupts = 0;
+      process.on('SIGINT', () => {
+        if (++interrupts > 1) process.exit(130);
+        process.stderr.write('\nfacegraph ingest: stopping after the current photo (Ctrl-C again to quit at once)\n');
+        controller.abort();
+      });
+      process.on('SIGTERM', () => controller.abort());
+      const tty = opts.progress === 'auto' ? undefined : opts.progress === 'bar';
+      process.exitCode = await runIngest(dir, { ...opts, tty, intervalMs: opts.interval * 1000, signal: controller.signal });
+    },
+  );
+
+program
+  .command('watch')
+  .description('index DIR (under FACEGRAPH_IMPORT_ROOT) into an album in place and keep it in step with the folder until Ctrl-C')
+  .argument('<dir>', 'folder of photos, under FACEGRAPH_IMPORT_ROOT')
+  .requiredOption('-a, --album <name>', 'album name (created if missing)')
+  .option('-s, --server <url>', 'ask a running facegraph server to watch the folder (it keeps watching; this command returns)')
+  .action(async (dir: string, opts: { album: string; server?: string }) => {
     const controller = new AbortController();
-    let interrupts = 0;
-    process.on('SIGINT', () => {
-      if (++interrupts > 1) process.exit(130);
-      process.stderr.write('\nfacegraph ingest: stopping after the current photo (Ctrl-C again to quit at once)\n');
-      controller.abort();
-    });
-    process.on('SIGTERM', () => controller.abort());
-    const tty = opts.progress === 'auto' ? undefined : opts.progress === 'bar';
-    process.exitCode = await runIngest(dir, { ...opts, tty, intervalMs: opts.interval * 1000, signal: controller.signal });
+    process.once('SIGINT', () => controller.abort());
+    process.once('SIGTERM', () => controller.abort());
+    process.exitCode = await runWatch(dir, { ...opts, signal: controller.signal });
   });
 
 program

@@ -22,6 +22,8 @@ export interface IngestCommandOptions {
   intervalMs?: number;
   /** Aborted on the first Ctrl-C: finish the current photo, then stop. */
   signal: AbortSignal;
+  /** Index the photos where they lie (DIR under FACEGRAPH_IMPORT_ROOT), never copying them into the data folder. */
+  inPlace?: boolean;
 }
 
 const IMAGE_EXTENSIONS = new Set([
@@ -33,6 +35,12 @@ const VIDEO_EXTENSIONS = new Set(['.mov', '.mp4', '.m4v', '.3gp']);
 
 /** Exit codes: 0 all photos have an outcome (some may have failed: listed), 130 stopped by Ctrl-C. */
 export async function runIngest(dir: string, options: IngestCommandOptions): Promise<number> {
+  if (options.inPlace && options.server) {
+    console.error(
+      'facegraph ingest: --in-place works on the database this process opens; on a server, watch the folder (facegraph watch DIR --server URL)',
+    );
+    return 1;
+  }
   const root = path.resolve(dir);
   const { photos: files, videos } = await findPhotos(root);
   if (videos.length > 0) {
@@ -98,11 +106,26 @@ async function ingestEmbedded(root: string, files: string[], videos: number, opt
   try {
     const album = await findOrCreateAlbum(facegraph.services.albums, LOCAL_OWNER.id, options.album);
     const ingest = facegraph.services.ingest;
-    const batch = await ingest.createLocalBatch(
-      LOCAL_OWNER.id,
-      album.id,
-      files.map((f) => ({ fileName: path.relative(root, f), path: f })),
-    );
+    let batch: Awaited<ReturnType<typeof ingest.createLocalBatch>>;
+    if (options.inPlace) {
+      // Paths relative to the import root, where the server reads them later (photo route, thumbnails, re-encode).
+      const folder = await facegraph.services.watch.resolveFolder(root);
+      batch = await ingest.createLocalBatch(
+        LOCAL_OWNER.id,
+        album.id,
+        files.map((f) => ({
+          fileName: path.relative(root, f),
+          path: path.posix.join(folder.rel, path.relative(root, f).split(path.sep).join('/')),
+        })),
+        { inPlace: true },
+      );
+    } else {
+      batch = await ingest.createLocalBatch(
+        LOCAL_OWNER.id,
+        album.id,
+        files.map((f) => ({ fileName: path.relative(root, f), path: f })),
+      );
+    }
     const counts: ProgressCounts = { done: 0, failed: 0, faces: 0 };
     let skipped = 0;
     const failures: string[] = [];

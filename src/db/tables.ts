@@ -55,6 +55,43 @@ export interface ImageTable {
    * taken_at existed, which the start-up backfill reads again (services/metadata-backfill.service.ts).
    */
   metadata_version: ColumnType<number, number | undefined, number>;
+  /** Where the bytes are: copied into the photo store, or read in place at `source_path` (migration 2026-12-09T1000). */
+  source_kind: ColumnType<ImageSourceKind, ImageSourceKind | undefined, ImageSourceKind>;
+  /** In place: the photo's path relative to the import root; null in the store. */
+  source_path: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The watched folder that found it (null: stored, or indexed once by `facegraph ingest --in-place`). */
+  watched_folder_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** In place: the file's size and mtime when it was read, so a scan tells an unchanged file without reading it. */
+  source_size: ColumnType<number | null, number | null | undefined, number | null>;
+  source_mtime_ms: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The folder scan that last saw the file (`watched_folders.scan`): what a finished scan did not see is gone. */
+  seen_scan: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** `images.source_kind`: copied into the photo store, or read where it lies under the import root. */
+export type ImageSourceKind = 'store' | 'in_place';
+
+/** `watched_folders.state` (the API's WatchedFolderState). */
+export type WatchedFolderStateValue = 'SCANNING' | 'WATCHING' | 'PARTIAL' | 'MISSING' | 'UNREADABLE';
+
+/** A folder under the import root whose photos an album indexes in place and keeps in step (`watchFolder`). */
+export interface WatchedFolderTable {
+  id: Generated<number>;
+  album_id: number;
+  /** Relative to the import root, `/`-separated; `.` for the root itself. */
+  path: string;
+  state: ColumnType<WatchedFolderStateValue, WatchedFolderStateValue | undefined, WatchedFolderStateValue>;
+  /** Why the state is what it is (what was skipped, what failed); null when all is well. */
+  message: ColumnType<string | null, string | null | undefined, string | null>;
+  /** How many scans began: the number of the current or last one (images.seen_scan). */
+  scan: ColumnType<number, number | undefined, number>;
+  /** Files the current or last scan went through so far. */
+  files_scanned: ColumnType<number, number | undefined, number>;
+  last_scan_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The process watching the folder, until `lease_until` (renewed while it runs): one watcher a folder. */
+  lease_holder: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: ColumnType<Date, never, never>;
 }
 
 export interface FaceTable {
@@ -94,7 +131,7 @@ export interface IngestBatchTable {
 }
 
 /** Where an item's bytes wait until a worker processes it. */
-export type ItemSourceKind = 'spool' | 'import' | 'file';
+export type ItemSourceKind = 'spool' | 'import' | 'file' | 'in-place';
 
 export interface IngestItemTable {
   batch_id: number;
@@ -124,6 +161,11 @@ export interface PersonTable {
   merged_into_id: number | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  /**
+   * `date`, read as `YYYY-MM-DD` (PERSON_COLUMNS selects it as text, so no driver turns it into a
+   * local midnight); null when unknown. Faces of photos taken before it never join the person by machine.
+   */
+  birth_date: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Which person a face is. A row with `person_id` null and `assigned_by` user: "this face is nobody". */
@@ -188,6 +230,7 @@ export interface DB {
   person_dismissals: PersonDismissalTable;
   person_merges: PersonMergeTable;
   person_merge_faces: PersonMergeFaceTable;
+  watched_folders: WatchedFolderTable;
 }
 
 export type OwnerRow = Selectable<OwnerTable>;
@@ -200,3 +243,4 @@ export type IngestBatchRow = Selectable<IngestBatchTable>;
 export type IngestItemRow = Omit<Selectable<IngestItemTable>, 'source_kind' | 'source' | 'recorded_at'>;
 export type PersonRow = Omit<Selectable<PersonTable>, 'centroid'>;
 export type PersonMergeRow = Selectable<PersonMergeTable>;
+export type WatchedFolderRow = Selectable<WatchedFolderTable>;

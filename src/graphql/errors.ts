@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AppError } from '../errors.js';
+import { AppError, InsufficientStorageError, isStorageFull } from '../errors.js';
 
 /**
  * The one place errors become client errors. Application errors keep their
@@ -19,6 +19,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = formatted.extensions?.code;
   if (original instanceof GraphQLError && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     return formatted;
+  }
+  if (isStorageFull(original)) {
+    // A write the resolver did not expect to fail (the database's disk full, say): the client's answer is still the code.
+    console.error(`[storage] ${(original as { code?: string }).code}: ${(original as Error).message}`);
+    const mapped = new InsufficientStorageError();
+    return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions: { code: mapped.code } };
   }
   if (isHttpError(original)) {
     return {

@@ -8,7 +8,9 @@ import type {
   IngestBatchRecord,
   IngestItemRecord,
   ItemSnapshot,
+  WatchedFolderRecord,
 } from '../services/records.js';
+import { WatchedFolderState, type WatchedFolder } from './types/watched-folder.type.js';
 import { faceBox } from '../services/records.js';
 import type { Album } from './types/album.type.js';
 import { FACE_SOURCE, type Face } from './types/face.type.js';
@@ -86,28 +88,58 @@ export const toBatchProgress = (p: BatchProgress): IngestBatchProgress => ({
   finishedItems: p.finishedItems.map(fromItemSnapshot),
 });
 
+const noFolder = { watchedFolderId: null, folderState: null, filesScanned: null, folderMessage: null };
+
+export const toWatchedFolder = (r: WatchedFolderRecord): WatchedFolder => ({
+  id: r.id,
+  albumId: r.album_id,
+  path: r.path,
+  state: WatchedFolderState[r.state],
+  message: r.message,
+  filesScanned: Number(r.files_scanned),
+  lastScanAt: r.last_scan_at,
+  createdAt: r.created_at,
+});
+
 export const toAlbumEvent = (e: AlbumEventPayload): AlbumEvent =>
-  e.kind === 'photo'
+  e.kind === 'folder'
     ? {
-        kind: AlbumEventKind.PHOTO_STORED,
-        albumId: e.albumId,
-        batchId: e.batchId,
-        imageId: e.imageId,
-        faceCount: e.faces,
-        facesPlaced: null,
-        newPeople: null,
-        removedPeople: null,
-      }
-    : {
-        kind: AlbumEventKind.PEOPLE_CHANGED,
+        kind: AlbumEventKind.FOLDER_SCAN,
         albumId: e.albumId,
         batchId: null,
         imageId: null,
         faceCount: null,
-        facesPlaced: e.facesPlaced,
-        newPeople: e.newPeople,
-        removedPeople: e.removedPeople,
-      };
+        facesPlaced: null,
+        newPeople: null,
+        removedPeople: null,
+        watchedFolderId: e.folderId,
+        folderState: WatchedFolderState[e.state as keyof typeof WatchedFolderState] ?? null,
+        filesScanned: e.filesScanned,
+        folderMessage: e.message,
+      }
+    : e.kind === 'photo'
+      ? {
+          kind: AlbumEventKind.PHOTO_STORED,
+          albumId: e.albumId,
+          batchId: e.batchId,
+          imageId: e.imageId,
+          faceCount: e.faces,
+          facesPlaced: null,
+          newPeople: null,
+          removedPeople: null,
+          ...noFolder,
+        }
+      : {
+          kind: AlbumEventKind.PEOPLE_CHANGED,
+          albumId: e.albumId,
+          batchId: null,
+          imageId: null,
+          faceCount: null,
+          facesPlaced: e.facesPlaced,
+          newPeople: e.newPeople,
+          removedPeople: e.removedPeople,
+          ...noFolder,
+        };
 
 /** Shapes a service page as a Relay connection. */
 export function toConnection<TRow extends { id: number }, TNode>(page: Page<TRow>, map: (row: TRow) => TNode) {

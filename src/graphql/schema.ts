@@ -9,6 +9,7 @@ import { ImageResolver } from './resolvers/image.resolver.js';
 import { IngestItemResolver, IngestResolver } from './resolvers/ingest.resolver.js';
 import { AlbumEventResolver, LiveEventsResolver } from './resolvers/live-events.resolver.js';
 import { AlbumPeopleResolver, FacePeopleResolver, PersonMergeResolver, PersonResolver } from './resolvers/person.resolver.js';
+import { WatchedFolderResolver } from './resolvers/watched-folder.resolver.js';
 
 /** Builds the executable schema from the resolvers (code-first). */
 export function buildFacegraphSchema(): Promise<GraphQLSchema> {
@@ -26,6 +27,7 @@ export function buildFacegraphSchema(): Promise<GraphQLSchema> {
       FacePeopleResolver,
       LiveEventsResolver,
       AlbumEventResolver,
+      WatchedFolderResolver,
     ],
     validate: false,
     // type-graphql insists on a PubSub once a schema has subscriptions, even when every @Subscription brings its

@@ -228,6 +228,25 @@ export class ClusteringRepository {
     return faceIds.map((id) => byFace.get(id) ?? []);
   }
 
+  /**
+   * Faces in scope whose photo was taken before an active person's birth date, with that person:
+   * the pairs a run may never join. Empty at once when no person of the owner has a birth date.
+   */
+  async bornAfterPhotos(scope: ClusteringScope): Promise<{ faceId: number; personId: number }[]> {
+    let q = this.db
+      .selectFrom('people')
+      .innerJoin('images', (join) => join.on(sql<boolean>`images.taken_at < people.birth_date`))
+      .innerJoin('faces', 'faces.image_id', 'images.id')
+      .select(['faces.id as faceId', 'people.id as personId'])
+      .where('people.owner_id', '=', scope.ownerId)
+      .where('people.birth_date', 'is not', null)
+      .where('people.merged_into_id', 'is', null)
+      .where('faces.owner_id', '=', scope.ownerId);
+    if (scope.albumId !== null) q = q.where('faces.album_id', '=', scope.albumId);
+    if (scope.faceIds) q = q.where('faces.id', '=', sql<number>`any(${[...scope.faceIds]}::bigint[])`);
+    return q.execute();
+  }
+
   /** The owner's "not the same person" pairs of active people (merge chains followed), smaller id first. */
   dismissedPairs(ownerId: number): Promise<[number, number][]> {
     return activeDismissals(this.db, ownerId);

@@ -1,15 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { InsufficientStorageError } from '../errors.js';
-
-/** PostgreSQL's SQLSTATE disk_full: the database (PGlite's files in the data folder, or a server's) could not write. */
-const PG_DISK_FULL = '53100';
-
-/** Whether an error means "no room": the disk is full or the user's quota is (a file write, or the database's). */
-export function isStorageFull(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === PG_DISK_FULL;
-}
+import { InsufficientStorageError, isStorageFull } from '../errors.js';
 
 /** Bytes an unprivileged writer may still use on the file system holding `dir` (or its nearest existing parent). */
 export async function freeBytes(dir: string): Promise<number> {
@@ -38,7 +29,7 @@ export function formatBytes(bytes: number): string {
 export async function storageFailure(err: unknown, folder: string): Promise<unknown> {
   if (!isStorageFull(err)) return err;
   const free = await freeBytes(folder).catch(() => undefined);
-  const code = (err as NodeJS.ErrnoException).code === PG_DISK_FULL ? 'database disk full' : (err as NodeJS.ErrnoException).code;
+  const code = (err as NodeJS.ErrnoException).code === '53100' ? 'database disk full' : (err as NodeJS.ErrnoException).code;
   console.error(`[storage] ${folder}: ${code}, ${free === undefined ? 'free space unknown' : `${formatBytes(free)} free`}`);
   return new InsufficientStorageError();
 }

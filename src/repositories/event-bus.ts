@@ -48,7 +48,9 @@ export type FacegraphEvent =
   /** A photo new to its album was stored with its faces. */
   | { kind: 'photo'; albumId: number; batchId: number | null; imageId: number; faces: number }
   /** A clustering run changed the album's people. */
-  | { kind: 'people'; albumId: number; newPeople: number; removedPeople: number; facesPlaced: number };
+  | { kind: 'people'; albumId: number; newPeople: number; removedPeople: number; facesPlaced: number }
+  /** A watched folder's scan went on (files gone through so far) or its state changed. */
+  | { kind: 'folder'; albumId: number; folderId: number; state: string; filesScanned: number; message: string | null };
 
 export type EventListener = (event: FacegraphEvent) => void;
 

@@ -1,8 +1,9 @@
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, ImageRow } from '../db/tables.js';
+import { NotFoundError } from '../errors.js';
 import { faceBox, measuredColumns, type NewFace } from './face-columns.js';
 import type { Box } from '../vision/types.js';
-import { assignFaceByName, lockPeople } from './people-write.js';
+import { assignFaceByName, lockPeople, refreshPeople } from './people-write.js';
 
 export type { NewFace } from './face-columns.js';
 
@@ -18,6 +19,20 @@ export interface NewImage {
   takenAt?: Date | null;
   /** The METADATA_VERSION that read `takenAt`; without it (0) the start-up backfill reads the photo again. */
   metadataVersion?: number;
+  /** Read in place, not copied into the photo store: where the file is. */
+  inPlace?: InPlaceSource;
+}
+
+/** Where an in-place photo lies, as its row records it. */
+export interface InPlaceSource {
+  /** Relative to the import root. */
+  path: string;
+  /** The watched folder that found it, or null (`facegraph ingest --in-place`). */
+  folderId: number | null;
+  size: number;
+  mtimeMs: number;
+  /** The folder scan that saw it, if a scan did. */
+  scan?: number | null;
 }
 
 /** Where a page by taken_at ended: the last image's taken_at (null among the undated) and id. */
@@ -28,6 +43,7 @@ export interface TakenAtKey {
 
 /** Kysely/PostgreSQL unique-violation SQLSTATE. */
 const UNIQUE_VIOLATION = '23505';
+const FOREIGN_KEY_VIOLATION = '23503';
 
 /**
  * The `images` table, and the one transaction that writes an image with its
@@ -96,11 +112,15 @@ export class ImageRepository {
   }
 
   /** Images whose metadata was read by an older reading than `version` (or never), in id order after `afterId`. */
-  listMetadataBefore(version: number, afterId: number, limit: number): Promise<Pick<ImageRow, 'id' | 'sha256' | 'format'>[]> {
+  listMetadataBefore(
+    version: number,
+    afterId: number,
+    limit: number,
+  ): Promise<Pick<ImageRow, 'id' | 'sha256' | 'format' | 'source_kind' | 'source_path'>[]> {
     return (
       this.db
         .selectFrom('images')
-        .select(['id', 'sha256', 'format'])
+        .select(['id', 'sha256', 'format', 'source_kind', 'source_path'])
         // A literal, so that the planner matches images_metadata_unread_idx (metadata_version < 1) in any plan.
         .where('metadata_version', '<', sql.lit(version))
         .where('id', '>', afterId)
@@ -147,6 +167,14 @@ export class ImageRepository {
       byte_size: image.byteSize,
       taken_at: image.takenAt ?? null,
       metadata_version: image.metadataVersion ?? 0,
+      ...(image.inPlace && {
+        source_kind: 'in_place' as const,
+        source_path: image.inPlace.path,
+        watched_folder_id: image.inPlace.folderId,
+        source_size: image.inPlace.size,
+        source_mtime_ms: image.inPlace.mtimeMs,
+        seen_scan: image.inPlace.scan ?? null,
+      }),
     };
     try {
       const row = names.some((n) => n)
@@ -169,6 +197,10 @@ export class ImageRepository {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
         const existing = await this.findInAlbum(image.albumId, image.sha256);
         if (existing) return { image: existing, created: false };
+      }
+      // The watched folder that queued the photo was unwatched meanwhile: the photo is not the album's any more.
+      if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION && image.inPlace?.folderId != null) {
+        throw new NotFoundError('watched folder', String(image.inPlace.folderId));
       }
       throw err;
     }
@@ -219,16 +251,73 @@ export class ImageRepository {
     return rows.map((r) => ({ box: faceBox(r), name: r.name as string }));
   }
 
-  /** Deletes the image (its faces cascade); returns the deleted row. */
+  /** Deletes the owner's image (its faces cascade, their people are brought up to date); returns the deleted row. */
   async delete(ownerId: number, id: number): Promise<ImageRow | undefined> {
-    return this.db.deleteFrom('images').where('id', '=', id).where(ownedBy(ownerId)).returningAll().executeTakeFirst();
+    const owned = await this.findById(ownerId, id);
+    return owned ? (await this.deleteMany([id]))[0] : undefined;
   }
 
-  /** How many image rows still point at these bytes (in any album). */
+  /**
+   * The one way images leave: the rows go with their faces (cascade), and the people those faces were in
+   * are refreshed in the same transaction (counts, centroid, thumbnail; a machine-made person left with no
+   * face goes), under the people lock every people write takes. Returns the rows deleted.
+   */
+  deleteMany(ids: readonly number[]): Promise<ImageRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
+      const people = await trx
+        .selectFrom('face_people')
+        .innerJoin('faces', 'faces.id', 'face_people.face_id')
+        .select('face_people.person_id')
+        .distinct()
+        .where('faces.image_id', 'in', ids)
+        .where('face_people.person_id', 'is not', null)
+        .execute();
+      const rows = await trx.deleteFrom('images').where('id', 'in', ids).returningAll().execute();
+      await refreshPeople(
+        trx,
+        people.map((p) => p.person_id as number),
+      );
+      return rows as ImageRow[];
+    });
+  }
+
+  /** Points an in-place image at where its file is now (renamed or moved: same bytes, same image, faces and people). */
+  async moveInPlace(id: number, place: InPlaceSource): Promise<void> {
+    await this.db
+      .updateTable('images')
+      .set({
+        source_path: place.path,
+        watched_folder_id: place.folderId,
+        source_size: place.size,
+        source_mtime_ms: place.mtimeMs,
+        seen_scan: place.scan ?? null,
+        file_name: fileNameOf(place.path),
+      })
+      .where('id', '=', id)
+      .where('source_kind', '=', 'in_place')
+      .execute();
+  }
+
+  /** The album's other in-place images recorded at this path (older readings of a file that changed). */
+  staleAtPath(albumId: number, path: string, keepId: number): Promise<ImageRow[]> {
+    return this.db
+      .selectFrom('images')
+      .selectAll()
+      .where('album_id', '=', albumId)
+      .where('source_kind', '=', 'in_place')
+      .where('source_path', '=', path)
+      .where('id', '<>', keepId)
+      .execute();
+  }
+
+  /** How many image rows still point at these bytes in the photo store (in any album; in-place rows have no file there). */
   async countBySha(sha256: string): Promise<number> {
     const row = await this.db
       .selectFrom('images')
       .where('sha256', '=', sha256)
+      .where('source_kind', '=', 'store')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
@@ -236,12 +325,18 @@ export class ImageRepository {
 
   /** Distinct (sha256, format) of the images of an album: the files an album delete may free. */
   filesOfAlbum(albumId: number): Promise<{ sha256: string; format: string }[]> {
-    return this.db.selectFrom('images').select(['sha256', 'format']).distinct().where('album_id', '=', albumId).execute();
+    return this.db
+      .selectFrom('images')
+      .select(['sha256', 'format'])
+      .distinct()
+      .where('album_id', '=', albumId)
+      .where('source_kind', '=', 'store')
+      .execute();
   }
 
-  /** Every (sha256, format) referenced by some image. */
+  /** Every (sha256, format) referenced by some image stored in the photo store. */
   allFiles(): Promise<{ sha256: string; format: string }[]> {
-    return this.db.selectFrom('images').select(['sha256', 'format']).distinct().execute();
+    return this.db.selectFrom('images').select(['sha256', 'format']).distinct().where('source_kind', '=', 'store').execute();
   }
 }
 
@@ -255,6 +350,11 @@ export function faceValues(imageId: number | RawBuilder<number>, albumId: number
     source: f.source,
     ...measuredColumns(f),
   };
+}
+
+/** The name an in-place image shows: the file's own name. */
+export function fileNameOf(relPath: string): string {
+  return relPath.slice(relPath.lastIndexOf('/') + 1) || relPath;
 }
 
 /** The image's album belongs to the owner. */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/tables.js';
 
 /** What an id can name in the API; each kind knows how to reach its owner. */
-export type OwnedKind = 'album' | 'image' | 'face' | 'person' | 'batch' | 'merge';
+export type OwnedKind = 'album' | 'image' | 'face' | 'person' | 'batch' | 'merge' | 'folder';
 
 /**
  * Which of a list of ids belong to an owner, one query a call whatever the
@@ -41,6 +41,13 @@ export class OwnershipRepository {
           .select('ingest_batches.id as id')
           .where('albums.owner_id', '=', ownerId)
           .where('ingest_batches.id', 'in', ids);
+      case 'folder':
+        return db
+          .selectFrom('watched_folders')
+          .innerJoin('albums', 'albums.id', 'watched_folders.album_id')
+          .select('watched_folders.id as id')
+          .where('albums.owner_id', '=', ownerId)
+          .where('watched_folders.id', 'in', ids);
       case 'merge':
         return db
           .selectFrom('person_merges')

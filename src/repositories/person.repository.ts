@@ -16,6 +16,7 @@ const PERSON_COLUMNS = [
   'people.merged_into_id',
   'people.created_at',
   'people.updated_at',
+  sql<string | null>`to_char(people.birth_date, 'YYYY-MM-DD')`.as('birth_date'),
 ] as const;
 
 /** face.repository's FACE_COLUMNS, qualified for joins. */
@@ -103,6 +104,24 @@ export class PersonRepository {
         JOIN faces g ON g.image_id = f.image_id AND g.id <> f.id
         JOIN face_people fb ON fb.face_id = g.id
         WHERE fa.person_id = t.a AND fb.person_id = t.b)`.execute(this.db);
+    return rows.map((r) => [Number(r.a), Number(r.b)]);
+  }
+
+  /**
+   * Of these pairs of people, those whose merge would hold a face of a photo taken before one of
+   * the two's birth date (so not to be suggested).
+   */
+  async pairsAcrossBirthDate(pairs: readonly (readonly [number, number])[]): Promise<[number, number][]> {
+    if (pairs.length === 0) return [];
+    const { rows } = await sql<{ a: number; b: number }>`
+      SELECT t.a, t.b FROM unnest(${pairs.map((p) => p[0])}::bigint[], ${pairs.map((p) => p[1])}::bigint[]) AS t(a, b)
+      WHERE EXISTS (
+        SELECT 1 FROM (VALUES (t.a, t.b), (t.b, t.a)) AS v(born, other)
+        JOIN people p ON p.id = v.born AND p.birth_date IS NOT NULL
+        JOIN face_people fp ON fp.person_id = v.other
+        JOIN faces f ON f.id = fp.face_id
+        JOIN images i ON i.id = f.image_id
+        WHERE i.taken_at < p.birth_date)`.execute(this.db);
     return rows.map((r) => [Number(r.a), Number(r.b)]);
   }
 
@@ -208,6 +227,10 @@ export class PersonRepository {
                 .select(sql`1`.as('one')),
             ),
           ),
+        )
+        // A photo taken before the person was born is not of them.
+        .where(
+          sql<boolean>`NOT EXISTS (SELECT 1 FROM images i, people p WHERE i.id = faces.image_id AND p.id = ${personId} AND i.taken_at < p.birth_date)`,
         );
       if (albumId !== undefined) inner = inner.where('faces.album_id', '=', albumId);
       const rows = await reRanked(trx, inner, limit).execute();
@@ -269,6 +292,38 @@ export class PersonRepository {
       const touched = [before?.person_id, personId].filter((id): id is number => id !== null && id !== undefined);
       await refreshPeople(trx, touched);
     });
+  }
+
+  /**
+   * Sets (or, with null, clears) a person's birth date. Machine-made faces of photos taken before
+   * it leave the person (the rule holds for what clustering did before, too); acting on a person
+   * confirms its other faces, as every user edit does.
+   */
+  async setBirthDate(id: number, birthDate: string | null): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
+      await trx.updateTable('people').set({ birth_date: birthDate, updated_at: new Date() }).where('id', '=', id).execute();
+      if (birthDate !== null) {
+        await sql`
+          DELETE FROM face_people fp USING faces f, images i
+          WHERE fp.person_id = ${id} AND fp.assigned_by = 'machine' AND f.id = fp.face_id AND i.id = f.image_id
+            AND i.taken_at < ${birthDate}::date`.execute(trx);
+      }
+      await pinFaces(trx, id);
+      await refreshPeople(trx, [id]);
+    });
+  }
+
+  /**
+   * "Not this person" for a face in no person (a suggestion answered No): only the cannot-link,
+   * which clustering and every suggestion then keep.
+   */
+  async recordRejection(faceId: number, personId: number): Promise<void> {
+    await this.db
+      .insertInto('face_person_rejections')
+      .values({ face_id: faceId, person_id: personId })
+      .onConflict((oc) => oc.columns(['face_id', 'person_id']).doNothing())
+      .execute();
   }
 
   /**

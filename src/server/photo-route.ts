@@ -11,6 +11,7 @@ export const XMP_PATH = '/images';
 /** The application errors a photo request can end in, as HTTP statuses (a rendition of a broken file: 422). */
 const ROUTE_STATUS: Partial<Record<string, number>> = {
   NOT_FOUND: 404,
+  PHOTO_MISSING: 404,
   INSUFFICIENT_STORAGE: 507,
   UNSUPPORTED_IMAGE: 422,
   PAYLOAD_TOO_LARGE: 413,
@@ -86,7 +87,7 @@ export function photoRouter(services: Pick<Services, 'albums'>, authenticate: Re
       if (xmp === null) res.status(204).end();
       else res.type('application/rdf+xml; charset=utf-8').send(xmp);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'NOT_FOUND') {
+      if (err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'PHOTO_MISSING')) {
         notFound(err.message);
         return;
       }

@@ -35,8 +35,8 @@ export function thumbnailRouter(services: Pick<Services, 'thumbnails'>, authenti
       }
       res.type('image/jpeg').send(thumbnail.bytes);
     } catch (err) {
-      if (err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'INSUFFICIENT_STORAGE')) {
-        res.status(err.code === 'NOT_FOUND' ? 404 : 507).json({ error: { code: err.code, message: err.message } });
+      if (err instanceof AppError && (err.code === 'NOT_FOUND' || err.code === 'PHOTO_MISSING' || err.code === 'INSUFFICIENT_STORAGE')) {
+        res.status(err.code === 'INSUFFICIENT_STORAGE' ? 507 : 404).json({ error: { code: err.code, message: err.message } });
         return;
       }
       console.error('[thumbnails] unexpected error:', err);

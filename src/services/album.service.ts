@@ -157,7 +157,7 @@ export class AlbumService {
   }
 
   /** The stored bytes of an image's photo (through PhotoRenditions: NOT_FOUND when the file is gone). */
-  private readOriginal(image: Pick<ImageRow, 'id' | 'sha256' | 'format'>): Promise<Buffer> {
+  private readOriginal(image: Pick<ImageRow, 'id' | 'sha256' | 'format' | 'source_kind' | 'source_path'>): Promise<Buffer> {
     return this.renditions.original(image);
   }
 
@@ -196,6 +196,17 @@ export class AlbumService {
     const deleted = await this.images.delete(ownerId, id);
     if (!deleted) throw new NotFoundError('image', String(id));
     await this.releaseFiles([deleted]);
+  }
+
+  /**
+   * Deletes images for work outside any request (a watched folder's photos gone, an older reading of a changed
+   * one): the same path as `deleteImage` — faces go, their people are refreshed, files and renditions no image
+   * needs any more are removed.
+   */
+  async removeImages(ids: readonly number[]): Promise<number> {
+    const deleted = await this.images.deleteMany(ids);
+    await this.releaseFiles(deleted);
+    return deleted.length;
   }
 
   /** Removes photo files that no image row references any more. */

@@ -195,6 +195,14 @@ export class ClusteringService {
     const staying = await this.repository.stayingPeople(scope, free);
     const anchorOf = new Map(staying.map((p, q) => [p.personId, q]));
     const sideOf = sidesOf(await this.repository.dismissedPairs(scope.ownerId));
+    const cannotJoin = free.rejected.map((ids) => ids.flatMap((id) => (anchorOf.has(id) ? [anchorOf.get(id)!] : [])));
+    // A photo taken before a person's birth date is not of them: a cannot-link like a rejection.
+    const indexOf = new Map(free.ids.map((id, i) => [id, i]));
+    for (const { faceId, personId } of await this.repository.bornAfterPhotos(scope)) {
+      const i = indexOf.get(faceId);
+      const q = anchorOf.get(personId);
+      if (i !== undefined && q !== undefined) cannotJoin[i].push(q);
+    }
     const result = clusterFaces(
       {
         embeddings: free.embeddings,
@@ -203,7 +211,7 @@ export class ClusteringService {
         founders: free.sizes.map((size) => size >= this.minFoundingFaceSize),
         poor: free.qualities.map(isPoorQuality),
         anchors: staying.map((p) => ({ count: p.count, sum: p.sum, imageIds: p.imageIds, sides: sideOf.get(p.personId) })),
-        cannotJoin: free.rejected.map((ids) => ids.flatMap((id) => (anchorOf.has(id) ? [anchorOf.get(id)!] : []))),
+        cannotJoin,
         // A face stands for the person it was in: "not the same person" keeps the two people's faces apart.
         sides: free.previous.map((id) => (id === null ? undefined : sideOf.get(id))),
       },

@@ -97,7 +97,7 @@ export class FaceCorrectionService {
         throw new InvalidInputError(`face ${other.id} is already in this box`, { argument: 'box', faceId: other.id });
       }
     }
-    const analysis = await this.analyzer.analyzeBox(await this.photos.read(image.sha256, image.format), box);
+    const analysis = await this.analyzer.analyzeBox(await this.photos.read(image), box);
     if (!analysis.check.isFace && !force) {
       throw new InvalidInputError(`no face found in this box (${analysis.check.rejection}); add it with force: true if there is one`, {
         argument: 'box',

@@ -7,7 +7,7 @@ import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue, type JobRequest } from '../jobs/job-queue.js';
 import { METADATA_VERSION, readTakenAt } from '../metadata/exif.js';
 import { toBatchSnapshot, type EventBus, type FacegraphEvent, type ItemSnapshot } from '../repositories/event-bus.js';
-import type { ImageRepository } from '../repositories/image.repository.js';
+import type { ImageRepository, InPlaceSource } from '../repositories/image.repository.js';
 import type { IngestBatchRepository, ItemOutcome, NewItem, PendingItem } from '../repositories/ingest-batch.repository.js';
 import { readLocalFile, type ImportRoot } from '../repositories/import-root.js';
 import { sha256Hex, type PhotoStore } from '../repositories/photo-store.js';
@@ -66,6 +66,8 @@ export interface IngestServiceDeps {
   events?: EventBus;
   /** How long enqueueing requests wait for their batch to finish (see JobsConfig.ingestWaitSeconds). */
   waitSeconds: number;
+  /** Deletes images as deleteImage does (files and renditions too); default: the rows only. */
+  removeImages?: (ids: readonly number[]) => Promise<unknown>;
   /** FACEGRAPH_MIN_FACE_SIZE: an XMP region smaller than this (or than MIN_DRAWN_FACE_SIZE) makes no face. */
   minFaceSize?: number;
 }
@@ -99,6 +101,11 @@ export class IngestService {
 
   async batchItems(ownerId: number, id: number): Promise<IngestItemRow[]> {
     await this.deps.access.require(ownerId, 'batch', id);
+    return this.deps.batches.items(id);
+  }
+
+  /** A batch's items, for work outside any request (a watched folder reads what its batches could not store). */
+  batchItemsOf(id: number): Promise<IngestItemRow[]> {
     return this.deps.batches.items(id);
   }
 
@@ -144,14 +151,36 @@ export class IngestService {
   /**
    * A batch of local files that the caller processes itself with `processItem`
    * (the embedded CLI): no jobs are queued, so no other worker tries to read
-   * files that only this host has.
+   * files that only this host has. `inPlace`: the paths are relative to the
+   * import root and the photos are indexed where they lie, not copied.
    */
-  async createLocalBatch(ownerId: number, albumId: number, files: { fileName: string; path: string }[]): Promise<IngestBatchRow> {
+  async createLocalBatch(
+    ownerId: number,
+    albumId: number,
+    files: { fileName: string; path: string }[],
+    options: { inPlace?: boolean } = {},
+  ): Promise<IngestBatchRow> {
     await this.deps.access.require(ownerId, 'album', albumId);
     return this.deps.batches.createWithItems(
       albumId,
-      files.map((f) => ({ fileName: f.fileName, source: { kind: 'file', ref: path.resolve(f.path) } })),
+      files.map((f) => ({
+        fileName: f.fileName,
+        source: options.inPlace
+          ? { kind: 'in-place', ref: inPlaceRef({ path: f.path, folderId: null }) }
+          : { kind: 'file', ref: path.resolve(f.path) },
+      })),
     );
+  }
+
+  /**
+   * Queues photos to index in place (a watched folder's new or changed files, paths relative to the import
+   * root): `import`-like items that the workers read where they lie and never copy. Does not wait.
+   */
+  async enqueueInPlace(albumId: number, folderId: number | null, files: { path: string; scan?: number | null }[]): Promise<IngestBatchRow> {
+    const items = files.map(
+      (f): NewItem => ({ fileName: f.path, source: { kind: 'in-place', ref: inPlaceRef({ path: f.path, folderId, scan: f.scan }) } }),
+    );
+    return this.createQueuedBatch(albumId, items);
   }
 
   /** Closes a batch early: its waiting items fail with CANCELLED. Returns how many were cancelled. */
@@ -197,7 +226,14 @@ export class IngestService {
     let outcome: ItemOutcome;
     let stored: PhotoOutcome | undefined;
     try {
-      stored = await this.ingestOne(item.albumId, { fileName: item.fileName, read: () => this.readSource(item) });
+      if (item.sourceKind === 'in-place') {
+        const place = await this.placeOf(item);
+        stored = await this.ingestOne(
+          item.albumId,
+          { fileName: path.posix.basename(place.path), read: () => this.deps.imports.read(place.path) },
+          place,
+        );
+      } else stored = await this.ingestOne(item.albumId, { fileName: item.fileName, read: () => this.readSource(item) });
       outcome = { position, imageId: stored.image.id, error: null };
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
@@ -250,13 +286,23 @@ export class IngestService {
     return 'success';
   }
 
-  /** Stores one photo with its faces, or returns the album's existing copy of the same bytes. */
-  async ingestOne(albumId: number, source: IngestSource): Promise<PhotoOutcome> {
+  /**
+   * Stores one photo with its faces, or returns the album's existing copy of the same bytes. With `place`,
+   * the photo is indexed where it lies (nothing copied): the same bytes already indexed at a path that no
+   * longer holds them are the same photo renamed or moved (its image, faces and people kept, only the path
+   * changes), and an older reading of a file that changed at this path leaves the album.
+   */
+  async ingestOne(albumId: number, source: IngestSource, place?: InPlaceSource): Promise<PhotoOutcome> {
     const { images, photos, analyzer, observer } = this.deps;
     const bytes = await source.read();
     const sha256 = sha256Hex(bytes);
     const existing = await images.findInAlbum(albumId, sha256);
     if (existing) {
+      if (place && existing.source_kind === 'in_place') {
+        const moved = existing.source_path === place.path || !(await this.deps.imports.stat(existing.source_path ?? ''));
+        if (moved) await images.moveInPlace(existing.id, place);
+        await this.dropStale(albumId, place.path, existing.id);
+      }
       observer?.photoStored(false, 0);
       return { image: existing, created: false, faces: 0 };
     }
@@ -266,7 +312,7 @@ export class IngestService {
     const takenAt = await readTakenAt(bytes);
     // File first, rows second: a row never points at a missing file. If the rows
     // fail, the file is removed again unless another image uses the same bytes.
-    await photos.put(sha256, analyzed.format, bytes);
+    if (!place) await photos.put(sha256, analyzed.format, bytes);
     let result: { image: ImageRow; created: boolean };
     try {
       result = await images.insertWithFaces(
@@ -280,16 +326,18 @@ export class IngestService {
           byteSize: bytes.length,
           takenAt,
           metadataVersion: METADATA_VERSION,
+          inPlace: place,
         },
         stored.map((f) => ({ ...f, model: analyzed.model })),
         names,
       );
     } catch (err) {
-      if ((await images.countBySha(sha256)) === 0) await photos.remove(sha256, analyzed.format);
+      if (!place && (await images.countBySha(sha256)) === 0) await photos.remove(sha256, analyzed.format);
       throw err;
     }
+    if (place) await this.dropStale(albumId, place.path, result.image.id);
     // A concurrent delete of another album holding these bytes may have removed the file between our put and commit.
-    await photos.put(sha256, analyzed.format, bytes);
+    else await photos.put(sha256, analyzed.format, bytes);
     const faces = result.created ? stored.length : 0;
     observer?.photoStored(result.created, faces);
     return { ...result, faces };
@@ -361,6 +409,22 @@ export class IngestService {
     }
   }
 
+  /** The album's older readings of a file that changed at `relPath` leave it (faces, people kept consistent). */
+  private async dropStale(albumId: number, relPath: string, keepId: number): Promise<void> {
+    const stale = await this.deps.images.staleAtPath(albumId, relPath, keepId);
+    if (stale.length === 0) return;
+    const ids = stale.map((i) => i.id);
+    await (this.deps.removeImages ? this.deps.removeImages(ids) : this.deps.images.deleteMany(ids));
+  }
+
+  /** Where an in-place item's file is, with its size and mtime now (read before the bytes: a later change shows as newer). */
+  private async placeOf(item: PendingItem): Promise<InPlaceSource> {
+    const ref = parseInPlaceRef(item.source ?? '');
+    const stat = await this.deps.imports.stat(ref.path);
+    if (!stat) throw new NotFoundError('file', ref.path);
+    return { ...ref, size: stat.size, mtimeMs: stat.mtimeMs };
+  }
+
   private async removeSpooled(source: { kind: string | null; ref: string | null } | undefined): Promise<void> {
     if (source?.kind === 'spool' && source.ref) await this.deps.spool.remove(source.ref);
   }
@@ -370,4 +434,14 @@ export class IngestService {
     if (!batch) throw new NotFoundError('ingest batch', String(id));
     return batch;
   }
+}
+
+/** An in-place item's source ref: the path under the import root, the watched folder and scan that queued it. */
+function inPlaceRef(ref: { path: string; folderId: number | null; scan?: number | null }): string {
+  return JSON.stringify({ p: ref.path, f: ref.folderId, s: ref.scan ?? null });
+}
+
+function parseInPlaceRef(text: string): { path: string; folderId: number | null; scan: number | null } {
+  const ref = JSON.parse(text) as { p: string; f: number | null; s: number | null };
+  return { path: ref.p, folderId: ref.f, scan: ref.s };
 }

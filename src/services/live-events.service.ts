@@ -17,8 +17,8 @@ export interface BatchProgress {
   finishedItems: ItemSnapshot[];
 }
 
-/** Something that happened in an album: a photo stored with its faces, or its people changed. */
-export type AlbumEvent = Extract<FacegraphEvent, { kind: 'photo' | 'people' }>;
+/** Something that happened in an album: a photo stored with its faces, its people changed, a watched folder's scan went on. */
+export type AlbumEvent = Extract<FacegraphEvent, { kind: 'photo' | 'people' | 'folder' }>;
 
 /** How long a follower waits without news before it re-reads the batch (events lost with a dropped connection). */
 export const DEFAULT_RESYNC_MS = 10_000;
@@ -131,7 +131,8 @@ export class LiveEventsService {
     await this.access.require(ownerId, 'album', albumId);
     return new Repeater<AlbumEvent>(async (push, stop) => {
       const unsubscribe = this.bus.subscribe((event) => {
-        if ((event.kind === 'photo' || event.kind === 'people') && event.albumId === albumId) void push(event).catch(() => undefined);
+        if ((event.kind === 'photo' || event.kind === 'people' || event.kind === 'folder') && event.albumId === albumId)
+          void push(event).catch(() => undefined);
       });
       await stop;
       unsubscribe();

@@ -61,7 +61,7 @@ export class MetadataBackfill {
         let takenAt: Date | null;
         try {
           // A path, not the bytes: exifr reads the file only as far as the tags.
-          takenAt = await readTakenAt(this.photos.pathFor(row.sha256, row.format));
+          takenAt = await readTakenAt(await this.photos.localPath(row));
         } catch {
           summary.unreadable++;
           continue;

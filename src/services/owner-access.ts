@@ -11,6 +11,7 @@ const ENTITY: Record<OwnedKind, string> = {
   person: 'person',
   batch: 'ingest batch',
   merge: 'merge',
+  folder: 'watched folder',
 };
 
 /**

@@ -1,10 +1,11 @@
 import { closeGroupPairs } from '../clustering/close-pairs.js';
-import type { FaceRow, PersonMergeRow, PersonRow } from '../db/tables.js';
+import type { FaceRow, ImageRow, PersonMergeRow, PersonRow } from '../db/tables.js';
 import { EMBEDDING_DIMENSIONS } from '../db/vector.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { FaceRepository } from '../repositories/face.repository.js';
 import type { PersonDismissalRepository } from '../repositories/person-dismissal.repository.js';
 import type { MergeRefusal, PersonMergeRepository } from '../repositories/person-merge.repository.js';
+import type { PeopleTogetherRepository } from '../repositories/people-together.repository.js';
 import type { FaceAssignment, PersonRepository } from '../repositories/person.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import type { OwnerAccess } from './owner-access.js';
@@ -13,6 +14,8 @@ import { checkRange, paginate, type Page, type PageArgs } from './pagination.js'
 const MAX_NAME_LENGTH = 200;
 /** Most people one merge may fold in. */
 const MAX_MERGE = 100;
+/** Most people one `peopleTogether` may name. */
+const MAX_TOGETHER = 20;
 /**
  * Merge suggestions reach this many times the same-person threshold (0.07 ->
  * 0.14). Pairs within the threshold are what clustering merges unless a rule
@@ -51,6 +54,7 @@ export interface PeopleServiceDeps {
   merges: PersonMergeRepository;
   dismissals: PersonDismissalRepository;
   faces: FaceRepository;
+  together: PeopleTogetherRepository;
   maxPage: number;
   /** The same-person threshold clustering cuts at. */
   threshold?: number;
@@ -62,6 +66,7 @@ export class PeopleService {
   private readonly merges: PersonMergeRepository;
   private readonly dismissals: PersonDismissalRepository;
   private readonly faces: FaceRepository;
+  private readonly together: PeopleTogetherRepository;
   private readonly maxPage: number;
   private readonly threshold: number;
 
@@ -71,6 +76,7 @@ export class PeopleService {
     this.merges = deps.merges;
     this.dismissals = deps.dismissals;
     this.faces = deps.faces;
+    this.together = deps.together;
     this.maxPage = deps.maxPage;
     this.threshold = deps.threshold ?? DEFAULT_SAME_PERSON_THRESHOLD;
   }
@@ -181,14 +187,21 @@ export class PeopleService {
 
   /**
    * "Not this person": takes the face out of the person for good (see
-   * PersonRepository.rejectFace). BAD_USER_INPUT when the face is not in the
-   * person. Returns the face, now in no person until clustering places it.
+   * PersonRepository.rejectFace); for a face nobody placed yet, records only
+   * that it is not this person. BAD_USER_INPUT when the face is in another
+   * person (or made "nobody" by a user). Returns the face, now in no person
+   * until clustering places it.
    */
   async rejectFace(ownerId: number, faceId: number, personId: number): Promise<FaceRow> {
     const face = await this.requireFace(ownerId, faceId);
     await this.get(ownerId, personId);
     const [assignment] = await this.people.assignmentsOf([faceId]);
-    if (assignment?.personId !== personId) {
+    // A face in no person (a reviewQueue suggestion answered "not them"): only the cannot-link.
+    if (assignment === undefined) {
+      await this.people.recordRejection(faceId, personId);
+      return face;
+    }
+    if (assignment.personId !== personId) {
       throw new InvalidInputError(`face ${faceId} is not in person ${personId}`, { argument: 'personId' });
     }
     await this.people.rejectFace(faceId, personId);
@@ -213,8 +226,9 @@ export class PeopleService {
   /**
    * Pairs of the album's people that may be one person, closest first by
    * average linkage, at most MERGE_SUGGESTION_REACH times the threshold
-   * apart. Hidden people, dismissed pairs and pairs with faces in one photo
-   * (a merge would be refused) are left out.
+   * apart. Hidden people, dismissed pairs, pairs with faces in one photo
+   * (a merge would be refused) and pairs whose merge would hold a face taken
+   * before one's birth date are left out.
    */
   async mergeSuggestions(ownerId: number, albumId: number, limit: number): Promise<MergeSuggestion[]> {
     checkRange('limit', limit, 1, this.maxPage);
@@ -237,7 +251,9 @@ export class PeopleService {
         if (dismissed.has(key(x.id, y.id))) continue;
         batch.push(y.face_count > x.face_count ? { a: y, b: x, distance } : { a: x, b: y, distance });
       }
-      const clash = new Set((await this.people.pairsSharingAPhoto(batch.map((s) => [s.a.id, s.b.id] as const))).map(([a, b]) => key(a, b)));
+      const ids = batch.map((s) => [s.a.id, s.b.id] as const);
+      const clash = new Set((await this.people.pairsSharingAPhoto(ids)).map(([a, b]) => key(a, b)));
+      for (const [a, b] of await this.people.pairsAcrossBirthDate(ids)) clash.add(key(a, b));
       for (const s of batch) if (out.length < limit && !clash.has(key(s.a.id, s.b.id))) out.push(s);
     }
     return out;
@@ -255,6 +271,37 @@ export class PeopleService {
     const second = await this.get(ownerId, b);
     await this.dismissals.dismiss(a, b);
     return [first, second];
+  }
+
+  /**
+   * Sets (null clears) a person's birth date, `YYYY-MM-DD`: from then on no face of a photo taken
+   * before it joins or is suggested for the person by machine (clustering, placement, suggestions,
+   * reviewQueue, merge suggestions); such faces it holds by machine leave it. Moving one in by hand
+   * still works. BAD_USER_INPUT for a date after today.
+   */
+  async setBirthDate(ownerId: number, id: number, birthDate: string | null): Promise<PersonRow> {
+    await this.get(ownerId, id);
+    if (birthDate !== null && birthDate > new Date().toISOString().slice(0, 10)) {
+      throw new InvalidInputError(`a birth date cannot be in the future, got ${birthDate}`, { argument: 'birthDate' });
+    }
+    await this.people.setBirthDate(id, birthDate);
+    return this.get(ownerId, id);
+  }
+
+  /**
+   * Photos in which every one of these people appears, in the order they were added; with `only`,
+   * photos with no face of any other person (faces in no person do not count as another person).
+   * NOT_FOUND for a person not the owner's or merged away; BAD_USER_INPUT for none or too many.
+   */
+  async photosTogether(ownerId: number, personIds: readonly number[], only: boolean, args: PageArgs): Promise<Page<ImageRow>> {
+    const ids = [...new Set(personIds)];
+    if (ids.length === 0) throw new InvalidInputError('personIds must name at least one person', { argument: 'personIds' });
+    if (ids.length > MAX_TOGETHER) throw new InvalidInputError(`at most ${MAX_TOGETHER} people at once`, { argument: 'personIds' });
+    await this.access.require(ownerId, 'person', ...ids);
+    const people = await Promise.all(ids.map((id) => this.get(ownerId, id)));
+    // The person with the fewest faces first: the repository reads that person's faces, then probes the others.
+    const ordered = people.sort((a, b) => a.face_count - b.face_count || a.id - b.id).map((p) => p.id);
+    return paginate(args, this.maxPage, (after, limit) => this.together.imagesAfter(ordered, only, after, limit));
   }
 
   /** Unassigned faces nearest to the person, for quick tagging, with their mean distance to its faces. */

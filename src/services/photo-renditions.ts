@@ -1,6 +1,5 @@
-import type { ImageRow } from '../db/tables.js';
 import { NotFoundError } from '../errors.js';
-import type { PhotoStore } from '../repositories/photo-store.js';
+import type { PhotoRef, PhotoStore } from '../repositories/photo-store.js';
 import type { RenditionStore } from '../repositories/rendition-store.js';
 import { needsRendition } from '../vision/browser-rendition.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
@@ -8,7 +7,8 @@ import type { FaceAnalyzer } from './face-analyzer.js';
 /** Bump when renditions are made differently: every rendition URL and file changes, so no cache serves the old. */
 export const RENDITION_VERSION = 1;
 
-type StoredPhoto = Pick<ImageRow, 'id' | 'sha256' | 'format'>;
+/** An image's photo, stored or indexed in place (PhotoStore.read reads either). */
+type StoredPhoto = PhotoRef;
 
 export interface PhotoRenditionsDeps {
   photos: PhotoStore;
@@ -25,10 +25,13 @@ export interface PhotoRenditionsDeps {
 export class PhotoRenditions {
   constructor(private readonly deps: PhotoRenditionsDeps) {}
 
-  /** The stored bytes of an image's photo; NOT_FOUND (not a crash) when the file is gone. */
+  /**
+   * The stored bytes of an image's photo; NOT_FOUND (not a crash) when the store's file is gone, PHOTO_MISSING
+   * when an in-place photo is gone or changed (PhotoStore.read).
+   */
   async original(image: StoredPhoto): Promise<Buffer> {
     try {
-      return await this.deps.photos.read(image.sha256, image.format);
+      return await this.deps.photos.read(image);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       console.error(`[photos] the file of image ${image.id} is missing from the photo store`);

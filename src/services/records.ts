@@ -16,6 +16,7 @@ export type {
   IngestItemRow as IngestItemRecord,
   PersonMergeRow as PersonMergeRecord,
   PersonRow as PersonRecord,
+  WatchedFolderRow as WatchedFolderRecord,
 } from '../db/tables.js';
 /** Batch progress as events carry it (`LiveEventsService.followBatch`). */
 export type { BatchSnapshot, ItemSnapshot } from '../repositories/event-bus.js';

@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import { faceBox } from '../repositories/face-columns.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue } from '../jobs/job-queue.js';
@@ -64,7 +65,18 @@ export class ReencodeService {
     if (!image) return 'skipped';
     const stale = await reencodes.facesWithOtherModel(imageId, model);
     if (stale.length === 0) return 'skipped';
-    const analyzed = await analyzer.analyze(await photos.read(image.sha256, image.format));
+    let bytes: Buffer;
+    try {
+      bytes = await photos.read(image);
+    } catch (err) {
+      // An in-place photo gone or changed: its folder's watcher removes or re-analyses it; nothing to retry here.
+      if (err instanceof AppError && err.code === 'PHOTO_MISSING') {
+        console.error(`[reencode] image ${imageId}: ${err.message}`);
+        return 'failed';
+      }
+      throw err;
+    }
+    const analyzed = await analyzer.analyze(bytes);
     const boxes = stale.map(faceBox);
     const pairs = matchFaces(
       boxes,

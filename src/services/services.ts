@@ -8,6 +8,8 @@ import type { IngestService } from './ingest.service.js';
 import type { LiveEventsService } from './live-events.service.js';
 import type { PeopleService } from './people.service.js';
 import type { ReencodeService } from './reencode.service.js';
+import type { WatchService } from './watch.service.js';
+import type { ReviewQueueService } from './review-queue.service.js';
 import type { StorageService } from './storage.service.js';
 
 /**
@@ -27,6 +29,10 @@ export interface Services {
   people: PeopleService;
   clustering: ClusteringService;
   thumbnails: FaceThumbnailService;
+  /** Watched folders indexed in place. */
+  watch: WatchService;
+  /** reviewQueue: faces in no person with the person each most likely is. */
+  review: ReviewQueueService;
   /** Free space of the data folder: upload margin, full-disk errors, /healthz and /metrics. */
   storage: StorageService;
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, UnsupportedImageError, type ErrorCode } from '../errors.js';
 import type { AnalyzedPhoto, BoxAnalysis, PipelineOptions } from './face-pipeline.js';
 import type { Box } from './types.js';
 
@@ -55,6 +55,8 @@ interface Lane {
   worker: Worker;
   ready: Promise<void>;
   job?: Job;
+  /** Ends the thread of a job that outlived {@link PipelinePool.jobTimeoutMs}. */
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -76,6 +78,8 @@ export class PipelinePool implements PhotoAnalysis {
   private closed = false;
   /** Intra-op threads of each analysis thread's ONNX Runtime sessions: the configured threads shared out. */
   private readonly threadsEach: number;
+  /** A job (decode and analysis of one photo) taking longer than this ends its thread. */
+  jobTimeoutMs = 120_000;
 
   constructor(
     private readonly config: Config,
@@ -128,6 +132,8 @@ export class PipelinePool implements PhotoAnalysis {
       if (lane.job || this.queue.length === 0) continue;
       const job = this.queue.shift()!;
       lane.job = job;
+      lane.timer = setTimeout(() => this.timedOut(lane, job), this.jobTimeoutMs);
+      lane.timer.unref();
       lane.worker.postMessage(job.request);
     }
   }
@@ -152,9 +158,29 @@ export class PipelinePool implements PhotoAnalysis {
     return lane;
   }
 
+  /**
+   * A photo that keeps its thread past the limit (a decoder looping on a hostile file: WebAssembly
+   * cannot be interrupted from inside) is refused, and its thread ended and replaced.
+   */
+  private timedOut(lane: Lane, job: Job): void {
+    if (lane.job !== job) return;
+    lane.job = undefined;
+    job.reject(
+      new UnsupportedImageError(
+        `analysing this photo took over ${Math.round(this.jobTimeoutMs / 1000)} s; its analysis thread was restarted`,
+      ),
+    );
+    // Replaced before it ends, so that no job is handed to the thread being stopped.
+    const index = this.lanes.indexOf(lane);
+    if (index >= 0 && !this.closed) this.lanes[index] = this.startLane();
+    void lane.worker.terminate();
+    this.dispatch();
+  }
+
   private settle(lane: Lane, reply: PoolReply): void {
     const job = lane.job;
     if (!job || job.request.id !== reply.id) return;
+    clearTimeout(lane.timer);
     lane.job = undefined;
     if (reply.ok) job.resolve(reply.value);
     else job.reject(revive(reply.error));
@@ -165,6 +191,7 @@ export class PipelinePool implements PhotoAnalysis {
   private lost(lane: Lane, err: Error): void {
     const index = this.lanes.indexOf(lane);
     if (index < 0 || this.closed) return;
+    clearTimeout(lane.timer);
     lane.job?.reject(err);
     lane.job = undefined;
     this.lanes[index] = this.startLane();

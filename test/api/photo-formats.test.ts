@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { findPhotos } from '../../src/cli/ingest-command.js';
 import { assertConsistent } from '../helpers/consistency.js';
 import { gql, gqlUpload, type UploadFile } from '../helpers/graphql-client.js';
@@ -81,6 +82,17 @@ describe('HEIC through the API', () => {
       item.image.faces.map((f: any) => f.box),
       jpegBoxes,
     );
+  });
+
+  test("a HEIC face's thumbnail is cut from the decoded photo and served as JPEG", async () => {
+    const batch = await ingest(await createAlbum('heic thumbnails'), [await file('thumb.heic', path.join(PACKAGE_PHOTOS, 'sample1.heic'))]);
+    const r = await gql(server.url, 'query($id: ID!) { image(id: $id) { faces { thumbnail } } }', { id: batch.items[0].image.id });
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const res = await fetch(new URL(r.data.image.faces[0].thumbnail, server.url));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/jpeg');
+    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    assert.equal(meta.format, 'jpeg');
   });
 
   test('ingestPaths and searchByPhoto read HEIC too', async () => {

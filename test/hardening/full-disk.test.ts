@@ -14,14 +14,18 @@ import { syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
 import { after, before, describe, test } from 'node:test';
+import { GraphQLError } from 'graphql';
+import { formatError } from '../../src/graphql/errors.js';
 import { stageUploads } from '../../src/graphql/uploads.js';
 import { astronautPhotos, DEMO_DIR, startTestServer, type TestServer } from '../helpers/harness.js';
 import { codes, gql, gqlUpload, type GraphQLResponse, type UploadFile } from '../helpers/graphql-client.js';
 
 /** The client's patience: a request not answered in this long fails the test. */
 const PATIENCE_MS = 30_000;
-const INGEST = `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { status items { fileName image { id } error { code message } } } }`;
+const INGEST = `mutation($a: ID!, $f: [Upload!]!) { ingestImages(albumId: $a, files: $f) { status items { fileName image { id url } error { code message } } } }`;
 
 /** The tmpfs for the data folder, or why there can be none here. */
 function mountTmpfs(dir: string): string | undefined {
@@ -89,6 +93,7 @@ describe('a data folder on a full disk (96 MB tmpfs, under 1 MB free)', { skip }
   let filler = '';
   let album = '';
   let photos: UploadFile[] = [];
+  let renditionUrl = '';
   const logged: string[] = [];
   const error = console.error;
 
@@ -97,6 +102,13 @@ describe('a data folder on a full disk (96 MB tmpfs, under 1 MB free)', { skip }
     server = await startTestServer({ FACEGRAPH_DATA_DIR: root, FACEGRAPH_MIN_FREE_MB: '0' });
     album = (await gql(server.url, 'mutation { createAlbum(name: "full") { id } }')).data.createAlbum.id;
     photos = await eightPhotos();
+    // A TIFF of noise, stored while there is room: its rendition (a JPEG of several MB) is made only when asked.
+    const noise = await sharp(randomBytes(1600 * 1600 * 3), { raw: { width: 1600, height: 1600, channels: 3 } })
+      .tiff()
+      .toBuffer();
+    const other = (await gql(server.url, 'mutation { createAlbum(name: "renditions") { id } }')).data.createAlbum.id;
+    const stored = await upload(server, other, [{ name: 'noise.tif', bytes: noise }]);
+    renditionUrl = stored.data.ingestImages.items[0].image.url;
     filler = await fill(root, 876 * 1024);
     console.error = (...args: unknown[]) => {
       logged.push(args.map(String).join(' '));
@@ -138,7 +150,14 @@ describe('a data folder on a full disk (96 MB tmpfs, under 1 MB free)', { skip }
       `a log line with the folder and its free space: ${logged.join(' | ')}`,
     );
     // The server answers other requests meanwhile.
-    assert.equal((await gql(server.url, '{ albums(first: 5) { edges { node { id } } } }')).data.albums.edges.length, 1);
+    assert.equal((await gql(server.url, '{ albums(first: 5) { edges { node { id } } } }')).data.albums.edges.length, 2);
+  });
+
+  test('a rendition that cannot be kept is HTTP 507 INSUFFICIENT_STORAGE', async () => {
+    const res = await fetch(new URL(renditionUrl, server.url));
+    assert.equal(res.status, 507);
+    assert.equal(((await res.json()) as any).errors[0].extensions.code, 'INSUFFICIENT_STORAGE');
+    assert.match(logged.join('\n'), /renditions: ENOSPC/);
   });
 
   test('/healthz and /metrics show the free space', async () => {
@@ -163,6 +182,7 @@ describe('a data folder on a full disk (96 MB tmpfs, under 1 MB free)', { skip }
     for (const { node } of images.data.album.images.edges) {
       assert.equal((await fetch(new URL(node.url, server.url))).status, 200, node.url);
     }
+    assert.equal((await fetch(new URL(renditionUrl, server.url))).status, 200, 'the rendition, once there is room');
   });
 });
 
@@ -176,6 +196,9 @@ describe('on any machine', () => {
       const a = (await gql(server.url, 'mutation { createAlbum(name: "margin") { id } }')).data.createAlbum.id;
       const r = await upload(server, a, await eightPhotos());
       assert.deepEqual(codes(r), ['INSUFFICIENT_STORAGE']);
+      // ingestPaths copies photos into the store too.
+      const paths = await gql(server.url, 'mutation($a: ID!) { ingestPaths(albumId: $a, paths: ["x.jpg"]) { id } }', { a });
+      assert.deepEqual(codes(paths), ['INSUFFICIENT_STORAGE']);
       assert.equal(await staged(dataDir), 0);
       // The server goes on answering, and says why uploads are refused.
       assert.equal((await gql(server.url, '{ albums(first: 5) { edges { node { id } } } }')).data.albums.edges.length, 1);
@@ -184,6 +207,26 @@ describe('on any machine', () => {
     } finally {
       await server.destroy();
       await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a write no resolver expected to fail', () => {
+  test("the database's disk_full (SQLSTATE 53100) and ENOSPC answer INSUFFICIENT_STORAGE, not INTERNAL_SERVER_ERROR", () => {
+    const error = console.error;
+    console.error = () => {};
+    try {
+      for (const code of ['53100', 'ENOSPC', 'EDQUOT']) {
+        const err = Object.assign(new Error(`could not extend file: ${code}`), { code });
+        const formatted = formatError(
+          { message: err.message, path: ['createAlbum'] },
+          new GraphQLError(err.message, { originalError: err, path: ['createAlbum'] }),
+        );
+        assert.equal(formatted.extensions?.code, 'INSUFFICIENT_STORAGE', code);
+        assert.doesNotMatch(formatted.message, /extend file/, 'no server detail for the client');
+      }
+    } finally {
+      console.error = error;
     }
   });
 });

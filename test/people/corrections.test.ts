@@ -326,8 +326,11 @@ describeWithDatasets(['lfw10'], 'corrections on known people: lfw10 (Tony Blair,
       await assertCountsRight();
     });
 
-    test('errors: a face not in the person is BAD_USER_INPUT, unknown ids NOT_FOUND; moveFace by hand lifts the rule', async () => {
-      assert.deepEqual(codes(await reject(face, bush)), ['BAD_USER_INPUT']);
+    test('errors: a face in another person is BAD_USER_INPUT, unknown ids NOT_FOUND; moveFace by hand lifts the rule', async () => {
+      const powellFace = await centralFace(await personOfTruth('Colin_Powell'));
+      assert.deepEqual(codes(await reject(powellFace, bush)), ['BAD_USER_INPUT']);
+      // A face in no person (a reviewQueue suggestion answered "not them"): the rule only, again.
+      if ((await personOf(face)) === null) assert.equal((await reject(face, bush)).errors, undefined);
       assert.deepEqual(codes(await reject(face, '999999')), ['NOT_FOUND']);
       assert.deepEqual(codes(await reject('999999', bush)), ['NOT_FOUND']);
       assert.deepEqual(codes(await reject('x', bush)), ['BAD_USER_INPUT']);

@@ -55,6 +55,28 @@ test('k-NN queries examine 100 HNSW candidates unless FACEGRAPH_HNSW_EF_SEARCH s
   assert.throws(() => loadConfig({ FACEGRAPH_HNSW_EF_SEARCH: 'many' }), /FACEGRAPH_HNSW_EF_SEARCH/);
 });
 
+test("HEIC decodes with libheif's WebAssembly build unless FACEGRAPH_HEIF_DECODER=native", () => {
+  assert.equal(loadConfig({}).vision.heifDecoder, 'wasm');
+  assert.equal(loadConfig({ FACEGRAPH_HEIF_DECODER: 'native' }).vision.heifDecoder, 'native');
+  assert.throws(() => loadConfig({ FACEGRAPH_HEIF_DECODER: 'gpu' }), /FACEGRAPH_HEIF_DECODER/);
+});
+
+test('watched folders: change events, rescans on network file systems every 60 s; FACEGRAPH_WATCH_POLLING and _POLL_SECONDS checked', () => {
+  assert.deepEqual(loadConfig({}).watch, { polling: 'auto', pollSeconds: 60 });
+  assert.deepEqual(loadConfig({ FACEGRAPH_WATCH_POLLING: 'always', FACEGRAPH_WATCH_POLL_SECONDS: '5' }).watch, {
+    polling: 'always',
+    pollSeconds: 5,
+  });
+  assert.throws(
+    () => loadConfig({ FACEGRAPH_WATCH_POLLING: 'sometimes', FACEGRAPH_WATCH_POLL_SECONDS: '0' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 2);
+      return true;
+    },
+  );
+});
+
 test('FACEGRAPH_CORS_ORIGINS: none by default (same origin only); each entry must be an origin, kept as browsers send it', () => {
   assert.deepEqual(loadConfig({}).corsOrigins, []);
   assert.deepEqual(loadConfig({ FACEGRAPH_CORS_ORIGINS: 'http://localhost:5173, https://App.example.com/' }).corsOrigins, [

@@ -7,16 +7,21 @@
  * files come from FACEGRAPH_DATASETS/formats.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 import { photoContainer } from '../../src/metadata/photo-container.js';
 import { largestRawPreview, rawFormatOf } from '../../src/metadata/raw-preview.js';
+import { createEngine } from '../../src/vision/engine-factory.js';
+import { FacePipeline } from '../../src/vision/face-pipeline.js';
 import { decodeHeif } from '../../src/vision/heif-decoder.js';
 import { decodePhoto, isSrgbProfile } from '../../src/vision/image-decoder.js';
+import { PipelinePool, pipelineOptions } from '../../src/vision/pipeline-pool.js';
 import { DEMO_DIR, PACKAGE_PHOTOS, datasetPath, needsDatasets } from '../support/datasets.js';
 import { quickTimeHead } from '../support/quicktime.js';
 
@@ -106,12 +111,77 @@ describe('HEIC', () => {
       .toBuffer();
     assert.ok(meanDifference(photo.image.data, expected) < 1);
     // The profile is applied: the plain decode's pixels (taken as sRGB) differ from the converted ones.
-    const plain = await decodeHeif(bytes, limits.maxPixels);
+    const plain = (await decodeHeif(bytes, limits.maxPixels)).pixels;
     const small = await sharp(plain.data, { raw: { width: plain.width, height: plain.height, channels: 3 } })
       .resize(upright.image.width, upright.image.height, { fit: 'fill', kernel: 'lanczos3' })
       .raw()
       .toBuffer();
     assert.ok(meanDifference(small, upright.image.data) > 0.5, 'Display P3 converted to sRGB');
+  });
+});
+
+describe('HEIC at half size for a smaller working copy', () => {
+  it("gives libheif's colours at half the size from 4:2:0 (the nclx matrix and range applied)", { skip: formats }, async () => {
+    const bytes = await readFile(datasetPath('formats', 'heic', 'heic-iphone7.heic'));
+    const full = await decodeHeif(bytes, limits.maxPixels);
+    const half = await decodeHeif(bytes, limits.maxPixels, { minSide: 1920 });
+    assert.deepEqual([half.width, half.height, half.pixels.width, half.pixels.height], [4032, 3024, 2016, 1512]);
+    const reference = await sharp(full.pixels.data, { raw: { width: 4032, height: 3024, channels: 3 } })
+      .resize(2016, 1512, { fit: 'fill', kernel: 'cubic' })
+      .raw()
+      .toBuffer();
+    assert.ok(meanDifference(half.pixels.data, reference) < 2);
+    // No colour cast: a wrong matrix or range moves a channel's mean by several levels.
+    for (let channel = 0; channel < 3; channel++) {
+      let bias = 0;
+      for (let i = channel; i < reference.length; i += 3) bias += half.pixels.data[i] - reference[i];
+      assert.ok(Math.abs(bias / (reference.length / 3)) < 0.5, `channel ${channel}: bias ${bias / (reference.length / 3)}`);
+    }
+    // Not asked for, or too small to halve: full size.
+    assert.equal((await decodeHeif(bytes, limits.maxPixels, { minSide: 2500 })).pixels.width, 4032);
+  });
+});
+
+describe('HEIC in an analysis thread', () => {
+  it("decodes a HEIC in the pool's thread: its faces and its rendition for browsers", async () => {
+    const config = loadConfig({ ...process.env, FACEGRAPH_ANALYZERS: '1' });
+    const modelId = new FacePipeline(createEngine({ ...config, threads: 1 }), pipelineOptions(config)).modelId;
+    const pool = new PipelinePool(config, 1, modelId);
+    try {
+      await pool.load();
+      const bytes = await readFile(path.join(PACKAGE_PHOTOS, 'sample1.heic'));
+      const photo = await pool.analyze(bytes);
+      assert.deepEqual([photo.format, photo.faces.length], ['heic', 3]);
+      const meta = await sharp(Buffer.from(await pool.renderForBrowser(bytes))).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 1920, 1280]);
+      const err = await refusal(pool.renderForBrowser(bytes.subarray(0, 3000)));
+      assert.equal(err.code, 'UNSUPPORTED_IMAGE');
+      // A photo that outlives the time limit (as a decoder looping on a hostile file would) is refused, its thread replaced.
+      pool.jobTimeoutMs = 1;
+      const slow = await refusal(pool.analyze(bytes));
+      assert.equal(slow.code, 'UNSUPPORTED_IMAGE');
+      assert.match(slow.message, /analysis thread was restarted/);
+      pool.jobTimeoutMs = 120_000;
+      assert.equal((await pool.analyze(bytes)).faces.length, 3);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('FACEGRAPH_HEIF_DECODER=native', () => {
+  const missing = spawnSync('heif-convert', ['--help']).error ? 'heif-convert (Debian libheif-examples) is not installed' : false;
+  it("gives the WebAssembly decoder's pixels through the system's heif-convert", { skip: missing }, async () => {
+    const bytes = await readFile(path.join(PACKAGE_PHOTOS, 'sample1.heic'));
+    // A 640-px working copy of the 1920-px photo: the half-size path, which the native decoder takes.
+    const wasm = await decodePhoto(bytes, { ...limits, maxSide: 640, heifDecoder: 'wasm' });
+    const native = await decodePhoto(bytes, { ...limits, maxSide: 640, heifDecoder: 'native' });
+    assert.deepEqual([native.width, native.height, native.image.width], [1920, 1280, 640]);
+    assert.ok(meanDifference(native.image.data, wasm.image.data) < 0.5);
+    const err = await refusal(
+      decodePhoto(Buffer.concat([bytes.subarray(0, 2000), Buffer.alloc(2000)]), { ...limits, maxSide: 640, heifDecoder: 'native' }),
+    );
+    assert.equal(err.code, 'UNSUPPORTED_IMAGE');
   });
 });
 

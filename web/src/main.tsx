@@ -4,6 +4,7 @@ import { AlbumsView } from './views/albums-view';
 import { FaceView } from './views/face-view';
 import { PersonView } from './views/person-view';
 import { SearchView } from './views/search-view';
+import { TogetherView } from './views/together-view';
 import { useRoute } from './router';
 import './styles.css';
 
@@ -20,6 +21,9 @@ function App() {
         </a>
         <a href="#/search" aria-current={route.name === 'search' ? 'page' : undefined}>
           Search by photo
+        </a>
+        <a href="#/together" aria-current={route.name === 'together' ? 'page' : undefined}>
+          People together
         </a>
         <a class="api" href="/graphql">
           API
@@ -41,6 +45,8 @@ function App() {
         return <FaceView id={route.id} />;
       case 'search':
         return <SearchView />;
+      case 'together':
+        return <TogetherView />;
       default:
         return (
           <main>

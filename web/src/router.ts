@@ -10,6 +10,7 @@ export type Route =
   | { name: 'person'; id: string; albumId?: string }
   | { name: 'face'; id: string }
   | { name: 'search' }
+  | { name: 'together' }
   | { name: 'missing'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -18,6 +19,7 @@ export function parseRoute(hash: string): Route {
   const inAlbum = /^\/albums\/([^/]+)\/people\/([^/]+)$/.exec(path);
   if (path === '/' || path === '/albums') return { name: 'albums' };
   if (path === '/search') return { name: 'search' };
+  if (path === '/together') return { name: 'together' };
   if (inAlbum) return { name: 'person', id: decodeURIComponent(inAlbum[2]), albumId: decodeURIComponent(inAlbum[1]) };
   if (m) {
     const id = decodeURIComponent(m[2]);
@@ -34,6 +36,7 @@ export const href = {
     albumId ? `#/albums/${encodeURIComponent(albumId)}/people/${encodeURIComponent(id)}` : `#/people/${encodeURIComponent(id)}`,
   face: (id: string) => `#/faces/${encodeURIComponent(id)}`,
   search: () => '#/search',
+  together: () => '#/together',
 };
 
 export function navigate(to: string): void {

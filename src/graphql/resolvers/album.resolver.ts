@@ -2,12 +2,13 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { PageArgs } from '../args.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId } from '../ids.js';
-import { toAlbum, toConnection, toFace, toImage, toIngestBatch } from '../mappers.js';
+import { toAlbum, toConnection, toFace, toImage, toIngestBatch, toWatchedFolder } from '../mappers.js';
 import { Album, AlbumConnection } from '../types/album.type.js';
 import { FaceConnection } from '../types/face.type.js';
 import { ImageConnection } from '../types/image.type.js';
 import { AlbumImagesArgs } from '../types/image-order.type.js';
 import { IngestBatch } from '../types/ingest.type.js';
+import { WatchedFolder } from '../types/watched-folder.type.js';
 import { checkRange } from '../../services/pagination.js';
 
 @Resolver(() => Album)
@@ -67,5 +68,12 @@ export class AlbumResolver {
     const count = last ?? 20;
     checkRange('last', count, 1, ctx.maxPage);
     return (await ctx.services.ingest.listBatches(ctx.owner.id, album.id, count)).map(toIngestBatch);
+  }
+
+  @FieldResolver(() => [WatchedFolder], {
+    description: 'Folders under FACEGRAPH_IMPORT_ROOT the album indexes in place (watchFolder), oldest first.',
+  })
+  async watchedFolders(@Root() album: Album, @Ctx() ctx: GraphQLContext): Promise<WatchedFolder[]> {
+    return (await ctx.services.watch.folders(ctx.owner.id, album.id)).map(toWatchedFolder);
   }
 }

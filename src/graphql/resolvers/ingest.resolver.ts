@@ -56,6 +56,8 @@ export class IngestResolver {
     if (paths.length > ctx.maxFiles) {
       throw new InvalidInputError(`at most ${ctx.maxFiles} paths per request`, { argument: 'paths' });
     }
+    // The photos are copied into the store: refused, like uploads, when the disk is under its margin.
+    await ctx.services.storage.requireRoomForUploads();
     return toIngestBatch(await ctx.services.ingest.enqueuePaths(ctx.owner.id, album, paths));
   }
 

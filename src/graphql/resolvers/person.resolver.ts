@@ -1,15 +1,18 @@
+import { GraphQLDate } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { NotFoundError } from '../../errors.js';
 import type { FaceRecord } from '../../services/records.js';
 import { PageArgs } from '../args.js';
 import type { GraphQLContext } from '../context.js';
 import { parseId, parseOptionalId } from '../ids.js';
-import { toConnection, toFace } from '../mappers.js';
+import { toConnection, toFace, toImage } from '../mappers.js';
+import { ImageConnection } from '../types/image.type.js';
 import { Album } from '../types/album.type.js';
 import { Face, FaceConnection, FaceMatch } from '../types/face.type.js';
 import {
   AssignedBy,
   ClusteringResult,
+  FaceSuggestion,
   MergeSuggestion,
   Person,
   PersonConnection,
@@ -59,6 +62,35 @@ export class PersonResolver {
       parseOptionalId(albumId, 'albumId'),
     );
     return matches.map((m) => ({ face: toFace(m.face), distance: m.distance }));
+  }
+
+  @Query(() => [FaceSuggestion], {
+    description:
+      '"Who is this?": good faces in no person (a face a user made nobody is not asked about), each with the person it most likely is, the most certain first (the widest margin to the next person it could be). Never a person the face was rejected from, one with another face in its photo, or one born after the photo was taken. Looks at the newest 1,000 such faces.',
+  })
+  async reviewQueue(
+    @Arg('albumId', () => ID, { nullable: true, description: "Only faces of this album; null: all the owner's albums." }) albumId:
+      | string
+      | null,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 20 }) limit: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<FaceSuggestion[]> {
+    const rows = await ctx.services.review.reviewQueue(ctx.owner.id, parseOptionalId(albumId, 'albumId'), limit ?? 20);
+    return rows.map((r) => ({ face: toFace(r.face), person: toPerson(r.person), distance: r.distance }));
+  }
+
+  @Query(() => ImageConnection, {
+    description:
+      'Photos in which every one of these people appears, in the order they were added. With only: true, photos with no face of any other person (faces in no person do not count as another person).',
+  })
+  async peopleTogether(
+    @Arg('personIds', () => [ID]) personIds: string[],
+    @Arg('only', () => Boolean, { nullable: true, defaultValue: false }) only: boolean | null,
+    @Args(() => PageArgs) args: PageArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ImageConnection> {
+    const ids = personIds.map((id) => parseId(id, 'personIds'));
+    return toConnection(await ctx.services.people.photosTogether(ctx.owner.id, ids, only ?? false, args), toImage);
   }
 
   @Query(() => [MergeSuggestion], {
@@ -129,6 +161,22 @@ export class PersonResolver {
     return toPerson(await ctx.services.people.setHidden(ctx.owner.id, parseId(id, 'id'), hidden ?? true));
   }
 
+  @Mutation(() => Person, {
+    description:
+      'Sets (null clears) when a person was born. From then on a face of a photo taken before it never joins the person by machine (clustering, placement of new faces) nor is suggested for them (suggestFacesForPerson, reviewQueue, mergeSuggestions); such faces the person holds by machine leave it. moveFace still puts one in by hand. BAD_USER_INPUT for a date after today.',
+  })
+  async setPersonBirthDate(
+    @Arg('id', () => ID) id: string,
+    @Arg('birthDate', () => GraphQLDate, { nullable: true, description: 'YYYY-MM-DD; null or left out clears it.' }) birthDate:
+      | Date
+      | null
+      | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Person> {
+    const day = birthDate ? birthDate.toISOString().slice(0, 10) : null;
+    return toPerson(await ctx.services.people.setBirthDate(ctx.owner.id, parseId(id, 'id'), day));
+  }
+
   @Mutation(() => Person, { description: "Makes this face its person's thumbnail." })
   async setPersonThumbnail(@Arg('faceId', () => ID) faceId: string, @Ctx() ctx: GraphQLContext): Promise<Person> {
     return toPerson(await ctx.services.people.setThumbnail(ctx.owner.id, parseId(faceId, 'faceId')));
@@ -146,7 +194,7 @@ export class PersonResolver {
 
   @Mutation(() => Face, {
     description:
-      '"Not this person": takes the face out of the person, and clustering never puts it back in (a cannot-link kept in the database). The face is then in no person until clustering places it elsewhere; moveFace into the person lifts the rule. BAD_USER_INPUT if the face is not in the person.',
+      '"Not this person": takes the face out of the person, and clustering never puts it back in (a cannot-link kept in the database). The face is then in no person until clustering places it elsewhere; moveFace into the person lifts the rule. A face in no person (a reviewQueue suggestion answered "not them") only gets the rule: reviewQueue and suggestFacesForPerson never offer the pair again. BAD_USER_INPUT if the face is in another person.',
   })
   async rejectFaceFromPerson(
     @Arg('faceId', () => ID) faceId: string,

@@ -1,7 +1,9 @@
+import { GraphQLDate } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ClusteringSummary } from '../../services/clustering.service.js';
 import type { PersonMergeRecord, PersonRecord } from '../../services/records.js';
 import { Connection } from './connection.type.js';
+import { Face } from './face.type.js';
 
 export enum AssignedBy {
   MACHINE = 'machine',
@@ -20,8 +22,22 @@ export class Person {
   hidden!: boolean;
   @Field(() => Int, { description: 'Faces of this person in the whole library.' }) faceCount!: number;
   thumbnailFaceId!: number | null;
+  @Field(() => GraphQLDate, {
+    nullable: true,
+    description: 'Set with setPersonBirthDate; no face of a photo taken before it joins or is suggested for the person by machine.',
+  })
+  birthDate!: string | null;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
+}
+
+@ObjectType({
+  description: 'A face in no person and the person it most likely is: confirm with moveFace, refuse with rejectFaceFromPerson.',
+})
+export class FaceSuggestion {
+  @Field(() => Face) face!: Face;
+  @Field(() => Person) person!: Person;
+  @Field(() => Float, { description: "The face's mean cosine distance to the person's faces." }) distance!: number;
 }
 
 @ObjectType()
@@ -66,6 +82,7 @@ export const toPerson = (r: PersonRecord): Person => ({
   hidden: r.hidden,
   faceCount: r.face_count,
   thumbnailFaceId: r.thumbnail_face_id,
+  birthDate: r.birth_date,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

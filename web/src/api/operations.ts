@@ -81,6 +81,8 @@ export interface IngestBatch {
 }
 export interface PersonDetail extends PersonSummary {
   hidden: boolean;
+  /** `YYYY-MM-DD`, or null when not known. */
+  birthDate: string | null;
   faces: Connection<FaceCard>;
 }
 
@@ -261,7 +263,7 @@ export async function listPeople(): Promise<PersonSummary[]> {
 export async function getPerson(id: string, after: string | null, first = 40): Promise<PersonDetail | null> {
   const data = await request<{ person: PersonDetail | null }>(
     `query Person($id: ID!, $first: Int, $after: String) { person(id: $id) {
-       ...PersonSummary hidden
+       ...PersonSummary hidden birthDate
        faces(first: $first, after: $after) { edges { node { ...FaceCard } } pageInfo { hasNextPage endCursor } } } }
      ${PERSON_SUMMARY} ${faceCard(await urlField())}`,
     { id, first, after },
@@ -375,4 +377,44 @@ export async function mergeSuggestions(albumId: string, limit = 1): Promise<Merg
 /** "Not the same person": the pair is never suggested again, and grouping keeps their faces apart. */
 export async function dismissMergeSuggestion(a: string, b: string): Promise<void> {
   await request(`mutation DismissMergeSuggestion($a: ID!, $b: ID!) { dismissMergeSuggestion(a: $a, b: $b) { id } }`, { a, b });
+}
+
+/** A face in no person and the person it most likely is ("Who is this?"). */
+export interface FaceSuggestion {
+  face: { id: string; thumbnail: string };
+  person: PersonSummary;
+  distance: number;
+}
+
+/** Faces in no person with the person each most likely is, most certain first; all albums when `albumId` is null. */
+export async function reviewQueue(albumId: string | null, limit = 20): Promise<FaceSuggestion[]> {
+  const data = await request<{ reviewQueue: FaceSuggestion[] }>(
+    `query ReviewQueue($albumId: ID, $limit: Int) { reviewQueue(albumId: $albumId, limit: $limit) {
+       face { id thumbnail } person { ...PersonSummary } distance } } ${PERSON_SUMMARY}`,
+    { albumId, limit },
+  );
+  return data.reviewQueue;
+}
+
+/** Photos in which all these people appear (with `only`, no one else), in the order they were added. */
+export async function peopleTogether(personIds: string[], only: boolean, after: string | null, first = 30): Promise<Connection<Photo>> {
+  const data = await request<{ peopleTogether: Connection<Photo> }>(
+    `query PeopleTogether($ids: [ID!]!, $only: Boolean, $first: Int, $after: String) {
+       peopleTogether(personIds: $ids, only: $only, first: $first, after: $after) {
+         edges { node { id fileName width height ${await urlField()} faces { id score thumbnail box { x y width height } person { id name } } } }
+         pageInfo { hasNextPage endCursor } } }`,
+    { ids: personIds, only, first, after },
+  );
+  return data.peopleTogether;
+}
+
+/** Sets (null clears) when a person was born: photos taken before never join or are suggested for them by machine. */
+export async function setPersonBirthDate(id: string, birthDate: string | null): Promise<void> {
+  await request(
+    `mutation SetBirthDate($id: ID!, $birthDate: Date) { setPersonBirthDate(id: $id, birthDate: $birthDate) { id birthDate } }`,
+    {
+      id,
+      birthDate,
+    },
+  );
 }

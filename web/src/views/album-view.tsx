@@ -6,6 +6,7 @@ import { PhotoCard } from '../components/photo-card';
 import { SamePersonReview } from '../components/same-person-review';
 import { ErrorNote, Loading, plural } from '../components/status';
 import { UploadPanel } from '../components/upload-panel';
+import { WhoIsThisReview } from '../components/who-is-this-review';
 import { useAsync, usePaged } from '../hooks';
 
 export function AlbumView({ id }: { id: string }) {
@@ -157,6 +158,7 @@ export function AlbumView({ id }: { id: string }) {
           <>
             <PeopleStrip people={people.data} albumId={id} />
             <SamePersonReview albumId={id} version={peopleVersion} onMerged={refresh} />
+            <WhoIsThisReview albumId={id} version={peopleVersion} onChanged={refresh} />
           </>
         ) : people.loading ? (
           <Loading what="Loading people" />

@@ -8,6 +8,7 @@ import {
   mergePeople,
   rejectFaceFromPerson,
   renamePerson,
+  setPersonBirthDate,
   undoMerge,
   type PersonSummary,
 } from '../api/operations';
@@ -90,6 +91,7 @@ export function PersonView({ id, albumId }: { id: string; albumId?: string }) {
           <p class="muted">
             {plural(p.faceCount, 'face')}
             {p.hidden && ' · hidden'}
+            {p.birthDate && <span data-testid="birth-date"> · born {p.birthDate}</span>}
           </p>
         </div>
       </header>
@@ -105,6 +107,12 @@ export function PersonView({ id, albumId }: { id: string; albumId?: string }) {
               setLastMerge({ mergeId, from: other });
             }, true)
           }
+        />
+        <BirthDateForm
+          key={p.id + (p.birthDate ?? '')}
+          initial={p.birthDate ?? ''}
+          busy={busy}
+          onSave={(date) => act(() => setPersonBirthDate(id, date || null))}
         />
         <button type="button" disabled={busy} onClick={() => act(() => hidePerson(id, !p.hidden))}>
           {p.hidden ? 'Show this person again' : 'Hide this person'}
@@ -183,6 +191,31 @@ function RenameForm({ initial, busy, onRename }: { initial: string; busy: boolea
       />
       <button type="submit" disabled={busy || !name.trim() || name.trim() === initial}>
         Rename
+      </button>
+    </form>
+  );
+}
+
+/** A birth date: photos taken before it are never put in or suggested for the person by machine. */
+function BirthDateForm({ initial, busy, onSave }: { initial: string; busy: boolean; onSave: (date: string) => void }) {
+  const [date, setDate] = useState(initial);
+  return (
+    <form
+      class="inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSave(date);
+      }}
+    >
+      <input
+        type="date"
+        aria-label="Birth date"
+        value={date}
+        max={new Date().toISOString().slice(0, 10)}
+        onInput={(e) => setDate(e.currentTarget.value)}
+      />
+      <button type="submit" disabled={busy || date === initial}>
+        {date || !initial ? 'Save birth date' : 'Clear birth date'}
       </button>
     </form>
   );
