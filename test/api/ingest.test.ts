@@ -155,10 +155,13 @@ describe('how faces were found', () => {
     const r = await gqlUpload(server.url, SOURCES, { albumId: album }, 'files', files);
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const [tight, cat, photo] = r.data.ingestImages.items;
-    assert.deepEqual(
-      tight.image.faces.map((f: any) => [f.source, f.score, f.box]),
-      [['WHOLE_IMAGE', 0, { x: 0, y: 0, width: 150, height: 150 }]],
-    );
+    // The float32 detector scores this crop 0.58, near the 0.5 bound, so it decides (docs/quality.md, "Precision
+    // parity by construction"): one detector face over most of the crop, where int8 alone found none.
+    assert.equal(tight.image.faces.length, 1, JSON.stringify(tight.image.faces));
+    const [face] = tight.image.faces;
+    assert.equal(face.source, 'DETECTOR');
+    assert.ok(face.score >= 0.5, `score ${face.score}`);
+    assert.ok(face.box.width * face.box.height >= 0.7 * 150 * 150, JSON.stringify(face.box));
     assert.deepEqual(cat.image.faces, []);
     assert.deepEqual(
       photo.image.faces.map((f: any) => f.source),
