@@ -1,18 +1,11 @@
 import fs from 'node:fs/promises';
+import { type Box, childBoxes, latin1 } from './iso-bmff.js';
 
 /** Canon's metadata box in a CR3's `moov` (its CMT1..CMT4 hold TIFF structures). */
 const CANON_UUID = '85c0b687820f11e08111f4ce462b6a48';
 /** A CR3's `moov` comes first and is tens of kilobytes (a thumbnail inside); more is not metadata. */
 const MAX_MOOV = 16 * 1024 * 1024;
 const FIRST_READ = 64 * 1024;
-
-interface Box {
-  type: string;
-  /** Where the box's content starts (after size, type and any uuid). */
-  start: number;
-  end: number;
-  uuid?: string;
-}
 
 /**
  * The TIFF block holding a Canon CR3's Exif IFD (moov / Canon uuid / CMT2:
@@ -22,8 +15,8 @@ interface Box {
 export function cr3ExifTiff(bytes: Uint8Array): Uint8Array | null {
   const moov = cr3Moov(bytes);
   if (!moov || moov.end > bytes.length) return null;
-  const canon = children(bytes, moov).find((b) => b.type === 'uuid' && b.uuid === CANON_UUID);
-  const cmt2 = canon && children(bytes, canon).find((b) => b.type === 'CMT2');
+  const canon = childBoxes(bytes, moov).find((b) => b.type === 'uuid' && b.uuid === CANON_UUID);
+  const cmt2 = canon && childBoxes(bytes, canon).find((b) => b.type === 'CMT2');
   return cmt2 ? bytes.subarray(cmt2.start, cmt2.end) : null;
 }
 
@@ -47,38 +40,7 @@ export async function readCr3Head(file: string): Promise<Uint8Array | null> {
 
 /** The `moov` box of a file whose `ftyp` names the `crx ` brand, as far as its header says. */
 function cr3Moov(bytes: Uint8Array): Box | null {
-  const top = children(bytes, { type: '', start: 0, end: Number.MAX_SAFE_INTEGER });
+  const top = childBoxes(bytes, { type: '', start: 0, end: Number.MAX_SAFE_INTEGER });
   if (top[0]?.type !== 'ftyp' || latin1(bytes, top[0].start, 4) !== 'crx ') return null;
   return top.find((b) => b.type === 'moov') ?? null;
-}
-
-/** The boxes inside `parent` whose headers lie within `bytes` (ISO/IEC 14496-12 §4.2). */
-function children(bytes: Uint8Array, parent: Box): Box[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const end = Math.min(parent.end, bytes.length);
-  const boxes: Box[] = [];
-  for (let at = parent.start; at + 8 <= end; ) {
-    let size = view.getUint32(at);
-    let header = 8;
-    if (size === 1) {
-      if (at + 16 > end) break;
-      size = Number(view.getBigUint64(at + 8));
-      header = 16;
-    } else if (size === 0) {
-      size = parent.end - at;
-    }
-    if (size < header) break;
-    const box: Box = { type: latin1(bytes, at + 4, 4), start: at + header, end: at + size };
-    if (box.type === 'uuid' && box.start + 16 <= end) {
-      box.uuid = Buffer.from(bytes.subarray(box.start, box.start + 16)).toString('hex');
-      box.start += 16;
-    }
-    boxes.push(box);
-    at += size;
-  }
-  return boxes;
-}
-
-function latin1(bytes: Uint8Array, at: number, length: number): string {
-  return Buffer.from(bytes.subarray(at, at + length)).toString('latin1');
 }

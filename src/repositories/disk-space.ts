@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InsufficientStorageError, isStorageFull } from '../errors.js';
@@ -40,5 +41,21 @@ export async function writingTo<T>(folder: string, write: () => Promise<T>): Pro
     return await write();
   } catch (err) {
     throw await storageFailure(err, folder);
+  }
+}
+
+/**
+ * Writes `bytes` to `file` whole or not at all (a temporary file renamed into place, so a reader never sees
+ * half a file); a full disk becomes INSUFFICIENT_STORAGE logged against `root`.
+ */
+export async function writeFileAtomically(file: string, bytes: Uint8Array, root: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(tmp, bytes, { flag: 'wx' });
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw await storageFailure(err, root);
   }
 }

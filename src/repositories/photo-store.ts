@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageRow } from '../db/tables.js';
 import { NotFoundError, PhotoMissingError } from '../errors.js';
 import type { ImportRoot } from './import-root.js';
-import { storageFailure } from './disk-space.js';
+import { writeFileAtomically } from './disk-space.js';
 
 const EXTENSIONS: Record<string, string> = {
   jpeg: 'jpg',
@@ -115,16 +115,8 @@ export class PhotoStore {
     } catch {
       // not stored yet
     }
-    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.writeFile(tmp, bytes, { flag: 'wx' });
-      await fs.rename(tmp, target);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      // A full disk fails the photo as INSUFFICIENT_STORAGE at once: retrying the job would not make room.
-      throw await storageFailure(err, this.root);
-    }
+    // A full disk fails the photo as INSUFFICIENT_STORAGE at once: retrying the job would not make room.
+    await writeFileAtomically(target, bytes, this.root);
     return target;
   }
 

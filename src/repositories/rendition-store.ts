@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { storageFailure } from './disk-space.js';
+import { writeFileAtomically } from './disk-space.js';
 
 /**
  * Browser renditions of photos (JPEGs of HEIC, TIFF and RAW photos) on disk, `<root>/ab/<sha256>-v<N>.jpg`:
@@ -42,15 +41,7 @@ export class RenditionStore {
   private async make(file: string, render: () => Promise<Uint8Array>): Promise<Buffer> {
     const rendered = await render();
     const jpeg = Buffer.from(rendered.buffer, rendered.byteOffset, rendered.byteLength);
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(tmp, jpeg, { flag: 'wx' });
-      await fs.rename(tmp, file);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      throw await storageFailure(err, this.root);
-    }
+    await writeFileAtomically(file, jpeg, this.root);
     return jpeg;
   }
 }

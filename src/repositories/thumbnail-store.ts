@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { storageFailure } from './disk-space.js';
+import { writeFileAtomically } from './disk-space.js';
 
 /** Where to cut a face thumbnail from the upright photo, and how to turn it upright. */
 export interface ThumbnailCrop {
@@ -54,15 +53,7 @@ export class ThumbnailStore {
       .png()
       .toBuffer();
     const jpeg = await sharp(face).rotate(crop.rotate).jpeg({ quality: 85, mozjpeg: true }).toBuffer();
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(tmp, jpeg, { flag: 'wx' });
-      await fs.rename(tmp, file);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      throw await storageFailure(err, this.root);
-    }
+    await writeFileAtomically(file, jpeg, this.root);
     return jpeg;
   }
 }
