@@ -135,7 +135,7 @@ export class FolderSession {
     // Files still being written when the walk passed: part of this scan once their size has settled.
     const late = await this.settled(fresh);
     if (late.files.length > 0) {
-      scanned += late.files.length;
+      // Already counted when the walk passed them.
       const batch = await this.service.scanPage(this.folder, scan, late.files, scanned);
       if (batch !== undefined) batches.push(batch);
     }
