@@ -171,6 +171,7 @@ export function clusterer(threshold: number, stage: 'before' | 'after' | Partial
         minFaces: DEFAULT_MIN_FACES,
         neighbours: DEFAULT_NEIGHBOURS,
         attach: stage === 'before' ? false : stage === 'after' ? true : stage,
+        pairs: stage === 'before' ? false : undefined,
       },
     );
     const out: (number | null)[] = set.identities.map(() => null);

@@ -1,7 +1,14 @@
 import { averageLinkage } from './average-linkage.js';
 import { attachLeftovers } from './attach-leftovers.js';
-import { ATTACH, DEFAULT_MIN_FACES, DEFAULT_NEIGHBOURS, type ClusteringOptions } from './clustering-config.js';
-import { buildNeighbourGraph, exactNeighbourGraph } from './neighbour-graph.js';
+import {
+  ATTACH,
+  DEFAULT_MIN_FACES,
+  DEFAULT_NEIGHBOURS,
+  TIGHT_PAIR,
+  type ClusteringOptions,
+  type TightPairOptions,
+} from './clustering-config.js';
+import { buildNeighbourGraph, exactNeighbourGraph, type NeighbourGraph } from './neighbour-graph.js';
 
 /** Up to this many face x point comparisons the neighbour graph is computed exactly (about a second). */
 const EXACT_GRAPH_PAIRS = 4_000_000;
@@ -160,6 +167,10 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   }
   const anchoredRoots = new Set<number>();
   for (let q = 0; q < m; q++) anchoredRoots.add(roots[n + q]);
+  const pairs =
+    options.pairs === false || (options.pairs === undefined && options.minFaces > 3)
+      ? undefined
+      : { ...TIGHT_PAIR, ...(options.pairs === true || options.pairs === undefined ? {} : options.pairs) };
   const isPerson = (root: number) => anchoredRoots.has(root) || (founding.get(root) ?? 0) >= options.minFaces;
   const attach = options.attach === false ? undefined : { ...ATTACH, ...(options.attach === true ? {} : options.attach) };
   if (attach) {
@@ -183,6 +194,11 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
       if (person !== undefined) roots[p] = person;
     }
   }
+  // Last, what nobody took: a tight pair is a person of its own (after the second stage, so that a pair of a
+  // person's leftovers joins that person rather than splitting from it).
+  const founder = (p: number) => !input.founders || Boolean(input.founders[faceOrder[p]]);
+  const tight = pairs && options.minFaces > 2 ? tightPairs(graph, roots, n, founder, isPerson, pairs) : new Set<number>();
+  const isFinalPerson = (root: number) => isPerson(root) || tight.has(root);
 
   // Read the result out: a face joins the anchor in its cluster, or the cluster becomes a new person.
   const anchorOf = new Int32Array(n).fill(-1);
@@ -204,7 +220,7 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   const people: NewPerson[] = [];
   // Map iteration follows first insertion, i.e. each group's first point in canonical order.
   for (const [root, group] of groups) {
-    if (!isPerson(root)) continue;
+    if (!isFinalPerson(root)) continue;
     let best = group[0];
     let bestDot = Number.NEGATIVE_INFINITY;
     const sum = sumOf(root);
@@ -222,6 +238,42 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
     people.push({ faces, representative: faceOrder[best] });
   }
   return { anchorOf, personOf, people };
+}
+
+/**
+ * Clusters that are no person, of exactly two faces, both founding, that are a tight pair (clustering-config.ts `TightPairOptions`):
+ * each the other's nearest point in the graph, within `maxDistance`, and the next nearest point of each at least
+ * `margin` farther than the pair's own distance.
+ */
+function tightPairs(
+  graph: NeighbourGraph,
+  roots: Int32Array,
+  n: number,
+  founder: (p: number) => boolean,
+  isPerson: (root: number) => boolean,
+  options: TightPairOptions,
+): Set<number> {
+  const members = new Map<number, number[]>();
+  for (let p = 0; p < n; p++) {
+    const root = roots[p];
+    if (isPerson(root)) continue;
+    const list = members.get(root);
+    if (list) list.push(p);
+    else members.set(root, [p]);
+  }
+  const { k, neighbours, distances } = graph;
+  const clear = (p: number, partner: number) => {
+    if (neighbours[p * k] !== partner) return false;
+    const d = distances[p * k];
+    if (d > options.maxDistance) return false;
+    const next = k > 1 ? neighbours[p * k + 1] : -1;
+    return next < 0 || distances[p * k + 1] >= d + options.margin;
+  };
+  const tight = new Set<number>();
+  for (const [root, [p, q, ...more]] of members) {
+    if (q !== undefined && more.length === 0 && founder(p) && founder(q) && clear(p, q) && clear(q, p)) tight.add(root);
+  }
+  return tight;
 }
 
 /** {@link clusterFaces} on the faces that are not poor, read back in the input's indices (poor faces: -1). */

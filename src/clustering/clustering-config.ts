@@ -18,6 +18,21 @@ export interface ClusteringOptions {
    * clearly nearest. Default true; false is average linkage alone, as the evaluation's `before`.
    */
   attach?: boolean | Partial<AttachOptions>;
+  /**
+   * Whether two faces alone may make a person when they are a tight pair (see {@link TightPairOptions}). Default
+   * true when `minFaces` is 3 or less; false keeps `minFaces` strict (a caller's own `minFaces` turns it off).
+   */
+  pairs?: boolean | Partial<TightPairOptions>;
+}
+
+/**
+ * Two faces short of `minFaces` that make a person all the same: each the other's nearest face, within
+ * `maxDistance`, and every other face or person at least `margin` farther from each of them. A person seen
+ * in two photos only is still a person to a user; a look-alike pair is ruled out by the bound and the margin.
+ */
+export interface TightPairOptions {
+  maxDistance: number;
+  margin: number;
 }
 
 /**
@@ -49,6 +64,9 @@ export const DEFAULT_MIN_FOUNDING_FACE_SIZE = 60;
 
 /** Largest `minFaces` a clustering call accepts. */
 export const MAX_MIN_FACES = 1000;
+
+/** The tight pairs' bounds (cluster-faces.ts); how they were chosen: docs/quality.md, People. */
+export const TIGHT_PAIR: TightPairOptions = { maxDistance: 0.04, margin: 0.02 };
 
 /** The second stage's bounds (attach-leftovers.ts); how they were chosen: docs/quality.md, People. */
 export const ATTACH: AttachOptions = { maxDistance: 0.1, margin: 0.02, maxExcess: 0.03, maxFaces: 2 };

@@ -183,6 +183,8 @@ export class ClusteringService {
     if (minFaces !== null && minFaces !== undefined) {
       checkRange('minFaces', minFaces, 1, MAX_MIN_FACES);
       options.minFaces = minFaces;
+      // A caller's own minFaces is kept to the letter: no tight pairs below it.
+      options.pairs = false;
     }
     const run = this.tail.then(() => this.runNow(scope, options));
     this.tail = run.catch(() => undefined);

@@ -41,7 +41,8 @@ describe('clusterFaces on a synthetic library', () => {
       assert.ok(!seen.has(key), `two faces of photo ${lib.imageId[i]} in one person`);
       seen.add(key);
     }
-    for (const p of r.people) assert.ok(p.faces.length >= OPTIONS.minFaces);
+    // Short of minFaces only a tight pair (two faces) makes a person.
+    for (const p of r.people) assert.ok(p.faces.length >= OPTIONS.minFaces || p.faces.length === 2, `a person of ${p.faces.length}`);
   });
 
   test('does not depend on the order the faces come in', () => {
@@ -185,6 +186,37 @@ describe('second stage: a leftover joins the person it is clearly nearest', () =
     const far = near(0, 5, 0.42);
     const r = clusterFaces({ embeddings: pack([...person, far]), dim, imageIds: [1, 2, 3, 4, 5] }, options);
     assert.equal(r.personOf[4], -1);
+  });
+});
+
+describe('a tight pair: two faces alone make a person', () => {
+  const dim = 8;
+  const { near, pack } = toyVectors(dim);
+  const options = { threshold: 0.05, minFaces: 3, neighbours: 8 };
+  // 0.022 apart: well within TIGHT_PAIR's 0.04.
+  const pair = [near(0, 1, 0.15), near(0, 2, 0.15)];
+
+  test("when each is the other one's nearest, within the bound, and nothing else is near", () => {
+    const input = { embeddings: pack(pair), dim, imageIds: [1, 2] };
+    const r = clusterFaces(input, options);
+    assert.equal(r.people.length, 1);
+    assert.deepEqual([...r.personOf], [0, 0]);
+    assert.equal(clusterFaces(input, { ...options, pairs: false }).people.length, 0, 'pairs off: minFaces to the letter');
+    assert.equal(clusterFaces(input, { ...options, minFaces: 4 }).people.length, 0, 'a minFaces over 3 keeps them off');
+    const small = clusterFaces({ ...input, founders: [true, false] }, options);
+    assert.equal(small.people.length, 0, 'a face too small to found a person does not found a pair either');
+  });
+
+  test('not when a third face lies about as near to one of them', () => {
+    // The third face shares face 0's photo, so it cannot join; 0.022 from face 1, as near as face 0 is.
+    const r = clusterFaces({ embeddings: pack([...pair, near(0, 3, 0.15)]), dim, imageIds: [1, 2, 1] }, options);
+    assert.equal(r.people.length, 0);
+  });
+
+  test('not beyond the bound, however alone', () => {
+    // 0.046 apart: one person for average linkage at 0.05, but two faces that far are no person on their own.
+    const r = clusterFaces({ embeddings: pack([near(0, 1, 0.22), near(0, 2, 0.22)]), dim, imageIds: [1, 2] }, options);
+    assert.equal(r.people.length, 0);
   });
 });
 

@@ -126,9 +126,12 @@ export class PersonResolver {
   async clusterFaces(
     @Arg('albumId', () => ID) albumId: string,
     @Arg('incremental', () => Boolean, { nullable: true, defaultValue: false }) incremental: boolean | null,
-    @Arg('minFaces', () => Int, { nullable: true, description: 'Fewest similar faces that make a new person (default 3).' }) minFaces:
-      | number
-      | null,
+    @Arg('minFaces', () => Int, {
+      nullable: true,
+      description:
+        "Fewest similar faces that make a new person. Default 3, or 2 that are each other's nearest and very close (a tight pair); a value given is kept to the letter.",
+    })
+    minFaces: number | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ClusteringResult> {
     return ctx.services.clustering.clusterAlbum(ctx.owner.id, parseId(albumId, 'albumId'), { incremental: incremental ?? false, minFaces });
