@@ -66,7 +66,7 @@ export const DEFAULT_MIN_FOUNDING_FACE_SIZE = 60;
 export const MAX_MIN_FACES = 1000;
 
 /** The tight pairs' bounds (cluster-faces.ts); how they were chosen: docs/quality.md, People. */
-export const TIGHT_PAIR: TightPairOptions = { maxDistance: 0.04, margin: 0.02 };
+export const TIGHT_PAIR: TightPairOptions = { maxDistance: 0.045, margin: 0.02 };
 
 /** The second stage's bounds (attach-leftovers.ts); how they were chosen: docs/quality.md, People. */
 export const ATTACH: AttachOptions = { maxDistance: 0.1, margin: 0.02, maxExcess: 0.03, maxFaces: 2 };
