@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import { mulberry32 } from '../src/clustering/neighbour-graph.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrator.js';
@@ -20,6 +18,7 @@ import type { ClusteringChildResult } from './million-clustering.js';
 import { median, percentile } from './photos.js';
 import { OwnershipRepository } from '../src/repositories/ownership.repository.js';
 import { OwnerAccess } from '../src/services/owner-access.js';
+import { createBenchDatabase } from './bench-database.js';
 
 const run = promisify(execFile);
 const HNSW_INDEX = 'faces_embedding_hnsw_idx';
@@ -71,13 +70,8 @@ export async function benchMillion(): Promise<MillionBench> {
   const queries = Number(process.env.BENCH_MILLION_QUERIES ?? 1000);
   const newFaces = 1000;
   const otherFaces = Math.min(10_000, Math.ceil(total / 100));
-  const name = `facegraph_million_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: null });
+  const scratch = await createBenchDatabase(base, 'facegraph_million');
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: null });
   const log = (line: string) => console.error(`  ${line}`);
   try {
     const { db } = database;
@@ -153,7 +147,7 @@ export async function benchMillion(): Promise<MillionBench> {
     log(`exact scan in SQL: p95 ${percentile(exactMs, 95).toFixed(0)} ms`);
 
     // Full clustering of the owner's library, in a process of its own.
-    const full = await clusterInChild(url.toString(), 'full', album);
+    const full = await clusterInChild(scratch.url, 'full', album);
     const personOf = await peopleOf(db, ids);
     const truthPeople = Array.from(stored, (f) => String(lib.person[f]));
     const metrics = pairwiseClusteringMetrics(truthPeople, personOf);
@@ -164,7 +158,7 @@ export async function benchMillion(): Promise<MillionBench> {
     // 1,000 new photos' faces, placed as every ingested batch's are (placeNewFaces).
     const heldRows = Int32Array.from(held).sort();
     const newIds = await storeSyntheticFaces(db, { ownerId: LOCAL_OWNER.id, albumId: album }, lib.embeddings, heldRows, newPhotos(lib));
-    const incremental = await clusterInChild(url.toString(), 'new', album, Math.min(...newIds));
+    const incremental = await clusterInChild(scratch.url, 'new', album, Math.min(...newIds));
     const placed = await peopleOf(db, newIds);
     const truthOf = majorityTruth(stored, lib, personOf);
     let joined = 0;
@@ -205,9 +199,9 @@ export async function benchMillion(): Promise<MillionBench> {
     };
   } finally {
     await database.close();
-    if (!process.env.BENCH_MILLION_KEEP) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    else console.error(`  kept database ${name}`);
-    await admin.end();
+    const keep = Boolean(process.env.BENCH_MILLION_KEEP);
+    if (keep) console.error(`  kept database ${scratch.name}`);
+    await scratch.drop(keep);
   }
 }
 

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { openDatabase } from '../src/db/database.js';
 import { DEFAULT_EF_SEARCH, withEfSearch } from '../src/db/knn.js';
 import { migrateToLatest } from '../src/db/migrator.js';
@@ -11,6 +9,7 @@ import { median, percentile } from './photos.js';
 import { mulberry32 } from '../src/clustering/neighbour-graph.js';
 import { syntheticFaces } from '../test/support/synthetic-faces.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
+import { createBenchDatabase } from './bench-database.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -26,16 +25,11 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
   const faces = Number(process.env.BENCH_SEARCH_FACES ?? 100_000);
   const queries = Number(process.env.BENCH_SEARCH_QUERIES ?? 200);
   const base = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_URL;
-  const name = `facegraph_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await createBenchDatabase(base);
   // One value, or several to compare on the same index (BENCH_EF_SEARCH=100,200,400); the JSON's top-level
   // figures are the server's default ef_search when it is among them.
   const efSearches = (process.env.BENCH_EF_SEARCH ?? String(DEFAULT_EF_SEARCH)).split(',').map(Number);
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: null });
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: null });
   try {
     const { db } = database;
     await migrateToLatest(db);
@@ -122,7 +116,7 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
     // Each ef_search through its own pool, as a server configured with it would run.
     const sweep = [];
     for (const ef of efSearches) {
-      const scoped = await openDatabase({ databaseUrl: url.toString(), dataDir: null, hnswEfSearch: ef });
+      const scoped = await openDatabase({ databaseUrl: scratch.url, dataDir: null, hnswEfSearch: ef });
       try {
         const repo = new FaceRepository(scoped.db);
         const clientMs: number[] = [];
@@ -174,8 +168,7 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
     };
   } finally {
     await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

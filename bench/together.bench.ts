@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import { mulberry32 } from '../src/clustering/neighbour-graph.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrator.js';
@@ -9,6 +7,7 @@ import { toVectorText } from '../src/db/vector.js';
 import { PeopleTogetherRepository } from '../src/repositories/people-together.repository.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 import { median, percentile } from './photos.js';
+import { createBenchDatabase } from './bench-database.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const PAGE = 51;
@@ -26,13 +25,8 @@ export async function benchTogether(): Promise<Record<string, unknown>> {
   const people = Number(process.env.BENCH_TOGETHER_PEOPLE ?? 20_000);
   const queries = Number(process.env.BENCH_TOGETHER_QUERIES ?? 200);
   const base = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_URL;
-  const name = `facegraph_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: null });
+  const scratch = await createBenchDatabase(base);
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: null });
   try {
     const { db } = database;
     await migrateToLatest(db);
@@ -133,8 +127,7 @@ export async function benchTogether(): Promise<Record<string, unknown>> {
     return out;
   } finally {
     await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

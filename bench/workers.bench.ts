@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { createFacegraph } from '../src/facegraph.js';
 import { WorkerProcess, workerEnv } from '../test/support/worker-process.js';
 import { LOCAL_OWNER } from '../src/services/api-key.service.js';
 import { datasetsRoot, lfw10Paths } from './photos.js';
+import { createBenchDatabase } from './bench-database.js';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -52,15 +51,10 @@ export async function benchWorkers(): Promise<Record<string, unknown>> {
 
 async function round(base: string, count: number, paths: string[]): Promise<number> {
   const datasets = datasetsRoot();
-  const name = `facegraph_bench_w_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await createBenchDatabase(base, 'facegraph_bench_w');
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'facegraph-bench-workers-'));
   const config = loadConfig({
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: scratch.url,
     FACEGRAPH_DATA_DIR: dataDir,
     FACEGRAPH_WORKERS: '0',
     FACEGRAPH_IMPORT_ROOT: datasets,
@@ -81,8 +75,7 @@ async function round(base: string, count: number, paths: string[]): Promise<numb
   } finally {
     await Promise.all(workers.map((w) => w.stop().catch(() => w.kill('SIGKILL'))));
     await api.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
     await fs.rm(dataDir, { recursive: true, force: true });
   }
 }
