@@ -160,19 +160,13 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   const graph =
     n * total <= EXACT_GRAPH_PAIRS ? exactNeighbourGraph(unit, dim, n, graphOptions) : buildNeighbourGraph(unit, dim, graphOptions);
   const { roots, sumOf } = averageLinkage({ dim, vectors: unit, sums, counts, fixed, photos, sides, graph, threshold: options.threshold });
+  const founder = (p: number) => !input.founders || Boolean(input.founders[faceOrder[p]]);
   const founding = new Map<number, number>();
-  for (let p = 0; p < n; p++) {
-    if (input.founders && !input.founders[faceOrder[p]]) continue;
-    founding.set(roots[p], (founding.get(roots[p]) ?? 0) + 1);
-  }
+  for (let p = 0; p < n; p++) if (founder(p)) founding.set(roots[p], (founding.get(roots[p]) ?? 0) + 1);
   const anchoredRoots = new Set<number>();
   for (let q = 0; q < m; q++) anchoredRoots.add(roots[n + q]);
-  const pairs =
-    options.pairs === false || (options.pairs === undefined && options.minFaces > 3)
-      ? undefined
-      : { ...TIGHT_PAIR, ...(options.pairs === true || options.pairs === undefined ? {} : options.pairs) };
   const isPerson = (root: number) => anchoredRoots.has(root) || (founding.get(root) ?? 0) >= options.minFaces;
-  const attach = options.attach === false ? undefined : { ...ATTACH, ...(options.attach === true ? {} : options.attach) };
+  const attach = stageOptions(options.attach, ATTACH);
   if (attach) {
     const joined = attachLeftovers(
       {
@@ -196,8 +190,10 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   }
   // Last, what nobody took: a tight pair is a person of its own (after the second stage, so that a pair of a
   // person's leftovers joins that person rather than splitting from it).
-  const founder = (p: number) => !input.founders || Boolean(input.founders[faceOrder[p]]);
-  const tight = pairs && options.minFaces > 2 ? tightPairs(graph, roots, n, founder, isPerson, pairs) : new Set<number>();
+  // Pairs only matter where minFaces asks for more than two; unasked, only at minFaces 3.
+  const pairs =
+    options.minFaces > 2 && (options.pairs !== undefined || options.minFaces <= 3) ? stageOptions(options.pairs, TIGHT_PAIR) : undefined;
+  const tight = pairs ? tightPairs(graph, roots, n, founder, isPerson, pairs) : new Set<number>();
   const isFinalPerson = (root: number) => isPerson(root) || tight.has(root);
 
   // Read the result out: a face joins the anchor in its cluster, or the cluster becomes a new person.
@@ -238,6 +234,11 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
     people.push({ faces, representative: faceOrder[best] });
   }
   return { anchorOf, personOf, people };
+}
+
+/** A later stage's bounds: `defaults` with a caller's own over them; undefined when switched off. */
+function stageOptions<T>(option: boolean | Partial<T> | undefined, defaults: T): T | undefined {
+  return option === false ? undefined : { ...defaults, ...(typeof option === 'object' ? option : {}) };
 }
 
 /**
