@@ -168,14 +168,7 @@ export class WatchService {
    * still there and stays). Returns how many left.
    */
   async finishScan(folder: WatchedFolderRow, scan: number): Promise<number> {
-    let removed = 0;
-    for (let after = 0; ; ) {
-      const unseen = await this.deps.folders.unseen(folder.id, scan, after, PAGE);
-      if (unseen.length === 0) break;
-      after = unseen[unseen.length - 1].id;
-      removed += await this.removeGone(unseen);
-    }
-    return removed;
+    return this.removeGoneInPages((after) => this.deps.folders.unseen(folder.id, scan, after, PAGE));
   }
 
   /** A round of changes the watcher saw: new or changed files queued (returns the batch), nothing removed yet. */
@@ -196,14 +189,7 @@ export class WatchService {
   /** Paths (files or folders) the watcher saw go: the images still recorded there whose file is gone leave the album. */
   async removePaths(folder: WatchedFolderRow, paths: string[]): Promise<number> {
     let removed = 0;
-    for (const p of paths) {
-      for (let after = 0; ; ) {
-        const images = await this.deps.folders.atOrUnder(folder.id, p, after, PAGE);
-        if (images.length === 0) break;
-        after = images[images.length - 1].id;
-        removed += await this.removeGone(images);
-      }
-    }
+    for (const p of paths) removed += await this.removeGoneInPages((after) => this.deps.folders.atOrUnder(folder.id, p, after, PAGE));
     return removed;
   }
 
@@ -257,6 +243,17 @@ export class WatchService {
     const image = await this.deps.images.findAnyById(photo.id);
     if (!image) return;
     await this.deps.ingest.enqueueInPlace(image.album_id, image.watched_folder_id, [{ path: photo.source_path }]);
+  }
+
+  /** {@link removeGone} over every page `page(afterId)` gives, in id order; returns how many left. */
+  private async removeGoneInPages(page: (afterId: number) => Promise<IndexedFile[]>): Promise<number> {
+    let removed = 0;
+    for (let after = 0; ; ) {
+      const images = await page(after);
+      if (images.length === 0) return removed;
+      after = images[images.length - 1].id;
+      removed += await this.removeGone(images);
+    }
   }
 
   private async removeGone(images: IndexedFile[]): Promise<number> {
