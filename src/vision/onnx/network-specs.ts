@@ -22,7 +22,7 @@ export interface NetworkSpec {
   readonly offset: number;
 }
 
-/** The three face-api networks the pipeline runs, with face-api's own constants. */
+/** The face-api networks the pipeline runs, with face-api's own constants. */
 export const NETWORK_SPECS = {
   /** `SsdMobilenetv1.forwardInput`: toBatchTensor(512, false), x / 127.5 - 1. */
   detector: { model: 'ssd_mobilenetv1_model', inputSize: 512, padding: 'end', mean: [0, 0, 0], divisor: 127.5, offset: -1 },
@@ -39,6 +39,18 @@ export const NETWORK_SPECS = {
   recognition: {
     model: 'face_recognition_model',
     inputSize: 150,
+    padding: 'center',
+    mean: [122.782, 117.001, 104.298],
+    divisor: 255,
+    offset: 0,
+  },
+  /**
+   * `AgeGenderNet`'s TinyXception (`TinyXception.forwardInput`): toBatchTensor(112, true), (x - mean) / 255,
+   * the landmark net's input. Only the gender head is converted.
+   */
+  gender: {
+    model: 'age_gender_model',
+    inputSize: 112,
     padding: 'center',
     mean: [122.782, 117.001, 104.298],
     divisor: 255,

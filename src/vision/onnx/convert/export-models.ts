@@ -6,7 +6,7 @@
  *     rewrites models/face-api-onnx.json from the installed face-api weights;
  *     do it only after the ONNX parity tests pass on the new weights.
  *   node --import tsx src/vision/onnx/convert/export-models.ts --out models
- *     writes detector.onnx, landmarks.onnx and recognition.onnx (git-ignored)
+ *     writes detector.onnx, landmarks.onnx, recognition.onnx and gender.onnx (git-ignored)
  *     to inspect the graphs with ONNX tools.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -22,7 +22,7 @@ export async function exportModels(options: { outDir?: string; manifest?: boolea
   const written: string[] = [];
   if (options.outDir) {
     await mkdir(options.outDir, { recursive: true });
-    for (const name of ['detector', 'landmarks', 'recognition'] as const) {
+    for (const name of ['detector', 'landmarks', 'recognition', 'gender'] as const) {
       const file = path.join(options.outDir, `${name}.onnx`);
       await writeFile(file, models[name]);
       written.push(file);

@@ -254,6 +254,11 @@ export class OnnxGraphBuilder {
     return this.op('Gemm', [x.name, w, this.constant(bias.data, [cout], 'fc_b')], [x.shape[0], cout]);
   }
 
+  /** tf.softmax over the last axis of [N, K]. */
+  softmax(x: GraphValue): GraphValue {
+    return this.op('Softmax', [x.name], x.shape, { axis: -1 });
+  }
+
   /** NCHW -> [N, H * W * C / last, last]: tfjs' reshape of an NHWC conv output. */
   flattenNhwc(x: GraphValue, last: number): GraphValue {
     const [n, c, h, w] = x.shape;

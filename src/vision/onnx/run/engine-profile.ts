@@ -22,5 +22,5 @@ export type EngineProfile = Record<NetworkName, NetworkProfile>;
 /** A zeroed profile. */
 export function emptyProfile(): EngineProfile {
   const zero = (): NetworkProfile => ({ calls: 0, items: 0, prepareMs: 0, inferMs: 0, finishMs: 0 });
-  return { detector: zero(), landmarks: zero(), recognition: zero() };
+  return { detector: zero(), landmarks: zero(), recognition: zero(), gender: zero() };
 }
