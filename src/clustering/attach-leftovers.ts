@@ -1,3 +1,4 @@
+import type { GenderEvidence } from './gender-evidence.js';
 import { buildNeighbourGraph, exactNeighbourGraph } from './neighbour-graph.js';
 
 /** Up to this many leftover x (leftover + person) comparisons the people near each leftover are found exactly. */
@@ -21,6 +22,8 @@ export interface LeftoverInput {
   photos: readonly (readonly number[] | null)[];
   /** Per point, signed "not the same person" keys (average-linkage.ts `sides`). */
   sides: readonly (readonly number[] | null)[];
+  /** The linkage's gender totals per final cluster (by root), if faces carry a gender: opposite ones never join. */
+  gender?: GenderEvidence;
   /** Nearest people looked at per leftover face. */
   neighbours: number;
 }
@@ -139,8 +142,10 @@ export function attachLeftovers(input: LeftoverInput, options: AttachOptions): M
     const photos = keysOf(points, input.photos);
     const sides = keysOf(points, input.sides);
     if ([...photos].some((k) => keys.photos.has(k)) || [...sides].some((k) => keys.sides.has(-k))) continue;
+    if (input.gender?.apart(leftover, person)) continue;
     for (const k of photos) keys.photos.add(k);
     for (const k of sides) keys.sides.add(k);
+    input.gender?.merge(person, leftover);
     joined.set(leftover, person);
   }
   return joined;

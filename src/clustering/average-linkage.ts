@@ -1,4 +1,5 @@
 import type { NeighbourGraph } from './neighbour-graph.js';
+import type { GenderEvidence } from './gender-evidence.js';
 import { PairHeap } from './pair-heap.js';
 
 /** The starting clusters of an average-linkage run. */
@@ -29,6 +30,11 @@ export interface LinkageInput {
    * the two stay apart).
    */
   sides?: (readonly number[] | null)[];
+  /**
+   * Per starting cluster, what its faces say of its gender: two clusters confidently of opposite genders are
+   * never merged. Updated in place as clusters merge, so later stages read the final clusters' totals.
+   */
+  gender?: GenderEvidence;
   /** Candidate merges: clusters are only merged along (chains of) these edges. */
   graph: NeighbourGraph;
   /** Largest average cosine distance at which two clusters are merged. */
@@ -136,7 +142,7 @@ export function averageLinkage(input: LinkageInput): LinkageResult {
     const b = entry[2];
     // Stale: one side has since been merged away or has grown.
     if (parent[a] !== a || parent[b] !== b || stamp[a] !== entry[3] || stamp[b] !== entry[4]) continue;
-    if (sharePhoto(a, b) || opposed(a, b)) continue;
+    if (sharePhoto(a, b) || opposed(a, b) || input.gender?.apart(a, b)) continue;
     // The survivor is the existing person if there is one, else the larger side (less to copy).
     const keep = fixed[b] || (!fixed[a] && counts[b] > counts[a]) ? b : a;
     const gone = keep === a ? b : a;
@@ -152,6 +158,7 @@ export function averageLinkage(input: LinkageInput): LinkageResult {
     photos[gone] = null;
     sides[keep] = mergeSets(sides[keep], sides[gone]);
     sides[gone] = null;
+    input.gender?.merge(keep, gone);
     parent[gone] = keep;
     stamp[keep]++;
     // Neighbours of the merged cluster: both sides' neighbours, as current clusters, each once,

@@ -4,10 +4,12 @@ import {
   ATTACH,
   DEFAULT_MIN_FACES,
   DEFAULT_NEIGHBOURS,
+  GENDER_CONFIDENCE,
   TIGHT_PAIR,
   type ClusteringOptions,
   type TightPairOptions,
 } from './clustering-config.js';
+import { GenderEvidence, type GenderCounts } from './gender-evidence.js';
 import { buildNeighbourGraph, exactNeighbourGraph, type NeighbourGraph } from './neighbour-graph.js';
 
 /** Up to this many face x point comparisons the neighbour graph is computed exactly (about a second). */
@@ -23,6 +25,8 @@ export interface ClusterAnchor {
   imageIds: readonly number[];
   /** Signed "not the same person" keys of this person (see FaceClusteringInput.sides). */
   sides?: readonly number[];
+  /** Its faces the age/gender net calls confidently male and female (see FaceClusteringInput.maleProbability). */
+  gender?: GenderCounts;
 }
 
 export interface FaceClusteringInput {
@@ -56,6 +60,11 @@ export interface FaceClusteringInput {
    * never end up in one person, while each one's faces may still group.
    */
   sides?: readonly (readonly number[] | undefined)[];
+  /**
+   * Per face, P(male) from the age/gender net, NaN where unknown: a group confidently male never joins one
+   * confidently female (gender-evidence.ts, clustering-config.ts `GENDER_CONFIDENCE`).
+   */
+  maleProbability?: ArrayLike<number>;
 }
 
 export interface NewPerson {
@@ -159,7 +168,19 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   const graphOptions = { k: options.neighbours, maxDistance: options.threshold };
   const graph =
     n * total <= EXACT_GRAPH_PAIRS ? exactNeighbourGraph(unit, dim, n, graphOptions) : buildNeighbourGraph(unit, dim, graphOptions);
-  const { roots, sumOf } = averageLinkage({ dim, vectors: unit, sums, counts, fixed, photos, sides, graph, threshold: options.threshold });
+  const gender = genderOf(input, faceOrder, anchorOrder);
+  const { roots, sumOf } = averageLinkage({
+    dim,
+    vectors: unit,
+    sums,
+    counts,
+    fixed,
+    photos,
+    sides,
+    gender,
+    graph,
+    threshold: options.threshold,
+  });
   const founder = (p: number) => !input.founders || Boolean(input.founders[faceOrder[p]]);
   const founding = new Map<number, number>();
   for (let p = 0; p < n; p++) if (founder(p)) founding.set(roots[p], (founding.get(roots[p]) ?? 0) + 1);
@@ -179,6 +200,7 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
         isPerson,
         photos,
         sides,
+        gender,
         neighbours: options.neighbours,
       },
       attach,
@@ -293,6 +315,7 @@ function withoutPoorFaces(input: FaceClusteringInput, poor: ArrayLike<boolean>, 
       anchors: input.anchors,
       cannotJoin: input.cannotJoin && kept.map((i) => input.cannotJoin![i]),
       sides: input.sides && kept.map((i) => input.sides![i]),
+      maleProbability: input.maleProbability && kept.map((i) => input.maleProbability![i]),
     },
     options,
   );
@@ -331,6 +354,16 @@ export function clusterEmbeddings(
     out[i] = person >= 0 ? person : null;
   });
   return out;
+}
+
+/** The gender evidence of every point (faces in canonical order, then anchors), or undefined when no face carries one. */
+function genderOf(input: FaceClusteringInput, faceOrder: Int32Array, anchorOrder: Int32Array): GenderEvidence | undefined {
+  const p = input.maleProbability;
+  const anchors = input.anchors ?? [];
+  if (!p && !anchors.some((a) => a.gender)) return undefined;
+  const ordered = Float64Array.from(faceOrder, (f) => (p ? p[f] : Number.NaN));
+  const extra = Array.from(anchorOrder, (a) => anchors[a].gender ?? { male: 0, female: 0 });
+  return GenderEvidence.of(ordered, extra, GENDER_CONFIDENCE);
 }
 
 /**

@@ -68,5 +68,13 @@ export const MAX_MIN_FACES = 1000;
 /** The tight pairs' bounds (cluster-faces.ts); how they were chosen: docs/quality.md, People. */
 export const TIGHT_PAIR: TightPairOptions = { maxDistance: 0.045, margin: 0.02 };
 
+/**
+ * A face counts as male (female) when face-api's age/gender net gives it a P(male) of at least this (at most
+ * 1 minus this), and a group is male (female) when this fraction of its counted faces are; a male group never
+ * merges with a female one. Distance cannot tell a man from a woman who look alike (insightface's pair, 0.046
+ * apart); the net can. How it was chosen and what it does on every set: docs/quality.md, People.
+ */
+export const GENDER_CONFIDENCE = 0.9;
+
 /** The second stage's bounds (attach-leftovers.ts); how they were chosen: docs/quality.md, People. */
 export const ATTACH: AttachOptions = { maxDistance: 0.1, margin: 0.02, maxExcess: 0.03, maxFaces: 2 };

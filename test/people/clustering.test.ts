@@ -221,6 +221,54 @@ describe('a tight pair: two faces alone make a person', () => {
   });
 });
 
+describe('gender: a man and a woman who look alike stay two people', () => {
+  const dim = 8;
+  const { near, pack } = toyVectors(dim);
+  const options = { threshold: 0.05, minFaces: 3, neighbours: 8 };
+  // Six faces 0.022 apart: one person by distance alone.
+  const faces = [1, 2, 3, 4, 5, 6].map((k) => near(0, k, 0.15));
+  const input = { embeddings: pack(faces), dim, imageIds: [1, 2, 3, 4, 5, 6] };
+
+  test('confidently opposite groups never merge; undecided or unknown faces do', () => {
+    const apart = clusterFaces({ ...input, maleProbability: [0.95, 0.97, 0.92, 0.03, 0.05, 0.08] }, options);
+    assert.equal(apart.people.length, 2);
+    assert.equal(new Set(apart.personOf.slice(0, 3)).size, 1);
+    assert.equal(new Set(apart.personOf.slice(3)).size, 1);
+    assert.notEqual(apart.personOf[0], apart.personOf[3]);
+    for (const p of [[0.5, 0.6, 0.4, 0.5, 0.3, 0.7], new Array(6).fill(Number.NaN)]) {
+      const one = clusterFaces({ ...input, maleProbability: p }, options);
+      assert.equal(one.people.length, 1, JSON.stringify(p));
+      assert.equal(one.people[0].faces.length, 6);
+    }
+    assert.equal(clusterFaces(input, options).people.length, 1, 'no gender at all: distance alone');
+  });
+
+  test('one odd face neither splits a person nor is taken into it', () => {
+    const r = clusterFaces({ ...input, maleProbability: [0.95, 0.97, 0.92, 0.96, 0.94, 0.02] }, options);
+    assert.equal(r.people.length, 1);
+    assert.deepEqual(r.people[0].faces.sort(), [0, 1, 2, 3, 4]);
+    assert.equal(r.personOf[5], -1);
+  });
+
+  test('an existing person of one gender takes no face confidently of the other, in either stage', () => {
+    const sum = new Float32Array(dim);
+    sum[0] = 4;
+    const anchor = { count: 4, sum, imageIds: [], gender: { male: 4, female: 0 } };
+    const two = { embeddings: pack([near(0, 1, 0.1), near(0, 2, 0.1)]), dim, imageIds: [1, 2], anchors: [anchor] };
+    const r = clusterFaces({ ...two, maleProbability: [0.04, 0.5] }, { ...options, minFaces: 1 });
+    assert.notEqual(r.anchorOf[0], 0, 'the confident woman does not join him');
+    assert.equal(r.anchorOf[1], 0, 'the undecided face does');
+    // The second stage: a leftover beyond the threshold but clearly nearest the person.
+    const person = [1, 2, 3, 4].map((k) => near(0, k, 0.2));
+    const leftover = near(0, 5, 0.3);
+    const second = { embeddings: pack([...person, leftover]), dim, imageIds: [1, 2, 3, 4, 5] };
+    const joins = clusterFaces({ ...second, maleProbability: [0.9, 0.95, 0.97, 0.93, 0.6] }, options);
+    assert.equal(joins.personOf[4], joins.personOf[0]);
+    const stays = clusterFaces({ ...second, maleProbability: [0.9, 0.95, 0.97, 0.93, 0.05] }, options);
+    assert.equal(stays.personOf[4], -1);
+  });
+});
+
 describe('average linkage', () => {
   test('is exact UPGMA: the same clusters as a brute-force reference', () => {
     const lib = syntheticLibrary(150, 3);
