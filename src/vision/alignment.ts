@@ -38,6 +38,36 @@ export function dlibAlignedCrop(landmarks: Point[], image: { width: number; heig
   return { x, y, width: Math.min(size, image.width + x), height: Math.min(size, image.height + y) };
 }
 
+/** face-api's `alignMinBbox` padding: the landmarks' bounding box grown by this fraction of its width and height. */
+const MIN_BBOX_PADDING = 0.2;
+
+/**
+ * The box the age/gender net is fed for a face with landmarks: face-api's
+ * `alignedRect` (`extendWithFaceLandmarks`, `FaceLandmarks.align()`), the
+ * crop `withAgeAndGender()` uses after `withFaceLandmarks()`: the 68 points'
+ * bounding box grown by a tenth of its size on each side. Ported with its
+ * quirks so that both engines see face-api's pixels: the largest x and y start
+ * from 0, and the box goes through `FaceDetection`'s relative coordinates
+ * three times (x * (1 / width) * width: `extendWithFaceLandmarks`, then
+ * `forSize` in `extractFaceTensors`) before it is clipped and floored.
+ */
+export function ageGenderBox(landmarks: readonly Point[], image: { width: number; height: number }): Box {
+  const xs = landmarks.map((p) => p.x);
+  const ys = landmarks.map((p) => p.y);
+  const minX = Math.min(...xs);
+  const minY = Math.min(...ys);
+  const maxX = Math.max(0, ...xs);
+  const maxY = Math.max(0, ...ys);
+  const width = maxX - minX;
+  const height = maxY - minY;
+  const padX = width * MIN_BBOX_PADDING;
+  const padY = height * MIN_BBOX_PADDING;
+  let box: Box = { x: minX - padX / 2, y: minY - padY / 2, width: width + padX, height: height + padY };
+  const relative = (b: Box, sx: number, sy: number): Box => ({ x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy });
+  for (let i = 0; i < 3; i++) box = relative(relative(box, 1 / image.width, 1 / image.height), image.width, image.height);
+  return box;
+}
+
 /**
  * dlib's mean face shape (points 17-67 of the 68-point scheme, in a unit
  * square), from `get_face_chip_details` in dlib/image_transforms/interpolation.h.

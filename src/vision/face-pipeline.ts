@@ -1,4 +1,4 @@
-import { extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
+import { ageGenderBox, extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
 import { checkFace, isDoubtful, wantsFloat32Box, type FaceCheck, type FaceSource } from './face-check.js';
 import {
   detectFaces,
@@ -33,6 +33,12 @@ export interface AnalyzedFace {
   quality: number;
   /** What the quality was judged from. */
   signals: FaceSignals;
+  /**
+   * The probability, in [0, 1], that the face is a man's: face-api's age/gender
+   * net on face-api's crop around the landmarks ({@link ageGenderBox}); 0.5 when
+   * that crop has no pixels in the image.
+   */
+  maleProbability: number;
 }
 
 export interface AnalyzedPhoto {
@@ -117,7 +123,12 @@ export class FacePipeline {
       input: this.options.detectInput ?? 'fit',
       tileSize: this.options.detectTileSize ?? 0,
     });
-    await this.engine.warmUp?.({ detector, landmarks: WARM_UP_LANDMARK_BOXES, recognition: WARM_UP_FACES * FACE_CHIP_PADDINGS.length });
+    await this.engine.warmUp?.({
+      detector,
+      landmarks: WARM_UP_LANDMARK_BOXES,
+      recognition: WARM_UP_FACES * FACE_CHIP_PADDINGS.length,
+      gender: WARM_UP_FACES,
+    });
   }
 
   /** A JPEG of the photo for browsers, from the same decode as analysis (see vision/browser-rendition.ts). */
@@ -340,7 +351,8 @@ export class FacePipeline {
    * Chips, embeddings and photo coordinates of faces whose landmarks are
    * known (`view` coordinates): the one encoding step every face takes,
    * detected, whole-image or drawn. Each face is encoded from chips at a few
-   * margins and the unit descriptors averaged.
+   * margins and the unit descriptors averaged; all faces' gender is read in
+   * one batch beside.
    */
   private async encode(view: ImageView, found: FoundFace[], photo: DecodedPhoto): Promise<AnalyzedFace[]> {
     const { image, scale } = photo;
@@ -348,6 +360,8 @@ export class FacePipeline {
       FACE_CHIP_PADDINGS.map((padding) => extractChip(view.image, faceChipTransform(fit.points, FACE_CHIP_SIZE, padding))),
     );
     const raw = chips.length === 0 ? [] : await this.engine.embed(...sideBySide(chips));
+    const genderBoxes = found.map(({ fit }) => ageGenderBox(fit.points, view.image));
+    const male = found.length === 0 ? [] : await this.engine.gender(view.image, genderBoxes);
     const n = FACE_CHIP_PADDINGS.length;
     const toPhoto = (p: Point): Point => {
       const q = view.toSource(p);
@@ -364,6 +378,7 @@ export class FacePipeline {
         embedding: l2Normalize(meanOfUnit(mine)),
         quality: faceQuality(signals),
         signals,
+        maleProbability: male[i],
       };
     });
   }

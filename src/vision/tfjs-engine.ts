@@ -8,13 +8,16 @@ type Tensor3D = ReturnType<Tfjs['tensor3d']>;
 
 const require = createRequire(import.meta.url);
 
+/** P(male) of a box with no pixels in the image: no evidence either way. */
+export const NO_GENDER_EVIDENCE = 0.5;
+
 /** Folder holding the tfjs weight manifests shipped inside `@vladmandic/face-api`. */
 export const FACE_API_MODEL_DIR = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
 
 let faceApi: Promise<FaceApi> | undefined;
 
 /**
- * face-api on tfjs' WebAssembly backend with the three networks facegraph uses
+ * face-api on tfjs' WebAssembly backend with the four networks facegraph uses
  * loaded from the npm package: once per process (the reference engine and the
  * benchmark's plain face-api baseline share it).
  */
@@ -31,6 +34,7 @@ export function loadFaceApi(): Promise<FaceApi> {
     await faceapi.nets.ssdMobilenetv1.loadFromDisk(FACE_API_MODEL_DIR);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(FACE_API_MODEL_DIR);
     await faceapi.nets.faceRecognitionNet.loadFromDisk(FACE_API_MODEL_DIR);
+    await faceapi.nets.ageGenderNet.loadFromDisk(FACE_API_MODEL_DIR);
     return faceapi;
   })();
   return faceApi;
@@ -120,6 +124,31 @@ export class TfjsEngine implements FaceEngine {
       const input = faces.length === 1 ? faces[0] : faces;
       const result = await api.nets.faceRecognitionNet.computeFaceDescriptor(input as never);
       (Array.isArray(result) ? result : [result]).forEach((d, k) => (out[live[k]] = Float32Array.from(d)));
+      return out;
+    } finally {
+      faces.forEach((f) => f.dispose());
+      tensor.dispose();
+    }
+  }
+
+  async gender(image: RgbImage, boxes: Box[]): Promise<number[]> {
+    const clipped = boxes.map((b) => clipBox(b, image));
+    const live = clipped.map((_b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
+    const out = boxes.map(() => NO_GENDER_EVIDENCE);
+    if (live.length === 0) return out;
+    const api = await this.ready();
+    const tensor = this.toTensor(api, image);
+    const faces = await api.extractFaceTensors(
+      tensor,
+      live.map((i) => new api.Rect(boxes[i].x, boxes[i].y, boxes[i].width, boxes[i].height)),
+    );
+    try {
+      const input = faces.length === 1 ? faces[0] : faces;
+      const result = await api.nets.ageGenderNet.predictAgeAndGender(input as never);
+      // face-api reports the likelier gender and its probability; P(male) is read back from them.
+      (Array.isArray(result) ? result : [result]).forEach((p, k) => {
+        out[live[k]] = p.gender === 'male' ? p.genderProbability : 1 - p.genderProbability;
+      });
       return out;
     } finally {
       faces.forEach((f) => f.dispose());

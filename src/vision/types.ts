@@ -64,10 +64,12 @@ export interface WarmUpInputs {
   landmarks: number;
   /** Crops in one batch of the recognition net. */
   recognition: number;
+  /** Boxes in one batch of the age/gender net. */
+  gender: number;
 }
 
 /**
- * A face-recognition engine: the three networks the pipeline needs, behind one
+ * A face-recognition engine: the networks the pipeline needs, behind one
  * narrow interface so that a faster runtime (ONNX) can replace the reference
  * one (tfjs-wasm) without touching anything above `vision/`.
  *
@@ -111,6 +113,14 @@ export interface FaceEngine {
    * engine exactly as face-api does. Not normalised.
    */
   embed(image: RgbImage, crops: Box[]): Promise<Float32Array[]>;
+  /**
+   * The probability that each box holds a man's face, in [0, 1]: face-api's
+   * age/gender net (gender head). The box is clipped to the image, padded to a
+   * square and resized to 112 x 112 as face-api does; face-api's own crop is
+   * `ageGenderBox` (alignment.ts) of the face's landmarks. A box with no pixels in the
+   * image gets 0.5: no evidence either way.
+   */
+  gender(image: RgbImage, boxes: Box[]): Promise<number[]>;
   /** Frees native memory. */
   dispose(): Promise<void>;
 }

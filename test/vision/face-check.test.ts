@@ -283,6 +283,7 @@ function int8BoxesOnly(engine: FaceEngine): FaceEngine {
     detect: (image, options) => engine.detect(image, options),
     landmarks: (image, boxes) => engine.landmarks(image, boxes),
     embed: (image, crops) => engine.embed(image, crops),
+    gender: (image, boxes) => engine.gender(image, boxes),
     dispose: async () => {},
   };
 }

@@ -43,6 +43,7 @@ function spyEngine(engine: FaceEngine, scalable: boolean, seen: (image: RgbImage
     dispose: async () => {},
     landmarks: (image, boxes) => engine.landmarks(image, boxes),
     embed: (image, crops) => engine.embed(image, crops),
+    gender: (image, boxes) => engine.gender(image, boxes),
     detect: (image, options) => {
       seen(image, options);
       return engine.detect(image, options);

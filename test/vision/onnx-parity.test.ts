@@ -292,6 +292,7 @@ describe('ONNX engine parity with the tfjs-wasm reference', () => {
           copy[7] += descriptorBy;
           return copy;
         }),
+      gender: (img, boxes) => onnx.gender(img, boxes),
     });
     const half = nudged(TOLERANCE.descriptor / 2, TOLERANCE.landmarkPx / 2);
     assertClose('within tolerance', ref, await runOnReferenceInputs(half, image, ref), TOLERANCE);

@@ -6,7 +6,7 @@ import type { EnginePrecision, NetworkPrecisions } from './int8-support.js';
 export interface OnnxEngineConfig {
   /**
    * Intra-op threads of each ONNX Runtime session (`FACEGRAPH_THREADS`).
-   * Default: every core. The three sessions run one after another, so they
+   * Default: every core. The sessions run one after another, so they
    * share these threads rather than multiplying them.
    */
   threads?: number;

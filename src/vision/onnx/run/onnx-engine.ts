@@ -1,6 +1,7 @@
 import type { InferenceSession, OnnxValue, Tensor } from 'onnxruntime-node';
-import { clipBox } from '../../tfjs-engine.js';
+import { clipBox, NO_GENDER_EVIDENCE } from '../../tfjs-engine.js';
 import type { Box, Detection, DetectOptions, FaceEngine, Point, RgbImage, WarmUpInputs } from '../../types.js';
+import { MALE_INDEX } from '../convert/age-gender-net-graph.js';
 import { convertFaceApiModels } from '../convert/convert-face-api.js';
 import { type EngineProfile, emptyProfile, type NetworkProfile } from './engine-profile.js';
 import { networkPrecisions, type NetworkPrecisions } from './int8-support.js';
@@ -21,6 +22,8 @@ interface Networks {
   float32Detector?: InferenceSession;
   landmarks: InferenceSession;
   recognition: InferenceSession;
+  /** The age/gender net's gender head. */
+  gender: InferenceSession;
   /** SSD anchors by input shape (`WxH`): face-api's own at 512, the others made from their layout (ssd-anchors.ts). */
   anchors: Map<string, Float32Array>;
   anchorLayout: ReturnType<typeof anchorLayout>;
@@ -30,19 +33,21 @@ interface Networks {
 const FACE_API_DEFAULT_MIN_SCORE = 0.5;
 const FACE_API_DEFAULT_MAX_RESULTS = 100;
 const DESCRIPTOR_SIZE = 128;
+/** The gender head's outputs per face: P(male), P(female). */
+const GENDER_CLASSES = 2;
 /** Detector input sides other than 512 are multiples of this (see ssd-anchors.ts), up to {@link MAX_DETECTOR_INPUT}. */
 const DETECTOR_INPUT_STEP = 64;
 const MAX_DETECTOR_INPUT = 2048;
 
 /**
- * face-api's three networks on ONNX Runtime's native CPU kernels: the same
+ * face-api's networks on ONNX Runtime's native CPU kernels: the same
  * weights and the same preprocessing as {@link TfjsEngine}, bit for bit up to
  * the network itself, so results differ from the reference only by float
  * summation order. About an order of magnitude faster than tfjs-wasm, and it
  * uses several cores.
  *
- * All faces of a photo go through the landmark net in one batch and through
- * the recognition net in one batch. The models are converted from the tfjs
+ * All faces of a photo go through the landmark net in one batch, through
+ * the recognition net in one batch and through the age/gender net in one batch. The models are converted from the tfjs
  * weights in memory on {@link load}, after checking the committed manifest.
  *
  * With `precision: 'int8'` the detector and the recogniser are the quantized
@@ -91,15 +96,16 @@ export class OnnxEngine implements FaceEngine {
     // Loaded here, not at import: the native runtime is only needed once a photo is analysed.
     const ort = await import('onnxruntime-node');
     const options = sessionOptions(this.config.threads ?? defaultThreads());
-    const [detector, landmarks, recognition, float32Detector] = await Promise.all([
+    const [detector, landmarks, recognition, gender, float32Detector] = await Promise.all([
       ort.InferenceSession.create(models.detector, options),
       ort.InferenceSession.create(models.landmarks, options),
       ort.InferenceSession.create(models.recognition, options),
+      ort.InferenceSession.create(models.gender, options),
       // Opened with the others, not on first use: building it takes ~1 s, which would land on some photo's latency.
       models.float32Detector && ort.InferenceSession.create(models.float32Detector, options),
     ]);
     const anchors = new Map([[`${SSD_BASE_INPUT}x${SSD_BASE_INPUT}`, models.anchors]]);
-    return { ort, detector, landmarks, recognition, float32Detector, anchors, anchorLayout: anchorLayout(models.anchors) };
+    return { ort, detector, landmarks, recognition, gender, float32Detector, anchors, anchorLayout: anchorLayout(models.anchors) };
   }
 
   /**
@@ -117,6 +123,7 @@ export class OnnxEngine implements FaceEngine {
     const boxes = (n: number) => Array.from({ length: n }, (_, i) => ({ x: (i * 7) % (side - 128), y: 0, width: 128, height: 128 }));
     await this.landmarks(image, boxes(largest.landmarks));
     await this.embed(image, boxes(largest.recognition));
+    await this.gender(image, boxes(largest.gender));
     this.resetProfile();
   }
 
@@ -216,6 +223,16 @@ export class OnnxEngine implements FaceEngine {
     return descriptors;
   }
 
+  async gender(image: RgbImage, boxes: Box[]): Promise<number[]> {
+    if (boxes.length === 0) return [];
+    const nets = await this.ready();
+    const crops = boxes.map((b) => clipBox(b, image));
+    const valid = crops.map((c) => c.width > 0 && c.height > 0);
+    const output = await this.runBatch(nets, nets.gender, image, crops, valid, NETWORK_SPECS.gender, this.stats.gender);
+    let row = 0;
+    return crops.map((_, i) => (valid[i] ? output[GENDER_CLASSES * row++ + MALE_INDEX] : NO_GENDER_EVIDENCE));
+  }
+
   /**
    * One batched run of `session` over the valid crops; returns the flat output.
    * `uint8`: the network takes the resized pixels as uint8 (the int8 recogniser,
@@ -273,7 +290,13 @@ export class OnnxEngine implements FaceEngine {
     this.networks = undefined;
     this.loading = undefined;
     if (!nets) return;
-    await Promise.all([nets.detector.release(), nets.landmarks.release(), nets.recognition.release(), nets.float32Detector?.release()]);
+    await Promise.all([
+      nets.detector.release(),
+      nets.landmarks.release(),
+      nets.recognition.release(),
+      nets.gender.release(),
+      nets.float32Detector?.release(),
+    ]);
   }
 }
 
