@@ -18,7 +18,7 @@ import { isPoorQuality } from '../vision/face-quality.js';
 import { openPipeline } from './eval-sources.js';
 
 /** What the embedding cache keeps of a photo's main face, per system and file. */
-type Cached = { embedding: number[]; quality?: number } | null;
+type Cached = { embedding: number[]; quality?: number; maleProbability?: number } | null;
 
 export interface PeopleOptions {
   baseline: boolean;
@@ -31,6 +31,8 @@ export interface PeopleOptions {
   only?: string[];
   /** Instead of the table: the second stage's bounds tried on half 0 of every set's people. */
   tune?: boolean;
+  /** Cluster as if no face carried a gender (the clustering before the gender cannot-link). */
+  noGender?: boolean;
 }
 
 /**
@@ -71,7 +73,8 @@ export async function evaluatePeople(options: PeopleOptions): Promise<number> {
     let faceApi: PhotoAnalyzer | undefined;
     for (const source of chosen) {
       const identity = source.identity!;
-      facegraphSets.push(await embedSet(source.name, identity, 'facegraph', pipeline, cache, config.datasets, scratch));
+      const set = await embedSet(source.name, identity, 'facegraph', pipeline, cache, config.datasets, scratch);
+      facegraphSets.push(options.noGender ? { ...set, maleProbability: undefined } : set);
       if (options.baseline) {
         faceApi ??= await openFaceApiBaseline();
         faceApiSets.push(await embedSet(source.name, identity, 'face-api', faceApi, cache, config.datasets, scratch));
@@ -165,6 +168,7 @@ export function clusterer(threshold: number, stage: 'before' | 'after' | Partial
         dim: set.dim,
         imageIds: rows.map((i) => set.imageIds[i]),
         ...(set.poor ? { poor: rows.map((i) => set.poor![i]) } : {}),
+        ...(set.maleProbability && stage !== 'before' ? { maleProbability: rows.map((i) => set.maleProbability![i]) } : {}),
       },
       {
         threshold,
@@ -197,11 +201,18 @@ async function embedSet(
   for (const [i, file] of dataset.photos.entries()) {
     const where = file.startsWith(scratch) ? `derived/${path.relative(scratch, file)}` : path.relative(datasets, file);
     const key = `${system}:${where}`;
-    if (!cache.has(key)) {
+    // An entry cached before faces carried a gender is measured again.
+    const entry = cache.get(key);
+    if (entry === undefined || (entry && system === 'facegraph' && entry.maleProbability === undefined)) {
       let found: Cached = null;
       try {
         const main = mainFace((await analyzer.analyze(await readFile(file))).faces);
-        if (main) found = { embedding: Array.from(main.embedding), ...(main.quality !== undefined ? { quality: main.quality } : {}) };
+        if (main)
+          found = {
+            embedding: Array.from(main.embedding),
+            ...(main.quality !== undefined ? { quality: main.quality } : {}),
+            ...(main.maleProbability !== undefined ? { maleProbability: main.maleProbability } : {}),
+          };
       } catch {
         // An unreadable photo is a photo without a face.
       }
@@ -225,6 +236,7 @@ async function embedSet(
     present: faces.map((f) => f !== null),
     imageIds: faces.map((_, i) => i),
     poor: faces.map((f) => isPoorQuality(f?.quality)),
+    ...(faces.some((f) => f?.maleProbability !== undefined) ? { maleProbability: faces.map((f) => f?.maleProbability ?? Number.NaN) } : {}),
   };
 }
 

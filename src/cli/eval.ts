@@ -27,7 +27,7 @@ const USAGE = `usage:
   npm run eval -- --sets DIR [--sets DIR ...] [--baseline face-api] [--out FILE]
   npm run eval -- --dataset DIR [--dataset DIR ...] [--groups DIR ...] [--noface DIR ...] [--out FILE] [--threshold T]
   npm run eval -- --pairs FILE.csv --images DIR [--noface DIR ...] [--out FILE] [--threshold T]
-  npm run eval -- --people [--baseline face-api] [--synthetic 100000,1000000] [--cache FILE] [--only NAME] [--tune] [--out FILE]
+  npm run eval -- --people [--baseline face-api] [--synthetic 100000,1000000] [--cache FILE] [--only NAME] [--tune] [--no-gender] [--out FILE]
 
   --dataset DIR    a labelled set: one folder per person (identity = folder name), or a labels.csv
                    (file,identity) in DIR; all cross pairs are scored. Repeat for several sets.
@@ -48,7 +48,8 @@ const USAGE = `usage:
                    recall and F1, the current clustering (after) beside average linkage alone (before) and, with
                    --baseline face-api, face-api's descriptors clustered at its own threshold; then each set's held-out
                    half of people. --cache FILE keeps the main faces' embeddings between runs; --only NAME limits the labelled
-                   sets; --tune scores the second stage's bounds on a grid, on the other half of people, instead.
+                   sets; --tune scores the second stage's bounds on a grid, on the other half of people, instead;
+                   --no-gender clusters as if no face carried a gender (as before the gender cannot-link).
   With no arguments: every set of FACEGRAPH_DATASETS as that table: the repository's sets (lfw10, knn, edge,
   noface, oneface, tight crops made from lfw10, face-api's demo group photos and their tight crops) and, when
   it has public/, every source of it.
@@ -75,6 +76,7 @@ async function main(): Promise<number> {
         parity: { type: 'boolean' },
         people: { type: 'boolean' },
         tune: { type: 'boolean' },
+        'no-gender': { type: 'boolean' },
         synthetic: { type: 'string' },
         cache: { type: 'string' },
         only: { type: 'string', multiple: true },
@@ -107,6 +109,7 @@ async function main(): Promise<number> {
       out: values.out,
       only: values.only,
       tune: values.tune,
+      noGender: values['no-gender'],
     });
   }
   const datasets = values.dataset ?? [];

@@ -116,6 +116,8 @@ export interface FaceTable {
   source: ColumnType<FaceSource, FaceSource | undefined, FaceSource>;
   /** How far the embedding can be trusted, 0..1 (vision/face-quality.ts); null if stored before it was measured. */
   quality: ColumnType<number | null, number | null | undefined, number | null>;
+  /** P(male) from face-api's age/gender net, 0..1 (clustering's gender cannot-link); null if stored before it was measured. */
+  male_probability: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, never, never>;
 }
 

@@ -16,6 +16,8 @@ export interface EvalFace {
   embedding: Float32Array;
   /** The face's quality where the analyzer measures it (facegraph's pipeline does; plain face-api does not). */
   quality?: number;
+  /** P(male) from the age/gender net where the analyzer measures it (facegraph's pipeline). */
+  maleProbability?: number;
 }
 
 /** What the evaluation needs from the pipeline: the very `analyze` that ingestion calls. */

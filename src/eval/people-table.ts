@@ -16,6 +16,8 @@ export interface PeopleSet {
   imageIds: ArrayLike<number>;
   /** Per face, whether clustering leaves it out as poor (vision/face-quality.ts). */
   poor?: readonly boolean[];
+  /** Per face, P(male) from the age/gender net, NaN where unknown (none: the set carries no gender). */
+  maleProbability?: readonly number[];
 }
 
 /** Clusters a set's present faces: a person number per face, null where unassigned (absent faces included). */
@@ -61,6 +63,7 @@ export function halfSet(set: PeopleSet, half: 0 | 1): PeopleSet {
     present: keep.map((i) => set.present[i]),
     imageIds: keep.map((i) => set.imageIds[i]),
     ...(set.poor ? { poor: keep.map((i) => set.poor![i]) } : {}),
+    ...(set.maleProbability ? { maleProbability: keep.map((i) => set.maleProbability![i]) } : {}),
   };
 }
 

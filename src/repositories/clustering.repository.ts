@@ -1,4 +1,5 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { GenderCounts } from '../clustering/gender-evidence.js';
 import type { DB } from '../db/tables.js';
 import { EMBEDDING_DIMENSIONS, fromVectorText } from '../db/vector.js';
 import { activeDismissals } from './person-dismissal.repository.js';
@@ -46,6 +47,8 @@ export interface FreeFaces {
   sizes: number[];
   /** Each face's quality (vision/face-quality.ts), null if stored before it was measured. */
   qualities: (number | null)[];
+  /** Each face's P(male) (age/gender net), null if stored before it was measured. */
+  maleProbabilities: (number | null)[];
   /** People (active ones: a rejected person merged since is its merge target) each face may never join. */
   rejected: number[][];
 }
@@ -57,6 +60,8 @@ export interface StayingPerson {
   sum: number[];
   /** Photos of its kept faces that also hold a face being placed. */
   imageIds: number[];
+  /** Its kept faces the age/gender net is confident of, either way. */
+  gender: GenderCounts;
 }
 
 export interface ClusteringChanges {
@@ -156,6 +161,7 @@ export class ClusteringRepository {
     const previous: (number | null)[] = [];
     const sizes: number[] = [];
     const qualities: (number | null)[] = [];
+    const maleProbabilities: (number | null)[] = [];
     const chunks: Float32Array[] = [];
     let after = 0;
     for (;;) {
@@ -168,6 +174,7 @@ export class ClusteringRepository {
           'faces.box_width',
           'faces.box_height',
           'faces.quality',
+          'faces.male_probability',
           'face_people.person_id',
           sql<string>`faces.embedding::text`.as('embedding'),
         ])
@@ -190,6 +197,7 @@ export class ClusteringRepository {
         previous.push(r.person_id);
         sizes.push(Math.min(r.box_width, r.box_height));
         qualities.push(r.quality);
+        maleProbabilities.push(r.male_probability);
         chunk.set(fromVectorText(r.embedding), i * EMBEDDING_DIMENSIONS);
       });
       chunks.push(chunk);
@@ -202,7 +210,16 @@ export class ClusteringRepository {
       embeddings.set(c, offset);
       offset += c.length;
     }
-    return { ids, imageIds, embeddings, previous, sizes, qualities, rejected: await this.rejectionsOf(scope.ownerId, ids) };
+    return {
+      ids,
+      imageIds,
+      embeddings,
+      previous,
+      sizes,
+      qualities,
+      maleProbabilities,
+      rejected: await this.rejectionsOf(scope.ownerId, ids),
+    };
   }
 
   /**
@@ -257,7 +274,7 @@ export class ClusteringRepository {
    * SQL (pgvector's `sum(vector)`): named, hidden and merged people, people
    * with faces moved by hand, and in an album run the faces of other albums.
    */
-  async stayingPeople(scope: ClusteringScope, free: Pick<FreeFaces, 'imageIds'>): Promise<StayingPerson[]> {
+  async stayingPeople(scope: ClusteringScope, free: Pick<FreeFaces, 'imageIds'>, genderConfidence: number): Promise<StayingPerson[]> {
     const staying = keptCondition(scope);
     // An incremental run keeps every assignment, so each person's sum is the one `people` caches
     // (face_count x centroid): one row a person instead of summing a million faces.
@@ -285,6 +302,26 @@ export class ClusteringRepository {
             .groupBy('face_people.person_id')
             .execute()
             .then((rows) => rows.map(({ sum, ...r }) => ({ ...r, sum: fromVectorText(sum) })));
+    // Each person's faces the age/gender net is confident of, either way (clustering/gender-evidence.ts).
+    const genders = new Map<number, GenderCounts>();
+    const gendered = this.db
+      .selectFrom('face_people')
+      .innerJoin('faces', 'faces.id', 'face_people.face_id')
+      .select([
+        'face_people.person_id',
+        sql<number>`count(*) filter (where faces.male_probability >= ${genderConfidence})::int`.as('male'),
+        sql<number>`count(*) filter (where faces.male_probability <= ${1 - genderConfidence})::int`.as('female'),
+      ])
+      .where('faces.owner_id', '=', scope.ownerId)
+      .where((eb) =>
+        eb.or([eb('faces.male_probability', '>=', genderConfidence), eb('faces.male_probability', '<=', 1 - genderConfidence)]),
+      )
+      .where(staying)
+      .$if(scope.personIds !== undefined, (q) =>
+        q.where('face_people.person_id', '=', sql<number>`any(${[...(scope.personIds ?? [])]}::bigint[])`),
+      )
+      .groupBy('face_people.person_id');
+    for (const r of await gendered.execute()) genders.set(r.person_id!, { male: r.male, female: r.female });
     // Photos shared between a kept face and a face to place: only these can forbid a merge. An
     // incremental run names its few photos; a full run's are every photo in scope.
     const shared = this.db
@@ -319,6 +356,7 @@ export class ClusteringRepository {
       count: r.count,
       sum: r.sum,
       imageIds: photos.get(r.person_id!) ?? [],
+      gender: genders.get(r.person_id!) ?? { male: 0, female: 0 },
     }));
   }
 

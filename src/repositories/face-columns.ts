@@ -23,6 +23,8 @@ export interface FaceMeasurement {
   embedding: ArrayLike<number>;
   /** How far the embedding can be trusted, 0..1 (vision/face-quality.ts). */
   quality: number;
+  /** P(male) from the age/gender net, 0..1 (clustering-config.ts `GENDER_CONFIDENCE`). */
+  maleProbability: number;
 }
 
 /** A new face: what was measured, how it was found and by which model. */
@@ -46,6 +48,7 @@ export const FACE_COLUMNS = [
   'model',
   'source',
   'quality',
+  'male_probability',
   'created_at',
 ] as const satisfies readonly (keyof FaceRow)[];
 
@@ -67,6 +70,7 @@ export function measuredColumns(m: FaceMeasurement): MeasuredValues {
     landmarks: JSON.stringify(m.landmarks.map((p) => [round2(p.x), round2(p.y)])),
     embedding: toVectorSql(m.embedding),
     quality: m.quality,
+    male_probability: m.maleProbability,
   };
 }
 

@@ -3,6 +3,7 @@ import {
   DEFAULT_MIN_FACES,
   DEFAULT_MIN_FOUNDING_FACE_SIZE,
   DEFAULT_NEIGHBOURS,
+  GENDER_CONFIDENCE,
   MAX_MIN_FACES,
   type ClusteringOptions,
 } from '../clustering/clustering-config.js';
@@ -194,7 +195,7 @@ export class ClusteringService {
   private async runNow(scope: ClusteringScope, options: ClusteringOptions): Promise<ClusteringSummary> {
     const started = performance.now();
     const free = await this.repository.freeFaces(scope);
-    const staying = await this.repository.stayingPeople(scope, free);
+    const staying = await this.repository.stayingPeople(scope, free, GENDER_CONFIDENCE);
     const anchorOf = new Map(staying.map((p, q) => [p.personId, q]));
     const sideOf = sidesOf(await this.repository.dismissedPairs(scope.ownerId));
     const cannotJoin = free.rejected.map((ids) => ids.flatMap((id) => (anchorOf.has(id) ? [anchorOf.get(id)!] : [])));
@@ -212,7 +213,14 @@ export class ClusteringService {
         imageIds: free.imageIds,
         founders: free.sizes.map((size) => size >= this.minFoundingFaceSize),
         poor: free.qualities.map(isPoorQuality),
-        anchors: staying.map((p) => ({ count: p.count, sum: p.sum, imageIds: p.imageIds, sides: sideOf.get(p.personId) })),
+        maleProbability: free.maleProbabilities.map((p) => p ?? Number.NaN),
+        anchors: staying.map((p) => ({
+          count: p.count,
+          sum: p.sum,
+          imageIds: p.imageIds,
+          sides: sideOf.get(p.personId),
+          gender: p.gender,
+        })),
         cannotJoin,
         // A face stands for the person it was in: "not the same person" keeps the two people's faces apart.
         sides: free.previous.map((id) => (id === null ? undefined : sideOf.get(id))),

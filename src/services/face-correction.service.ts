@@ -104,13 +104,14 @@ export class FaceCorrectionService {
         rejection: analysis.check.rejection,
       });
     }
-    const { landmarks, embedding, quality } = analysis.face;
+    const { landmarks, embedding, quality, maleProbability } = analysis.face;
     const face = await this.corrections.addFace(image, {
       box,
       score: 0,
       landmarks,
       embedding,
       quality,
+      maleProbability,
       model: analysis.model,
       source: 'manual',
     });

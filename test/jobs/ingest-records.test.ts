@@ -54,13 +54,24 @@ function face(k: number, source: NewFace['source'] = 'detector'): NewFace {
     embedding,
     model: 'test-model',
     quality: 1,
+    maleProbability: 0.25,
   };
 }
 
 async function facesOf(imageId: number) {
   return database.db
     .selectFrom('faces')
-    .select(['image_id', 'album_id', 'owner_id', 'box_x', 'score', 'model', 'source', sql<string>`embedding::text`.as('embedding')])
+    .select([
+      'image_id',
+      'album_id',
+      'owner_id',
+      'box_x',
+      'score',
+      'model',
+      'source',
+      'male_probability',
+      sql<string>`embedding::text`.as('embedding'),
+    ])
     .where('image_id', '=', imageId)
     .orderBy('box_x')
     .execute();
@@ -76,11 +87,11 @@ describe('ImageRepository.insertWithFaces', () => {
     assert.equal(row.width, 640);
     const faces = await facesOf(row.id);
     assert.deepEqual(
-      faces.map((f) => [f.image_id, f.album_id, f.owner_id, f.box_x, f.model, f.source]),
+      faces.map((f) => [f.image_id, f.album_id, f.owner_id, f.box_x, f.model, f.source, f.male_probability]),
       [
-        [row.id, albumId, LOCAL_OWNER.id, 10, 'test-model', 'detector'],
-        [row.id, albumId, LOCAL_OWNER.id, 20, 'test-model', 'detector'],
-        [row.id, albumId, LOCAL_OWNER.id, 30, 'test-model', 'detector'],
+        [row.id, albumId, LOCAL_OWNER.id, 10, 'test-model', 'detector', 0.25],
+        [row.id, albumId, LOCAL_OWNER.id, 20, 'test-model', 'detector', 0.25],
+        [row.id, albumId, LOCAL_OWNER.id, 30, 'test-model', 'detector', 0.25],
       ],
     );
     assert.ok(faces[1].embedding.startsWith('[0,0,1,0'), faces[1].embedding.slice(0, 20));

@@ -49,6 +49,8 @@ before(async () => {
         embedding: lib.embeddings.subarray(f * lib.dim, (f + 1) * lib.dim),
         model: 'synthetic',
         quality: 1,
+        // Undecided: the synthetic faces carry no gender.
+        maleProbability: 0.5,
       })),
     );
   }

@@ -98,6 +98,7 @@ export async function collectChips(photos: string[], onPhoto?: (done: number, ph
     load: () => engine.load(),
     detect: (image, options) => engine.detect(image, options),
     landmarks: (image, boxes) => engine.landmarks(image, boxes),
+    gender: (image, boxes) => engine.gender(image, boxes),
     embed: (image: RgbImage, crops: Box[]) => {
       crops.forEach((crop, i) => chips.push({ photo: current, face: faces + Math.floor(i / 3), image: cropOf(image, crop) }));
       faces += crops.length / 3;
