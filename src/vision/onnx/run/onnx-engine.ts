@@ -46,8 +46,8 @@ const MAX_DETECTOR_INPUT = 2048;
  * summation order. About an order of magnitude faster than tfjs-wasm, and it
  * uses several cores.
  *
- * All faces of a photo go through the landmark net in one batch, through
- * the recognition net in one batch and through the age/gender net in one batch. The models are converted from the tfjs
+ * All faces of a photo go through each of the landmark, recognition and
+ * age/gender nets in one batch. The models are converted from the tfjs
  * weights in memory on {@link load}, after checking the committed manifest.
  *
  * With `precision: 'int8'` the detector and the recogniser are the quantized
