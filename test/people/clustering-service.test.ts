@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { syntheticLibrary } from '../support/synthetic-people.js';
+import { toyVectors } from '../support/toy-vectors.js';
 import type { Database } from '../../src/db/database.js';
 import { AlbumRepository } from '../../src/repositories/album.repository.js';
 import { ClusteringRepository } from '../../src/repositories/clustering.repository.js';
@@ -94,4 +95,71 @@ test('two processes placing the same new faces at once leave one consistent resu
   assert.equal(full.newPeople, 0);
   await assertConsistent();
   assert.equal((await sql<{ n: number }>`SELECT count(*)::int AS n FROM people`.execute(database.db)).rows[0].n, people.rows[0].n);
+});
+
+test('a man and a woman who look alike stay two people, and a new face confidently hers never joins him', async () => {
+  const albums = new AlbumRepository(database.db);
+  const images = new ImageRepository(database.db);
+  const album = (await albums.create(LOCAL_OWNER.id, 'look-alikes')).id;
+  const { near } = toyVectors(128);
+  let next = 10_000;
+  const add = async (embedding: Float32Array, maleProbability: number) => {
+    const image = next++;
+    const { image: row } = await images.insertWithFaces(
+      {
+        albumId: album,
+        sha256: image.toString(16).padStart(64, '0'),
+        fileName: `${image}.jpg`,
+        format: 'jpeg',
+        width: 1000,
+        height: 1000,
+        byteSize: 1,
+      },
+      [
+        {
+          box: { x: 0, y: 0, width: 100, height: 100 },
+          score: 1,
+          source: 'detector',
+          landmarks: [],
+          embedding,
+          model: 'synthetic',
+          quality: 1,
+          maleProbability,
+        },
+      ],
+    );
+    return row.id;
+  };
+  // Six faces about 0.02 apart: one person by distance alone.
+  const him = [];
+  const her = [];
+  for (const k of [1, 2, 3]) him.push(await add(near(0, k, 0.15), 0.95));
+  for (const k of [4, 5, 6]) her.push(await add(near(0, k, 0.15), 0.04));
+  const service = new ClusteringService({
+    repository: new ClusteringRepository(database.db),
+    albums,
+    access: new OwnerAccess(new OwnershipRepository(database.db)),
+    options: { threshold: 0.094 },
+  });
+  await service.clusterAlbum(LOCAL_OWNER.id, album);
+  const personOf = async (imageIds: number[]) =>
+    (
+      await database.db
+        .selectFrom('faces')
+        .leftJoin('face_people', 'face_people.face_id', 'faces.id')
+        .select(['faces.image_id', 'face_people.person_id'])
+        .where('faces.image_id', 'in', imageIds)
+        .orderBy('faces.image_id')
+        .execute()
+    ).map((r) => r.person_id);
+  const [his] = new Set(await personOf(him));
+  const [hers] = new Set(await personOf(her));
+  assert.deepEqual(new Set(await personOf(him)).size, 1);
+  assert.deepEqual(new Set(await personOf(her)).size, 1);
+  assert.ok(his !== null && hers !== null && his !== hers, `${his} and ${hers}`);
+  // Nearest one of his faces, but confidently a woman: placed with the existing people's counts from SQL.
+  const newcomer = await add(near(0, 1, 0.1), 0.03);
+  await service.placeNewFaces(LOCAL_OWNER.id, album, { imageIds: [newcomer] });
+  assert.deepEqual(await personOf([newcomer]), [hers]);
+  await assertConsistent();
 });
