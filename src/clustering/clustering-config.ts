@@ -74,7 +74,7 @@ export const TIGHT_PAIR: TightPairOptions = { maxDistance: 0.045, margin: 0.02 }
  * merges with a female one. Distance cannot tell a man from a woman who look alike (insightface's pair, 0.046
  * apart); the net can. How it was chosen and what it does on every set: docs/quality.md, People.
  */
-export const GENDER_CONFIDENCE = 0.9;
+export const GENDER_CONFIDENCE = 0.85;
 
 /** The second stage's bounds (attach-leftovers.ts); how they were chosen: docs/quality.md, People. */
 export const ATTACH: AttachOptions = { maxDistance: 0.1, margin: 0.02, maxExcess: 0.03, maxFaces: 2 };
