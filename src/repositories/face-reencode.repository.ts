@@ -1,9 +1,17 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { DB, FaceRow } from '../db/tables.js';
 import { FACE_COLUMNS, type FaceMeasurement, measuredColumns } from './face-columns.js';
 
 export interface FaceReencoding extends FaceMeasurement {
   id: number;
+}
+
+/**
+ * A face the running pipeline would measure otherwise: embedded by another model, or stored before the
+ * pipeline measured P(male) (its embedding is current, but clustering's gender cannot-link needs the value).
+ */
+function stale(model: string) {
+  return (eb: ExpressionBuilder<DB, 'faces'>) => eb.or([eb('model', '<>', model), eb('male_probability', 'is', null)]);
 }
 
 /**
@@ -15,7 +23,7 @@ export interface FaceReencoding extends FaceMeasurement {
 export class FaceReencodeRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Ids of images having a face whose model differs from `model`, in id order, after `afterId`. */
+  /** Ids of images having a face that is stale under `model` ({@link stale}), in id order, after `afterId`. */
   async imagesWithOtherModel(
     ownerId: number,
     model: string,
@@ -28,7 +36,7 @@ export class FaceReencodeRepository {
       .select('image_id')
       .distinct()
       .where('owner_id', '=', ownerId)
-      .where('model', '<>', model)
+      .where(stale(model))
       .where('image_id', '>', afterId)
       .orderBy('image_id')
       .limit(limit);
@@ -41,7 +49,7 @@ export class FaceReencodeRepository {
       .selectFrom('faces')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('owner_id', '=', ownerId)
-      .where('model', '<>', model);
+      .where(stale(model));
     if (albumId !== undefined) q = q.where('album_id', '=', albumId);
     return Number((await q.executeTakeFirstOrThrow()).n);
   }
@@ -51,7 +59,7 @@ export class FaceReencodeRepository {
       .selectFrom('faces')
       .select(FACE_COLUMNS)
       .where('image_id', '=', imageId)
-      .where('model', '<>', model)
+      .where(stale(model))
       .orderBy('id')
       .execute();
   }

@@ -155,30 +155,36 @@ describe('ingestImages as durable jobs', () => {
     }
   });
 
-  test('reencodeFaces re-embeds faces of another model from the stored photos, keeping their ids', async () => {
+  test('reencodeFaces re-embeds faces of another model, and measures faces stored without a P(male), keeping their ids', async () => {
     const fg = server.facegraph;
     const { db } = fg.database;
     const original = await sql<{
       id: number;
       embedding: string;
       model: string;
-    }>`SELECT id, embedding::text AS embedding, model FROM faces WHERE album_id = ${Number(albumId)} ORDER BY id`.execute(db);
+      male_probability: number;
+    }>`SELECT id, embedding::text AS embedding, model, male_probability FROM faces WHERE album_id = ${Number(albumId)} ORDER BY id`.execute(
+      db,
+    );
     assert.equal(original.rows.length, 5);
     const flat = `[${Array(128)
       .fill((1 / Math.sqrt(128)).toFixed(6))
       .join(',')}]`;
     const stale = original.rows.slice(0, 3).map((r) => r.id);
     await sql`UPDATE faces SET model = 'an-older-model', embedding = ${flat}::vector WHERE id IN (${sql.join(stale)})`.execute(db);
+    // Stored by this model before faces carried a P(male).
+    await sql`UPDATE faces SET male_probability = NULL WHERE id = ${original.rows[3].id}`.execute(db);
 
     const r = await gql(server.url, `mutation($a: ID) { reencodeFaces(albumId: $a) }`, { a: albumId });
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-    assert.equal(r.data.reencodeFaces, 3);
+    assert.equal(r.data.reencodeFaces, 4);
     const workers = new JobWorkers(fg.queue, jobHandlers(fg.services.ingest, fg.services.reencode), { concurrency: 1, pollSeconds: 0.2 });
     workers.start();
     try {
       const deadline = Date.now() + 300_000;
       for (;;) {
-        const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM faces WHERE model <> ${fg.analyzer.model}`.execute(db);
+        const left = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM faces WHERE model <> ${fg.analyzer.model} OR male_probability IS NULL`.execute(db);
         if (left.rows[0].n === 0) break;
         assert.ok(Date.now() < deadline, 're-encode did not finish');
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -190,7 +196,10 @@ describe('ingestImages as durable jobs', () => {
       id: number;
       embedding: string;
       model: string;
-    }>`SELECT id, embedding::text AS embedding, model FROM faces WHERE album_id = ${Number(albumId)} ORDER BY id`.execute(db);
+      male_probability: number;
+    }>`SELECT id, embedding::text AS embedding, model, male_probability FROM faces WHERE album_id = ${Number(albumId)} ORDER BY id`.execute(
+      db,
+    );
     assert.deepEqual(
       now.rows.map((f) => f.id),
       original.rows.map((f) => f.id),
@@ -202,6 +211,7 @@ describe('ingestImages as durable jobs', () => {
       const b = JSON.parse(original.rows[i].embedding) as number[];
       const cos = a.reduce((s, v, k) => s + v * b[k], 0);
       assert.ok(cos > 0.999, `face ${face.id}: re-encoded embedding matches the original (cos ${cos})`);
+      assert.ok(Math.abs(face.male_probability - original.rows[i].male_probability) < 1e-3, `face ${face.id}: P(male) measured again`);
     }
     assert.equal((await gql(server.url, `mutation { reencodeFaces }`)).data.reencodeFaces, 0);
   });

@@ -63,8 +63,9 @@ export class IngestResolver {
 
   @Mutation(() => Int, {
     description:
-      'Queues a re-encode of every face (of one album, or all) whose model differs from the running one: the stored ' +
-      'photos are analysed again and each face keeps its id. Returns how many faces that concerns. Progress shows in ' +
+      'Queues a re-encode of every face (of one album, or all) whose model differs from the running one, or that was ' +
+      'stored before the pipeline measured what clustering needs of it (its gender evidence): the stored photos are ' +
+      'analysed again and each face keeps its id. Returns how many faces that concerns. Progress shows in ' +
       "the faces' `model`; asking again re-queues what is left.",
   })
   async reencodeFaces(@Arg('albumId', () => ID, { nullable: true }) albumId: string | null, @Ctx() ctx: GraphQLContext): Promise<number> {
