@@ -194,16 +194,25 @@ describe('web page', () => {
     await page.getByLabel('Fewest faces that make a person').fill('1');
     await page.getByRole('button', { name: 'Group faces into people' }).click();
     await page.getByTestId('cluster-note').waitFor();
-    await page.locator('.people-strip .person-chip').first().waitFor();
+    const { data } = await gql(server.url, 'query($id: ID!) { album(id: $id) { people { id faceCount } } }', { id: albumId });
+    assert.ok(data.album.people.length >= 1);
+    // The strip renders its chips as their thumbnails come: wait for as many as the API has people, then compare.
+    await page
+      .waitForFunction(
+        (n) => (globalThis as any).document.querySelectorAll('.people-strip .person-chip').length === n,
+        data.album.people.length,
+        {
+          timeout: 10_000,
+        },
+      )
+      .catch(() => undefined);
     const counts = await page.locator('.people-strip .person-count').allTextContents();
     const numbers = counts.map((c) => parseInt(c, 10));
-    assert.ok(numbers.length >= 1);
     assert.deepEqual(
       numbers,
       [...numbers].sort((a, b) => b - a),
       'ordered by face count',
     );
-    const { data } = await gql(server.url, 'query($id: ID!) { album(id: $id) { people { id faceCount } } }', { id: albumId });
     assert.equal(numbers.length, data.album.people.length, 'one chip per person of the API');
     await page.locator('.people-strip img').first().waitFor();
     await screenshot(page, 'album-people');
@@ -277,6 +286,11 @@ describe('web page', () => {
     await box.getByRole('button', { name: 'Not a face: remove it' }).click();
     await photo.locator(`.face-box[data-face-id="${faceId}"]`).waitFor({ state: 'detached' });
     assert.equal((await gql(server.url, 'query($id: ID!) { face(id: $id) { id } }', { id: faceId })).data.face, null);
+    // The photo's boxes are drawn again after the removal: wait for them before counting.
+    await photo
+      .locator('.face-box')
+      .nth(FACES_PER_SAMPLE - 2)
+      .waitFor();
     assert.equal(await photo.locator('.face-box').count(), FACES_PER_SAMPLE - 1);
     await screenshot(page, 'face-removed');
 
