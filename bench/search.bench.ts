@@ -29,6 +29,9 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
   // One value, or several to compare on the same index (BENCH_EF_SEARCH=100,200,400); the JSON's top-level
   // figures are the server's default ef_search when it is among them.
   const efSearches = (process.env.BENCH_EF_SEARCH ?? String(DEFAULT_EF_SEARCH)).split(',').map(Number);
+  // An IVFFlat index instead (BENCH_INDEX_DEFINITION naming it faces_embedding_hnsw_idx): these probes are swept
+  // instead of ef_search (docs/benchmarks.md, Search at 100,000 faces).
+  const probes = process.env.BENCH_IVFFLAT_PROBES?.split(',').map(Number);
   const database = await openDatabase({ databaseUrl: scratch.url, dataDir: null });
   try {
     const { db } = database;
@@ -115,8 +118,9 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
     }
     // Each ef_search through its own pool, as a server configured with it would run.
     const sweep = [];
-    for (const ef of efSearches) {
-      const scoped = await openDatabase({ databaseUrl: scratch.url, dataDir: null, hnswEfSearch: ef });
+    for (const ef of probes ?? efSearches) {
+      if (probes) await sql.raw(`ALTER DATABASE ${scratch.name} SET ivfflat.probes = ${ef}`).execute(db);
+      const scoped = await openDatabase({ databaseUrl: scratch.url, dataDir: null, hnswEfSearch: probes ? DEFAULT_EF_SEARCH : ef });
       try {
         const repo = new FaceRepository(scoped.db);
         const clientMs: number[] = [];
@@ -132,7 +136,8 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
           if (n < 100) dbMs.push(await explainMs(scoped.db, query, ids[i], ef));
         }
         sweep.push({
-          efSearch: ef,
+          efSearch: probes ? null : ef,
+          ivfflatProbes: probes ? ef : null,
           p50Ms: median(dbMs),
           p95Ms: percentile(dbMs, 95),
           clientP50Ms: median(clientMs),
@@ -141,7 +146,7 @@ export async function benchSearch(): Promise<Record<string, unknown>> {
           recallAt10: hits / (queries * 10),
         });
         console.error(
-          `  ef_search ${ef}: recall@10 ${(hits / (queries * 10)).toFixed(3)}, p95 ${percentile(dbMs, 95).toFixed(2)} ms in the database`,
+          `  ${probes ? 'probes' : 'ef_search'} ${ef}: recall@10 ${(hits / (queries * 10)).toFixed(3)}, p95 ${percentile(dbMs, 95).toFixed(2)} ms in the database`,
         );
       } finally {
         await scoped.close();
