@@ -83,73 +83,56 @@ export class TfjsEngine implements FaceEngine {
 
   async landmarks(image: RgbImage, boxes: Box[]): Promise<Point[][]> {
     const clipped = boxes.map((b) => clipBox(b, image));
-    // face-api silently drops crops that are empty after clipping; keep positions aligned with the input.
-    const live = clipped.map((_b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
     const out: Point[][] = boxes.map(() => []);
-    if (live.length === 0) return out;
-    const api = await this.ready();
-    const tensor = this.toTensor(api, image);
-    const faces = await api.extractFaceTensors(
-      tensor,
-      live.map((i) => new api.Rect(clipped[i].x, clipped[i].y, clipped[i].width, clipped[i].height)),
-    );
-    try {
-      const input = faces.length === 1 ? faces[0] : faces;
-      const result = await api.nets.faceLandmark68Net.detectLandmarks(input as never);
-      const all = Array.isArray(result) ? result : [result];
-      all.forEach((lm, k) => {
-        const b = clipped[live[k]];
-        out[live[k]] = lm.relativePositions.map((p) => ({ x: b.x + p.x * b.width, y: b.y + p.y * b.height }));
-      });
-      return out;
-    } finally {
-      faces.forEach((f) => f.dispose());
-      tensor.dispose();
+    const found = await this.onCrops(image, boxes, clipped, (api, input) => api.nets.faceLandmark68Net.detectLandmarks(input));
+    for (const [i, lm] of found) {
+      const b = clipped[i];
+      out[i] = lm.relativePositions.map((p) => ({ x: b.x + p.x * b.width, y: b.y + p.y * b.height }));
     }
+    return out;
   }
 
   async embed(image: RgbImage, crops: Box[]): Promise<Float32Array[]> {
-    const clipped = crops.map((b) => clipBox(b, image));
-    const live = clipped.map((_b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
     // An empty crop gets a zero descriptor, as face-api gives for a single empty crop.
     const out = crops.map(() => new Float32Array(128));
-    if (live.length === 0) return out;
-    const api = await this.ready();
-    const tensor = this.toTensor(api, image);
-    const faces = await api.extractFaceTensors(
-      tensor,
-      live.map((i) => new api.Rect(crops[i].x, crops[i].y, crops[i].width, crops[i].height)),
-    );
-    try {
-      const input = faces.length === 1 ? faces[0] : faces;
-      const result = await api.nets.faceRecognitionNet.computeFaceDescriptor(input as never);
-      (Array.isArray(result) ? result : [result]).forEach((d, k) => (out[live[k]] = Float32Array.from(d)));
-      return out;
-    } finally {
-      faces.forEach((f) => f.dispose());
-      tensor.dispose();
-    }
+    const found = await this.onCrops(image, crops, crops, (api, input) => api.nets.faceRecognitionNet.computeFaceDescriptor(input));
+    for (const [i, d] of found) out[i] = Float32Array.from(d);
+    return out;
   }
 
   async gender(image: RgbImage, boxes: Box[]): Promise<number[]> {
+    const out = boxes.map(() => NO_GENDER_EVIDENCE);
+    const found = await this.onCrops(image, boxes, boxes, (api, input) => api.nets.ageGenderNet.predictAgeAndGender(input));
+    // face-api reports the likelier gender and its probability; P(male) is read back from them.
+    for (const [i, p] of found) out[i] = p.gender === 'male' ? p.genderProbability : 1 - p.genderProbability;
+    return out;
+  }
+
+  /**
+   * Runs one of face-api's per-face nets on the crops `rects` of the boxes that are not empty once clipped (face-api
+   * silently drops those, so positions stay aligned with the input), in one batch; the result of each such box by
+   * its index.
+   */
+  private async onCrops<R>(
+    image: RgbImage,
+    boxes: Box[],
+    rects: Box[],
+    run: (api: FaceApi, input: never) => Promise<R | R[]>,
+  ): Promise<Map<number, R>> {
     const clipped = boxes.map((b) => clipBox(b, image));
     const live = clipped.map((_b, i) => i).filter((i) => clipped[i].width > 0 && clipped[i].height > 0);
-    const out = boxes.map(() => NO_GENDER_EVIDENCE);
-    if (live.length === 0) return out;
+    const found = new Map<number, R>();
+    if (live.length === 0) return found;
     const api = await this.ready();
     const tensor = this.toTensor(api, image);
     const faces = await api.extractFaceTensors(
       tensor,
-      live.map((i) => new api.Rect(boxes[i].x, boxes[i].y, boxes[i].width, boxes[i].height)),
+      live.map((i) => new api.Rect(rects[i].x, rects[i].y, rects[i].width, rects[i].height)),
     );
     try {
-      const input = faces.length === 1 ? faces[0] : faces;
-      const result = await api.nets.ageGenderNet.predictAgeAndGender(input as never);
-      // face-api reports the likelier gender and its probability; P(male) is read back from them.
-      (Array.isArray(result) ? result : [result]).forEach((p, k) => {
-        out[live[k]] = p.gender === 'male' ? p.genderProbability : 1 - p.genderProbability;
-      });
-      return out;
+      const result = await run(api, (faces.length === 1 ? faces[0] : faces) as never);
+      (Array.isArray(result) ? result : [result]).forEach((r, k) => found.set(live[k], r));
+      return found;
     } finally {
       faces.forEach((f) => f.dispose());
       tensor.dispose();

@@ -33,15 +33,7 @@ before(async () => {
   lib.imageId.forEach((image, face) => byImage.set(image, [...(byImage.get(image) ?? []), face]));
   for (const [image, faces] of byImage) {
     await images.insertWithFaces(
-      {
-        albumId,
-        sha256: image.toString(16).padStart(64, '0'),
-        fileName: `${image}.jpg`,
-        format: 'jpeg',
-        width: 1000,
-        height: 1000,
-        byteSize: 1,
-      },
+      photo(albumId, image),
       faces.map((f) => ({
         box: { x: 0, y: 0, width: 100, height: 100 },
         score: 1,
@@ -58,6 +50,19 @@ before(async () => {
 });
 
 after(async () => scratch?.drop());
+
+/** A stored photo's row, numbered `n`: the faces are what a test is about. */
+function photo(albumId: number, n: number) {
+  return {
+    albumId,
+    sha256: n.toString(16).padStart(64, '0'),
+    fileName: `${n}.jpg`,
+    format: 'jpeg',
+    width: 1000,
+    height: 1000,
+    byteSize: 1,
+  };
+}
 
 async function assertConsistent(): Promise<void> {
   const { db } = database;
@@ -105,29 +110,18 @@ test('a man and a woman who look alike stay two people, and a new face confident
   let next = 10_000;
   const add = async (embedding: Float32Array, maleProbability: number) => {
     const image = next++;
-    const { image: row } = await images.insertWithFaces(
+    const { image: row } = await images.insertWithFaces(photo(album, image), [
       {
-        albumId: album,
-        sha256: image.toString(16).padStart(64, '0'),
-        fileName: `${image}.jpg`,
-        format: 'jpeg',
-        width: 1000,
-        height: 1000,
-        byteSize: 1,
+        box: { x: 0, y: 0, width: 100, height: 100 },
+        score: 1,
+        source: 'detector',
+        landmarks: [],
+        embedding,
+        model: 'synthetic',
+        quality: 1,
+        maleProbability,
       },
-      [
-        {
-          box: { x: 0, y: 0, width: 100, height: 100 },
-          score: 1,
-          source: 'detector',
-          landmarks: [],
-          embedding,
-          model: 'synthetic',
-          quality: 1,
-          maleProbability,
-        },
-      ],
-    );
+    ]);
     return row.id;
   };
   // Six faces about 0.02 apart: one person by distance alone.
