@@ -160,6 +160,9 @@ export interface PersonTable {
   face_count: ColumnType<number, number | undefined, number>;
   /** pgvector `vector(128)`: the mean of the faces' unit embeddings, so `1 - centroid·e` is e's mean distance to them. */
   centroid: string | null;
+  /** Cached by `refreshPeople`: faces the age/gender net calls confidently male, and female (repositories/gender-sql.ts). */
+  male_faces: ColumnType<number, number | undefined, number>;
+  female_faces: ColumnType<number, number | undefined, number>;
   merged_into_id: number | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
@@ -243,6 +246,7 @@ export type FaceRow = Omit<Selectable<FaceTable>, 'embedding'>;
 export type IngestBatchRow = Selectable<IngestBatchTable>;
 /** An item's outcome as the API shows it (where its bytes wait is the queue's business). */
 export type IngestItemRow = Omit<Selectable<IngestItemTable>, 'source_kind' | 'source' | 'recorded_at'>;
-export type PersonRow = Omit<Selectable<PersonTable>, 'centroid'>;
+/** A person as services see it: without the caches only queries read (centroid, gender counts). */
+export type PersonRow = Omit<Selectable<PersonTable>, 'centroid' | 'male_faces' | 'female_faces'>;
 export type PersonMergeRow = Selectable<PersonMergeTable>;
 export type WatchedFolderRow = Selectable<WatchedFolderTable>;

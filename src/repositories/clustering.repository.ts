@@ -1,5 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { GenderCounts } from '../clustering/gender-evidence.js';
+import { genderCounts } from './gender-sql.js';
 import type { DB } from '../db/tables.js';
 import { EMBEDDING_DIMENSIONS, fromVectorText } from '../db/vector.js';
 import { activeDismissals } from './person-dismissal.repository.js';
@@ -274,15 +275,23 @@ export class ClusteringRepository {
    * SQL (pgvector's `sum(vector)`): named, hidden and merged people, people
    * with faces moved by hand, and in an album run the faces of other albums.
    */
-  async stayingPeople(scope: ClusteringScope, free: Pick<FreeFaces, 'imageIds'>, genderConfidence: number): Promise<StayingPerson[]> {
+  async stayingPeople(scope: ClusteringScope, free: Pick<FreeFaces, 'imageIds'>): Promise<StayingPerson[]> {
     const staying = keptCondition(scope);
+    // The gender counts of the faces kept: people's cached ones when every assignment is kept.
+    const gender = genderCounts('faces');
     // An incremental run keeps every assignment, so each person's sum is the one `people` caches
     // (face_count x centroid): one row a person instead of summing a million faces.
     const sums =
       scope.mode === 'incremental'
         ? await this.db
             .selectFrom('people')
-            .select(['people.id as person_id', 'people.face_count as count', sql<string>`people.centroid::text`.as('centroid')])
+            .select([
+              'people.id as person_id',
+              'people.face_count as count',
+              'people.male_faces as male',
+              'people.female_faces as female',
+              sql<string>`people.centroid::text`.as('centroid'),
+            ])
             .where('people.owner_id', '=', scope.ownerId)
             .where('people.merged_into_id', 'is', null)
             .where('people.face_count', '>', 0)
@@ -295,33 +304,19 @@ export class ClusteringRepository {
             .selectFrom('face_people')
             .innerJoin('faces', 'faces.id', 'face_people.face_id')
             .innerJoin('people', 'people.id', 'face_people.person_id')
-            .select(['face_people.person_id', sql<number>`count(*)::int`.as('count'), sql<string>`sum(faces.embedding)::text`.as('sum')])
+            .select([
+              'face_people.person_id',
+              sql<number>`count(*)::int`.as('count'),
+              sql<string>`sum(faces.embedding)::text`.as('sum'),
+              gender.male.as('male'),
+              gender.female.as('female'),
+            ])
             .where('people.owner_id', '=', scope.ownerId)
             .where('people.merged_into_id', 'is', null)
             .where(staying)
             .groupBy('face_people.person_id')
             .execute()
             .then((rows) => rows.map(({ sum, ...r }) => ({ ...r, sum: fromVectorText(sum) })));
-    // Each person's faces the age/gender net is confident of, either way (clustering/gender-evidence.ts).
-    const genders = new Map<number, GenderCounts>();
-    const gendered = this.db
-      .selectFrom('face_people')
-      .innerJoin('faces', 'faces.id', 'face_people.face_id')
-      .select([
-        'face_people.person_id',
-        sql<number>`count(*) filter (where faces.male_probability >= ${genderConfidence})::int`.as('male'),
-        sql<number>`count(*) filter (where faces.male_probability <= ${1 - genderConfidence})::int`.as('female'),
-      ])
-      .where('faces.owner_id', '=', scope.ownerId)
-      .where((eb) =>
-        eb.or([eb('faces.male_probability', '>=', genderConfidence), eb('faces.male_probability', '<=', 1 - genderConfidence)]),
-      )
-      .where(staying)
-      .$if(scope.personIds !== undefined, (q) =>
-        q.where('face_people.person_id', '=', sql<number>`any(${[...(scope.personIds ?? [])]}::bigint[])`),
-      )
-      .groupBy('face_people.person_id');
-    for (const r of await gendered.execute()) genders.set(r.person_id!, { male: r.male, female: r.female });
     // Photos shared between a kept face and a face to place: only these can forbid a merge. An
     // incremental run names its few photos; a full run's are every photo in scope.
     const shared = this.db
@@ -356,7 +351,7 @@ export class ClusteringRepository {
       count: r.count,
       sum: r.sum,
       imageIds: photos.get(r.person_id!) ?? [],
-      gender: genders.get(r.person_id!) ?? { male: 0, female: 0 },
+      gender: { male: r.male, female: r.female },
     }));
   }
 

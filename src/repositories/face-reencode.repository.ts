@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { DB, FaceRow } from '../db/tables.js';
 import { FACE_COLUMNS, type FaceMeasurement, measuredColumns } from './face-columns.js';
+import { lockPeople, refreshPeople } from './people-write.js';
 
 export interface FaceReencoding extends FaceMeasurement {
   id: number;
@@ -55,19 +56,17 @@ export class FaceReencodeRepository {
   }
 
   facesWithOtherModel(imageId: number, model: string): Promise<FaceRow[]> {
-    return this.db
-      .selectFrom('faces')
-      .select(FACE_COLUMNS)
-      .where('image_id', '=', imageId)
-      .where(stale(model))
-      .orderBy('id')
-      .execute();
+    return this.db.selectFrom('faces').select(FACE_COLUMNS).where('image_id', '=', imageId).where(stale(model)).orderBy('id').execute();
   }
 
-  /** Rewrites the faces' geometry and embedding under `model`, all in one transaction. */
+  /**
+   * Rewrites the faces' geometry and embedding under `model`, all in one transaction, and refreshes the people
+   * they are in (their centroids and gender counts follow the new values).
+   */
   async reencode(faces: FaceReencoding[], model: string): Promise<void> {
     if (faces.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
+      await lockPeople(trx);
       for (const f of faces) {
         await trx
           .updateTable('faces')
@@ -75,6 +74,21 @@ export class FaceReencodeRepository {
           .where('id', '=', f.id)
           .execute();
       }
+      const people = await trx
+        .selectFrom('face_people')
+        .select('person_id')
+        .distinct()
+        .where(
+          'face_id',
+          'in',
+          faces.map((f) => f.id),
+        )
+        .where('person_id', 'is not', null)
+        .execute();
+      await refreshPeople(
+        trx,
+        people.map((p) => p.person_id!),
+      );
     });
   }
 }

@@ -1,11 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/tables.js';
+import { genderCounts } from './gender-sql.js';
 
 /**
  * The people-write protocol every repository that writes people follows: take the
- * people lock, write, then refresh the people touched (counts, centroid, thumbnail,
- * empty machine-made people dropped). Person, clustering, merge, correction and
- * image repositories import it.
+ * people lock, write, then refresh the people touched (counts, centroid, gender counts,
+ * thumbnail, empty machine-made people dropped). Person, clustering, merge, correction,
+ * re-encode and image repositories import it.
  */
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -19,22 +20,24 @@ export async function lockPeople(trx: Transaction<DB>): Promise<void> {
 }
 
 /**
- * Recomputes the cached face count and centroid of these people, re-picks the
+ * Recomputes the cached face count, centroid and gender counts of these people, re-picks the
  * thumbnail where the old one left the person, and deletes people left with no
  * face that nobody named, hid or merged (machine-made ones clustering dropped).
  */
 export async function refreshPeople(db: Db, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
   const list = sql`${[...new Set(ids)]}::bigint[]`;
+  const gender = genderCounts('f');
   await sql`
     WITH stats AS (
-      SELECT ids.id, count(f.id)::int AS n, avg(f.embedding) AS c
+      SELECT ids.id, count(f.id)::int AS n, avg(f.embedding) AS c, ${gender.male} AS male, ${gender.female} AS female
       FROM unnest(${list}) AS ids(id)
       LEFT JOIN face_people fp ON fp.person_id = ids.id
       LEFT JOIN faces f ON f.id = fp.face_id
       GROUP BY ids.id
     )
-    UPDATE people p SET face_count = stats.n, centroid = stats.c, updated_at = now()
+    UPDATE people p SET face_count = stats.n, centroid = stats.c, male_faces = stats.male, female_faces = stats.female,
+      updated_at = now()
     FROM stats WHERE p.id = stats.id`.execute(db);
   // The face nearest the centroid is the most typical one. "+ 0" keeps the planner off the HNSW index,
   // which would filter after its approximate scan and could find no face of this person at all.

@@ -3,6 +3,7 @@ import { faceCandidates, reRanked, withEfSearch } from '../db/knn.js';
 import type { DB, FaceRow, PersonRow } from '../db/tables.js';
 import { fromVectorText } from '../db/vector.js';
 import { FACE_COLUMNS as FACE_COLUMN_NAMES } from './face.repository.js';
+import { faceGender, personGender } from './gender-sql.js';
 import { lockPeople, pinFaces, refreshPeople } from './people-write.js';
 
 const PERSON_COLUMNS = [
@@ -125,6 +126,17 @@ export class PersonRepository {
     return rows.map((r) => [Number(r.a), Number(r.b)]);
   }
 
+  /** Of these pairs of people, those confidently of opposite genders (so not to be suggested). */
+  async pairsOfOppositeGenders(pairs: readonly (readonly [number, number])[]): Promise<[number, number][]> {
+    if (pairs.length === 0) return [];
+    const { rows } = await sql<{ a: number; b: number }>`
+      SELECT t.a, t.b FROM unnest(${pairs.map((p) => p[0])}::bigint[], ${pairs.map((p) => p[1])}::bigint[]) AS t(a, b)
+      JOIN people pa ON pa.id = t.a
+      JOIN people pb ON pb.id = t.b
+      WHERE ${personGender('pa')} * ${personGender('pb')} = -1`.execute(this.db);
+    return rows.map((r) => [Number(r.a), Number(r.b)]);
+  }
+
   /** People of the owner's whole library in id order after the cursor, optionally by name. */
   searchAfter(ownerId: number, search: PersonSearch, afterId: number, limit: number): Promise<PersonRow[]> {
     let q = this.db
@@ -231,6 +243,10 @@ export class PersonRepository {
         // A photo taken before the person was born is not of them.
         .where(
           sql<boolean>`NOT EXISTS (SELECT 1 FROM images i, people p WHERE i.id = faces.image_id AND p.id = ${personId} AND i.taken_at < p.birth_date)`,
+        )
+        // Nor is a face confidently of the other gender than the person's.
+        .where(
+          sql<boolean>`${faceGender('faces.male_probability')} * (SELECT ${personGender('p')} FROM people p WHERE p.id = ${personId}) <> -1`,
         );
       if (albumId !== undefined) inner = inner.where('faces.album_id', '=', albumId);
       const rows = await reRanked(trx, inner, limit).execute();

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { indexedDistance, withEfSearch } from '../db/knn.js';
 import type { DB } from '../db/tables.js';
+import { faceGender, personGender } from './gender-sql.js';
 import { POOR_QUALITY } from '../vision/face-quality.js';
 
 /** A face in no person and a person it may be, with the face's mean cosine distance to that person's faces. */
@@ -24,7 +25,7 @@ export interface ReviewScope {
  * The reads behind `reviewQueue`: good faces no one has placed (no assignment at all: a face a
  * user made "nobody" is not asked about), and for each the people of its nearest faces that it
  * could join: active and shown, with no other face in its photo, not rejected for it (merge chains
- * followed), not born after its photo was taken.
+ * followed), not born after its photo was taken, not confidently of the other gender.
  */
 export class ReviewQueueRepository {
   constructor(private readonly db: Kysely<DB>) {}
@@ -35,7 +36,7 @@ export class ReviewQueueRepository {
       const album = scope.albumId === undefined ? sql`` : sql`AND f.album_id = ${scope.albumId}`;
       const { rows } = await sql<{ face_id: number; person_id: number; distance: number }>`
         WITH RECURSIVE q AS (
-          SELECT f.id, f.image_id, f.embedding FROM faces f
+          SELECT f.id, f.image_id, f.embedding, f.male_probability FROM faces f
           WHERE f.owner_id = ${scope.ownerId} ${album}
             AND (f.quality IS NULL OR f.quality >= ${POOR_QUALITY})
             AND NOT EXISTS (SELECT 1 FROM face_people fp WHERE fp.face_id = f.id)
@@ -64,6 +65,7 @@ export class ReviewQueueRepository {
         JOIN images i ON i.id = q.image_id
         WHERE p.merged_into_id IS NULL AND NOT p.hidden AND p.centroid IS NOT NULL
           AND NOT coalesce(i.taken_at < p.birth_date, false)
+          AND ${faceGender('q.male_probability')} * ${personGender('p')} <> -1
           AND NOT EXISTS (
             SELECT 1 FROM faces o JOIN face_people op ON op.face_id = o.id
             WHERE o.image_id = q.image_id AND o.id <> q.id AND op.person_id = p.id)

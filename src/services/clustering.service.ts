@@ -3,7 +3,6 @@ import {
   DEFAULT_MIN_FACES,
   DEFAULT_MIN_FOUNDING_FACE_SIZE,
   DEFAULT_NEIGHBOURS,
-  GENDER_CONFIDENCE,
   MAX_MIN_FACES,
   type ClusteringOptions,
 } from '../clustering/clustering-config.js';
@@ -195,7 +194,7 @@ export class ClusteringService {
   private async runNow(scope: ClusteringScope, options: ClusteringOptions): Promise<ClusteringSummary> {
     const started = performance.now();
     const free = await this.repository.freeFaces(scope);
-    const staying = await this.repository.stayingPeople(scope, free, GENDER_CONFIDENCE);
+    const staying = await this.repository.stayingPeople(scope, free);
     const anchorOf = new Map(staying.map((p, q) => [p.personId, q]));
     const sideOf = sidesOf(await this.repository.dismissedPairs(scope.ownerId));
     const cannotJoin = free.rejected.map((ids) => ids.flatMap((id) => (anchorOf.has(id) ? [anchorOf.get(id)!] : [])));

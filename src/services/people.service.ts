@@ -254,6 +254,7 @@ export class PeopleService {
       const ids = batch.map((s) => [s.a.id, s.b.id] as const);
       const clash = new Set((await this.people.pairsSharingAPhoto(ids)).map(([a, b]) => key(a, b)));
       for (const [a, b] of await this.people.pairsAcrossBirthDate(ids)) clash.add(key(a, b));
+      for (const [a, b] of await this.people.pairsOfOppositeGenders(ids)) clash.add(key(a, b));
       for (const s of batch) if (out.length < limit && !clash.has(key(s.a.id, s.b.id))) out.push(s);
     }
     return out;

@@ -7,6 +7,8 @@ import type { Database } from '../../src/db/database.js';
 import { AlbumRepository } from '../../src/repositories/album.repository.js';
 import { ClusteringRepository } from '../../src/repositories/clustering.repository.js';
 import { ImageRepository } from '../../src/repositories/image.repository.js';
+import { PersonRepository } from '../../src/repositories/person.repository.js';
+import { ReviewQueueRepository } from '../../src/repositories/review-queue.repository.js';
 import { ClusteringService } from '../../src/services/clustering.service.js';
 import { LOCAL_OWNER } from '../../src/services/api-key.service.js';
 import { openScratchDatabase } from '../helpers/scratch-database.js';
@@ -102,7 +104,7 @@ test('two processes placing the same new faces at once leave one consistent resu
   assert.equal((await sql<{ n: number }>`SELECT count(*)::int AS n FROM people`.execute(database.db)).rows[0].n, people.rows[0].n);
 });
 
-test('a man and a woman who look alike stay two people, and a new face confidently hers never joins him', async () => {
+test('a man and a woman who look alike stay two people; a new face confidently hers is never joined to him nor proposed for him', async () => {
   const albums = new AlbumRepository(database.db);
   const images = new ImageRepository(database.db);
   const album = (await albums.create(LOCAL_OWNER.id, 'look-alikes')).id;
@@ -151,8 +153,31 @@ test('a man and a woman who look alike stay two people, and a new face confident
   assert.deepEqual(new Set(await personOf(him)).size, 1);
   assert.deepEqual(new Set(await personOf(her)).size, 1);
   assert.ok(his !== null && hers !== null && his !== hers, `${his} and ${hers}`);
-  // Nearest one of his faces, but confidently a woman: placed with the existing people's counts from SQL.
+  const [him1] = await database.db.selectFrom('people').select(['male_faces', 'female_faces']).where('id', '=', his!).execute();
+  assert.deepEqual(him1, { male_faces: 3, female_faces: 0 }, 'his cached gender counts');
+  // Nearest one of his faces, but confidently a woman: nobody proposes her for him, in any way.
   const newcomer = await add(near(0, 1, 0.1), 0.03);
+  const [faceId] = (await database.db.selectFrom('faces').select('id').where('image_id', '=', newcomer).execute()).map((r) => r.id);
+  const queue = await new ReviewQueueRepository(database.db).candidates({
+    ownerId: LOCAL_OWNER.id,
+    albumId: album,
+    window: 10,
+    neighbours: 10,
+  });
+  const proposed = queue.filter((c) => c.faceId === faceId).map((c) => c.personId);
+  assert.ok(proposed.includes(hers!) && !proposed.includes(his!), `the review queue proposes her, not him: ${proposed}`);
+  const people = new PersonRepository(database.db);
+  assert.deepEqual(
+    (await people.suggestions(LOCAL_OWNER.id, his!, 10, album)).map((s) => s.face.id),
+    [],
+    'no face suggested for him',
+  );
+  assert.deepEqual(
+    (await people.suggestions(LOCAL_OWNER.id, hers!, 10, album)).map((s) => s.face.id),
+    [faceId],
+  );
+  assert.deepEqual(await people.pairsOfOppositeGenders([[his!, hers!]]), [[his, hers]], 'never a merge suggestion');
+  // Placed with the existing people's cached counts.
   await service.placeNewFaces(LOCAL_OWNER.id, album, { imageIds: [newcomer] });
   assert.deepEqual(await personOf([newcomer]), [hers]);
   await assertConsistent();

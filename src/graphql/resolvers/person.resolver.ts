@@ -66,7 +66,7 @@ export class PersonResolver {
 
   @Query(() => [FaceSuggestion], {
     description:
-      '"Who is this?": good faces in no person (a face a user made nobody is not asked about), each with the person it most likely is, the most certain first (the widest margin to the next person it could be). Never a person the face was rejected from, one with another face in its photo, or one born after the photo was taken. Looks at the newest 1,000 such faces.',
+      '"Who is this?": good faces in no person (a face a user made nobody is not asked about), each with the person it most likely is, the most certain first (the widest margin to the next person it could be). Never a person the face was rejected from, one with another face in its photo, one born after the photo was taken, or one confidently of the other gender. Looks at the newest 1,000 such faces.',
   })
   async reviewQueue(
     @Arg('albumId', () => ID, { nullable: true, description: "Only faces of this album; null: all the owner's albums." }) albumId:
