@@ -26,12 +26,9 @@ export function buildAgeGenderNetGraph(weights: TfjsWeights, inputSize: number):
   const conv = (x: GraphValue, prefix: string, stride: number): GraphValue =>
     g.add(g.conv(x, w(`${prefix}/filters`, 4), undefined, stride, 'same'), w(`${prefix}/bias`, 1));
 
-  // depthwiseSeparableConv: tf.separableConv2d 'same' + bias, stride 1 throughout this net.
-  const separable = (x: GraphValue, prefix: string): GraphValue => {
-    const dw = g.conv(x, w(`${prefix}/depthwise_filter`, 4), undefined, 1, 'same', true);
-    const pw = g.conv(dw, w(`${prefix}/pointwise_filter`, 4), undefined, 1, 'same');
-    return g.add(pw, w(`${prefix}/bias`, 1));
-  };
+  // Stride 1 throughout this net.
+  const separable = (x: GraphValue, prefix: string): GraphValue =>
+    g.separableConv(x, w(`${prefix}/depthwise_filter`, 4), w(`${prefix}/pointwise_filter`, 4), w(`${prefix}/bias`, 1));
 
   // The shortcut is the 1x1 stride-2 `expansion_conv` of the block's input, not of its relu.
   const reductionBlock = (x: GraphValue, prefix: string, activateInput: boolean): GraphValue => {

@@ -12,12 +12,9 @@ export function buildLandmarkNetGraph(weights: TfjsWeights, inputSize: number): 
   const g = new OnnxGraphBuilder('face_landmark_68');
   const w = (name: string, rank?: number) => weights.get(name, rank);
 
-  // tf.separableConv2d + bias: a depthwise 3x3 then a pointwise 1x1.
-  const separable = (x: GraphValue, prefix: string, stride: number): GraphValue => {
-    const dw = g.conv(x, w(`${prefix}/depthwise_filter`, 4), undefined, stride, 'same', true);
-    const pw = g.conv(dw, w(`${prefix}/pointwise_filter`, 4), undefined, 1, 'same');
-    return g.add(pw, w(`${prefix}/bias`, 1));
-  };
+  // A depthwise 3x3 then a pointwise 1x1, + bias.
+  const separable = (x: GraphValue, prefix: string, stride: number): GraphValue =>
+    g.separableConv(x, w(`${prefix}/depthwise_filter`, 4), w(`${prefix}/pointwise_filter`, 4), w(`${prefix}/bias`, 1), stride);
 
   const denseBlock4 = (x: GraphValue, prefix: string, isFirst: boolean): GraphValue => {
     const first = isFirst

@@ -160,6 +160,15 @@ export class OnnxGraphBuilder {
     });
   }
 
+  /**
+   * tf.separableConv2d 'same' + bias (face-api's `depthwiseSeparableConv`): the depthwise filter at `stride`,
+   * then the 1x1 pointwise one, then the bias.
+   */
+  separableConv(x: GraphValue, depthwise: WeightTensor, pointwise: WeightTensor, bias: WeightTensor, stride = 1): GraphValue {
+    const dw = this.conv(x, depthwise, undefined, stride, 'same', true);
+    return this.add(this.conv(dw, pointwise, undefined, 1, 'same'), bias);
+  }
+
   /** Element-wise a + b (same shape, or b broadcast as a per-channel vector). */
   add(a: GraphValue, b: GraphValue | WeightTensor): GraphValue {
     return this.op('Add', [a.name, this.operand(b, a)], a.shape);
