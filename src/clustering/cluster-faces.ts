@@ -7,10 +7,10 @@ import {
   GENDER_CONFIDENCE,
   TIGHT_PAIR,
   type ClusteringOptions,
-  type TightPairOptions,
 } from './clustering-config.js';
 import { GenderEvidence, type GenderCounts } from './gender-evidence.js';
-import { buildNeighbourGraph, exactNeighbourGraph, type NeighbourGraph } from './neighbour-graph.js';
+import { buildNeighbourGraph, exactNeighbourGraph } from './neighbour-graph.js';
+import { tightPairs } from './tight-pairs.js';
 
 /** Up to this many face x point comparisons the neighbour graph is computed exactly (about a second). */
 const EXACT_GRAPH_PAIRS = 4_000_000;
@@ -215,7 +215,7 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
   // Pairs only matter where minFaces asks for more than two; unasked, only at minFaces 3.
   const pairs =
     options.minFaces > 2 && (options.pairs !== undefined || options.minFaces <= 3) ? stageOptions(options.pairs, TIGHT_PAIR) : undefined;
-  const tight = pairs ? tightPairs(graph, roots, n, founder, isPerson, pairs) : new Set<number>();
+  const tight = pairs ? tightPairs({ graph, roots, faces: n, founder, isPerson, photos, sides, gender }, pairs) : new Set<number>();
   const isFinalPerson = (root: number) => isPerson(root) || tight.has(root);
 
   // Read the result out: a face joins the anchor in its cluster, or the cluster becomes a new person.
@@ -261,42 +261,6 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
 /** A later stage's bounds: `defaults` with a caller's own over them; undefined when switched off. */
 function stageOptions<T>(option: boolean | Partial<T> | undefined, defaults: T): T | undefined {
   return option === false ? undefined : { ...defaults, ...(typeof option === 'object' ? option : {}) };
-}
-
-/**
- * Clusters that are no person, of exactly two faces, both founding, that are a tight pair (clustering-config.ts `TightPairOptions`):
- * each the other's nearest point in the graph, within `maxDistance`, and the next nearest point of each at least
- * `margin` farther than the pair's own distance.
- */
-function tightPairs(
-  graph: NeighbourGraph,
-  roots: Int32Array,
-  n: number,
-  founder: (p: number) => boolean,
-  isPerson: (root: number) => boolean,
-  options: TightPairOptions,
-): Set<number> {
-  const members = new Map<number, number[]>();
-  for (let p = 0; p < n; p++) {
-    const root = roots[p];
-    if (isPerson(root)) continue;
-    const list = members.get(root);
-    if (list) list.push(p);
-    else members.set(root, [p]);
-  }
-  const { k, neighbours, distances } = graph;
-  const clear = (p: number, partner: number) => {
-    if (neighbours[p * k] !== partner) return false;
-    const d = distances[p * k];
-    if (d > options.maxDistance) return false;
-    const next = k > 1 ? neighbours[p * k + 1] : -1;
-    return next < 0 || distances[p * k + 1] >= d + options.margin;
-  };
-  const tight = new Set<number>();
-  for (const [root, [p, q, ...more]] of members) {
-    if (q !== undefined && more.length === 0 && founder(p) && founder(q) && clear(p, q) && clear(q, p)) tight.add(root);
-  }
-  return tight;
 }
 
 /** {@link clusterFaces} on the faces that are not poor, read back in the input's indices (poor faces: -1). */

@@ -66,7 +66,7 @@ export const DEFAULT_MIN_FOUNDING_FACE_SIZE = 60;
 export const MAX_MIN_FACES = 1000;
 
 /** The tight pairs' bounds (cluster-faces.ts); how they were chosen: docs/quality.md, People. */
-export const TIGHT_PAIR: TightPairOptions = { maxDistance: 0.045, margin: 0.02 };
+export const TIGHT_PAIR: TightPairOptions = { maxDistance: 0.055, margin: 0.02 };
 
 /**
  * A face counts as male (female) when face-api's age/gender net gives it a P(male) of at least this (at most

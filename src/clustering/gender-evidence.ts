@@ -14,6 +14,8 @@ export class GenderEvidence {
   private constructor(
     private readonly male: Float64Array,
     private readonly female: Float64Array,
+    /** Per starting point, the side of 0.5 its own P(male) lies on: +1, -1, or 0 (unknown, or an anchor). */
+    private readonly lean: Int8Array,
     private readonly confidence: number,
   ) {}
 
@@ -22,7 +24,9 @@ export class GenderEvidence {
     const n = p.length;
     const male = new Float64Array(n + extra.length);
     const female = new Float64Array(n + extra.length);
+    const lean = new Int8Array(n + extra.length);
     for (let i = 0; i < n; i++) {
+      lean[i] = p[i] > 0.5 ? 1 : p[i] < 0.5 ? -1 : 0;
       if (p[i] >= confidence) male[i] = 1;
       else if (p[i] <= 1 - confidence) female[i] = 1;
     }
@@ -30,7 +34,7 @@ export class GenderEvidence {
       male[n + q] = e.male;
       female[n + q] = e.female;
     });
-    return new GenderEvidence(male, female, confidence);
+    return new GenderEvidence(male, female, lean, confidence);
   }
 
   /** +1 confidently male, -1 confidently female, 0 undecided. */
@@ -45,6 +49,16 @@ export class GenderEvidence {
   apart(a: number, b: number): boolean {
     const va = this.verdict(a);
     return va !== 0 && va === -this.verdict(b);
+  }
+
+  /**
+   * Whether face `face`, of cluster `own`, is better explained by its own cluster than by cluster `other`: the two
+   * clusters are confidently of opposite genders and the face's own P(male), confident or not, leans to its
+   * cluster's side. Such an `other` is no rival for the face however near (tight-pairs.ts).
+   */
+  leansToOwn(face: number, own: number, other: number): boolean {
+    const v = this.verdict(own);
+    return v !== 0 && v === -this.verdict(other) && this.lean[face] === v;
   }
 
   /** Cluster `gone` merged into `keep`. */

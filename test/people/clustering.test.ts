@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { syntheticLibrary } from '../support/synthetic-people.js';
 import { averageLinkage } from '../../src/clustering/average-linkage.js';
 import { clusterEmbeddings, clusterFaces, type FaceClustering } from '../../src/clustering/cluster-faces.js';
+import { TIGHT_PAIR } from '../../src/clustering/clustering-config.js';
 import { buildNeighbourGraph, mulberry32 } from '../../src/clustering/neighbour-graph.js';
 import { pairwiseClusteringMetrics } from '../../src/eval/clustering-metrics.js';
 import { thumbnailCrop, uprightRotation } from '../../src/services/thumbnail-crop.js';
@@ -193,7 +194,7 @@ describe('a tight pair: two faces alone make a person', () => {
   const dim = 8;
   const { near, pack } = toyVectors(dim);
   const options = { threshold: 0.05, minFaces: 3, neighbours: 8 };
-  // 0.022 apart: well within TIGHT_PAIR's 0.045.
+  // 0.022 apart: well within TIGHT_PAIR's bound.
   const pair = [near(0, 1, 0.15), near(0, 2, 0.15)];
 
   test("when each is the other one's nearest, within the bound, and nothing else is near", () => {
@@ -213,9 +214,41 @@ describe('a tight pair: two faces alone make a person', () => {
     assert.equal(r.people.length, 0);
   });
 
+  // p and q 0.038 apart; x1 0.036 from p, x2 (0.010 from x1) 0.045: nearer to p than q is, but farther on average.
+  const unit = (...v: number[]) => {
+    const norm = Math.hypot(...v);
+    return Float32Array.from({ length: dim }, (_, i) => (v[i] ?? 0) / norm);
+  };
+  const [p, q, x1, x2] = [unit(1, 0.2), unit(1, 0, 0.2), unit(1, 0.2, 0, 0.28), unit(1, 0.2, 0, 0.28, 0.15)];
+
+  test('when the face nearer than the partner is in its own photo: it cannot be that face, so it is no rival', () => {
+    const input = { embeddings: pack([p, q, x1]), dim, imageIds: [1, 2, 1] };
+    const r = clusterFaces(input, options);
+    assert.equal(r.people.length, 1);
+    assert.deepEqual([...r.personOf], [0, 0, -1]);
+    const elsewhere = clusterFaces({ ...input, imageIds: [1, 2, 3] }, options);
+    assert.equal(elsewhere.people.length, 0, 'in a photo of its own, x1 could be p: p is no clear pair with anyone');
+  });
+
+  test('when the nearer faces are confidently of the other gender and the face leans to its partner', () => {
+    const input = { embeddings: pack([p, q, x1, x2]), dim, imageIds: [1, 2, 3, 4] };
+    // Like insightface's zy: p leans female (0.3, not confident), q is confidently female, x1 and x2 male.
+    const r = clusterFaces({ ...input, maleProbability: [0.3, 0.03, 0.95, 0.95] }, options);
+    assert.equal(r.people.length, 2);
+    assert.equal(r.personOf[0], r.personOf[1]);
+    assert.equal(r.personOf[2], r.personOf[3]);
+    assert.notEqual(r.personOf[0], r.personOf[2]);
+    const leansMale = clusterFaces({ ...input, maleProbability: [0.7, 0.03, 0.95, 0.95] }, options);
+    assert.deepEqual([...leansMale.personOf.slice(0, 2)], [-1, -1], 'p leaning male could be x1: no pair');
+    const unknown = clusterFaces(input, options);
+    assert.deepEqual([...unknown.personOf.slice(0, 2)], [-1, -1], 'no gender: x1 is a rival');
+  });
+
   test('not beyond the bound, however alone', () => {
-    // 0.054 apart: one group for average linkage at 0.07, but two faces that far are no person on their own.
-    const input = { embeddings: pack([near(0, 1, 0.24), near(0, 2, 0.24)]), dim, imageIds: [1, 2] };
+    // Just beyond the bound: one group for average linkage at 0.07, but two faces that far are no person on their own.
+    const apart = TIGHT_PAIR.maxDistance + 0.005;
+    const eps = Math.sqrt(apart / (1 - apart));
+    const input = { embeddings: pack([near(0, 1, eps), near(0, 2, eps)]), dim, imageIds: [1, 2] };
     const r = clusterFaces(input, { ...options, threshold: 0.07 });
     assert.equal(r.people.length, 0);
   });
