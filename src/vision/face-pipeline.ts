@@ -4,13 +4,13 @@ import {
   detectFaces,
   largestDetectorInputs,
   overlapOfSmaller,
-  nearDecisionBound,
   redetectPasses,
   SAME_FACE_OVERLAP,
   type DetectorInput,
   type FaceDetectorOptions,
   type LocatedFaces,
 } from './face-detector.js';
+import { nearDecisionBound } from './int8-decision-band.js';
 import { renderForBrowser } from './browser-rendition.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
 import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
@@ -239,7 +239,7 @@ export class FacePipeline {
     // and the reverse). Boxes that stay keep their landmarks.
     let redetected = false;
     // Likewise a box, or a near miss, within the int8 error band of the score or size bound: float32
-    // decides whether it is a face, never int8 rounding (face-detector.ts nearDecisionBound).
+    // decides whether it is a face, never int8 rounding (int8-decision-band.ts nearDecisionBound).
     while (this.engine.approximateDetector) {
       const { detections, search } = located;
       const redo = [
