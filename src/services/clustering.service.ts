@@ -9,14 +9,8 @@ import {
 import { EMBEDDING_DIMENSIONS } from '../db/vector.js';
 import { NotFoundError } from '../errors.js';
 import type { AlbumRepository } from '../repositories/album.repository.js';
-import type {
-  ClusteringChanges,
-  ClusteringRepository,
-  ClusteringScope,
-  FreeFaces,
-  NewPhotos,
-  StayingPerson,
-} from '../repositories/clustering.repository.js';
+import type { ClusteringChanges } from '../repositories/clustering-write.js';
+import type { ClusteringRepository, ClusteringScope, FreeFaces, NewPhotos, StayingPerson } from '../repositories/clustering.repository.js';
 import { DEFAULT_SAME_PERSON_THRESHOLD } from '../vision/calibration.js';
 import { isPoorQuality } from '../vision/face-quality.js';
 import type { OwnerAccess } from './owner-access.js';

@@ -1,4 +1,5 @@
-import type { AnalyzedFace, BoxAnalysis, StageTimings } from '../vision/face-pipeline.js';
+import type { AnalyzedFace } from '../vision/face-encoding.js';
+import type { BoxAnalysis, StageTimings } from '../vision/face-pipeline.js';
 import type { PhotoAnalysis } from '../vision/pipeline-pool.js';
 import type { Box } from '../vision/types.js';
 

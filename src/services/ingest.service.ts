@@ -1,29 +1,21 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ImageRow, IngestBatchRow, IngestItemRow } from '../db/tables.js';
+import type { IngestBatchRow, IngestItemRow } from '../db/tables.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { jobId } from '../jobs/job-id.js';
 import { QUEUES, type JobOutcome, type JobQueue, type JobRequest } from '../jobs/job-queue.js';
-import { METADATA_VERSION, readTakenAt } from '../metadata/exif.js';
 import { toBatchSnapshot, type EventBus, type FacegraphEvent, type ItemSnapshot } from '../repositories/event-bus.js';
 import type { ImageRepository, InPlaceSource } from '../repositories/image.repository.js';
-import type { IngestBatchRepository, ItemOutcome, NewItem, PendingItem } from '../repositories/ingest-batch.repository.js';
-import { readLocalFile, type ImportRoot } from '../repositories/import-root.js';
-import { sha256Hex, type PhotoStore } from '../repositories/photo-store.js';
+import type { IngestBatchRepository, ItemOutcome, NewItem } from '../repositories/ingest-batch.repository.js';
+import type { ImportRoot } from '../repositories/import-root.js';
+import type { PhotoStore } from '../repositories/photo-store.js';
 import type { UploadSpool } from '../repositories/upload-spool.js';
 import type { FaceAnalyzer } from './face-analyzer.js';
+import { inPlaceRef, inPlaceSourceOf, readItemSource } from './ingest-item-source.js';
+import { ingestPhoto, type PhotoOutcome } from './ingest-photo.js';
 import type { IngestSource } from './ingest-source.js';
 import type { OwnerAccess } from './owner-access.js';
-import { nameFacesFromXmp } from './xmp-names.js';
-
-/** What ingesting one photo did: the image (new or already in the album) and how many faces were stored now. */
-export interface PhotoOutcome {
-  image: ImageRow;
-  created: boolean;
-  /** Faces stored with the image now (0 when it was already there). */
-  faces: number;
-}
 
 /** One item of a batch got its outcome in this process (progress displays). */
 export interface PhotoEvent {
@@ -227,13 +219,13 @@ export class IngestService {
     let stored: PhotoOutcome | undefined;
     try {
       if (item.sourceKind === 'in-place') {
-        const place = await this.placeOf(item);
+        const place = await inPlaceSourceOf(item, this.deps.imports);
         stored = await this.ingestOne(
           item.albumId,
           { fileName: path.posix.basename(place.path), read: () => this.deps.imports.read(place.path) },
           place,
         );
-      } else stored = await this.ingestOne(item.albumId, { fileName: item.fileName, read: () => this.readSource(item) });
+      } else stored = await this.ingestOne(item.albumId, { fileName: item.fileName, read: () => readItemSource(item, this.deps) });
       outcome = { position, imageId: stored.image.id, error: null };
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
@@ -286,61 +278,9 @@ export class IngestService {
     return 'success';
   }
 
-  /**
-   * Stores one photo with its faces, or returns the album's existing copy of the same bytes. With `place`,
-   * the photo is indexed where it lies (nothing copied): the same bytes already indexed at a path that no
-   * longer holds them are the same photo renamed or moved (its image, faces and people kept, only the path
-   * changes), and an older reading of a file that changed at this path leaves the album.
-   */
-  async ingestOne(albumId: number, source: IngestSource, place?: InPlaceSource): Promise<PhotoOutcome> {
-    const { images, photos, analyzer, observer } = this.deps;
-    const bytes = await source.read();
-    const sha256 = sha256Hex(bytes);
-    const existing = await images.findInAlbum(albumId, sha256);
-    if (existing) {
-      if (place && existing.source_kind === 'in_place') {
-        const moved = existing.source_path === place.path || !(await this.deps.imports.stat(existing.source_path ?? ''));
-        if (moved) await images.moveInPlace(existing.id, place);
-        await this.dropStale(albumId, place.path, existing.id);
-      }
-      observer?.photoStored(false, 0);
-      return { image: existing, created: false, faces: 0 };
-    }
-
-    const analyzed = await analyzer.analyze(bytes);
-    const { faces: stored, names } = await nameFacesFromXmp(bytes, analyzed, source.fileName, this.deps);
-    const takenAt = await readTakenAt(bytes);
-    // File first, rows second: a row never points at a missing file. If the rows
-    // fail, the file is removed again unless another image uses the same bytes.
-    if (!place) await photos.put(sha256, analyzed.format, bytes);
-    let result: { image: ImageRow; created: boolean };
-    try {
-      result = await images.insertWithFaces(
-        {
-          albumId,
-          sha256,
-          fileName: source.fileName,
-          format: analyzed.format,
-          width: analyzed.width,
-          height: analyzed.height,
-          byteSize: bytes.length,
-          takenAt,
-          metadataVersion: METADATA_VERSION,
-          inPlace: place,
-        },
-        stored.map((f) => ({ ...f, model: analyzed.model })),
-        names,
-      );
-    } catch (err) {
-      if (!place && (await images.countBySha(sha256)) === 0) await photos.remove(sha256, analyzed.format);
-      throw err;
-    }
-    if (place) await this.dropStale(albumId, place.path, result.image.id);
-    // A concurrent delete of another album holding these bytes may have removed the file between our put and commit.
-    else await photos.put(sha256, analyzed.format, bytes);
-    const faces = result.created ? stored.length : 0;
-    observer?.photoStored(result.created, faces);
-    return { ...result, faces };
+  /** Stores one photo with its faces, or returns the album's existing copy of the same bytes (see ingestPhoto). */
+  ingestOne(albumId: number, source: IngestSource, place?: InPlaceSource): Promise<PhotoOutcome> {
+    return ingestPhoto(this.deps, albumId, source, place);
   }
 
   /** Removes spool files that no waiting item needs any more (after crashes). */
@@ -387,44 +327,6 @@ export class IngestService {
     }
   }
 
-  private async readSource(item: PendingItem): Promise<Uint8Array> {
-    const ref = item.source;
-    if (!ref) throw new Error(`item ${item.batchId}/${item.position} has no source`);
-    switch (item.sourceKind) {
-      case 'spool':
-        try {
-          return await this.deps.spool.read(ref);
-        } catch (err) {
-          // Not the file's fault: retried, then dead-lettered with this hint.
-          throw new Error(
-            `spooled upload ${ref} is not readable here (is FACEGRAPH_DATA_DIR shared with the API?): ${(err as Error).message}`,
-          );
-        }
-      case 'import':
-        return this.deps.imports.read(ref);
-      case 'file':
-        return readLocalFile(ref);
-      default:
-        throw new Error(`item ${item.batchId}/${item.position} has an unknown source kind ${item.sourceKind}`);
-    }
-  }
-
-  /** The album's older readings of a file that changed at `relPath` leave it (faces, people kept consistent). */
-  private async dropStale(albumId: number, relPath: string, keepId: number): Promise<void> {
-    const stale = await this.deps.images.staleAtPath(albumId, relPath, keepId);
-    if (stale.length === 0) return;
-    const ids = stale.map((i) => i.id);
-    await (this.deps.removeImages ? this.deps.removeImages(ids) : this.deps.images.deleteMany(ids));
-  }
-
-  /** Where an in-place item's file is, with its size and mtime now (read before the bytes: a later change shows as newer). */
-  private async placeOf(item: PendingItem): Promise<InPlaceSource> {
-    const ref = parseInPlaceRef(item.source ?? '');
-    const stat = await this.deps.imports.stat(ref.path);
-    if (!stat) throw new NotFoundError('file', ref.path);
-    return { ...ref, size: stat.size, mtimeMs: stat.mtimeMs };
-  }
-
   private async removeSpooled(source: { kind: string | null; ref: string | null } | undefined): Promise<void> {
     if (source?.kind === 'spool' && source.ref) await this.deps.spool.remove(source.ref);
   }
@@ -434,14 +336,4 @@ export class IngestService {
     if (!batch) throw new NotFoundError('ingest batch', String(id));
     return batch;
   }
-}
-
-/** An in-place item's source ref: the path under the import root, the watched folder and scan that queued it. */
-function inPlaceRef(ref: { path: string; folderId: number | null; scan?: number | null }): string {
-  return JSON.stringify({ p: ref.path, f: ref.folderId, s: ref.scan ?? null });
-}
-
-function parseInPlaceRef(text: string): { path: string; folderId: number | null; scan: number | null } {
-  const ref = JSON.parse(text) as { p: string; f: number | null; s: number | null };
-  return { path: ref.p, folderId: ref.f, scan: ref.s };
 }

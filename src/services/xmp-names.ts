@@ -1,5 +1,5 @@
 import { matchFaces } from '../vision/box-matching.js';
-import type { AnalyzedFace } from '../vision/face-pipeline.js';
+import type { AnalyzedFace } from '../vision/face-encoding.js';
 import type { Box } from '../vision/types.js';
 import { readXmpRegions } from '../metadata/xmp.js';
 import type { AnalysisResult, FaceAnalyzer } from './face-analyzer.js';

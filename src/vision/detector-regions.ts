@@ -5,7 +5,7 @@ import type { Box, RgbImage } from './types.js';
  * shape each is read at: the whole image (at 512, or at its own scale when
  * small), tiles or strips for small faces in large photos, and the window of a
  * float32 re-check. Pure geometry; the policy of which passes run is in
- * face-detector.ts.
+ * detector-pass-policy.ts and face-detector.ts.
  */
 
 /** Side of the square SSD MobileNet sees every input at. */
@@ -135,4 +135,14 @@ export function windowAround(box: Box, image: { width: number; height: number },
     width,
     height,
   };
+}
+
+/** Whether `inner` lies wholly inside `outer`. */
+export function contains(outer: Box, inner: Box): boolean {
+  return (
+    inner.x >= outer.x &&
+    inner.y >= outer.y &&
+    inner.x + inner.width <= outer.x + outer.width &&
+    inner.y + inner.height <= outer.y + outer.height
+  );
 }

@@ -1,17 +1,19 @@
 import { cropImage } from './alignment.js';
 import { padView, rotateView, identityView, type ImageView, type QuarterTurn } from './image-transforms.js';
+import { CONFIDENT_SCORE, HINT_SCORE, planExtraPasses } from './detector-pass-policy.js';
 import {
   atOwnScale,
+  contains,
   detectorInputSize,
   fineInput,
   LARGEST_STRIP_INPUT,
   SSD_INPUT,
   stripRegions,
-  tileRegions,
   touchesCut,
   wholeImage,
   windowAround,
 } from './detector-regions.js';
+import { bandEdge, nearScoreBound, nearSizeBound } from './int8-decision-band.js';
 import type { Box, Detection, FaceEngine, RgbImage } from './types.js';
 
 export interface FaceDetectorOptions {
@@ -88,7 +90,7 @@ interface OrientationSearch {
   float32Passes: ReadonlySet<number>;
   /**
    * An int8 detector's candidates that a decision bound dropped within its error band (a score just under
-   * `minScore`, a box just under `minFaceSize`): float32 decides them ({@link nearDecisionBound}).
+   * `minScore`, a box just under `minFaceSize`): float32 decides them (`nearDecisionBound`, int8-decision-band.ts).
    */
   nearMisses: readonly FoundDetection[];
   /** Whether the passes not in `float32Passes` ran on an int8 detector. */
@@ -108,22 +110,6 @@ const PAD_FRACTION = 0.5;
 const OWN_SCALE_PAD_FRACTION = 0.25;
 /** Two boxes overlapping more than this (intersection over the smaller) are one face. */
 export const SAME_FACE_OVERLAP = 0.5;
-/**
- * A face scoring at least this is confidently found: upright, the photo's orientation is taken without
- * trying the others, and the whole-image pass may settle a photo alone (docs/quality.md, Detector passes).
- */
-export const CONFIDENT_SCORE = 0.95;
-/**
- * The whole-image pass is read down to this score (only faces above `minScore` are kept): a candidate
- * between it and {@link CONFIDENT_SCORE} is a face the canvas may find (docs/quality.md, Detector passes).
- */
-const HINT_SCORE = 0.07;
-/** A box this close to the edge (fraction of the longer side) may be a face cut by it, which the canvas finds whole (docs/quality.md, Detector passes). */
-const BORDER_MARGIN = 0.03;
-/** A box wider or taller than this fraction of the frame is a face filling it, which SSD scores unreliably (docs/quality.md, Detector passes). */
-const BIG_FACE = 0.7;
-/** Smallest face, in pixels of SSD's 512 x 512 input, that it finds reliably (docs/quality.md, Detector passes). */
-const SSD_RELIABLE_FACE = 20;
 
 /**
  * Finds faces so that few are missed, with as few SSD passes as that allows.
@@ -324,98 +310,6 @@ function settle(searched: OrientationSearch, options: FaceDetectorOptions, passe
     passes,
     search,
   };
-}
-
-/**
- * How far an int8 detector's score can lie from float32's, in logits (log-odds): the largest difference
- * measured over every labelled photo's matched boxes was 0.88 (docs/quality.md, Precision parity); a
- * score within this of a bound, on either side, is decided by the float32 detector.
- */
-export const INT8_SCORE_BAND = 1;
-/** The same for a box's shorter side, as a ratio: the largest measured was 1.12. */
-export const INT8_SIZE_BAND = 1.15;
-
-const logit = (p: number) => Math.log(p / (1 - p));
-
-/** The score `direction` (+1 above, -1 below) band widths from `bound`. */
-function bandEdge(bound: number, direction: 1 | -1): number {
-  return 1 / (1 + Math.exp(-(logit(bound) + direction * INT8_SCORE_BAND)));
-}
-
-function nearScoreBound(score: number, bound: number): boolean {
-  const s = Math.min(Math.max(score, 1e-6), 1 - 1e-6);
-  return Math.abs(logit(s) - logit(bound)) <= INT8_SCORE_BAND;
-}
-
-function nearSizeBound(side: number, bound: number): boolean {
-  return side >= bound / INT8_SIZE_BAND && side <= bound * INT8_SIZE_BAND;
-}
-
-/**
- * Whether an int8 detection lies within the int8 error band of a bound that decides whether it is a face
- * (the score bound `minScore`, the size bound `minFaceSize`): then float32 must decide it, so that no face
- * is kept or dropped by int8 rounding. A detection of a float32 pass is float32's decision already.
- */
-export function nearDecisionBound(
-  located: LocatedFaces,
-  d: FoundDetection,
-  options: Pick<FaceDetectorOptions, 'minScore' | 'minFaceSize'>,
-): boolean {
-  if (!located.search.approximate || located.search.float32Passes.has(d.pass)) return false;
-  return nearScoreBound(d.score, options.minScore) || nearSizeBound(Math.min(d.box.width, d.box.height), options.minFaceSize);
-}
-
-/** The passes after an orientation's whole-image pass that can still add a face. */
-export interface ExtraPasses {
-  /** Search the image on a padded canvas too. */
-  canvas: boolean;
-  /** Tiles of the image to search too. */
-  tiles: Box[];
-}
-
-/**
- * Which passes can still add a face, decided from what the whole-image pass
- * found (`found`: every candidate down to {@link HINT_SCORE}, in `image`
- * coordinates). Pure, for tests.
- *
- * - The padded canvas, unless the pass is sure of everything it saw: some face
- *   of at least `minFaceSize` scores {@link CONFIDENT_SCORE}, every candidate
- *   does, and none comes within {@link BORDER_MARGIN} of the edge (a face cut
- *   by it) or spans more than {@link BIG_FACE} of the frame (SSD scores those
- *   low or misses them, and finds them on the canvas).
- * - tiles, if the image is larger than `tileSize` and the whole-image pass,
- *   which shrinks it (longer side / 512) times, cannot see faces down to
- *   `minFaceSize` ({@link SSD_RELIABLE_FACE}); a tile that lies wholly inside
- *   a face already found cannot hold another.
- */
-export function planExtraPasses(
-  found: readonly Detection[],
-  image: { width: number; height: number },
-  options: { minFaceSize: number; tileSize: number },
-): ExtraPasses {
-  const confident = found.some((d) => d.score >= CONFIDENT_SCORE && Math.min(d.box.width, d.box.height) >= options.minFaceSize);
-  const canvas = !confident || found.some((d) => d.score < CONFIDENT_SCORE || nearBorder(d.box, image) || fillsFrame(d.box, image));
-  const reach = (SSD_RELIABLE_FACE * Math.max(image.width, image.height)) / SSD_INPUT;
-  const tiles = options.minFaceSize >= reach ? [] : tileRegions(image, options.tileSize).slice(1);
-  return { canvas, tiles: tiles.filter((tile) => !found.some((d) => contains(d.box, tile))) };
-}
-
-function nearBorder(box: Box, image: { width: number; height: number }): boolean {
-  const margin = BORDER_MARGIN * Math.max(image.width, image.height);
-  return box.x < margin || box.y < margin || box.x + box.width > image.width - margin || box.y + box.height > image.height - margin;
-}
-
-function fillsFrame(box: Box, image: { width: number; height: number }): boolean {
-  return box.width > BIG_FACE * image.width || box.height > BIG_FACE * image.height;
-}
-
-function contains(outer: Box, inner: Box): boolean {
-  return (
-    inner.x >= outer.x &&
-    inner.y >= outer.y &&
-    inner.x + inner.width <= outer.x + outer.width &&
-    inner.y + inner.height <= outer.y + outer.height
-  );
 }
 
 function topScore(detections: readonly Detection[]): number {

@@ -1,45 +1,23 @@
-import { ageGenderBox, extractChip, faceChipTransform, FACE_CHIP_PADDINGS, FACE_CHIP_SIZE } from './alignment.js';
+import { FACE_CHIP_PADDINGS } from './alignment.js';
 import { checkFace, isDoubtful, wantsFloat32Box, type FaceCheck, type FaceSource } from './face-check.js';
 import {
   detectFaces,
   largestDetectorInputs,
   overlapOfSmaller,
-  nearDecisionBound,
   redetectPasses,
   SAME_FACE_OVERLAP,
   type DetectorInput,
   type FaceDetectorOptions,
   type LocatedFaces,
 } from './face-detector.js';
+import { nearDecisionBound } from './int8-decision-band.js';
+import { encodeFaces, type AnalyzedFace, type FoundFace } from './face-encoding.js';
 import { renderForBrowser } from './browser-rendition.js';
 import { decodePhoto, type DecodeLimits, type DecodedPhoto } from './image-decoder.js';
-import { boxToSource, identityView, padView, type ImageView, type QuarterTurn } from './image-transforms.js';
+import { clampBox, identityView, padView, scaleBox, type ImageView, type QuarterTurn } from './image-transforms.js';
 import { averagedLandmarks, nudgedDisagreement, type LandmarkFit } from './landmark-averaging.js';
-import type { Box, Detection, FaceEngine, Point, RgbImage } from './types.js';
+import type { Box, Detection, FaceEngine, RgbImage } from './types.js';
 import { detectAroundLandmarks } from './second-opinion.js';
-import { faceQuality, faceSignals, type FaceSignals } from './face-quality.js';
-import { l2Normalize } from './vector-math.js';
-
-/** One face as the rest of facegraph sees it: original-photo coordinates, unit-length embedding. */
-export interface AnalyzedFace {
-  box: Box;
-  /** Detector confidence; 0 for a face found as the whole image. */
-  score: number;
-  /** How the face was found. */
-  source: FaceSource;
-  landmarks: Point[];
-  embedding: Float32Array;
-  /** How far the embedding can be trusted, 0..1 (see face-quality.ts): below {@link POOR_QUALITY} a face never makes or joins a person. */
-  quality: number;
-  /** What the quality was judged from. */
-  signals: FaceSignals;
-  /**
-   * The probability, in [0, 1], that the face is a man's: face-api's age/gender
-   * net on face-api's crop around the landmarks ({@link ageGenderBox}); 0.5 when
-   * that crop has no pixels in the image.
-   */
-  maleProbability: number;
-}
 
 export interface AnalyzedPhoto {
   width: number;
@@ -157,7 +135,7 @@ export class FacePipeline {
     const { image, scale } = photo;
     const inWorkingCopy = clampBox(scaleBox(box, 1 / scale), image);
     const [{ fit, check }] = await this.checkedFits(image, [{ box: inWorkingCopy }], 'manual');
-    const [face] = await this.encode(identityView(image), [{ box: inWorkingCopy, score: 0, source: 'manual', fit }], photo);
+    const [face] = await encodeFaces(this.engine, identityView(image), [{ box: inWorkingCopy, score: 0, source: 'manual', fit }], photo);
     return { width: photo.width, height: photo.height, face, check };
   }
 
@@ -203,7 +181,7 @@ export class FacePipeline {
     timings.landmarks += performance.now() - t;
 
     t = performance.now();
-    const faces = await this.encode(faceView, kept, photo);
+    const faces = await encodeFaces(this.engine, faceView, kept, photo);
     timings.encode = performance.now() - t;
     return {
       width: photo.width,
@@ -239,7 +217,7 @@ export class FacePipeline {
     // and the reverse). Boxes that stay keep their landmarks.
     let redetected = false;
     // Likewise a box, or a near miss, within the int8 error band of the score or size bound: float32
-    // decides whether it is a face, never int8 rounding (face-detector.ts nearDecisionBound).
+    // decides whether it is a face, never int8 rounding (int8-decision-band.ts nearDecisionBound).
     while (this.engine.approximateDetector) {
       const { detections, search } = located;
       const redo = [
@@ -346,48 +324,6 @@ export class FacePipeline {
       return checkFace(fit, boxes[i], source, k < 0 ? undefined : nudged[k], candidates[i].score, shapeVouched);
     });
   }
-
-  /**
-   * Chips, embeddings and photo coordinates of faces whose landmarks are
-   * known (`view` coordinates): the one encoding step every face takes,
-   * detected, whole-image or drawn. Each face is encoded from chips at a few
-   * margins and the unit descriptors averaged; all faces' gender is read in
-   * one batch beside.
-   */
-  private async encode(view: ImageView, found: FoundFace[], photo: DecodedPhoto): Promise<AnalyzedFace[]> {
-    const { image, scale } = photo;
-    const chips = found.flatMap(({ fit }) =>
-      FACE_CHIP_PADDINGS.map((padding) => extractChip(view.image, faceChipTransform(fit.points, FACE_CHIP_SIZE, padding))),
-    );
-    const raw = chips.length === 0 ? [] : await this.engine.embed(...sideBySide(chips));
-    const genderBoxes = found.map(({ fit }) => ageGenderBox(fit.points, view.image));
-    const male = found.length === 0 ? [] : await this.engine.gender(view.image, genderBoxes);
-    const n = FACE_CHIP_PADDINGS.length;
-    const toPhoto = (p: Point): Point => {
-      const q = view.toSource(p);
-      return { x: q.x * scale, y: q.y * scale };
-    };
-    return found.map((d, i) => {
-      const mine = raw.slice(i * n, (i + 1) * n);
-      const signals = faceSignals(d.fit, chips[i * n + Math.floor(n / 2)]);
-      return {
-        box: scaleBox(clampBox(boxToSource(view, d.box), image), scale),
-        score: d.score,
-        source: d.source,
-        landmarks: d.fit.points.map(toPhoto),
-        embedding: l2Normalize(meanOfUnit(mine)),
-        quality: faceQuality(signals),
-        signals,
-        maleProbability: male[i],
-      };
-    });
-  }
-}
-
-/** A face whose landmarks are known, in the coordinates of the view it was found in. */
-interface FoundFace extends Detection {
-  source: FaceSource;
-  fit: LandmarkFit;
 }
 
 /** The face a user's box holds, and whether the landmark check believes it is one. */
@@ -418,40 +354,4 @@ function wholeImageCandidate(image: RgbImage): { view: ImageView; detection: Det
     height: image.height * (1 + 2 * WHOLE_IMAGE_GROWTH),
   };
   return { view, detection: { box, score: 0 } };
-}
-
-/** The mean of the unit-length versions of `vectors` (not normalised itself). */
-function meanOfUnit(vectors: Float32Array[]): Float32Array {
-  const out = new Float32Array(vectors[0].length);
-  for (const v of vectors) {
-    const unit = l2Normalize(v);
-    for (let i = 0; i < out.length; i++) out[i] += unit[i] / vectors.length;
-  }
-  return out;
-}
-
-/** Lays the chips side by side in one image, so the engine can embed them in one batch. */
-function sideBySide(chips: RgbImage[]): [RgbImage, Box[]] {
-  const size = FACE_CHIP_SIZE;
-  const width = size * chips.length;
-  const data = new Uint8Array(width * size * 3);
-  chips.forEach((chip, i) => {
-    for (let y = 0; y < size; y++) data.set(chip.data.subarray(y * size * 3, (y + 1) * size * 3), (y * width + i * size) * 3);
-  });
-  return [{ data, width, height: size }, chips.map((_, i) => ({ x: i * size, y: 0, width: size, height: size }))];
-}
-
-function clampBox(box: Box, image: RgbImage): Box {
-  const x = Math.max(0, box.x);
-  const y = Math.max(0, box.y);
-  return {
-    x,
-    y,
-    width: Math.max(0, Math.min(box.x + box.width, image.width) - x),
-    height: Math.max(0, Math.min(box.y + box.height, image.height) - y),
-  };
-}
-
-function scaleBox(box: Box, scale: number): Box {
-  return { x: box.x * scale, y: box.y * scale, width: box.width * scale, height: box.height * scale };
 }

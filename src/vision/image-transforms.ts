@@ -148,3 +148,20 @@ export function boxToSource(view: ImageView, box: Box): Box {
   const y = Math.min(a.y, b.y);
   return { x, y, width: Math.abs(a.x - b.x), height: Math.abs(a.y - b.y) };
 }
+
+/** The part of `box` inside `image` (an empty box where they do not meet). */
+export function clampBox(box: Box, image: RgbImage): Box {
+  const x = Math.max(0, box.x);
+  const y = Math.max(0, box.y);
+  return {
+    x,
+    y,
+    width: Math.max(0, Math.min(box.x + box.width, image.width) - x),
+    height: Math.max(0, Math.min(box.y + box.height, image.height) - y),
+  };
+}
+
+/** `box` scaled by `scale` (between a working copy's pixels and the original's). */
+export function scaleBox(box: Box, scale: number): Box {
+  return { x: box.x * scale, y: box.y * scale, width: box.width * scale, height: box.height * scale };
+}

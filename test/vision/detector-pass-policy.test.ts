@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tileRegions } from '../../src/vision/detector-regions.js';
-import { CONFIDENT_SCORE, planExtraPasses } from '../../src/vision/face-detector.js';
+import { CONFIDENT_SCORE, planExtraPasses } from '../../src/vision/detector-pass-policy.js';
 import type { Detection } from '../../src/vision/types.js';
 
 const portrait = { width: 250, height: 250 };
