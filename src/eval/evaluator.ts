@@ -8,7 +8,7 @@ import type { EvalDataset } from './eval-dataset.js';
 import { splitHalfCalibration, type SplitHalfCalibration } from './threshold-calibration.js';
 import { accuracyAt, balancedAccuracyAt, bestAccuracy, rocAuc, tarAtFar, type ScoredPair } from './verification-metrics.js';
 
-/** A face as the evaluation reads it (FacePipeline's AnalyzedFace has all of this). */
+/** A face as the evaluation reads it (the pipeline's AnalyzedFace, vision/face-encoding.ts, has all of this). */
 export interface EvalFace {
   box: Box;
   score: number;
