@@ -176,6 +176,7 @@ export function clusterer(threshold: number, stage: 'before' | 'after' | Partial
         neighbours: DEFAULT_NEIGHBOURS,
         attach: stage === 'before' ? false : stage === 'after' ? true : stage,
         pairs: stage === 'before' ? false : undefined,
+        spread: stage === 'before' ? false : undefined,
       },
     );
     const out: (number | null)[] = set.identities.map(() => null);

@@ -39,6 +39,19 @@ export interface LinkageInput {
   graph: NeighbourGraph;
   /** Largest average cosine distance at which two clusters are merged. */
   threshold: number;
+  /** Two large clusters merge only when they are as close as their own faces are to each other (see {@link SpreadOptions}). */
+  spread?: SpreadOptions;
+}
+
+/**
+ * Two clusters of at least `minFaces` faces each merge only when their linkage exceeds the mean of their own
+ * spreads (each one's mean cosine distance between two of its faces) by at most `maxExcess`. Within the
+ * threshold, two look-alike people's large groups are farther apart than their own faces are; one person's
+ * two groups are not. How the bounds were chosen: docs/quality.md, People.
+ */
+export interface SpreadOptions {
+  minFaces: number;
+  maxExcess: number;
 }
 
 /**
@@ -100,6 +113,19 @@ export function averageLinkage(input: LinkageInput): LinkageResult {
     }
     return 1 - s / (counts[a] * counts[b]);
   };
+  // Mean cosine distance between two of a cluster's faces: for unit vectors 1 - (|Σ|² - n) / (n (n - 1)).
+  const ownSpread = (i: number): number => {
+    const g = grown[i]!;
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += g[d] * g[d];
+    return 1 - (s - counts[i]) / (counts[i] * (counts[i] - 1));
+  };
+  const spread = input.spread;
+  const tooSpread = (a: number, b: number, l: number): boolean =>
+    spread !== undefined &&
+    counts[a] >= spread.minFaces &&
+    counts[b] >= spread.minFaces &&
+    l - (ownSpread(a) + ownSpread(b)) / 2 > spread.maxExcess;
   const offer = (a: number, b: number) => {
     if (fixed[a] && fixed[b]) return;
     const l = linkage(a, b);
@@ -142,7 +168,7 @@ export function averageLinkage(input: LinkageInput): LinkageResult {
     const b = entry[2];
     // Stale: one side has since been merged away or has grown.
     if (parent[a] !== a || parent[b] !== b || stamp[a] !== entry[3] || stamp[b] !== entry[4]) continue;
-    if (sharePhoto(a, b) || opposed(a, b) || input.gender?.apart(a, b)) continue;
+    if (sharePhoto(a, b) || opposed(a, b) || input.gender?.apart(a, b) || tooSpread(a, b, entry[0])) continue;
     // The survivor is the existing person if there is one, else the larger side (less to copy).
     const keep = fixed[b] || (!fixed[a] && counts[b] > counts[a]) ? b : a;
     const gone = keep === a ? b : a;

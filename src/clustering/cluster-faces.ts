@@ -5,6 +5,7 @@ import {
   DEFAULT_MIN_FACES,
   DEFAULT_NEIGHBOURS,
   GENDER_CONFIDENCE,
+  SPREAD,
   TIGHT_PAIR,
   type ClusteringOptions,
 } from './clustering-config.js';
@@ -180,6 +181,7 @@ export function clusterFaces(input: FaceClusteringInput, options: ClusteringOpti
     gender,
     graph,
     threshold: options.threshold,
+    spread: stageOptions(options.spread, SPREAD),
   });
   const founder = (p: number) => !input.founders || Boolean(input.founders[faceOrder[p]]);
   const founding = new Map<number, number>();

@@ -1,3 +1,4 @@
+import type { SpreadOptions } from './average-linkage.js';
 import type { AttachOptions } from './attach-leftovers.js';
 
 /**
@@ -18,6 +19,11 @@ export interface ClusteringOptions {
    * clearly nearest. Default true; false is average linkage alone, as the evaluation's `before`.
    */
   attach?: boolean | Partial<AttachOptions>;
+  /**
+   * Whether two large groups must be as close as their own faces are to merge (average-linkage.ts
+   * `SpreadOptions`). Default true; false is the plain average linkage, as the evaluation's `before`.
+   */
+  spread?: boolean | Partial<SpreadOptions>;
   /**
    * Whether two faces alone may make a person when they are a tight pair (see {@link TightPairOptions}). Default
    * true when `minFaces` is 3 or less; false keeps `minFaces` strict (a caller's own `minFaces` turns it off).
@@ -78,3 +84,6 @@ export const GENDER_CONFIDENCE = 0.85;
 
 /** The second stage's bounds (attach-leftovers.ts); how they were chosen: docs/quality.md, People. */
 export const ATTACH: AttachOptions = { maxDistance: 0.1, margin: 0.02, maxExcess: 0.03, maxFaces: 2 };
+
+/** The first stage's spread test (average-linkage.ts); how it was chosen: docs/quality.md, People. */
+export const SPREAD: SpreadOptions = { minFaces: 5, maxExcess: 0.02 };

@@ -254,6 +254,33 @@ describe('a tight pair: two faces alone make a person', () => {
   });
 });
 
+describe('spread: two large groups merge only when as close as their own faces are', () => {
+  const dim = 8;
+  const options = { threshold: 0.05, minFaces: 3, neighbours: 16 };
+  const unit = (v: number[]) => {
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  };
+  // Faces 0.01 apart around axis 0, and the same around a direction tilted by `tilt` towards axis 7.
+  const groups = (size: number, tilt: number) => {
+    const face = (k: number, t: number) => unit([1, ...Array.from({ length: 6 }, (_, i) => (i === k ? 0.1 : 0)), t]);
+    const rows = [...Array.from({ length: size }, (_, k) => face(k, 0)), ...Array.from({ length: size }, (_, k) => face(k, tilt))];
+    return { embeddings: Float32Array.from(rows.flat()), dim, imageIds: rows.map((_, i) => i + 1) };
+  };
+  const people = (r: FaceClustering) => r.people.map((p) => p.faces.length).sort((a, b) => a - b);
+
+  test('look-alikes: six faces each, 0.038 apart on average but 0.01 within, stay two people', () => {
+    const input = groups(6, 0.25);
+    assert.deepEqual(people(clusterFaces(input, options)), [6, 6]);
+    assert.deepEqual(people(clusterFaces(input, { ...options, spread: false })), [12], 'plain average linkage merges them');
+  });
+
+  test('one person: two groups whose gap is within the allowance, or groups too small to judge, merge', () => {
+    assert.deepEqual(people(clusterFaces(groups(6, 0.2), options)), [12], 'excess 0.018, within 0.02');
+    assert.deepEqual(people(clusterFaces(groups(4, 0.25), options)), [8], 'four faces each: under minFaces 5');
+  });
+});
+
 describe('gender: a man and a woman who look alike stay two people', () => {
   const dim = 8;
   const { near, pack } = toyVectors(dim);
