@@ -271,14 +271,16 @@ describeWithDatasets(['lfw10'], 'merge suggestions on lfw10 (ten people, ten pho
       .set({ assigned_by: 'machine' })
       .where('face_id', 'in', [...facesOfA, ...facesOfB].map(Number))
       .execute();
-    // A threshold above their distance (with room for the stray faces it also lets in), and every face's
-    // neighbours wide enough to reach the other person's.
-    const loose = new ClusteringService({
-      repository: new ClusteringRepository(db),
-      albums: new AlbumRepository(db),
-      access: new OwnerAccess(new OwnershipRepository(db)),
-      options: { threshold: closest.distance + 0.02, neighbours: 40 },
-    });
+    // A threshold above their distance (with room for the stray faces it also lets in), every face's
+    // neighbours wide enough to reach the other person's, and no spread test (which alone keeps these two apart).
+    const service = (spread: boolean) =>
+      new ClusteringService({
+        repository: new ClusteringRepository(db),
+        albums: new AlbumRepository(db),
+        access: new OwnerAccess(new OwnershipRepository(db)),
+        options: { threshold: closest.distance + 0.02, neighbours: 40, spread },
+      });
+    const loose = service(false);
     const ownerId = (await db.selectFrom('albums').select('owner_id').where('id', '=', Number(album)).executeTakeFirstOrThrow()).owner_id;
     const together = async () => {
       const now = await placement();
@@ -305,6 +307,8 @@ describeWithDatasets(['lfw10'], 'merge suggestions on lfw10 (ten people, ten pho
     // The pair, passed on to whichever person now holds most of a side's faces.
     const removed = await db.deleteFrom('person_dismissals').returningAll().execute();
     assert.ok(removed.length >= 1);
+    await service(true).clusterAlbum(ownerId, Number(album));
+    assert.equal(await together(), false, 'without it, the spread test keeps two different people apart');
     await loose.clusterAlbum(ownerId, Number(album));
     assert.equal(await together(), true, 'without it the same clustering merges them');
   });
