@@ -44,10 +44,10 @@ export interface LinkageInput {
 }
 
 /**
- * Two clusters of at least `minFaces` faces each merge only when their linkage exceeds the mean of their own
- * spreads (each one's mean cosine distance between two of its faces) by at most `maxExcess`. Within the
- * threshold, two look-alike people's large groups are farther apart than their own faces are; one person's
- * two groups are not. How the bounds were chosen: docs/quality.md, People.
+ * A cluster of at least `minFaces` faces takes another cluster only when their linkage exceeds its own spread (its
+ * mean cosine distance between two of its faces; the mean of both clusters' when both are that large) by at most
+ * `maxExcess`. Within the threshold, a wide person's group reaches faces of look-alikes that lie farther from it
+ * than its own faces do; one person's faces do not. How the bounds were chosen: docs/quality.md, People.
  */
 export interface SpreadOptions {
   minFaces: number;
@@ -121,11 +121,12 @@ export function averageLinkage(input: LinkageInput): LinkageResult {
     return 1 - (s - counts[i]) / (counts[i] * (counts[i] - 1));
   };
   const spread = input.spread;
-  const tooSpread = (a: number, b: number, l: number): boolean =>
-    spread !== undefined &&
-    counts[a] >= spread.minFaces &&
-    counts[b] >= spread.minFaces &&
-    l - (ownSpread(a) + ownSpread(b)) / 2 > spread.maxExcess;
+  const tooSpread = (a: number, b: number, l: number): boolean => {
+    if (spread === undefined || Math.max(counts[a], counts[b]) < spread.minFaces) return false;
+    // The smaller group's own spread is measured too when it is large enough to be measured well.
+    const own = Math.min(counts[a], counts[b]) >= spread.minFaces ? (ownSpread(a) + ownSpread(b)) / 2 : ownSpread(counts[a] >= counts[b] ? a : b);
+    return l - own > spread.maxExcess;
+  };
   const offer = (a: number, b: number) => {
     if (fixed[a] && fixed[b]) return;
     const l = linkage(a, b);
