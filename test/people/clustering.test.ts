@@ -275,6 +275,21 @@ describe('spread: two large groups merge only when as close as their own faces a
     assert.deepEqual(people(clusterFaces(input, { ...options, spread: false })), [12], 'plain average linkage merges them');
   });
 
+  test('a large group takes a lone face only within 0.02 of its own spread (first stage alone)', () => {
+    const six = groups(6, 0).embeddings.subarray(0, 6 * dim);
+    const withFace = (tilt: number) => ({
+      embeddings: Float32Array.from([...six, ...unit([1, 0, 0, 0, 0, 0, 0, tilt])]),
+      dim,
+      imageIds: [1, 2, 3, 4, 5, 6, 7],
+    });
+    const first = { ...options, attach: false, pairs: false };
+    // Linkage 0.035 to faces 0.01 apart: excess 0.025.
+    assert.deepEqual(people(clusterFaces(withFace(0.25), first)), [6]);
+    assert.deepEqual(people(clusterFaces(withFace(0.25), { ...first, spread: false })), [7], 'plain linkage takes it');
+    // Linkage 0.024: excess 0.014.
+    assert.deepEqual(people(clusterFaces(withFace(0.2), first)), [7]);
+  });
+
   test('one person: two groups whose gap is within the allowance, or groups too small to judge, merge', () => {
     assert.deepEqual(people(clusterFaces(groups(6, 0.2), options)), [12], 'excess 0.018, within 0.02');
     assert.deepEqual(people(clusterFaces(groups(4, 0.25), options)), [8], 'four faces each: under minFaces 5');
