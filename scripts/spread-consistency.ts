@@ -52,3 +52,18 @@ for (const [person, faces] of byPerson) {
 rows.sort((x, y) => y.excess - x.excess);
 console.log(`${rows.length} merges of two groups of >= 3 faces within one person; SPREAD.maxExcess ${SPREAD.maxExcess}`);
 for (const r of rows) console.log(`${r.person} ${r.sizes}: linkage ${r.linkage.toFixed(4)}, excess ${r.excess.toFixed(4)}`);
+
+// A group of at least SPREAD.minFaces taking a smaller one (a face, here): the face's linkage to the person's other
+// faces minus their own spread.
+const lone: { person: string; face: number; excess: number }[] = [];
+for (const [person, faces] of byPerson) {
+  if (faces.length <= SPREAD.minFaces) continue;
+  faces.forEach((face, i) => {
+    const rest = faces.map((_, j) => j).filter((j) => j !== i);
+    const linkage = 1 - dot(face, sum(faces, rest)) / rest.length;
+    lone.push({ person, face: i, excess: linkage - ownSpread(faces, rest) });
+  });
+}
+lone.sort((x, y) => y.excess - x.excess);
+console.log(`\n${lone.length} faces against the rest of their person (>= ${SPREAD.minFaces} faces); the largest excesses:`);
+for (const r of lone.slice(0, 10)) console.log(`${r.person} #${r.face}: excess ${r.excess.toFixed(4)}`);

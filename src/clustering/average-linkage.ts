@@ -124,7 +124,8 @@ export function averageLinkage(input: LinkageInput): LinkageResult {
   const tooSpread = (a: number, b: number, l: number): boolean => {
     if (spread === undefined || Math.max(counts[a], counts[b]) < spread.minFaces) return false;
     // The smaller group's own spread is measured too when it is large enough to be measured well.
-    const own = Math.min(counts[a], counts[b]) >= spread.minFaces ? (ownSpread(a) + ownSpread(b)) / 2 : ownSpread(counts[a] >= counts[b] ? a : b);
+    const own =
+      Math.min(counts[a], counts[b]) >= spread.minFaces ? (ownSpread(a) + ownSpread(b)) / 2 : ownSpread(counts[a] >= counts[b] ? a : b);
     return l - own > spread.maxExcess;
   };
   const offer = (a: number, b: number) => {
