@@ -4,7 +4,8 @@
  * clustering-config.ts, must never split a person). Reads the cache `npm run eval -- --people --cache FILE`
  * writes (facegraph's main face of every identity photo of FACEGRAPH_DATASETS, tight crops included), clusters
  * each person of at least six good faces alone by average linkage to the end, and prints every merge of two
- * groups of at least three faces with its excess: the linkage minus the mean of the two groups' own spreads.
+ * groups of at least three faces with its excess: the linkage minus the mean of the two groups' own spreads; then
+ * each face against the rest of its person: its linkage to them minus their own spread.
  */
 import { readFileSync } from 'node:fs';
 import { SPREAD } from '../src/clustering/clustering-config.js';
