@@ -1,3 +1,4 @@
+import { meanPairDistance } from './average-linkage.js';
 import type { GenderEvidence } from './gender-evidence.js';
 import { buildNeighbourGraph, exactNeighbourGraph } from './neighbour-graph.js';
 
@@ -119,7 +120,7 @@ export function attachLeftovers(input: LeftoverInput, options: AttachOptions): M
         second = first;
         first = distance;
         best = person;
-        bestWithin = within(ps, input.countOf(person));
+        bestWithin = meanPairDistance(ps, input.countOf(person));
       } else if (distance < second) second = distance;
     }
     if (best < 0 || first > options.maxDistance || second - first < options.margin || first - bestWithin > options.maxExcess) continue;
@@ -149,12 +150,4 @@ export function attachLeftovers(input: LeftoverInput, options: AttachOptions): M
     joined.set(leftover, person);
   }
   return joined;
-}
-
-/** Mean cosine distance between two of `count` unit vectors summing to `sum` (|S|^2 = n + 2 * the pairs' cosines); 0 for one. */
-function within(sum: ArrayLike<number>, count: number): number {
-  if (count < 2) return 0;
-  let norm = 0;
-  for (let d = 0; d < sum.length; d++) norm += sum[d] * sum[d];
-  return 1 - (norm - count) / (count * (count - 1));
 }

@@ -39,7 +39,7 @@ export interface LinkageInput {
   graph: NeighbourGraph;
   /** Largest average cosine distance at which two clusters are merged. */
   threshold: number;
-  /** Two large clusters merge only when they are as close as their own faces are to each other (see {@link SpreadOptions}). */
+  /** A large cluster takes another only when it is about as close as its own faces are to each other (see {@link SpreadOptions}). */
   spread?: SpreadOptions;
 }
 
@@ -113,13 +113,7 @@ export function averageLinkage(input: LinkageInput): LinkageResult {
     }
     return 1 - s / (counts[a] * counts[b]);
   };
-  // Mean cosine distance between two of a cluster's faces: for unit vectors 1 - (|Σ|² - n) / (n (n - 1)).
-  const ownSpread = (i: number): number => {
-    const g = grown[i]!;
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += g[d] * g[d];
-    return 1 - (s - counts[i]) / (counts[i] * (counts[i] - 1));
-  };
+  const ownSpread = (i: number): number => meanPairDistance(grown[i]!, counts[i]);
   const spread = input.spread;
   const tooSpread = (a: number, b: number, l: number): boolean => {
     if (spread === undefined || Math.max(counts[a], counts[b]) < spread.minFaces) return false;
@@ -219,6 +213,14 @@ export function averageLinkage(input: LinkageInput): LinkageResult {
   const roots = new Int32Array(n);
   for (let i = 0; i < n; i++) roots[i] = find(i);
   return { roots, sumOf: (root) => grown[root] ?? Float64Array.from(vectors.subarray(root * dim, (root + 1) * dim)) };
+}
+
+/** Mean cosine distance between two of `count` unit vectors summing to `sum` (|S|^2 = n + 2 * the pairs' cosines); 0 for one. */
+export function meanPairDistance(sum: ArrayLike<number>, count: number): number {
+  if (count < 2) return 0;
+  let norm = 0;
+  for (let d = 0; d < sum.length; d++) norm += sum[d] * sum[d];
+  return 1 - (norm - count) / (count * (count - 1));
 }
 
 /** Each point's neighbours in either direction of the graph, each once. */

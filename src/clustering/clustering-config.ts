@@ -20,8 +20,8 @@ export interface ClusteringOptions {
    */
   attach?: boolean | Partial<AttachOptions>;
   /**
-   * Whether two large groups must be as close as their own faces are to merge (average-linkage.ts
-   * `SpreadOptions`). Default true; false is the plain average linkage, as the evaluation's `before`.
+   * Whether a large group takes another only when it is about as close as its own faces are to each other
+   * (average-linkage.ts `SpreadOptions`). Default true; false is the plain average linkage, as the evaluation's `before`.
    */
   spread?: boolean | Partial<SpreadOptions>;
   /**
@@ -33,8 +33,9 @@ export interface ClusteringOptions {
 
 /**
  * Two faces short of `minFaces` that make a person all the same: each the other's nearest face, within
- * `maxDistance`, and every other face or person at least `margin` farther from each of them. A person seen
- * in two photos only is still a person to a user; a look-alike pair is ruled out by the bound and the margin.
+ * `maxDistance`, and every other face or person either could be with (tight-pairs.ts) at least `margin` farther.
+ * A person seen in two photos only is still a person to a user; a look-alike pair is ruled out by the bound and
+ * the margin.
  */
 export interface TightPairOptions {
   maxDistance: number;
@@ -71,7 +72,7 @@ export const DEFAULT_MIN_FOUNDING_FACE_SIZE = 60;
 /** Largest `minFaces` a clustering call accepts. */
 export const MAX_MIN_FACES = 1000;
 
-/** The tight pairs' bounds (cluster-faces.ts); how they were chosen: docs/quality.md, People. */
+/** The tight pairs' bounds (tight-pairs.ts); how they were chosen: docs/quality.md, People. */
 export const TIGHT_PAIR: TightPairOptions = { maxDistance: 0.055, margin: 0.02 };
 
 /**
